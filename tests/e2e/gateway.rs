@@ -1,0 +1,142 @@
+//! `/api/v1` health and readiness through the real gateway and its composed services.
+
+use crate::support::{configured, world};
+use e2e::{Client, FakeResponse};
+
+#[tokio::test]
+async fn health_answers_with_the_version_and_every_component() {
+    let world = world().await;
+    let response = world.client().get("/api/v1/health").await.unwrap();
+    assert_eq!(response.status, 200);
+    assert_eq!(response.header("content-type"), Some("application/json"));
+    let body = response.json().unwrap();
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
+    let components: Vec<&str> = body["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        components,
+        ["discord-bot", "gateway", "notifications", "kaltura", "identity", "config"]
+    );
+}
+
+#[tokio::test]
+async fn ready_reaches_every_library_service_through_its_composed_import() {
+    let world = world().await;
+    let response = world.client().get("/api/v1/ready").await.unwrap();
+    let body = response.json().unwrap();
+    assert_eq!(response.status, 200, "{body}");
+    assert_eq!(body["ready"], true);
+    let names: Vec<&str> = body["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["gateway", "config", "identity", "kaltura"]);
+    for service in body["services"].as_array().unwrap() {
+        assert_eq!(service["key_value_ok"], true, "{service}");
+    }
+    assert!(
+        world.app.store().is_empty(),
+        "readiness probes clean up after themselves: {:?}",
+        world.app.store().keys()
+    );
+}
+
+#[tokio::test]
+async fn the_app_starts_without_settings_and_ready_names_each_missing_one() {
+    let app = e2e::app().start().await.expect("starts with empty settings");
+    let response = Client::new(app.addr()).get("/api/v1/ready").await.unwrap();
+    assert_eq!(response.status, 503);
+    let body = response.json().unwrap();
+    assert_eq!(body["error"]["code"], "not_ready");
+    let message = body["error"]["message"].as_str().unwrap();
+    for setting in [
+        "discord_application_id",
+        "discord_public_key",
+        "discord_bot_token",
+        "kaltura_partner_id",
+        "kaltura_admin_secret",
+        "gateway_signing_key",
+    ] {
+        assert!(message.contains(setting), "{setting} missing from: {message}");
+    }
+}
+
+#[tokio::test]
+async fn health_does_not_depend_on_settings() {
+    let app = e2e::app().start().await.unwrap();
+    let response = Client::new(app.addr()).get("/api/v1/health").await.unwrap();
+    assert_eq!(response.status, 200);
+}
+
+#[tokio::test]
+async fn an_unknown_api_route_is_a_json_404() {
+    let world = world().await;
+    for path in ["/api/v1/nope", "/api/v1", "/api/v1/health/extra"] {
+        let response = world.client().get(path).await.unwrap();
+        assert_eq!(response.status, 404, "{path}");
+        assert_eq!(response.json().unwrap()["error"]["code"], "not_found", "{path}");
+    }
+}
+
+#[tokio::test]
+async fn a_path_outside_every_trigger_is_spins_404() {
+    let world = world().await;
+    let response = world.client().get("/api/v2/health").await.unwrap();
+    assert_eq!(response.status, 404);
+}
+
+#[tokio::test]
+async fn the_deep_check_pings_kaltura_through_the_kaltura_component() {
+    let world = world().await;
+    let response = world.client().get("/api/v1/ready?upstream=true").await.unwrap();
+    let body = response.json().unwrap();
+    assert_eq!(response.status, 200, "{body}");
+    assert_eq!(body["upstream"]["kaltura"], "ok");
+    let pings = world.kaltura.received();
+    assert_eq!(pings.len(), 1);
+    assert_eq!(pings[0].path, "/api_v3/service/system/action/ping");
+    assert_eq!(pings[0].header("content-type"), Some("application/json"));
+    assert_eq!(pings[0].json().unwrap()["format"], 1);
+}
+
+#[tokio::test]
+async fn a_failing_kaltura_makes_the_deep_check_503() {
+    let world = world().await;
+    world
+        .kaltura
+        .respond_with(|_| FakeResponse::text(502, "bad gateway"));
+    let response = world.client().get("/api/v1/ready?upstream=true").await.unwrap();
+    assert_eq!(response.status, 503);
+    assert_eq!(response.json().unwrap()["upstream"]["kaltura"], "failing");
+}
+
+#[tokio::test]
+async fn an_outbound_host_outside_allowed_outbound_hosts_is_refused() {
+    let (builder, _discord, kaltura) = configured().await;
+    // The same app, but the gateway may only reach a host that is not the fake Kaltura.
+    let manifest = std::fs::read_to_string(e2e::repo_root().join("spin.toml")).unwrap();
+    let restricted = manifest.replacen(
+        "allowed_outbound_hosts = [\"{{ discord_base_url }}\", \"{{ kaltura_service_url }}\"]\ndependencies_inherit_configuration = true\n[component.gateway.variables]",
+        "allowed_outbound_hosts = [\"https://discord.com\"]\ndependencies_inherit_configuration = true\n[component.gateway.variables]",
+        1,
+    );
+    assert_ne!(restricted, manifest, "the gateway's allowed hosts were found");
+    let app = builder.manifest_text(restricted).start().await.unwrap();
+    let response = Client::new(app.addr())
+        .get("/api/v1/ready?upstream=true")
+        .await
+        .unwrap();
+    assert_eq!(response.status, 503);
+    assert!(kaltura.received().is_empty(), "nothing reached Kaltura");
+    let attempts = app.outbound();
+    assert_eq!(attempts.len(), 1);
+    assert!(!attempts[0].allowed);
+    assert_eq!(attempts[0].component, "gateway");
+}

@@ -1,0 +1,31 @@
+//! The test host for kaltura-discord: it reads `spin.toml`, composes each HTTP
+//! component with its library dependencies as Spin does, runs the real `.wasm` per
+//! request with Spin's host semantics, and serves them on 127.0.0.1 — so the end-to-end
+//! suite runs on machines without the Spin CLI. Beside it: fake Discord and Kaltura
+//! servers that record what they receive and answer in the real wire formats, and a
+//! small HTTP client. A test tool, not a product runtime.
+
+pub mod client;
+pub mod compose;
+pub mod fake;
+pub mod host;
+pub mod manifest;
+pub mod outbound;
+pub mod routes;
+
+pub use client::{Client, TestResponse};
+pub use fake::{FakeResponse, FakeServer, Recorded};
+pub use host::{AppBuilder, OutboundAttempt, TestApp};
+
+/// The repository's root (where spin.toml is).
+pub fn repo_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_else(|| std::path::PathBuf::from(".."))
+}
+
+/// An [`AppBuilder`] for the repository's own spin.toml.
+pub fn app() -> AppBuilder {
+    AppBuilder::new(repo_root().join("spin.toml"))
+}
