@@ -16,17 +16,25 @@ async fn post(client: &mut Client, headers: &[(&str, &str)], body: &str) -> e2e:
 async fn a_signed_ping_is_answered_with_a_pong() {
     let world = world().await;
     let timestamp = now();
-    let body = r#"{"type":1,"id":"1","application_id":"1100000000000000001","token":"t","version":1}"#;
+    let body =
+        r#"{"type":1,"id":"1","application_id":"1100000000000000001","token":"t","version":1}"#;
     let signature = discord_signature(&timestamp, body);
     let response = post(
         &mut world.client(),
-        &[("x-signature-ed25519", &signature), ("x-signature-timestamp", &timestamp)],
+        &[
+            ("x-signature-ed25519", &signature),
+            ("x-signature-timestamp", &timestamp),
+        ],
         body,
     )
     .await;
     assert_eq!(response.status, 200, "{}", response.text());
     assert_eq!(response.header("content-type"), Some("application/json"));
     assert_eq!(response.json().unwrap(), serde_json::json!({"type": 1}));
+    assert!(
+        world.discord.received().is_empty(),
+        "a PING needs no call to Discord"
+    );
 }
 
 #[tokio::test]
@@ -36,24 +44,82 @@ async fn forged_requests_are_401_with_a_json_error() {
     let body = r#"{"type":1}"#;
     let good = discord_signature(&timestamp, body);
     let other_timestamp = (timestamp.parse::<u64>().unwrap() - 1).to_string();
-    let cases: Vec<(&str, Vec<(&str, String)>, &str)> = vec![
-        ("changed body", vec![("x-signature-ed25519", good.clone()), ("x-signature-timestamp", timestamp.clone())], r#"{"type":2}"#),
-        ("changed timestamp", vec![("x-signature-ed25519", good.clone()), ("x-signature-timestamp", other_timestamp)], body),
-        ("truncated signature", vec![("x-signature-ed25519", good[..100].to_owned()), ("x-signature-timestamp", timestamp.clone())], body),
-        ("odd-length signature", vec![("x-signature-ed25519", good[..127].to_owned()), ("x-signature-timestamp", timestamp.clone())], body),
-        ("non-hex signature", vec![("x-signature-ed25519", "zz".repeat(64)), ("x-signature-timestamp", timestamp.clone())], body),
-        ("missing signature", vec![("x-signature-timestamp", timestamp.clone())], body),
-        ("missing timestamp", vec![("x-signature-ed25519", good.clone())], body),
-        ("stale timestamp", vec![("x-signature-ed25519", discord_signature("1700000000", body)), ("x-signature-timestamp", "1700000000".to_owned())], body),
+    type Case<'a> = (&'a str, Vec<(&'a str, String)>, &'a str);
+    let cases: Vec<Case<'_>> = vec![
+        (
+            "changed body",
+            vec![
+                ("x-signature-ed25519", good.clone()),
+                ("x-signature-timestamp", timestamp.clone()),
+            ],
+            r#"{"type":2}"#,
+        ),
+        (
+            "changed timestamp",
+            vec![
+                ("x-signature-ed25519", good.clone()),
+                ("x-signature-timestamp", other_timestamp),
+            ],
+            body,
+        ),
+        (
+            "truncated signature",
+            vec![
+                ("x-signature-ed25519", good[..100].to_owned()),
+                ("x-signature-timestamp", timestamp.clone()),
+            ],
+            body,
+        ),
+        (
+            "odd-length signature",
+            vec![
+                ("x-signature-ed25519", good[..127].to_owned()),
+                ("x-signature-timestamp", timestamp.clone()),
+            ],
+            body,
+        ),
+        (
+            "non-hex signature",
+            vec![
+                ("x-signature-ed25519", "zz".repeat(64)),
+                ("x-signature-timestamp", timestamp.clone()),
+            ],
+            body,
+        ),
+        (
+            "missing signature",
+            vec![("x-signature-timestamp", timestamp.clone())],
+            body,
+        ),
+        (
+            "missing timestamp",
+            vec![("x-signature-ed25519", good.clone())],
+            body,
+        ),
+        (
+            "stale timestamp",
+            vec![
+                ("x-signature-ed25519", discord_signature("1700000000", body)),
+                ("x-signature-timestamp", "1700000000".to_owned()),
+            ],
+            body,
+        ),
     ];
     let mut client = world.client();
     for (why, headers, body) in cases {
         let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
         let response = post(&mut client, &headers, body).await;
         assert_eq!(response.status, 401, "{why}");
-        assert_eq!(response.json().unwrap()["error"]["code"], "invalid_signature", "{why}");
+        assert_eq!(
+            response.json().unwrap()["error"]["code"],
+            "invalid_signature",
+            "{why}"
+        );
     }
-    assert!(world.app.store().is_empty(), "no rejected request changed data");
+    assert!(
+        world.app.store().is_empty(),
+        "no rejected request changed data"
+    );
 }
 
 #[tokio::test]
@@ -63,7 +129,10 @@ async fn the_endpoint_answers_503_naming_a_missing_public_key() {
     assert_eq!(response.status, 503);
     let body = response.json().unwrap();
     assert_eq!(body["error"]["code"], "not_configured");
-    assert!(body["error"]["message"].as_str().unwrap().contains("discord_public_key"));
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("discord_public_key"));
 }
 
 #[tokio::test]

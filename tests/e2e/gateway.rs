@@ -20,7 +20,14 @@ async fn health_answers_with_the_version_and_every_component() {
         .collect();
     assert_eq!(
         components,
-        ["discord-bot", "gateway", "notifications", "kaltura", "identity", "config"]
+        [
+            "discord-bot",
+            "gateway",
+            "notifications",
+            "kaltura",
+            "identity",
+            "config"
+        ]
     );
 }
 
@@ -50,7 +57,10 @@ async fn ready_reaches_every_library_service_through_its_composed_import() {
 
 #[tokio::test]
 async fn the_app_starts_without_settings_and_ready_names_each_missing_one() {
-    let app = e2e::app().start().await.expect("starts with empty settings");
+    let app = e2e::app()
+        .start()
+        .await
+        .expect("starts with empty settings");
     let response = Client::new(app.addr()).get("/api/v1/ready").await.unwrap();
     assert_eq!(response.status, 503);
     let body = response.json().unwrap();
@@ -64,7 +74,10 @@ async fn the_app_starts_without_settings_and_ready_names_each_missing_one() {
         "kaltura_admin_secret",
         "gateway_signing_key",
     ] {
-        assert!(message.contains(setting), "{setting} missing from: {message}");
+        assert!(
+            message.contains(setting),
+            "{setting} missing from: {message}"
+        );
     }
 }
 
@@ -81,7 +94,11 @@ async fn an_unknown_api_route_is_a_json_404() {
     for path in ["/api/v1/nope", "/api/v1", "/api/v1/health/extra"] {
         let response = world.client().get(path).await.unwrap();
         assert_eq!(response.status, 404, "{path}");
-        assert_eq!(response.json().unwrap()["error"]["code"], "not_found", "{path}");
+        assert_eq!(
+            response.json().unwrap()["error"]["code"],
+            "not_found",
+            "{path}"
+        );
     }
 }
 
@@ -95,7 +112,11 @@ async fn a_path_outside_every_trigger_is_spins_404() {
 #[tokio::test]
 async fn the_deep_check_pings_kaltura_through_the_kaltura_component() {
     let world = world().await;
-    let response = world.client().get("/api/v1/ready?upstream=true").await.unwrap();
+    let response = world
+        .client()
+        .get("/api/v1/ready?upstream=true")
+        .await
+        .unwrap();
     let body = response.json().unwrap();
     assert_eq!(response.status, 200, "{body}");
     assert_eq!(body["upstream"]["kaltura"], "ok");
@@ -112,7 +133,11 @@ async fn a_failing_kaltura_makes_the_deep_check_503() {
     world
         .kaltura
         .respond_with(|_| FakeResponse::text(502, "bad gateway"));
-    let response = world.client().get("/api/v1/ready?upstream=true").await.unwrap();
+    let response = world
+        .client()
+        .get("/api/v1/ready?upstream=true")
+        .await
+        .unwrap();
     assert_eq!(response.status, 503);
     assert_eq!(response.json().unwrap()["upstream"]["kaltura"], "failing");
 }
@@ -127,7 +152,10 @@ async fn an_outbound_host_outside_allowed_outbound_hosts_is_refused() {
         "allowed_outbound_hosts = [\"https://discord.com\"]\ndependencies_inherit_configuration = true\n[component.gateway.variables]",
         1,
     );
-    assert_ne!(restricted, manifest, "the gateway's allowed hosts were found");
+    assert_ne!(
+        restricted, manifest,
+        "the gateway's allowed hosts were found"
+    );
     let app = builder.manifest_text(restricted).start().await.unwrap();
     let response = Client::new(app.addr())
         .get("/api/v1/ready?upstream=true")
@@ -139,4 +167,37 @@ async fn an_outbound_host_outside_allowed_outbound_hosts_is_refused() {
     assert_eq!(attempts.len(), 1);
     assert!(!attempts[0].allowed);
     assert_eq!(attempts[0].component, "gateway");
+}
+
+#[tokio::test]
+async fn the_kaltura_circuit_opens_after_repeated_failures_and_every_request_sees_it() {
+    // Each request runs in a fresh instance; the breaker's count written by one request
+    // is read by the next only through the key-value store.
+    let world = world().await;
+    world
+        .kaltura
+        .respond_with(|_| FakeResponse::text(503, "down"));
+    let mut client = world.client();
+    for attempt in 1..=5 {
+        let response = client.get("/api/v1/ready?upstream=true").await.unwrap();
+        assert_eq!(response.status, 503);
+        assert_eq!(
+            world.kaltura.received().len(),
+            attempt,
+            "attempt {attempt} reached Kaltura"
+        );
+    }
+    assert!(world.app.store().contains_key("kaltura/v1/breaker"));
+    let response = client.get("/api/v1/ready?upstream=true").await.unwrap();
+    assert_eq!(response.status, 503);
+    let message = response.json().unwrap()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(message.contains("circuit open"), "{message}");
+    assert_eq!(
+        world.kaltura.received().len(),
+        5,
+        "an open circuit fails fast"
+    );
 }

@@ -5,7 +5,12 @@ use crate::support::configured;
 
 #[tokio::test]
 async fn an_undeclared_variable_is_refused_at_start() {
-    let err = e2e::app().variable("no_such_setting", "x").start().await.err().unwrap();
+    let err = e2e::app()
+        .variable("no_such_setting", "x")
+        .start()
+        .await
+        .err()
+        .unwrap();
     assert!(err.to_string().contains("no_such_setting"), "{err}");
 }
 
@@ -19,7 +24,12 @@ async fn a_required_variable_without_a_value_stops_the_app_from_starting() {
         1,
     );
     assert_ne!(required, manifest);
-    let err = e2e::app().manifest_text(required.clone()).start().await.err().unwrap();
+    let err = e2e::app()
+        .manifest_text(required.clone())
+        .start()
+        .await
+        .err()
+        .unwrap();
     assert!(err.to_string().contains("discord_public_key"), "{err}");
     assert!(builder.manifest_text(required).start().await.is_ok());
 }

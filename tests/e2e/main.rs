@@ -2,6 +2,9 @@
 //! spoken to over real HTTP, with fake Discord and Kaltura servers on 127.0.0.1.
 //! Build the components first (`tests/run` does).
 
+// This whole binary is test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod discord;
 mod gateway;
 mod host_semantics;

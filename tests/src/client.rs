@@ -60,10 +60,7 @@ impl Client {
     }
 
     async fn connection(&mut self) -> Result<&mut SendRequest<Full<Bytes>>> {
-        let usable = self
-            .connection
-            .as_ref()
-            .is_some_and(|c| !c.is_closed());
+        let usable = self.connection.as_ref().is_some_and(|c| !c.is_closed());
         if !usable {
             let stream = TcpStream::connect(self.addr).await?;
             stream.set_nodelay(true)?;
@@ -105,7 +102,12 @@ impl Client {
             headers: parts
                 .headers
                 .iter()
-                .map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap_or_default().to_owned()))
+                .map(|(n, v)| {
+                    (
+                        n.as_str().to_owned(),
+                        v.to_str().unwrap_or_default().to_owned(),
+                    )
+                })
                 .collect(),
             body,
         })

@@ -49,7 +49,12 @@ pub fn compose(main: &[u8], plugs: &[Plug<'_>]) -> Result<Vec<u8>> {
         let import = main_imports
             .iter()
             .find(|import| import_matches(plug.name, import))
-            .with_context(|| format!("no import of the component matches dependency `{}`", plug.name))?
+            .with_context(|| {
+                format!(
+                    "no import of the component matches dependency `{}`",
+                    plug.name
+                )
+            })?
             .clone();
         let package = Package::from_bytes(
             &format!("app:dependency{index}"),
@@ -58,7 +63,11 @@ pub fn compose(main: &[u8], plugs: &[Plug<'_>]) -> Result<Vec<u8>> {
             graph.types_mut(),
         )
         .with_context(|| format!("dependency `{}` is not a component", plug.name))?;
-        let exports: Vec<String> = graph.types()[package.ty()].exports.keys().cloned().collect();
+        let exports: Vec<String> = graph.types()[package.ty()]
+            .exports
+            .keys()
+            .cloned()
+            .collect();
         let export = match plug.export {
             Some(export) => export.to_owned(),
             None => exports

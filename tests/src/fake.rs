@@ -133,7 +133,10 @@ impl FakeServer {
     /// When no loopback port can be bound.
     pub async fn kaltura() -> std::io::Result<Self> {
         Self::start(|request| {
-            if request.path.starts_with("/api_v3/service/system/action/ping") {
+            if request
+                .path
+                .starts_with("/api_v3/service/system/action/ping")
+            {
                 FakeResponse::json(200, &serde_json::json!(true))
             } else {
                 FakeResponse::json(
@@ -157,13 +160,19 @@ impl FakeServer {
     /// When no loopback port can be bound.
     pub async fn discord() -> std::io::Result<Self> {
         Self::start(|_| {
-            FakeResponse::json(404, &serde_json::json!({"message": "404: Not Found", "code": 0}))
+            FakeResponse::json(
+                404,
+                &serde_json::json!({"message": "404: Not Found", "code": 0}),
+            )
         })
         .await
     }
 
     /// Replaces how the server answers.
-    pub fn respond_with(&self, responder: impl Fn(&Recorded) -> FakeResponse + Send + Sync + 'static) {
+    pub fn respond_with(
+        &self,
+        responder: impl Fn(&Recorded) -> FakeResponse + Send + Sync + 'static,
+    ) {
         if let Ok(mut current) = self.inner.responder.lock() {
             *current = Arc::new(responder);
         }
@@ -222,7 +231,12 @@ async fn answer(
         headers: parts
             .headers
             .iter()
-            .map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap_or_default().to_owned()))
+            .map(|(n, v)| {
+                (
+                    n.as_str().to_owned(),
+                    v.to_str().unwrap_or_default().to_owned(),
+                )
+            })
             .collect(),
         body,
     };
@@ -238,8 +252,8 @@ async fn answer(
         tokio::time::sleep(scripted.delay).await;
     }
     let mut response = hyper::Response::new(Full::new(Bytes::from(scripted.body)));
-    *response.status_mut() =
-        hyper::StatusCode::from_u16(scripted.status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    *response.status_mut() = hyper::StatusCode::from_u16(scripted.status)
+        .unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
     for (name, value) in scripted.headers {
         if let (Ok(name), Ok(value)) = (
             hyper::header::HeaderName::from_bytes(name.as_bytes()),

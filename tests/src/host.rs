@@ -32,10 +32,15 @@ mod spin {
     wasmtime::component::bindgen!({
         path: "wit",
         world: "fermyon:spin/host",
-        with: { "fermyon:spin/key-value.store": super::KvStoreHandle },
+        with: {
+            "fermyon:spin/key-value.store": super::KvStoreHandle,
+            "wasi:keyvalue/store.bucket": super::KvStoreHandle,
+            "wasi:keyvalue/atomics.cas": super::CasHandle,
+        },
     });
 }
 use spin::fermyon::spin::{key_value, variables};
+use spin::wasi::keyvalue::{atomics, store as wasi_store};
 
 /// The label of the one store Spin configures without a runtime config.
 const DEFAULT_STORE: &str = "default";
@@ -43,6 +48,13 @@ const DEFAULT_STORE: &str = "default";
 /// An open key-value store as the guest holds it.
 pub struct KvStoreHandle {
     label: String,
+}
+
+/// A compare-and-swap handle: the value a key had when the handle was made.
+pub struct CasHandle {
+    label: String,
+    key: String,
+    snapshot: Option<Vec<u8>>,
 }
 
 /// One outbound request a component tried to make.
@@ -63,6 +75,7 @@ struct Shared {
     stores: Mutex<HashMap<String, BTreeMap<String, Vec<u8>>>>,
     logs: MemoryOutputPipe,
     outbound: Mutex<Vec<OutboundAttempt>>,
+    handling_times: Mutex<Vec<Duration>>,
     in_flight: tokio::sync::watch::Sender<usize>,
 }
 
@@ -242,6 +255,163 @@ impl State {
     }
 }
 
+// wasi:keyvalue (0.2.0-draft2), which Spin 3 provides beside its own key-value API, on
+// the same stores: `open` follows the same `key_value_stores` rules, and `swap` succeeds
+// only if the key still holds the value it held when the `cas` handle was made.
+
+fn wasi_error(err: key_value::Error) -> wasi_store::Error {
+    match err {
+        key_value::Error::AccessDenied => wasi_store::Error::AccessDenied,
+        key_value::Error::NoSuchStore => wasi_store::Error::NoSuchStore,
+        key_value::Error::StoreTableFull => wasi_store::Error::Other("store table full".into()),
+        key_value::Error::Other(message) => wasi_store::Error::Other(message),
+    }
+}
+
+impl wasi_store::Host for State {
+    fn open(&mut self, identifier: String) -> Result<Resource<KvStoreHandle>, wasi_store::Error> {
+        key_value::HostStore::open(self, identifier).map_err(wasi_error)
+    }
+}
+
+impl wasi_store::HostBucket for State {
+    fn get(
+        &mut self,
+        bucket: Resource<KvStoreHandle>,
+        key: String,
+    ) -> Result<Option<Vec<u8>>, wasi_store::Error> {
+        key_value::HostStore::get(self, bucket, key).map_err(wasi_error)
+    }
+
+    fn set(
+        &mut self,
+        bucket: Resource<KvStoreHandle>,
+        key: String,
+        value: Vec<u8>,
+    ) -> Result<(), wasi_store::Error> {
+        key_value::HostStore::set(self, bucket, key, value).map_err(wasi_error)
+    }
+
+    fn delete(
+        &mut self,
+        bucket: Resource<KvStoreHandle>,
+        key: String,
+    ) -> Result<(), wasi_store::Error> {
+        key_value::HostStore::delete(self, bucket, key).map_err(wasi_error)
+    }
+
+    fn exists(
+        &mut self,
+        bucket: Resource<KvStoreHandle>,
+        key: String,
+    ) -> Result<bool, wasi_store::Error> {
+        key_value::HostStore::exists(self, bucket, key).map_err(wasi_error)
+    }
+
+    fn list_keys(
+        &mut self,
+        bucket: Resource<KvStoreHandle>,
+        _cursor: Option<String>,
+    ) -> Result<wasi_store::KeyResponse, wasi_store::Error> {
+        let keys = key_value::HostStore::get_keys(self, bucket).map_err(wasi_error)?;
+        Ok(wasi_store::KeyResponse { keys, cursor: None })
+    }
+
+    fn drop(&mut self, bucket: Resource<KvStoreHandle>) -> wasmtime::Result<()> {
+        self.table.delete(bucket)?;
+        Ok(())
+    }
+}
+
+impl atomics::Host for State {
+    fn increment(
+        &mut self,
+        bucket: Resource<KvStoreHandle>,
+        key: String,
+        delta: i64,
+    ) -> Result<i64, wasi_store::Error> {
+        let label = self.label(&bucket).map_err(wasi_error)?;
+        self.with_store(&label, |entries| {
+            let current = match entries.get(&key) {
+                None => 0,
+                Some(bytes) => std::str::from_utf8(bytes)
+                    .ok()
+                    .and_then(|text| text.parse::<i64>().ok())
+                    .ok_or_else(|| key_value::Error::Other("value is not an integer".into()))?,
+            };
+            let next = current.saturating_add(delta);
+            entries.insert(key, next.to_string().into_bytes());
+            Ok(next)
+        })
+        .map_err(wasi_error)
+    }
+
+    fn swap(&mut self, cas: Resource<CasHandle>, value: Vec<u8>) -> Result<(), atomics::CasError> {
+        let handle = self
+            .table
+            .delete(cas)
+            .map_err(|e| atomics::CasError::StoreError(wasi_store::Error::Other(e.to_string())))?;
+        let outcome = self.with_store(&handle.label, |entries| {
+            let current = entries.get(&handle.key).cloned();
+            if current == handle.snapshot {
+                entries.insert(handle.key.clone(), value);
+                Ok(None)
+            } else {
+                Ok(Some(current))
+            }
+        });
+        match outcome {
+            Ok(None) => Ok(()),
+            Ok(Some(current)) => {
+                let fresh = self
+                    .table
+                    .push(CasHandle {
+                        label: handle.label,
+                        key: handle.key,
+                        snapshot: current,
+                    })
+                    .map_err(|e| {
+                        atomics::CasError::StoreError(wasi_store::Error::Other(e.to_string()))
+                    })?;
+                Err(atomics::CasError::CasFailed(fresh))
+            }
+            Err(err) => Err(atomics::CasError::StoreError(wasi_error(err))),
+        }
+    }
+}
+
+impl atomics::HostCas for State {
+    fn new(
+        &mut self,
+        bucket: Resource<KvStoreHandle>,
+        key: String,
+    ) -> Result<Resource<CasHandle>, wasi_store::Error> {
+        let label = self.label(&bucket).map_err(wasi_error)?;
+        let snapshot = self
+            .with_store(&label, |entries| Ok(entries.get(&key).cloned()))
+            .map_err(wasi_error)?;
+        self.table
+            .push(CasHandle {
+                label,
+                key,
+                snapshot,
+            })
+            .map_err(|e| wasi_store::Error::Other(e.to_string()))
+    }
+
+    fn current(&mut self, cas: Resource<CasHandle>) -> Result<Option<Vec<u8>>, wasi_store::Error> {
+        self.table
+            .get(&cas)
+            .map(|handle| handle.snapshot.clone())
+            .map_err(|e| wasi_store::Error::Other(e.to_string()))
+    }
+
+    fn drop(&mut self, cas: Resource<CasHandle>) -> wasmtime::Result<()> {
+        self.table.delete(cas)?;
+        Ok(())
+    }
+}
+
 impl variables::Host for State {
     fn get(&mut self, name: String) -> Result<String, variables::Error> {
         let valid = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
@@ -261,8 +431,10 @@ impl variables::Host for State {
 
 /// The one engine of the process, with its cache of compiled components, so that each
 /// test pays for compilation once.
-fn engine() -> &'static (Engine, Mutex<HashMap<[u8; 32], Component>>) {
-    static ENGINE: OnceLock<(Engine, Mutex<HashMap<[u8; 32], Component>>)> = OnceLock::new();
+type CompiledCache = Mutex<HashMap<[u8; 32], Component>>;
+
+fn engine() -> &'static (Engine, CompiledCache) {
+    static ENGINE: OnceLock<(Engine, CompiledCache)> = OnceLock::new();
     ENGINE.get_or_init(|| {
         let engine = Engine::default();
         (engine, Mutex::new(HashMap::new()))
@@ -352,6 +524,7 @@ impl AppBuilder {
             stores: Mutex::new(HashMap::new()),
             logs,
             outbound: Mutex::new(Vec::new()),
+            handling_times: Mutex::new(Vec::new()),
             in_flight,
         });
 
@@ -378,7 +551,11 @@ impl AppBuilder {
                     (None, Some(path)) => path.clone(),
                     (None, None) => bail!("dependency `{name}` has no source"),
                 };
-                dependency_bytes.push((name.clone(), read_wasm(&app.root, &source, name)?, dep.export.clone()));
+                dependency_bytes.push((
+                    name.clone(),
+                    read_wasm(&app.root, &source, name)?,
+                    dep.export.clone(),
+                ));
             }
             let plugs: Vec<Plug<'_>> = dependency_bytes
                 .iter()
@@ -397,8 +574,12 @@ impl AppBuilder {
             wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
             key_value::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s)?;
             variables::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s)?;
+            wasi_store::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s)?;
+            atomics::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s)?;
             let instance_pre = linker.instantiate_pre(&component).map_err(|e| {
-                anyhow::anyhow!("component `{id}` imports something the host does not provide: {e:?}")
+                anyhow::anyhow!(
+                    "component `{id}` imports something the host does not provide: {e:?}"
+                )
             })?;
             let pre = ProxyPre::new(instance_pre)?;
 
@@ -481,7 +662,8 @@ fn plain(status: u16, text: &str) -> hyper::Response<HyperOutgoingBody> {
         .map_err(|never| match never {})
         .boxed_unsync();
     let mut response = hyper::Response::new(body);
-    *response.status_mut() = hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    *response.status_mut() =
+        hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
     response
 }
 
@@ -491,6 +673,7 @@ impl Server {
         mut request: hyper::Request<hyper::body::Incoming>,
         client: SocketAddr,
     ) -> Result<hyper::Response<HyperOutgoingBody>> {
+        let started = std::time::Instant::now();
         let path = request.uri().path().to_owned();
         let Some(matched) = routes::find(&self.app.http_triggers, &path) else {
             return Ok(plain(404, "Not Found"));
@@ -519,10 +702,7 @@ impl Server {
         }
 
         let logs = self.shared.logs.clone();
-        let wasi = WasiCtx::builder()
-            .stdout(logs.clone())
-            .stderr(logs)
-            .build();
+        let wasi = WasiCtx::builder().stdout(logs.clone()).stderr(logs).build();
         let mut store = Store::new(
             &engine().0,
             State {
@@ -539,7 +719,10 @@ impl Server {
             },
         );
         let (sender, receiver) = tokio::sync::oneshot::channel();
-        let incoming = store.data_mut().http().new_incoming_request(Scheme::Http, request)?;
+        let incoming = store
+            .data_mut()
+            .http()
+            .new_incoming_request(Scheme::Http, request)?;
         let out = store.data_mut().http().new_response_outparam(sender)?;
 
         // The instance runs in its own task: like Spin, it may keep working after it has
@@ -561,7 +744,12 @@ impl Server {
         });
 
         match receiver.await {
-            Ok(Ok(response)) => Ok(response),
+            Ok(Ok(response)) => {
+                if let Ok(mut times) = self.shared.handling_times.lock() {
+                    times.push(started.elapsed());
+                }
+                Ok(response)
+            }
             Ok(Err(code)) => Ok(plain(500, &format!("component error: {code:?}"))),
             Err(_) => {
                 let why = match task.await {
@@ -610,6 +798,16 @@ impl TestApp {
             .outbound
             .lock()
             .map(|log| log.clone())
+            .unwrap_or_default()
+    }
+
+    /// How long the host took per answered request, from arrival to response headers
+    /// (instantiation and the component's own work), then clears the list.
+    pub fn take_handling_times(&self) -> Vec<Duration> {
+        self.shared
+            .handling_times
+            .lock()
+            .map(|mut times| std::mem::take(&mut *times))
             .unwrap_or_default()
     }
 

@@ -106,7 +106,10 @@ struct Raw {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-#[expect(dead_code, reason = "read so that unknown fields are refused; the host needs only the name")]
+#[expect(
+    dead_code,
+    reason = "read so that unknown fields are refused; the host needs only the name"
+)]
 struct RawApplication {
     name: String,
     #[serde(default)]
@@ -130,8 +133,8 @@ impl App {
     /// # Errors
     /// Anything Spin would refuse to load.
     pub fn from_file(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("reading {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let root = path.parent().unwrap_or(Path::new(".")).to_path_buf();
         Self::from_str(&text, root)
     }
@@ -165,7 +168,9 @@ impl App {
         for (name, var) in &self.variables {
             check_variable_name(name)?;
             match (&var.default, var.required) {
-                (Some(_), true) => bail!("variable `{name}`: `default` and `required` exclude each other"),
+                (Some(_), true) => {
+                    bail!("variable `{name}`: `default` and `required` exclude each other")
+                }
                 (None, false) => bail!("variable `{name}` needs a default or required = true"),
                 _ => {}
             }
@@ -216,13 +221,20 @@ impl App {
         }
         for trigger in &self.http_triggers {
             if !self.components.contains_key(&trigger.component) {
-                bail!("trigger route `{}` names unknown component `{}`", trigger.route, trigger.component);
+                bail!(
+                    "trigger route `{}` names unknown component `{}`",
+                    trigger.route,
+                    trigger.component
+                );
             }
             if !trigger.route.starts_with('/') {
                 bail!("trigger route `{}` must start with `/`", trigger.route);
             }
             if trigger.executor.is_some() {
-                bail!("trigger route `{}`: only the default executor is supported", trigger.route);
+                bail!(
+                    "trigger route `{}`: only the default executor is supported",
+                    trigger.route
+                );
             }
         }
         Ok(())
@@ -304,7 +316,8 @@ mod tests {
 
     #[test]
     fn a_template_must_name_a_declared_variable() {
-        let text = "[component.a]\nsource = \"a.wasm\"\n[component.a.variables]\nx = \"{{ nope }}\"\n";
+        let text =
+            "[component.a]\nsource = \"a.wasm\"\n[component.a.variables]\nx = \"{{ nope }}\"\n";
         assert!(parse(text).is_err());
     }
 
@@ -318,7 +331,10 @@ mod tests {
     #[test]
     fn templates_expand_and_fail_on_unknown_names() {
         let lookup = |name: &str| (name == "host").then(|| "example.com".to_owned());
-        assert_eq!(expand("https://{{ host }}/x", &lookup).unwrap(), "https://example.com/x");
+        assert_eq!(
+            expand("https://{{ host }}/x", &lookup).unwrap(),
+            "https://example.com/x"
+        );
         assert!(expand("{{ other }}", &lookup).is_err());
     }
 }

@@ -80,7 +80,9 @@ impl AllowedHost {
                 HostPattern::Exact(exact) => *exact == host,
                 HostPattern::Subdomains(suffix) => host.ends_with(suffix.as_str()),
             }
-            && self.ports.is_none_or(|(low, high)| (low..=high).contains(&port))
+            && self
+                .ports
+                .is_none_or(|(low, high)| (low..=high).contains(&port))
     }
 }
 
@@ -115,14 +117,23 @@ mod tests {
     use super::*;
 
     fn allowed(entries: &[&str], uri: &str) -> bool {
-        let list: Vec<AllowedHost> = entries.iter().map(|e| AllowedHost::parse(e).unwrap()).collect();
+        let list: Vec<AllowedHost> = entries
+            .iter()
+            .map(|e| AllowedHost::parse(e).unwrap())
+            .collect();
         is_allowed(&list, &uri.parse().unwrap())
     }
 
     #[test]
     fn the_default_port_of_the_scheme_is_implied() {
-        assert!(allowed(&["https://discord.com"], "https://discord.com/api/v10/x"));
-        assert!(!allowed(&["https://discord.com"], "https://discord.com:8443/x"));
+        assert!(allowed(
+            &["https://discord.com"],
+            "https://discord.com/api/v10/x"
+        ));
+        assert!(!allowed(
+            &["https://discord.com"],
+            "https://discord.com:8443/x"
+        ));
         assert!(!allowed(&["https://discord.com"], "http://discord.com/x"));
     }
 
@@ -134,11 +145,23 @@ mod tests {
 
     #[test]
     fn explicit_ports_wildcards_and_ranges_work() {
-        assert!(allowed(&["http://127.0.0.1:4000"], "http://127.0.0.1:4000/x"));
-        assert!(!allowed(&["http://127.0.0.1:4000"], "http://127.0.0.1:4001/x"));
+        assert!(allowed(
+            &["http://127.0.0.1:4000"],
+            "http://127.0.0.1:4000/x"
+        ));
+        assert!(!allowed(
+            &["http://127.0.0.1:4000"],
+            "http://127.0.0.1:4001/x"
+        ));
         assert!(allowed(&["http://127.0.0.1:*"], "http://127.0.0.1:4001/x"));
-        assert!(allowed(&["https://*.kaltura.com"], "https://www.kaltura.com/x"));
-        assert!(allowed(&["http://localhost:4000-4010"], "http://localhost:4005/"));
+        assert!(allowed(
+            &["https://*.kaltura.com"],
+            "https://www.kaltura.com/x"
+        ));
+        assert!(allowed(
+            &["http://localhost:4000-4010"],
+            "http://localhost:4005/"
+        ));
     }
 
     #[test]

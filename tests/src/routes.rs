@@ -100,7 +100,10 @@ mod tests {
 
     #[test]
     fn an_exact_route_beats_a_wildcard() {
-        assert_eq!(find(&triggers(), "/api/v1/special").unwrap().component, "special");
+        assert_eq!(
+            find(&triggers(), "/api/v1/special").unwrap().component,
+            "special"
+        );
     }
 
     #[test]

@@ -207,7 +207,10 @@ mod tests {
         };
         let response = handle("GET", "/api/v1/ready", &fake);
         assert_eq!(response.status, 503);
-        let message = body(&response)["error"]["message"].as_str().unwrap().to_owned();
+        let message = body(&response)["error"]["message"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         assert!(message.contains("discord_public_key"), "{message}");
     }
 
@@ -248,6 +251,9 @@ mod tests {
 
     #[test]
     fn a_trailing_slash_reaches_the_same_route() {
-        assert_eq!(handle("GET", "/api/v1/health/", &Fake::default()).status, 200);
+        assert_eq!(
+            handle("GET", "/api/v1/health/", &Fake::default()).status,
+            200
+        );
     }
 }

@@ -35,7 +35,11 @@ pub fn receive(
         .get("kaltura_admin_secret")
         .and_then(|s| AdminSecret::new(s).ok())
         .ok_or_else(|| {
-            ApiError::new(503, "not_configured", "setting kaltura_admin_secret is not usable")
+            ApiError::new(
+                503,
+                "not_configured",
+                "setting kaltura_admin_secret is not usable",
+            )
         })?;
     webhook::verify_signature(&secret, body, signature, hash_algo).map_err(|err| match err {
         WebhookError::UnknownHashAlgorithm => ApiError::new(
@@ -107,6 +111,9 @@ mod tests {
 
     #[test]
     fn other_methods_are_405() {
-        assert_eq!(receive("GET", None, None, b"", &vars()).unwrap_err().status, 405);
+        assert_eq!(
+            receive("GET", None, None, b"", &vars()).unwrap_err().status,
+            405
+        );
     }
 }
