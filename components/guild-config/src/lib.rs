@@ -1,0 +1,98 @@
+//! The per-Discord-server ("guild") configuration model of the Configuration Service.
+//!
+//! Host-free: no I/O, no clock, no Spin; every function is pure. The `config`
+//! component stores and loads documents; this crate says what they mean.
+//!
+//! # Layers
+//! A server's [`GuildConfig`] is the compiled defaults ([`defaults_json`]), then the
+//! deployment-wide overrides, then the server's own overrides, each layer a sparse
+//! JSON object holding only changed keys and deep merged onto the one below as a
+//! JSON merge patch (RFC 7396): see [`merge`]. `null` in an override means "use the
+//! layer below"; lists are replaced whole.
+//!
+//! # Keys and compiled defaults
+//! | key | takes | default |
+//! |---|---|---|
+//! | `commands.enabled` | bool | `true` |
+//! | `commands.<kaltura-start\|kaltura-join\|kaltura-list\|kaltura-end\|kaltura-config>.enabled` | bool | `true` |
+//! | `commands.<name>.allowed_roles` | role IDs (≤ 25; empty = any role) | `[]` |
+//! | `commands.<name>.required_permissions` | permission bits, decimal string | `"0"`; `"32"` (`MANAGE_GUILD`) for `kaltura-config` |
+//! | `roles.mapping.<role_id>` | `viewer`/`moderator`/`admin` (≤ 100 entries) | none |
+//! | `roles.default_role` | role | `viewer` |
+//! | `roles.user_overrides.<user_id>` | role (≤ 100 entries) | none |
+//! | `notifications.enabled` | bool | `true` |
+//! | `notifications.allow_everyone_mentions` | bool | `false` |
+//! | `notifications.events.<meeting_start\|meeting_end\|recording_ready\|entry_ready>.enabled` | bool | `true` |
+//! | `notifications.events.<event>.channel_id` | channel ID or `null` | `null` (not posted) |
+//! | `notifications.events.<event>.template` | template (≤ 2000 chars) | see [`DEFAULT_MEETING_START_TEMPLATE`] and siblings |
+//! | `notifications.meeting_share.template` | template | [`DEFAULT_MEETING_SHARE_TEMPLATE`] |
+//! | `features.activity` | bool | `false` |
+//! | `features.embed_player` | bool | `true` |
+//! | `features.recording_notices` | bool | `true` |
+//! | `kaltura.privileges.<join\|host\|view>` | KS privileges, **deployment-only** | [`DEFAULT_JOIN_PRIVILEGES`], [`DEFAULT_HOST_PRIVILEGES`], [`DEFAULT_VIEW_PRIVILEGES`] |
+//! | `kaltura.player_uiconf_id` | Kaltura ID or `null` | `null` (deployment setting applies) |
+//! | `kaltura.category_ids` | Kaltura IDs (≤ 50) | `[]` |
+//!
+//! Discord IDs are decimal strings of 17 to 20 digits. Template variables per event are
+//! listed in [`template`]. [`settable_keys`] lists every key with a description.
+//!
+//! # Writes
+//! Every change is a merge patch: [`set_patch`] (JSON, for the API),
+//! [`set_patch_from_str`] (text typed in Discord), [`unset_patch`], [`reset_patch`],
+//! [`reset_all_patch`], or a patch sent as is. [`apply_update`] validates it against
+//! the schema, checks the expected version (compare-and-set), and returns the new
+//! [`StoredOverrides`] with an [`AuditEntry`]; a rejected write changes nothing.
+//!
+//! ```
+//! use guild_config::{apply_update, set_patch_from_str, Actor, GuildConfig, KalturaRole};
+//! use serde_json::json;
+//!
+//! let actor = Actor::DiscordUser("987654321098765432".parse()?);
+//! let patch = set_patch_from_str("roles.mapping.123456789012345678", "moderator")?;
+//! let (stored, audit) = apply_update(None, 0, &patch, actor, 1_700_000_000)?;
+//! assert_eq!(stored.version, 1);
+//! assert_eq!(audit.keys(), ["roles.mapping.123456789012345678"]);
+//!
+//! let config = GuildConfig::resolve(&json!({}), &stored.doc)?;
+//! let member_roles = ["123456789012345678".parse()?];
+//! let role = guild_config::role_for(
+//!     &config,
+//!     "111111111111111111".parse()?,
+//!     &member_roles,
+//!     guild_config::Permissions::NONE,
+//! );
+//! assert_eq!(role, KalturaRole::Moderator);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod access;
+mod error;
+mod ids;
+mod layers;
+mod model;
+mod render;
+mod schema;
+pub mod template;
+mod update;
+
+pub use access::{permission_check, role_for, Access, DenyReason};
+pub use error::{ConfigError, Rule};
+pub use ids::{ChannelId, CommandName, KalturaRole, Layer, Permissions, RoleId, Section, UserId};
+pub use layers::{merge, merge_patch};
+pub use model::{
+    defaults_json, CommandConfig, CommandsConfig, EventConfig, EventsConfig, FeaturesConfig,
+    GuildConfig, KalturaConfig, NotificationTarget, NotificationsConfig, PrivilegesConfig,
+    RolesConfig, ShareConfig, DEFAULT_ENTRY_READY_TEMPLATE, DEFAULT_HOST_PRIVILEGES,
+    DEFAULT_JOIN_PRIVILEGES, DEFAULT_MEETING_END_TEMPLATE, DEFAULT_MEETING_SHARE_TEMPLATE,
+    DEFAULT_MEETING_START_TEMPLATE, DEFAULT_RECORDING_READY_TEMPLATE, DEFAULT_VIEW_PRIVILEGES,
+};
+pub use render::render_readable;
+pub use schema::{
+    settable_keys, validate_overrides, KeyInfo, MAX_ALLOWED_ROLES, MAX_CATEGORY_IDS,
+    MAX_PRIVILEGES_CHARS, MAX_ROLE_MAPPINGS, MAX_USER_OVERRIDES,
+};
+pub use template::{check_template, render_template, EventKind, TemplateKind, MAX_TEMPLATE_CHARS};
+pub use update::{
+    apply_update, diff, reset_all_patch, reset_patch, set_patch, set_patch_from_str, unset_patch,
+    Actor, ApiKeyId, AuditEntry, Change, StoredOverrides, REDACTED, SCHEMA_VERSION,
+};
