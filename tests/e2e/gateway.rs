@@ -201,3 +201,82 @@ async fn the_kaltura_circuit_opens_after_repeated_failures_and_every_request_see
         "an open circuit fails fast"
     );
 }
+
+#[tokio::test]
+async fn every_response_carries_a_request_id() {
+    let world = world().await;
+    let mut client = world.client();
+    let mut ids = Vec::new();
+    for path in ["/api/v1/health", "/api/v1/nope"] {
+        let response = client.get(path).await.unwrap();
+        let id = response.header("x-request-id").unwrap().to_owned();
+        assert_eq!(id.len(), 16, "{id}");
+        ids.push(id);
+    }
+    assert_ne!(ids[0], ids[1], "each request gets its own id");
+}
+
+#[tokio::test]
+async fn cors_is_off_by_default_and_on_for_the_configured_origin() {
+    let world = world().await;
+    let origin = [("origin", "https://activity.example")];
+    let response = world
+        .client()
+        .send("OPTIONS", "/api/v1/health", &origin, "")
+        .await
+        .unwrap();
+    assert_eq!(response.status, 403);
+
+    let (builder, _d, _k) = configured().await;
+    let app = builder
+        .variable("cors_allowed_origins", "https://activity.example")
+        .start()
+        .await
+        .unwrap();
+    let mut client = Client::new(app.addr());
+    let response = client
+        .send("OPTIONS", "/api/v1/health", &origin, "")
+        .await
+        .unwrap();
+    assert_eq!(response.status, 204);
+    let response = client
+        .send("GET", "/api/v1/health", &origin, "")
+        .await
+        .unwrap();
+    assert_eq!(
+        response.header("access-control-allow-origin"),
+        Some("https://activity.example")
+    );
+}
+
+#[test]
+#[ignore = "needs OPENAPI_VALIDATOR_PYTHON=<python with openapi-spec-validator>; tests/run sets it"]
+fn crosscheck_the_openapi_document_validates_under_openapi_spec_validator() {
+    let python = std::env::var("OPENAPI_VALIDATOR_PYTHON")
+        .expect("OPENAPI_VALIDATOR_PYTHON must name a python with openapi-spec-validator");
+    let document = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let world = world().await;
+        world
+            .client()
+            .get("/api/v1/openapi.json")
+            .await
+            .unwrap()
+            .body
+    });
+    let path = std::env::temp_dir().join(format!(
+        "kaltura-discord-openapi-{}.json",
+        std::process::id()
+    ));
+    std::fs::write(&path, &document).unwrap();
+    let output = std::process::Command::new(python)
+        .args(["-m", "openapi_spec_validator"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

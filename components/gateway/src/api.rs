@@ -1,6 +1,10 @@
-//! The `/api/v1` router and handlers, host-free: a request comes in as values, the
-//! services are reached through [`Backend`], and a response goes out as values.
+//! The `/api/v1` front: matches the route table, applies CORS, deprecation headers and
+//! a request id to every response, and dispatches to the handlers. Host-free: a request
+//! comes in as values, the services are reached through [`Backend`], and a response
+//! goes out as values.
 
+use crate::cors::Cors;
+use crate::router::{self, Access, Match, Route};
 use common::{ApiError, ServiceStatus};
 use serde_json::json;
 
@@ -15,6 +19,21 @@ pub trait Backend {
     /// # Errors
     /// A message safe to show, when Kaltura is unreachable or refused.
     fn kaltura_ping(&self) -> Result<(), String>;
+    /// A setting's value, `None` when unset or empty.
+    fn setting(&self, name: &str) -> Option<String>;
+    /// A fresh request id.
+    fn request_id(&self) -> String;
+}
+
+/// A request as values.
+#[derive(Debug, Clone, Default)]
+pub struct Request<'a> {
+    /// The method, upper case.
+    pub method: &'a str,
+    /// The request target: path and query.
+    pub path_with_query: &'a str,
+    /// The `Origin` header, if any.
+    pub origin: Option<&'a str>,
 }
 
 /// A response as values: status, extra headers and a JSON body.
@@ -24,7 +43,7 @@ pub struct Response {
     pub status: u16,
     /// Headers besides `content-type: application/json`.
     pub headers: Vec<(&'static str, String)>,
-    /// The JSON body.
+    /// The JSON body (empty for `204`).
     pub body: Vec<u8>,
 }
 
@@ -44,35 +63,100 @@ impl Response {
             body: error.to_json(),
         }
     }
+
+    /// The first value of header `name`.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
-/// The routes, each with the one method it answers.
-const ROUTES: &[(&str, &str)] = &[("GET", "/api/v1/health"), ("GET", "/api/v1/ready")];
+/// Every route of `/api/v1`.
+pub const ROUTES: &[Route] = &[
+    Route {
+        name: "health",
+        method: "GET",
+        path: "/api/v1/health",
+        access: Access::Public,
+        deprecated: None,
+        summary: "Liveness: the version and the components, touching nothing.",
+    },
+    Route {
+        name: "ready",
+        method: "GET",
+        path: "/api/v1/ready",
+        access: Access::Public,
+        deprecated: None,
+        summary: "Readiness: every service's settings and key-value store; `?upstream=true` also pings Kaltura.",
+    },
+    Route {
+        name: "openapi",
+        method: "GET",
+        path: "/api/v1/openapi.json",
+        access: Access::Public,
+        deprecated: None,
+        summary: "This API's OpenAPI 3.1 document.",
+    },
+];
 
-/// Answers one request. `path_with_query` is the request target as received.
-pub fn handle(method: &str, path_with_query: &str, backend: &dyn Backend) -> Response {
-    let (path, query) = match path_with_query.split_once('?') {
-        Some((path, query)) => (path, query),
-        None => (path_with_query, ""),
-    };
-    let path = if path.len() > 1 {
-        path.trim_end_matches('/')
-    } else {
-        path
-    };
-    let Some((allowed, _)) = ROUTES.iter().find(|(_, route)| *route == path) else {
-        return Response::error(&ApiError::not_found(format!(
-            "no route {method} {path}; see /api/v1/health"
-        )));
-    };
-    if method != *allowed && !(method == "HEAD" && *allowed == "GET") {
-        let mut response = Response::error(&ApiError::method_not_allowed(allowed));
-        response.headers.push(("allow", (*allowed).to_owned()));
-        return response;
+/// Answers one request.
+pub fn handle(request: &Request<'_>, backend: &dyn Backend) -> Response {
+    let request_id = backend.request_id();
+    let cors = Cors::from_setting(backend.setting("cors_allowed_origins").as_deref());
+    let mut response = route(request, backend, &cors);
+    response.headers.extend(cors.headers(request.origin));
+    response.headers.push(("x-request-id", request_id));
+    response
+}
+
+fn route(request: &Request<'_>, backend: &dyn Backend, cors: &Cors) -> Response {
+    let (path, query) = request
+        .path_with_query
+        .split_once('?')
+        .unwrap_or((request.path_with_query, ""));
+    if request.method == "OPTIONS" {
+        return match cors.preflight(request.origin) {
+            Some(headers) => Response {
+                status: 204,
+                headers,
+                body: Vec::new(),
+            },
+            None => Response::error(&ApiError::new(
+                403,
+                "forbidden",
+                "cross-origin requests from this origin are not allowed",
+            )),
+        };
     }
-    match path {
-        "/api/v1/health" => health(),
-        _ => ready(backend, wants_upstream(query)),
+    match router::find(ROUTES, request.method, path) {
+        Match::NotFound => Response::error(&ApiError::not_found(format!(
+            "no route {} {path}; see /api/v1/openapi.json",
+            request.method
+        ))),
+        Match::WrongMethod(methods) => {
+            let allowed = methods.join(", ");
+            let mut response = Response::error(&ApiError::method_not_allowed(&allowed));
+            response.headers.push(("allow", allowed));
+            response
+        }
+        Match::Found(route, _params) => {
+            let mut response = match route.name {
+                "health" => health(),
+                "ready" => ready(backend, wants_upstream(query)),
+                _ => Response::json(200, &crate::openapi::document(ROUTES)),
+            };
+            if let Some(deprecation) = route.deprecated {
+                response.headers.push(("deprecation", deprecation.since.to_owned()));
+                response.headers.push(("sunset", deprecation.sunset.to_owned()));
+                response.headers.push((
+                    "link",
+                    format!("<{}>; rel=\"successor-version\"", deprecation.successor),
+                ));
+            }
+            response
+        }
     }
 }
 
@@ -148,6 +232,7 @@ mod tests {
         missing: Vec<String>,
         store_ok: bool,
         ping: Result<(), String>,
+        cors: Option<String>,
     }
 
     impl Default for Fake {
@@ -156,6 +241,7 @@ mod tests {
                 missing: Vec::new(),
                 store_ok: true,
                 ping: Ok(()),
+                cors: None,
             }
         }
     }
@@ -179,6 +265,23 @@ mod tests {
         fn kaltura_ping(&self) -> Result<(), String> {
             self.ping.clone()
         }
+        fn setting(&self, name: &str) -> Option<String> {
+            (name == "cors_allowed_origins").then(|| self.cors.clone()).flatten()
+        }
+        fn request_id(&self) -> String {
+            "req-1".into()
+        }
+    }
+
+    fn get(path: &str, backend: &dyn Backend) -> Response {
+        handle(
+            &Request {
+                method: "GET",
+                path_with_query: path,
+                origin: None,
+            },
+            backend,
+        )
     }
 
     fn body(response: &Response) -> serde_json::Value {
@@ -187,14 +290,21 @@ mod tests {
 
     #[test]
     fn health_lists_every_component() {
-        let response = handle("GET", "/api/v1/health", &Fake::default());
+        let response = get("/api/v1/health", &Fake::default());
         assert_eq!(response.status, 200);
         assert_eq!(body(&response)["components"].as_array().unwrap().len(), 6);
     }
 
     #[test]
+    fn every_response_carries_a_request_id() {
+        for path in ["/api/v1/health", "/api/v1/nope"] {
+            assert_eq!(get(path, &Fake::default()).header("x-request-id"), Some("req-1"));
+        }
+    }
+
+    #[test]
     fn ready_is_200_when_everything_is_configured() {
-        let response = handle("GET", "/api/v1/ready", &Fake::default());
+        let response = get("/api/v1/ready", &Fake::default());
         assert_eq!(response.status, 200);
         assert_eq!(body(&response)["ready"], true);
     }
@@ -205,7 +315,7 @@ mod tests {
             missing: vec!["discord_public_key".into()],
             ..Fake::default()
         };
-        let response = handle("GET", "/api/v1/ready", &fake);
+        let response = get("/api/v1/ready", &fake);
         assert_eq!(response.status, 503);
         let message = body(&response)["error"]["message"]
             .as_str()
@@ -220,7 +330,7 @@ mod tests {
             store_ok: false,
             ..Fake::default()
         };
-        assert_eq!(handle("GET", "/api/v1/ready", &fake).status, 503);
+        assert_eq!(get("/api/v1/ready", &fake).status, 503);
     }
 
     #[test]
@@ -229,31 +339,70 @@ mod tests {
             ping: Err("refused".into()),
             ..Fake::default()
         };
-        assert_eq!(handle("GET", "/api/v1/ready", &fake).status, 200);
-        let response = handle("GET", "/api/v1/ready?upstream=true", &fake);
+        assert_eq!(get("/api/v1/ready", &fake).status, 200);
+        let response = get("/api/v1/ready?upstream=true", &fake);
         assert_eq!(response.status, 503);
         assert_eq!(body(&response)["upstream"]["kaltura"], "failing");
     }
 
     #[test]
     fn an_unknown_route_is_a_json_404() {
-        let response = handle("GET", "/api/v2/health", &Fake::default());
+        let response = get("/api/v2/health", &Fake::default());
         assert_eq!(response.status, 404);
         assert_eq!(body(&response)["error"]["code"], "not_found");
     }
 
     #[test]
     fn a_wrong_method_is_a_405_naming_the_allowed_one() {
-        let response = handle("POST", "/api/v1/health", &Fake::default());
+        let response = handle(
+            &Request {
+                method: "POST",
+                path_with_query: "/api/v1/health",
+                origin: None,
+            },
+            &Fake::default(),
+        );
         assert_eq!(response.status, 405);
-        assert!(response.headers.contains(&("allow", "GET".to_owned())));
+        assert_eq!(response.header("allow"), Some("GET"));
     }
 
     #[test]
     fn a_trailing_slash_reaches_the_same_route() {
+        assert_eq!(get("/api/v1/health/", &Fake::default()).status, 200);
+    }
+
+    #[test]
+    fn a_preflight_is_answered_only_for_a_configured_origin() {
+        let preflight = |fake: &Fake| {
+            handle(
+                &Request {
+                    method: "OPTIONS",
+                    path_with_query: "/api/v1/health",
+                    origin: Some("https://app.example"),
+                },
+                fake,
+            )
+        };
+        assert_eq!(preflight(&Fake::default()).status, 403);
+        let fake = Fake {
+            cors: Some("https://app.example".into()),
+            ..Fake::default()
+        };
+        let response = preflight(&fake);
+        assert_eq!(response.status, 204);
         assert_eq!(
-            handle("GET", "/api/v1/health/", &Fake::default()).status,
-            200
+            response.header("access-control-allow-origin"),
+            Some("https://app.example")
         );
+    }
+
+    #[test]
+    fn the_openapi_document_lists_every_route() {
+        let document = body(&get("/api/v1/openapi.json", &Fake::default()));
+        assert_eq!(document["openapi"], "3.1.0");
+        for route in ROUTES {
+            let operation = &document["paths"][route.path][route.method.to_ascii_lowercase()];
+            assert_eq!(operation["operationId"], route.name, "{}", route.path);
+        }
     }
 }

@@ -52,6 +52,14 @@ impl Backend for WitBackend {
             other => format!("{other:?}"),
         })
     }
+
+    fn setting(&self, name: &str) -> Option<String> {
+        common::Variables::get(&SpinVariables, name)
+    }
+
+    fn request_id(&self) -> String {
+        spin_adapter::random_hex(8)
+    }
 }
 
 #[spin_sdk::http_component]
@@ -67,11 +75,22 @@ async fn handle(request: IncomingRequest, out: ResponseOutparam) {
             return spin_adapter::respond_error(out, &error, &[]);
         }
     };
-    let response = api::handle(&request.method, &request.path_with_query, &WitBackend);
+    let response = api::handle(
+        &api::Request {
+            method: &request.method,
+            path_with_query: &request.path_with_query,
+            origin: request.header("origin"),
+        },
+        &WitBackend,
+    );
     let headers: Vec<(&str, &str)> = response
         .headers
         .iter()
         .map(|(name, value)| (*name, value.as_str()))
         .collect();
-    spin_adapter::respond_json(out, response.status, &response.body, &headers);
+    if response.body.is_empty() {
+        spin_adapter::respond(out, response.status, &headers, &[]);
+    } else {
+        spin_adapter::respond_json(out, response.status, &response.body, &headers);
+    }
 }

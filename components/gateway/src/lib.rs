@@ -4,7 +4,11 @@
 //! adapter.
 
 pub mod api;
+pub mod cors;
 pub mod keys;
+pub mod openapi;
+pub mod ratelimit;
+pub mod router;
 
 /// The settings the gateway itself needs (the library services report their own).
 pub const REQUIRED_SETTINGS: &[&str] = &[
