@@ -293,3 +293,11 @@ pub fn respond_json(out: ResponseOutparam, status: u16, body: &[u8], extra: &[(&
 pub fn respond_error(out: ResponseOutparam, error: &common::ApiError, extra: &[(&str, &str)]) {
     respond_json(out, error.status, &error.to_json(), extra);
 }
+
+/// `n` random bytes from the host (`wasi:random`), as lower-case hex.
+pub fn random_hex(n: u64) -> String {
+    wasi::random::random::get_random_bytes(n)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
