@@ -6,12 +6,14 @@
 
 mod command;
 mod component;
+mod guild;
 mod kinds;
 mod message;
 mod user;
 
 pub use command::{CommandData, CommandDataOption, OptionValue};
 pub use component::{ComponentData, ModalSubmitData, SubmittedComponent};
+pub use guild::{base_permissions, Guild, Role};
 pub use kinds::{
     CommandType, ComponentType, IntegrationType, InteractionContextType, InteractionType,
     OptionType,

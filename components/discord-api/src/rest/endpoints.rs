@@ -200,6 +200,30 @@ impl Client {
         self.build(Method::GET, &path, Auth::Bot(bot), Body::None)
     }
 
+    /// `GET /guilds/{guild}` as the bot; decode the answer as [`crate::model::Guild`]
+    /// (its owner decides base permissions).
+    ///
+    /// # Errors
+    /// [`RestError::Assemble`].
+    pub fn get_guild(&self, bot: &BotToken, guild: GuildId) -> Result<Request<Vec<u8>>, RestError> {
+        let path = format!("/guilds/{guild}");
+        self.build(Method::GET, &path, Auth::Bot(bot), Body::None)
+    }
+
+    /// `GET /guilds/{guild}/roles` as the bot; decode the answer as a list of
+    /// [`crate::model::Role`].
+    ///
+    /// # Errors
+    /// [`RestError::Assemble`].
+    pub fn get_guild_roles(
+        &self,
+        bot: &BotToken,
+        guild: GuildId,
+    ) -> Result<Request<Vec<u8>>, RestError> {
+        let path = format!("/guilds/{guild}/roles");
+        self.build(Method::GET, &path, Auth::Bot(bot), Body::None)
+    }
+
     /// `GET /users/@me` with a user's OAuth2 access token; decode the answer as
     /// [`crate::model::User`].
     ///
