@@ -166,8 +166,13 @@ pub enum ReadError {
     Broken,
 }
 
-/// Reads the request with a body of at most `limit` bytes. A `content-length` above the
-/// limit is refused before reading anything.
+/// Bodies over the limit but under this size are read and discarded before the `413`,
+/// so the client is not cut off mid-upload and reliably sees the answer; larger ones
+/// are refused at once.
+const DRAIN_LIMIT: usize = 1024 * 1024;
+
+/// Reads the request with a body of at most `limit` bytes (`TooLarge` above it). A
+/// declared `content-length` above [`DRAIN_LIMIT`] is refused before reading anything.
 ///
 /// # Errors
 /// `TooLarge` over the limit, `Broken` when the stream fails.
@@ -184,7 +189,7 @@ pub fn read_request(request: IncomingRequest, limit: usize) -> Result<ReadReques
         .iter()
         .find(|(n, _)| n == "content-length")
         .and_then(|(_, v)| std::str::from_utf8(v).ok()?.trim().parse::<usize>().ok());
-    if declared.is_some_and(|len| len > limit) {
+    if declared.is_some_and(|len| len > DRAIN_LIMIT) {
         return Err(ReadError::TooLarge);
     }
     let body = read_body(request, limit)?;
@@ -216,15 +221,19 @@ fn read_body(request: IncomingRequest, limit: usize) -> Result<Vec<u8>, ReadErro
     use spin_sdk::wit::wasi::http0_2_0::types::IncomingBody;
     let body = request.consume().map_err(|()| ReadError::Broken)?;
     let mut bytes = Vec::new();
+    let mut total = 0usize;
     {
         let stream = body.stream().map_err(|()| ReadError::Broken)?;
         loop {
             match stream.blocking_read(64 * 1024) {
                 Ok(chunk) => {
-                    if bytes.len() + chunk.len() > limit {
+                    total += chunk.len();
+                    if total > DRAIN_LIMIT {
                         return Err(ReadError::TooLarge);
                     }
-                    bytes.extend_from_slice(&chunk);
+                    if total <= limit {
+                        bytes.extend_from_slice(&chunk);
+                    }
                 }
                 Err(wasi::io::streams::StreamError::Closed) => break,
                 Err(_) => return Err(ReadError::Broken),
@@ -232,6 +241,9 @@ fn read_body(request: IncomingRequest, limit: usize) -> Result<Vec<u8>, ReadErro
         }
     }
     drop(IncomingBody::finish(body));
+    if total > limit {
+        return Err(ReadError::TooLarge);
+    }
     Ok(bytes)
 }
 
@@ -300,4 +312,184 @@ pub fn random_hex(n: u64) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// Timeouts of one outbound request, passed to the host as wasi-http `request-options`.
+/// `None` leaves the host's default.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Timeouts {
+    /// How long to wait for the connection.
+    pub connect: Option<std::time::Duration>,
+    /// How long to wait for the response to begin.
+    pub first_byte: Option<std::time::Duration>,
+    /// How long to wait between chunks of the response body.
+    pub between_bytes: Option<std::time::Duration>,
+}
+
+impl Timeouts {
+    /// The same timeout for connecting, the first byte and between bytes.
+    pub fn all(timeout: std::time::Duration) -> Self {
+        Self {
+            connect: Some(timeout),
+            first_byte: Some(timeout),
+            between_bytes: Some(timeout),
+        }
+    }
+}
+
+/// The largest response body [`send_with_timeouts_blocking`] reads.
+pub const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
+
+fn nanos(duration: std::time::Duration) -> u64 {
+    u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
+}
+
+fn describe_error_code(code: &wasi::http::types::ErrorCode) -> String {
+    use wasi::http::types::ErrorCode;
+    match code {
+        ErrorCode::ConnectionTimeout
+        | ErrorCode::ConnectionReadTimeout
+        | ErrorCode::ConnectionWriteTimeout => {
+            format!("outbound request failed: timed out ({code:?})")
+        }
+        other => format!("outbound request failed: {other:?}"),
+    }
+}
+
+/// Sends a request through Spin's outbound HTTP with `timeouts` (wasi-http request
+/// options) and waits for the whole response, for code that is not async. The request
+/// body is streamed after the request starts, as spin-sdk does (so it goes out chunked).
+/// A host that does not support a timeout option sends without it.
+///
+/// # Errors
+/// The host's error code (`HttpRequestDenied` outside `allowed_outbound_hosts`, a
+/// timeout, a refused connection), a body transfer failure, or a response body over
+/// [`MAX_RESPONSE_BYTES`]. Never the request's contents.
+pub fn send_with_timeouts_blocking(
+    request: http::Request<Vec<u8>>,
+    timeouts: Timeouts,
+) -> Result<http::Response<Vec<u8>>, OutboundError> {
+    use wasi::http::types::{
+        Fields, IncomingBody, Method, OutgoingBody, OutgoingRequest, RequestOptions, Scheme,
+    };
+    let invalid = |what: &str| OutboundError(format!("outbound request was invalid: {what}"));
+    let (parts, body) = request.into_parts();
+    let headers: Vec<(String, Vec<u8>)> = parts
+        .headers
+        .iter()
+        .map(|(name, value)| (name.as_str().to_owned(), value.as_bytes().to_vec()))
+        .collect();
+    let fields = Fields::from_list(&headers).map_err(|_| invalid("a header"))?;
+    let outgoing = OutgoingRequest::new(fields);
+    let method = match parts.method.as_str() {
+        "GET" => Method::Get,
+        "HEAD" => Method::Head,
+        "POST" => Method::Post,
+        "PUT" => Method::Put,
+        "DELETE" => Method::Delete,
+        "PATCH" => Method::Patch,
+        "OPTIONS" => Method::Options,
+        other => Method::Other(other.to_owned()),
+    };
+    outgoing
+        .set_method(&method)
+        .map_err(|()| invalid("the method"))?;
+    let scheme = match parts.uri.scheme_str() {
+        Some("https") => Scheme::Https,
+        Some("http") => Scheme::Http,
+        _ => return Err(invalid("the scheme")),
+    };
+    outgoing
+        .set_scheme(Some(&scheme))
+        .map_err(|()| invalid("the scheme"))?;
+    outgoing
+        .set_authority(parts.uri.authority().map(http::uri::Authority::as_str))
+        .map_err(|()| invalid("the host"))?;
+    outgoing
+        .set_path_with_query(
+            parts
+                .uri
+                .path_and_query()
+                .map(http::uri::PathAndQuery::as_str),
+        )
+        .map_err(|()| invalid("the path"))?;
+
+    let options = RequestOptions::new();
+    // Each setter fails only when the host does not support that option; the request
+    // then goes out with the host's default for it.
+    let _unsupported_options_keep_host_defaults = (
+        options.set_connect_timeout(timeouts.connect.map(nanos)),
+        options.set_first_byte_timeout(timeouts.first_byte.map(nanos)),
+        options.set_between_bytes_timeout(timeouts.between_bytes.map(nanos)),
+    );
+
+    let outgoing_body = outgoing.body().map_err(|()| invalid("the body"))?;
+    let future = wasi::http::outgoing_handler::handle(outgoing, Some(options))
+        .map_err(|code| OutboundError(describe_error_code(&code)))?;
+    {
+        let stream = outgoing_body
+            .write()
+            .map_err(|()| OutboundError("outbound request body transfer failed".into()))?;
+        for chunk in body.chunks(4096) {
+            stream
+                .blocking_write_and_flush(chunk)
+                .map_err(|_| OutboundError("outbound request body transfer failed".into()))?;
+        }
+    }
+    OutgoingBody::finish(outgoing_body, None)
+        .map_err(|code| OutboundError(describe_error_code(&code)))?;
+
+    let incoming = loop {
+        match future.get() {
+            Some(result) => break result,
+            None => future.subscribe().block(),
+        }
+    };
+    let response = incoming
+        .map_err(|()| OutboundError("outbound response was already taken".into()))?
+        .map_err(|code| OutboundError(describe_error_code(&code)))?;
+
+    let mut builder = http::Response::builder().status(response.status());
+    for (name, value) in response.headers().entries() {
+        builder = builder.header(name, value);
+    }
+    let incoming_body = response
+        .consume()
+        .map_err(|()| OutboundError("outbound response could not be read".into()))?;
+    let mut bytes = Vec::new();
+    {
+        let stream = incoming_body
+            .stream()
+            .map_err(|()| OutboundError("outbound response could not be read".into()))?;
+        loop {
+            match stream.blocking_read(64 * 1024) {
+                Ok(chunk) => {
+                    if bytes.len() + chunk.len() > MAX_RESPONSE_BYTES {
+                        return Err(OutboundError("outbound response is too large".into()));
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                Err(wasi::io::streams::StreamError::Closed) => break,
+                Err(wasi::io::streams::StreamError::LastOperationFailed(_)) => {
+                    return Err(OutboundError(
+                        "outbound response body failed (timed out or cut off)".into(),
+                    ))
+                }
+            }
+        }
+    }
+    drop(IncomingBody::finish(incoming_body));
+    builder
+        .body(bytes)
+        .map_err(|_| OutboundError("outbound response could not be read".into()))
+}
+
+/// Blocks the calling instance for `duration` (wasi monotonic clock).
+pub fn sleep(duration: std::time::Duration) {
+    wasi::clocks::monotonic_clock::subscribe_duration(nanos(duration)).block();
+}
+
+/// `len` cryptographically secure random bytes from the host (wasi random).
+pub fn random_bytes(len: usize) -> Vec<u8> {
+    wasi::random::random::get_random_bytes(u64::try_from(len).unwrap_or(u64::MAX))
 }
