@@ -1,8 +1,25 @@
 //! The Configuration Service: how each Discord server wants things done. A library
-//! component exporting `kaltura-discord:services/config`; the HTTP components import it.
-//! Logic here is host-free; `component` is the thin Spin adapter.
+//! component exporting `kaltura-discord:services/config` (see `wit/config.wit`); the
+//! HTTP components import it.
+//!
+//! The settings model (keys, defaults, layers, validation, audit entries) is the
+//! host-free `guild-config` crate. This crate stores it: [`Service`] reads and writes
+//! the documents listed in [`keys`] through the [`VersionedStore`] port, whose writes
+//! are compare-and-swap, so concurrent writers on any number of replicas cannot lose
+//! each other's changes. Everything here is host-free and tested natively with
+//! [`MemoryStore`]; `component` is the thin Spin adapter (`wasi:keyvalue` store and
+//! atomics, bucket `default`).
 
+pub mod error;
+pub mod input;
 pub mod keys;
+pub mod service;
+pub mod store;
+
+pub use error::ServiceError;
+pub use input::{GuildId, Member};
+pub use service::{defaults, ConfigView, DeploymentView, Service, Target, UpdateResult};
+pub use store::{Clock, FixedClock, MemoryStore, StoreError, SwapError, VersionedStore};
 
 use common::{KeyValue, ServiceStatus, Variables};
 
@@ -20,6 +37,9 @@ pub fn status(vars: &dyn Variables, kv: &dyn KeyValue) -> ServiceStatus {
         keys::READY_PROBE,
     )
 }
+
+#[cfg(test)]
+mod tests;
 
 // The generated WIT bindings are FFI and need `unsafe`; only the adapter has them.
 #[cfg(target_arch = "wasm32")]

@@ -533,8 +533,8 @@ pub(crate) fn resolve(path: &str) -> Result<Resolved, ConfigError> {
 
 /// Reads a value typed by a person (a Discord slash-command option) for a key of
 /// `kind`, giving the JSON to store. `Ok(None)` means "no override: use the layer
-/// below" (typed as `none`, `unset` or `default` for optional keys; an empty or
-/// `none` list is the empty list).
+/// below" (typed as `none`, `unset` or `default` for optional keys and roles, which
+/// removes a role mapping or user override; an empty or `none` list is the empty list).
 pub(crate) fn parse_typed(kind: &Kind, raw: &str) -> Result<Option<Value>, Rule> {
     let trimmed = raw.trim();
     let is_none = ["none", "unset", "default"]
@@ -548,6 +548,9 @@ pub(crate) fn parse_typed(kind: &Kind, raw: &str) -> Result<Option<Value>, Rule>
     let value = match *kind {
         Kind::Section(_) | Kind::Map { .. } => return Err(Rule::NotASetting { below: Vec::new() }),
         Kind::Bool => Value::Bool(parse_bool(trimmed)?),
+        // `none` removes a mapping or user override (the only way to drop one entry of a
+        // map from Discord), or lets `default_role` fall back to the layer below.
+        Kind::Role if is_none => return Ok(None),
         Kind::Role => Value::String(KalturaRole::parse_lenient(trimmed)?.as_str().to_string()),
         Kind::Channel if is_none || trimmed.is_empty() => return Ok(None),
         Kind::Channel => Value::String(ChannelId::parse_lenient(trimmed)?.to_string()),
@@ -1055,6 +1058,8 @@ mod tests {
             read("roles.mapping.123456789012345678", " Moderator"),
             Ok(Some(json!("moderator")))
         );
+        assert_eq!(read("roles.mapping.123456789012345678", "none"), Ok(None));
+        assert_eq!(read("roles.default_role", "default"), Ok(None));
         assert_eq!(
             read(
                 "notifications.events.meeting_start.channel_id",

@@ -40,7 +40,8 @@ pub fn set_patch(path: &str, value: Value) -> Result<Value, ConfigError> {
 /// booleans as `true/false/on/off/yes/no`; roles case-insensitively; Discord IDs bare
 /// or as mentions (`<@&id>`, `<#id>`, `<@id>`); lists comma- or space-separated;
 /// permission bits as a number or names (`MANAGE_GUILD|MANAGE_EVENTS`); `\n` in a
-/// template as a line break; `none` for an optional value or an empty list.
+/// template as a line break; `none` for an optional value or an empty list, and to
+/// remove a role mapping or user override.
 ///
 /// # Errors
 /// [`ConfigError::Invalid`] if the path is unknown, names a group of settings

@@ -1,0 +1,253 @@
+//! The storage port: a key-value store with compare-and-swap, shaped like
+//! `wasi:keyvalue/atomics` (`cas.new` + `cas.current`, then `swap`), and an in-memory
+//! version for tests. The Spin adapter implements it over `wasi:keyvalue` (bucket
+//! `default`, the store Spin's key-value API uses).
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+pub use common::StoreError;
+
+/// Why a [`VersionedStore::swap`] failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SwapError {
+    /// The value changed since it was loaded: another writer won; nothing was written.
+    #[error("the value changed since it was read")]
+    Conflict,
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A key-value store whose writes can be made conditional on what was read.
+pub trait VersionedStore {
+    /// What [`VersionedStore::load`] hands out for a later [`VersionedStore::swap`]: the
+    /// `wasi:keyvalue` `cas` handle in Spin.
+    type Token;
+
+    /// Reads the value at `key` (`None` if there is none) with a token to replace it
+    /// only if it is still the same.
+    ///
+    /// # Errors
+    /// The store's error.
+    fn load(&self, key: &str) -> Result<(Option<Vec<u8>>, Self::Token), StoreError>;
+
+    /// Writes `value` at the token's key, atomically, if the key still holds what
+    /// [`VersionedStore::load`] read (across every replica using the store).
+    ///
+    /// # Errors
+    /// [`SwapError::Conflict`] if another write came first (nothing is written), or the
+    /// store's error.
+    fn swap(&self, token: Self::Token, value: &[u8]) -> Result<(), SwapError>;
+
+    /// Reads the value at `key`, `Ok(None)` if there is none.
+    ///
+    /// # Errors
+    /// The store's error.
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Sets `key` to `value` unconditionally.
+    ///
+    /// # Errors
+    /// The store's error.
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError>;
+
+    /// Removes `key`; removing a missing key is not an error.
+    ///
+    /// # Errors
+    /// The store's error.
+    fn delete(&self, key: &str) -> Result<(), StoreError>;
+}
+
+impl<S: VersionedStore + ?Sized> VersionedStore for &S {
+    type Token = S::Token;
+
+    fn load(&self, key: &str) -> Result<(Option<Vec<u8>>, Self::Token), StoreError> {
+        (**self).load(key)
+    }
+
+    fn swap(&self, token: Self::Token, value: &[u8]) -> Result<(), SwapError> {
+        (**self).swap(token, value)
+    }
+
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        (**self).get(key)
+    }
+
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        (**self).set(key, value)
+    }
+
+    fn delete(&self, key: &str) -> Result<(), StoreError> {
+        (**self).delete(key)
+    }
+}
+
+/// The wall clock, in Unix seconds.
+pub trait Clock {
+    /// Now, in Unix seconds.
+    fn now(&self) -> u64;
+}
+
+/// A clock that always says the same time, for tests.
+#[derive(Debug, Clone, Copy)]
+pub struct FixedClock(pub u64);
+
+impl Clock for FixedClock {
+    fn now(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A hook run right before a swap, to play another replica writing in between.
+type BeforeSwap = Box<dyn FnOnce(&mut BTreeMap<String, Vec<u8>>)>;
+
+/// A [`VersionedStore`] in memory, for tests. Its token is the value read; a swap
+/// succeeds only if the key still holds exactly that.
+#[derive(Default)]
+pub struct MemoryStore {
+    entries: RefCell<BTreeMap<String, Vec<u8>>>,
+    before_swap: RefCell<Option<BeforeSwap>>,
+    failing: RefCell<Option<StoreError>>,
+    fail_sets_under: RefCell<Option<String>>,
+}
+
+/// The token of [`MemoryStore`]: the key and the value it held when loaded.
+#[derive(Debug, Clone)]
+pub struct MemoryToken {
+    key: String,
+    seen: Option<Vec<u8>>,
+}
+
+impl MemoryStore {
+    /// Runs `interfere` on the entries right before the next swap checks them, as if
+    /// another replica wrote between this one's read and write.
+    pub fn before_next_swap(
+        &self,
+        interfere: impl FnOnce(&mut BTreeMap<String, Vec<u8>>) + 'static,
+    ) {
+        *self.before_swap.borrow_mut() = Some(Box::new(interfere));
+    }
+
+    /// Makes every call fail with `error` (or work again with `None`).
+    pub fn fail_with(&self, error: Option<StoreError>) {
+        *self.failing.borrow_mut() = error;
+    }
+
+    /// Makes plain `set`s of keys starting with `prefix` fail (or work again with `None`).
+    pub fn fail_sets_under(&self, prefix: Option<&str>) {
+        *self.fail_sets_under.borrow_mut() = prefix.map(str::to_owned);
+    }
+
+    /// All keys currently stored, in order.
+    pub fn keys(&self) -> Vec<String> {
+        self.entries.borrow().keys().cloned().collect()
+    }
+
+    /// The raw value at `key`.
+    pub fn raw(&self, key: &str) -> Option<Vec<u8>> {
+        self.entries.borrow().get(key).cloned()
+    }
+
+    /// Writes `value` at `key` directly, as another writer would.
+    pub fn put(&self, key: &str, value: &[u8]) {
+        self.entries
+            .borrow_mut()
+            .insert(key.to_owned(), value.to_vec());
+    }
+
+    fn check(&self) -> Result<(), StoreError> {
+        match &*self.failing.borrow() {
+            Some(err) => Err(err.clone()),
+            None => Ok(()),
+        }
+    }
+}
+
+impl VersionedStore for MemoryStore {
+    type Token = MemoryToken;
+
+    fn load(&self, key: &str) -> Result<(Option<Vec<u8>>, MemoryToken), StoreError> {
+        self.check()?;
+        let seen = self.entries.borrow().get(key).cloned();
+        let token = MemoryToken {
+            key: key.to_owned(),
+            seen: seen.clone(),
+        };
+        Ok((seen, token))
+    }
+
+    fn swap(&self, token: MemoryToken, value: &[u8]) -> Result<(), SwapError> {
+        self.check()?;
+        let interfere = self.before_swap.borrow_mut().take();
+        let mut entries = self.entries.borrow_mut();
+        if let Some(interfere) = interfere {
+            interfere(&mut entries);
+        }
+        if entries.get(&token.key) != token.seen.as_ref() {
+            return Err(SwapError::Conflict);
+        }
+        entries.insert(token.key, value.to_vec());
+        Ok(())
+    }
+
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.check()?;
+        Ok(self.entries.borrow().get(key).cloned())
+    }
+
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        self.check()?;
+        let refused = self
+            .fail_sets_under
+            .borrow()
+            .as_deref()
+            .is_some_and(|prefix| key.starts_with(prefix));
+        if refused {
+            return Err(StoreError::Other("set refused by the test".into()));
+        }
+        self.put(key, value);
+        Ok(())
+    }
+
+    fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.check()?;
+        self.entries.borrow_mut().remove(key);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_swap_after_an_unchanged_load_writes_the_value() {
+        let store = MemoryStore::default();
+        let (seen, token) = store.load("k").unwrap();
+        assert_eq!(seen, None);
+        store.swap(token, b"1").unwrap();
+        assert_eq!(store.get("k").unwrap(), Some(b"1".to_vec()));
+    }
+
+    #[test]
+    fn a_swap_after_another_write_is_a_conflict_and_writes_nothing() {
+        let store = MemoryStore::default();
+        store.put("k", b"0");
+        let (_, token) = store.load("k").unwrap();
+        store.put("k", b"other");
+        assert_eq!(store.swap(token, b"1"), Err(SwapError::Conflict));
+        assert_eq!(store.raw("k"), Some(b"other".to_vec()));
+    }
+
+    #[test]
+    fn a_key_created_meanwhile_makes_a_swap_from_nothing_conflict() {
+        let store = MemoryStore::default();
+        let (_, token) = store.load("k").unwrap();
+        store.before_next_swap(|entries| {
+            entries.insert("k".into(), b"x".to_vec());
+        });
+        assert_eq!(store.swap(token, b"1"), Err(SwapError::Conflict));
+    }
+}
