@@ -21,6 +21,12 @@ async fn handle(request: IncomingRequest, out: ResponseOutparam) {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let reply = crate::endpoint::handle(&request.method, &headers, &request.body, &SpinVariables, now);
+    let reply = crate::endpoint::handle(
+        &request.method,
+        &headers,
+        &request.body,
+        &SpinVariables,
+        now,
+    );
     spin_adapter::respond_json(out, reply.status, &reply.body, &[]);
 }

@@ -1,10 +1,24 @@
 //! The interactions endpoint, host-free: method, settings, signature, replay window and
-//! JSON checks in that order — nothing is parsed before the signature verifies, and no
-//! rejected request has a side effect.
+//! parsing checks in that order — nothing is parsed before the signature verifies, and
+//! no rejected request has a side effect. A verified interaction then goes to
+//! [`crate::dispatch::respond`].
+//!
+//! Two entry points share the checks:
+//! - [`handle`] answers PING and, with no services reachable, a friendly ephemeral
+//!   "not available" reply to everything else;
+//! - [`handle_with`] runs the interaction against a [`Services`] implementation and
+//!   returns the reply, an optional [`FollowUp`] to run after the reply is sent, and
+//!   an optional [`ErrorReport`] to log.
 
 use common::{ApiError, Variables};
+use discord_api::model::{JsonErrorKind, ParseError};
+use discord_api::response::{InteractionResponse, MessageBody};
 use discord_api::signature::{self, PublicKey, SignatureError};
+use discord_api::Interaction;
 use std::time::Duration;
+
+use crate::dispatch::{self, ErrorReport, FollowUp, Outcome};
+use crate::services::Services;
 
 /// The largest interaction body accepted; Discord's payloads are far smaller.
 pub const BODY_LIMIT: usize = 256 * 1024;
@@ -14,6 +28,9 @@ pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(300);
 
 /// The settings every request needs.
 pub const REQUIRED_SETTINGS: &[&str] = &["discord_public_key"];
+
+/// What [`handle`] answers to anything but a PING.
+pub const NOT_AVAILABLE: &str = "Kaltura commands are not available on this deployment yet.";
 
 /// What to answer: a status and a JSON body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,15 +49,30 @@ impl Reply {
         }
     }
 
-    fn json(value: &serde_json::Value) -> Self {
-        Self {
-            status: 200,
-            body: value.to_string().into_bytes(),
+    fn interaction(response: &InteractionResponse) -> Self {
+        match response.to_json() {
+            Ok(body) => Self { status: 200, body },
+            Err(_) => Self::error(&ApiError::internal("the response could not be serialized")),
         }
     }
 }
 
-/// Answers one request to the endpoint. `now_unix_secs` is the current time.
+/// What [`handle_with`] decided: the reply to send now, the work to finish after it
+/// is sent, and an error to log.
+#[derive(Debug)]
+pub struct Handled {
+    /// The HTTP reply to send now.
+    pub reply: Reply,
+    /// For a deferred reply: run it after the reply is sent, then send its
+    /// `PATCH .../messages/@original` ([`FollowUp::run`], [`FollowUp::edit_original`]).
+    pub follow_up: Option<FollowUp>,
+    /// An error to log; the member was shown its ID.
+    pub report: Option<ErrorReport>,
+}
+
+/// Answers one request to the endpoint without services: verifies it, answers a
+/// PING with a PONG and anything else with an ephemeral "not available" message.
+/// `now_unix_secs` is the current time.
 pub fn handle(
     method: &str,
     headers: &http::HeaderMap,
@@ -48,51 +80,101 @@ pub fn handle(
     vars: &dyn Variables,
     now_unix_secs: u64,
 ) -> Reply {
+    match verified(method, headers, body, vars, now_unix_secs) {
+        Err(reply) => reply,
+        Ok(Interaction::Ping) => Reply::interaction(&InteractionResponse::pong()),
+        Ok(_) => Reply::interaction(&InteractionResponse::message(
+            MessageBody::text(NOT_AVAILABLE).ephemeral(),
+        )),
+    }
+}
+
+/// Answers one request to the endpoint: verifies it, then runs it against `services`
+/// ([`crate::dispatch::respond`]). `now_unix_secs` is the current time.
+pub fn handle_with(
+    method: &str,
+    headers: &http::HeaderMap,
+    body: &[u8],
+    vars: &dyn Variables,
+    now_unix_secs: u64,
+    services: &dyn Services,
+) -> Handled {
+    let interaction = match verified(method, headers, body, vars, now_unix_secs) {
+        Ok(interaction) => interaction,
+        Err(reply) => {
+            return Handled {
+                reply,
+                follow_up: None,
+                report: None,
+            }
+        }
+    };
+    match dispatch::respond(&interaction, services) {
+        Outcome::Reply { response, report } => Handled {
+            reply: Reply::interaction(&response),
+            follow_up: None,
+            report,
+        },
+        Outcome::Deferred { response, job } => Handled {
+            reply: Reply::interaction(&response),
+            follow_up: Some(*job),
+            report: None,
+        },
+    }
+}
+
+/// The checks every request passes, in order, then the parsed interaction.
+fn verified(
+    method: &str,
+    headers: &http::HeaderMap,
+    body: &[u8],
+    vars: &dyn Variables,
+    now_unix_secs: u64,
+) -> Result<Interaction, Reply> {
     if method != "POST" {
-        return Reply::error(&ApiError::method_not_allowed("POST"));
+        return Err(Reply::error(&ApiError::method_not_allowed("POST")));
     }
     let missing = common::settings::missing(vars, REQUIRED_SETTINGS);
     if !missing.is_empty() {
-        return Reply::error(&ApiError::not_configured(&missing));
+        return Err(Reply::error(&ApiError::not_configured(&missing)));
     }
     let Some(Ok(key)) = vars
         .get("discord_public_key")
         .map(|hex| hex.parse::<PublicKey>())
     else {
-        return Reply::error(&ApiError::new(
+        return Err(Reply::error(&ApiError::new(
             503,
             "not_configured",
             "setting discord_public_key is not a 64-character hex Ed25519 public key",
-        ));
+        )));
     };
-    if let Err(err) = key.verify_headers(headers, body) {
-        return unauthorized(err);
-    }
+    key.verify_headers(headers, body).map_err(unauthorized)?;
     let max_age = vars
         .get("interaction_max_age_seconds")
         .and_then(|v| v.trim().parse::<u64>().ok())
         .map_or(DEFAULT_MAX_AGE, Duration::from_secs);
-    if let Err(err) = signature::check_timestamp_header(headers, now_unix_secs, max_age) {
-        return unauthorized(err);
-    }
-    let Ok(interaction) = serde_json::from_slice::<serde_json::Value>(body) else {
-        return Reply::error(&ApiError::new(400, "bad_request", "the body is not JSON"));
-    };
-    match interaction.get("type").and_then(serde_json::Value::as_u64) {
-        Some(1) => Reply::json(&serde_json::json!({ "type": 1 })),
-        Some(_) => Reply::json(&serde_json::json!({
-            "type": 4,
-            "data": {
-                "content": "Kaltura commands are not available on this deployment yet.",
-                "flags": 64,
-                "allowed_mentions": { "parse": [] }
-            }
-        })),
-        None => Reply::error(&ApiError::new(
+    signature::check_timestamp_header(headers, now_unix_secs, max_age).map_err(unauthorized)?;
+    Interaction::from_slice(body).map_err(|err| Reply::error(&bad_interaction(err)))
+}
+
+fn bad_interaction(err: ParseError) -> ApiError {
+    match err {
+        ParseError::Json {
+            kind: JsonErrorKind::Syntax | JsonErrorKind::Eof,
+            ..
+        } => ApiError::new(400, "bad_request", "the body is not JSON"),
+        ParseError::UnsupportedType(kind) => ApiError::new(
             400,
             "bad_request",
-            "the body is not a Discord interaction (no numeric `type`)",
-        )),
+            format!("interaction type {kind} is not supported"),
+        ),
+        ParseError::Json { .. } | ParseError::MissingField(_) | ParseError::MalformedData => {
+            ApiError::new(
+                400,
+                "bad_request",
+                format!("the body is not a Discord interaction: {err}"),
+            )
+        }
     }
 }
 
@@ -145,7 +227,10 @@ mod tests {
         let valid = &fixture()["valid"];
         let reply = handle(
             "POST",
-            &headers(valid["signature_hex"].as_str(), valid["timestamp"].as_str().unwrap()),
+            &headers(
+                valid["signature_hex"].as_str(),
+                valid["timestamp"].as_str().unwrap(),
+            ),
             valid["body"].as_str().unwrap().as_bytes(),
             &vars(),
             1_700_000_010,
@@ -159,7 +244,10 @@ mod tests {
         for case in fixture()["must_reject_with_401"].as_array().unwrap() {
             let reply = handle(
                 "POST",
-                &headers(case["signature_hex"].as_str(), case["timestamp"].as_str().unwrap()),
+                &headers(
+                    case["signature_hex"].as_str(),
+                    case["timestamp"].as_str().unwrap(),
+                ),
                 case["body"].as_str().unwrap().as_bytes(),
                 &vars(),
                 1_700_000_010,
@@ -173,7 +261,10 @@ mod tests {
         let valid = &fixture()["valid"];
         let reply = handle(
             "POST",
-            &headers(valid["signature_hex"].as_str(), valid["timestamp"].as_str().unwrap()),
+            &headers(
+                valid["signature_hex"].as_str(),
+                valid["timestamp"].as_str().unwrap(),
+            ),
             valid["body"].as_str().unwrap().as_bytes(),
             &vars(),
             1_700_000_000 + 301,
@@ -183,19 +274,237 @@ mod tests {
 
     #[test]
     fn a_missing_public_key_is_503_naming_it() {
-        let reply = handle("POST", &http::HeaderMap::new(), b"{}", &MemoryVariables::default(), 0);
+        let reply = handle(
+            "POST",
+            &http::HeaderMap::new(),
+            b"{}",
+            &MemoryVariables::default(),
+            0,
+        );
         assert_eq!(reply.status, 503);
-        assert!(String::from_utf8(reply.body).unwrap().contains("discord_public_key"));
+        assert!(String::from_utf8(reply.body)
+            .unwrap()
+            .contains("discord_public_key"));
     }
 
     #[test]
     fn other_methods_are_405() {
-        assert_eq!(handle("GET", &http::HeaderMap::new(), b"", &vars(), 0).status, 405);
+        assert_eq!(
+            handle("GET", &http::HeaderMap::new(), b"", &vars(), 0).status,
+            405
+        );
     }
 
     #[test]
     fn a_signed_body_that_is_not_json_is_400() {
-        let reply = handle("POST", &signed("not json", "1700000000"), b"not json", &vars(), 1_700_000_000);
+        let reply = handle(
+            "POST",
+            &signed("not json", "1700000000"),
+            b"not json",
+            &vars(),
+            1_700_000_000,
+        );
         assert_eq!(reply.status, 400);
+    }
+
+    /// Services that allow everything and know one meeting; records nothing.
+    struct Open;
+
+    impl Services for Open {
+        fn guild_config(
+            &self,
+            _: discord_api::id::GuildId,
+        ) -> Result<guild_config::GuildConfig, crate::services::ServiceError> {
+            Ok(guild_config::GuildConfig::default())
+        }
+        fn kaltura_circuit_open(&self) -> bool {
+            false
+        }
+        fn kaltura_user(
+            &self,
+            caller: &crate::services::Caller,
+            role: guild_config::KalturaRole,
+        ) -> Result<crate::meeting::KalturaUser, crate::services::ServiceError> {
+            Ok(crate::meeting::KalturaUser {
+                id: caller.user_id.to_string(),
+                role,
+            })
+        }
+        fn create_meeting(
+            &self,
+            _: &crate::meeting::NewMeeting,
+        ) -> Result<crate::meeting::Meeting, crate::services::ServiceError> {
+            Err(crate::services::ServiceError::Unavailable("down".into()))
+        }
+        fn get_meeting(
+            &self,
+            _: discord_api::id::GuildId,
+            _: &crate::meeting::MeetingId,
+        ) -> Result<Option<crate::meeting::Meeting>, crate::services::ServiceError> {
+            Ok(None)
+        }
+        fn list_meetings(
+            &self,
+            _: discord_api::id::GuildId,
+        ) -> Result<Vec<crate::meeting::Meeting>, crate::services::ServiceError> {
+            Ok(Vec::new())
+        }
+        fn end_meeting(
+            &self,
+            _: discord_api::id::GuildId,
+            _: &crate::meeting::MeetingId,
+            _: &crate::meeting::KalturaUser,
+        ) -> Result<(), crate::services::ServiceError> {
+            Ok(())
+        }
+        fn join_url(
+            &self,
+            _: &crate::meeting::Meeting,
+            _: &crate::meeting::KalturaUser,
+        ) -> Result<String, crate::services::ServiceError> {
+            Ok("https://kaf.example/j".into())
+        }
+        fn config_set(
+            &self,
+            _: discord_api::id::GuildId,
+            _: &str,
+            _: &str,
+            _: discord_api::id::UserId,
+        ) -> Result<guild_config::GuildConfig, crate::services::ServiceError> {
+            Ok(guild_config::GuildConfig::default())
+        }
+        fn config_reset(
+            &self,
+            _: discord_api::id::GuildId,
+            _: guild_config::Section,
+            _: discord_api::id::UserId,
+        ) -> Result<guild_config::GuildConfig, crate::services::ServiceError> {
+            Ok(guild_config::GuildConfig::default())
+        }
+    }
+
+    fn slash(name: &str, options: serde_json::Value) -> String {
+        serde_json::json!({
+            "type": 2, "id": "900000000000000001", "application_id": "1100000000000000001",
+            "token": "tok", "version": 1, "guild_id": "300000000000000001",
+            "channel_id": "400000000000000001",
+            "member": {"user": {"id": "200000000000000001", "username": "ada"},
+                       "roles": [], "permissions": "2048"},
+            "data": {"id": "5", "name": name, "type": 1, "options": options}
+        })
+        .to_string()
+    }
+
+    fn reply_json(reply: &Reply) -> serde_json::Value {
+        serde_json::from_slice(&reply.body).unwrap()
+    }
+
+    #[test]
+    fn a_signed_command_is_dispatched_to_the_services() {
+        let body = slash("kaltura-list", serde_json::json!([]));
+        let handled = handle_with(
+            "POST",
+            &signed(&body, "1700000000"),
+            body.as_bytes(),
+            &vars(),
+            1_700_000_000,
+            &Open,
+        );
+        assert_eq!(handled.reply.status, 200);
+        let value = reply_json(&handled.reply);
+        assert_eq!(value["type"], 4);
+        assert!(value["data"]["content"]
+            .as_str()
+            .unwrap()
+            .contains("/kaltura-start"));
+        assert!(handled.follow_up.is_none() && handled.report.is_none());
+    }
+
+    #[test]
+    fn a_deferred_command_returns_its_follow_up_and_the_follow_up_its_error_report() {
+        let body = slash(
+            "kaltura-start",
+            serde_json::json!([
+                {"name": "type", "type": 3, "value": "meeting"},
+                {"name": "title", "type": 3, "value": "Standup"}
+            ]),
+        );
+        let handled = handle_with(
+            "POST",
+            &signed(&body, "1700000000"),
+            body.as_bytes(),
+            &vars(),
+            1_700_000_000,
+            &Open,
+        );
+        assert_eq!(
+            reply_json(&handled.reply),
+            serde_json::json!({"type": 5, "data": {"flags": 64}})
+        );
+        let job = handled.follow_up.unwrap();
+        let finished = job.run(&Open);
+        let report = finished.report.unwrap();
+        assert_eq!(report.detail, "unavailable: down");
+        let request = job
+            .edit_original(&finished.body, "https://discord.com")
+            .unwrap();
+        assert_eq!(
+            request.uri().path(),
+            "/api/v10/webhooks/1100000000000000001/tok/messages/@original"
+        );
+    }
+
+    #[test]
+    fn a_rejected_request_never_reaches_the_services() {
+        let body = slash("kaltura-list", serde_json::json!([]));
+        let handled = handle_with(
+            "POST",
+            &signed(&body, "1700000000"),
+            b"{}",
+            &vars(),
+            1_700_000_000,
+            &Open,
+        );
+        assert_eq!(handled.reply.status, 401);
+        assert!(handled.follow_up.is_none());
+    }
+
+    #[test]
+    fn without_services_a_command_gets_a_friendly_ephemeral_reply() {
+        let body = slash("kaltura-list", serde_json::json!([]));
+        let reply = handle(
+            "POST",
+            &signed(&body, "1700000000"),
+            body.as_bytes(),
+            &vars(),
+            1_700_000_000,
+        );
+        assert_eq!(reply.status, 200);
+        let value = reply_json(&reply);
+        assert_eq!(value["data"]["content"], NOT_AVAILABLE);
+        assert_eq!(value["data"]["flags"], 64);
+    }
+
+    #[test]
+    fn signed_json_that_is_not_an_interaction_is_400() {
+        for body in [
+            r#"{"type":2}"#,
+            r#"{"type":"2"}"#,
+            r#"{"type":99,"id":"1"}"#,
+            "[]",
+        ] {
+            let reply = handle(
+                "POST",
+                &signed(body, "1700000000"),
+                body.as_bytes(),
+                &vars(),
+                1_700_000_000,
+            );
+            assert_eq!(reply.status, 400, "{body}");
+            assert!(
+                !String::from_utf8(reply.body).unwrap().contains("type\\\":"),
+                "{body}"
+            );
+        }
     }
 }

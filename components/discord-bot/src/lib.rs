@@ -1,9 +1,29 @@
 //! The Discord Bot Service: the interactions endpoint Discord calls at
 //! `POST /discord/interactions`. Every request is verified (Ed25519 over timestamp and
-//! raw body) before anything is parsed. `endpoint` is the host-free request handling;
-//! `component` is the thin Spin adapter.
+//! raw body) before anything is parsed.
+//!
+//! Host-free modules, unit-tested natively:
+//! - [`endpoint`]: HTTP checks, signature, replay window, parsing; then [`dispatch`].
+//! - [`commands`]: the slash-command definitions (data shared with registration).
+//! - [`action`]: a verified interaction's data as a domain [`action::Action`].
+//! - [`custom_id`]: the versioned button `custom_id` codec.
+//! - [`dispatch`]: permission checks and the [`dispatch::Outcome`] of each action.
+//! - [`services`]: the [`services::Services`] port to `config`, `identity`, `kaltura`.
+//! - [`meeting`]: meeting IDs, kinds and records.
+//!
+//! `component` is the thin Spin adapter (wasm32 only).
 
+pub mod action;
+pub mod commands;
+pub mod custom_id;
+pub mod dispatch;
 pub mod endpoint;
+pub mod meeting;
+mod render;
+pub mod services;
+
+pub use dispatch::{respond, Outcome};
+pub use services::Services;
 
 // The Spin adapter; the `#[http_component]` export it generates is FFI.
 #[cfg(target_arch = "wasm32")]

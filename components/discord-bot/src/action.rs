@@ -1,0 +1,526 @@
+//! From a verified interaction's `data` to a domain [`Action`]: what the member asks
+//! for, with every client-chosen value (options, `custom_id`) parsed and bounded.
+//!
+//! Who asks, and what they may do, is not here: that comes from the payload's
+//! `member` ([`crate::services::Caller`]) and the server's configuration, checked in
+//! [`crate::dispatch`].
+
+use discord_api::model::{CommandData, CommandType, ComponentData, ComponentType, OptionValue};
+use guild_config::{CommandName, Section};
+
+use crate::commands::{
+    DESCRIPTION_MAX, KEY_MAX, OPTION_DESCRIPTION, OPTION_KEY, OPTION_MEETING, OPTION_SECTION,
+    OPTION_TITLE, OPTION_TYPE, OPTION_VALUE, SUB_RESET, SUB_SET, SUB_VIEW, TITLE_MAX, VALUE_MAX,
+};
+use crate::custom_id::{ButtonAction, CustomId};
+use crate::meeting::{MeetingId, MeetingKind};
+
+/// What a member asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// `/kaltura-start`: create a meeting.
+    Start {
+        /// The kind of meeting.
+        kind: MeetingKind,
+        /// Its title (trimmed, 1-100 chars).
+        title: String,
+        /// Its description (trimmed, 1-1000 chars), if given.
+        description: Option<String>,
+    },
+    /// `/kaltura-join` or a Join button: send me my own join link.
+    Join {
+        /// The meeting.
+        meeting: MeetingId,
+    },
+    /// `/kaltura-list`: this server's active meetings.
+    List,
+    /// `/kaltura-end` or an End button: ask to end a meeting (answers with a
+    /// confirmation).
+    End {
+        /// The meeting.
+        meeting: MeetingId,
+    },
+    /// A Share button: post the meeting publicly in this channel.
+    Share {
+        /// The meeting.
+        meeting: MeetingId,
+    },
+    /// The confirmation's End button: end the meeting now.
+    ConfirmEnd {
+        /// The meeting.
+        meeting: MeetingId,
+    },
+    /// The confirmation's Cancel button.
+    CancelEnd {
+        /// The meeting.
+        meeting: MeetingId,
+    },
+    /// `/kaltura-config view [section]`.
+    ConfigView {
+        /// One section, or all of them.
+        section: Option<Section>,
+    },
+    /// `/kaltura-config set key value`.
+    ConfigSet {
+        /// The dotted key (trimmed).
+        key: String,
+        /// The value as typed.
+        value: String,
+    },
+    /// `/kaltura-config reset section`.
+    ConfigReset {
+        /// The section.
+        section: Section,
+    },
+    /// Autocomplete of a meeting option (`/kaltura-join`, `/kaltura-end`).
+    SuggestMeetings {
+        /// The command being typed.
+        command: CommandName,
+        /// What the member has typed so far.
+        typed: String,
+    },
+    /// Autocomplete of `/kaltura-config set key`.
+    SuggestConfigKeys {
+        /// What the member has typed so far.
+        typed: String,
+    },
+}
+
+/// Why an interaction is not an [`Action`]; each reads well as an ephemeral reply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Rejection {
+    /// A command this bot does not have (e.g. one registered by an older version).
+    #[error("I don't know that command. The bot may have been updated: try again in a minute.")]
+    UnknownCommand,
+    /// A component whose `custom_id` is not one of this bot's.
+    #[error("I don't know that button. It may come from an older message: run the command again.")]
+    UnknownComponent,
+    /// A modal submit: this bot shows no modals.
+    #[error("I don't know that form.")]
+    UnknownModal,
+    /// An option is missing or its value breaks a rule; names the option.
+    #[error("{0}")]
+    BadOption(&'static str),
+    /// Not sent from a server.
+    #[error("Kaltura commands work in servers only.")]
+    NotInGuild,
+}
+
+impl Action {
+    /// The configured command whose permission gates this action. Buttons are gated
+    /// like the command they act for: Join as `/kaltura-join`, Share as
+    /// `/kaltura-start`, End and its confirmation as `/kaltura-end`.
+    pub fn command(&self) -> CommandName {
+        match self {
+            Self::Start { .. } | Self::Share { .. } => CommandName::Start,
+            Self::Join { .. } => CommandName::Join,
+            Self::List => CommandName::List,
+            Self::End { .. } | Self::ConfirmEnd { .. } | Self::CancelEnd { .. } => CommandName::End,
+            Self::ConfigView { .. } | Self::ConfigSet { .. } | Self::ConfigReset { .. } => {
+                CommandName::Config
+            }
+            Self::SuggestMeetings { command, .. } => *command,
+            Self::SuggestConfigKeys { .. } => CommandName::Config,
+        }
+    }
+
+    /// A short name for logs: `/kaltura-start`, `button end-confirm`, ...
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Start { .. } => "/kaltura-start",
+            Self::Join { .. } => "join",
+            Self::List => "/kaltura-list",
+            Self::End { .. } => "end",
+            Self::Share { .. } => "button share",
+            Self::ConfirmEnd { .. } => "button end-confirm",
+            Self::CancelEnd { .. } => "button end-cancel",
+            Self::ConfigView { .. } => "/kaltura-config view",
+            Self::ConfigSet { .. } => "/kaltura-config set",
+            Self::ConfigReset { .. } => "/kaltura-config reset",
+            Self::SuggestMeetings { .. } => "autocomplete meeting",
+            Self::SuggestConfigKeys { .. } => "autocomplete key",
+        }
+    }
+
+    /// The action of a slash command.
+    ///
+    /// # Errors
+    /// [`Rejection::UnknownCommand`] for a command this bot does not have;
+    /// [`Rejection::BadOption`] for a missing or invalid option.
+    pub fn from_command(data: &CommandData) -> Result<Self, Rejection> {
+        let name = command_name(data)?;
+        match name {
+            CommandName::Start => {
+                let kind = text(data, OPTION_TYPE)
+                    .and_then(|v| v.parse::<MeetingKind>().ok())
+                    .ok_or(Rejection::BadOption(
+                        "Pick a meeting type: webinar, meeting or classroom.",
+                    ))?;
+                let title = bounded(text(data, OPTION_TITLE), TITLE_MAX).ok_or(
+                    Rejection::BadOption("Give the meeting a title of 1 to 100 characters."),
+                )?;
+                let description = match text(data, OPTION_DESCRIPTION) {
+                    None => None,
+                    Some(raw) if raw.trim().is_empty() => None,
+                    Some(raw) => Some(bounded(Some(raw), DESCRIPTION_MAX).ok_or(
+                        Rejection::BadOption("A description has at most 1000 characters."),
+                    )?),
+                };
+                Ok(Self::Start {
+                    kind,
+                    title,
+                    description,
+                })
+            }
+            CommandName::Join => Ok(Self::Join {
+                meeting: meeting_option(data)?,
+            }),
+            CommandName::List => Ok(Self::List),
+            CommandName::End => Ok(Self::End {
+                meeting: meeting_option(data)?,
+            }),
+            CommandName::Config => config_action(data),
+        }
+    }
+
+    /// The action of a button click.
+    ///
+    /// # Errors
+    /// [`Rejection::UnknownComponent`] unless it is a button whose `custom_id` parses.
+    pub fn from_component(data: &ComponentData) -> Result<Self, Rejection> {
+        if data.component_type != ComponentType::Button {
+            return Err(Rejection::UnknownComponent);
+        }
+        let CustomId { action, meeting } =
+            CustomId::parse(&data.custom_id).map_err(|_| Rejection::UnknownComponent)?;
+        Ok(match action {
+            ButtonAction::Join => Self::Join { meeting },
+            ButtonAction::Share => Self::Share { meeting },
+            ButtonAction::End => Self::End { meeting },
+            ButtonAction::EndConfirm => Self::ConfirmEnd { meeting },
+            ButtonAction::EndCancel => Self::CancelEnd { meeting },
+        })
+    }
+
+    /// The action of an autocomplete request.
+    ///
+    /// # Errors
+    /// [`Rejection::UnknownCommand`] for a command or option that has no
+    /// autocomplete.
+    pub fn from_autocomplete(data: &CommandData) -> Result<Self, Rejection> {
+        let name = command_name(data)?;
+        let focused = data.focused().ok_or(Rejection::UnknownCommand)?;
+        let typed = focused
+            .value
+            .as_ref()
+            .and_then(OptionValue::as_str)
+            .unwrap_or_default()
+            .trim()
+            .chars()
+            .take(KEY_MAX)
+            .collect();
+        match (
+            name,
+            data.subcommand_path().0.as_slice(),
+            focused.name.as_str(),
+        ) {
+            (CommandName::Join | CommandName::End, [], OPTION_MEETING) => {
+                Ok(Self::SuggestMeetings {
+                    command: name,
+                    typed,
+                })
+            }
+            (CommandName::Config, [SUB_SET], OPTION_KEY) => Ok(Self::SuggestConfigKeys { typed }),
+            _ => Err(Rejection::UnknownCommand),
+        }
+    }
+}
+
+fn command_name(data: &CommandData) -> Result<CommandName, Rejection> {
+    if data.kind != CommandType::ChatInput {
+        return Err(Rejection::UnknownCommand);
+    }
+    CommandName::ALL
+        .into_iter()
+        .find(|name| name.as_str() == data.name)
+        .ok_or(Rejection::UnknownCommand)
+}
+
+/// The string value of the innermost level's option `name`.
+fn text<'a>(data: &'a CommandData, name: &str) -> Option<&'a str> {
+    data.option(name).and_then(OptionValue::as_str)
+}
+
+/// Trimmed, non-empty and at most `max` chars.
+fn bounded(raw: Option<&str>, max: usize) -> Option<String> {
+    let trimmed = raw?.trim();
+    let chars = trimmed.chars().count();
+    (1..=max).contains(&chars).then(|| trimmed.to_owned())
+}
+
+fn meeting_option(data: &CommandData) -> Result<MeetingId, Rejection> {
+    text(data, OPTION_MEETING)
+        .and_then(|v| MeetingId::parse(v.trim()).ok())
+        .ok_or(Rejection::BadOption(
+            "That is not a meeting of this server: pick one from the list.",
+        ))
+}
+
+fn section(data: &CommandData) -> Result<Option<Section>, Rejection> {
+    text(data, OPTION_SECTION)
+        .map(|v| v.parse::<Section>())
+        .transpose()
+        .map_err(|_| {
+            Rejection::BadOption(
+                "Pick a section: commands, roles, notifications, features or kaltura.",
+            )
+        })
+}
+
+fn config_action(data: &CommandData) -> Result<Action, Rejection> {
+    let (path, _) = data.subcommand_path();
+    match path.as_slice() {
+        [SUB_VIEW] => Ok(Action::ConfigView {
+            section: section(data)?,
+        }),
+        [SUB_SET] => {
+            let key = bounded(text(data, OPTION_KEY), KEY_MAX)
+                .ok_or(Rejection::BadOption("Name the setting to change."))?;
+            let value = text(data, OPTION_VALUE)
+                .filter(|v| (1..=VALUE_MAX).contains(&v.chars().count()))
+                .ok_or(Rejection::BadOption(
+                    "Give the new value (at most 2000 characters).",
+                ))?
+                .to_owned();
+            Ok(Action::ConfigSet { key, value })
+        }
+        [SUB_RESET] => Ok(Action::ConfigReset {
+            section: section(data)?.ok_or(Rejection::BadOption("Pick the section to reset."))?,
+        }),
+        _ => Err(Rejection::UnknownCommand),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn command(value: serde_json::Value) -> CommandData {
+        serde_json::from_value(value).unwrap()
+    }
+
+    fn start(options: serde_json::Value) -> Result<Action, Rejection> {
+        Action::from_command(&command(
+            json!({"id": "1", "name": "kaltura-start", "type": 1, "options": options}),
+        ))
+    }
+
+    fn button(custom_id: &str) -> Result<Action, Rejection> {
+        let data: ComponentData =
+            serde_json::from_value(json!({"custom_id": custom_id, "component_type": 2})).unwrap();
+        Action::from_component(&data)
+    }
+
+    #[test]
+    fn kaltura_start_reads_its_options_trimmed() {
+        let action = start(json!([
+            {"name": "type", "type": 3, "value": "classroom"},
+            {"name": "title", "type": 3, "value": "  Physics 101 "},
+            {"name": "description", "type": 3, "value": "  "}
+        ]));
+        assert_eq!(
+            action,
+            Ok(Action::Start {
+                kind: MeetingKind::Classroom,
+                title: "Physics 101".into(),
+                description: None
+            })
+        );
+    }
+
+    #[test]
+    fn kaltura_start_rejects_a_forged_type_and_a_bad_title() {
+        let forged = start(json!([
+            {"name": "type", "type": 3, "value": "party"},
+            {"name": "title", "type": 3, "value": "x"}
+        ]));
+        assert!(matches!(forged, Err(Rejection::BadOption(_))));
+        for title in ["   ", &"t".repeat(101)] {
+            let bad = start(json!([
+                {"name": "type", "type": 3, "value": "webinar"},
+                {"name": "title", "type": 3, "value": title}
+            ]));
+            assert!(matches!(bad, Err(Rejection::BadOption(_))));
+        }
+        let long_description = start(json!([
+            {"name": "type", "type": 3, "value": "webinar"},
+            {"name": "title", "type": 3, "value": "ok"},
+            {"name": "description", "type": 3, "value": "d".repeat(1001)}
+        ]));
+        assert!(matches!(long_description, Err(Rejection::BadOption(_))));
+    }
+
+    #[test]
+    fn an_unknown_or_non_slash_command_is_rejected() {
+        let unknown = command(json!({"id": "1", "name": "kaltura-party", "type": 1}));
+        assert_eq!(
+            Action::from_command(&unknown),
+            Err(Rejection::UnknownCommand)
+        );
+        let user_menu = command(json!({"id": "1", "name": "kaltura-list", "type": 2}));
+        assert_eq!(
+            Action::from_command(&user_menu),
+            Err(Rejection::UnknownCommand)
+        );
+    }
+
+    #[test]
+    fn join_and_end_need_a_valid_meeting_id() {
+        let join = command(json!({"id": "1", "name": "kaltura-join", "type": 1,
+            "options": [{"name": "meeting", "type": 3, "value": " 0_abc "}]}));
+        assert_eq!(
+            Action::from_command(&join),
+            Ok(Action::Join {
+                meeting: MeetingId::parse("0_abc").unwrap()
+            })
+        );
+        let forged = command(json!({"id": "1", "name": "kaltura-end", "type": 1,
+            "options": [{"name": "meeting", "type": 3, "value": "../../x"}]}));
+        assert!(matches!(
+            Action::from_command(&forged),
+            Err(Rejection::BadOption(_))
+        ));
+        let missing = command(json!({"id": "1", "name": "kaltura-end", "type": 1}));
+        assert!(matches!(
+            Action::from_command(&missing),
+            Err(Rejection::BadOption(_))
+        ));
+    }
+
+    #[test]
+    fn kaltura_config_subcommands_become_config_actions() {
+        let view = command(json!({"id": "1", "name": "kaltura-config", "type": 1,
+            "options": [{"name": "view", "type": 1, "options": [
+                {"name": "section", "type": 3, "value": "roles"}]}]}));
+        assert_eq!(
+            Action::from_command(&view),
+            Ok(Action::ConfigView {
+                section: Some(Section::Roles)
+            })
+        );
+        let set = command(json!({"id": "1", "name": "kaltura-config", "type": 1,
+            "options": [{"name": "set", "type": 1, "options": [
+                {"name": "key", "type": 3, "value": " roles.default_role "},
+                {"name": "value", "type": 3, "value": "moderator"}]}]}));
+        assert_eq!(
+            Action::from_command(&set),
+            Ok(Action::ConfigSet {
+                key: "roles.default_role".into(),
+                value: "moderator".into()
+            })
+        );
+        let reset = command(json!({"id": "1", "name": "kaltura-config", "type": 1,
+            "options": [{"name": "reset", "type": 1, "options": [
+                {"name": "section", "type": 3, "value": "everything"}]}]}));
+        assert!(matches!(
+            Action::from_command(&reset),
+            Err(Rejection::BadOption(_))
+        ));
+        let bare = command(json!({"id": "1", "name": "kaltura-config", "type": 1}));
+        assert_eq!(Action::from_command(&bare), Err(Rejection::UnknownCommand));
+    }
+
+    #[test]
+    fn every_button_maps_to_its_action() {
+        let m = MeetingId::parse("7").unwrap();
+        assert_eq!(button("v1:join:7"), Ok(Action::Join { meeting: m.clone() }));
+        assert_eq!(
+            button("v1:share:7"),
+            Ok(Action::Share { meeting: m.clone() })
+        );
+        assert_eq!(button("v1:end:7"), Ok(Action::End { meeting: m.clone() }));
+        assert_eq!(
+            button("v1:end-confirm:7"),
+            Ok(Action::ConfirmEnd { meeting: m.clone() })
+        );
+        assert_eq!(
+            button("v1:end-cancel:7"),
+            Ok(Action::CancelEnd { meeting: m })
+        );
+    }
+
+    #[test]
+    fn forged_custom_ids_and_select_menus_are_unknown_components() {
+        for forged in [
+            "v2:join:7",
+            "v1:delete:7",
+            "v1:join:",
+            "join:7",
+            "v1:join:7:8",
+        ] {
+            assert_eq!(button(forged), Err(Rejection::UnknownComponent), "{forged}");
+        }
+        let select: ComponentData = serde_json::from_value(
+            json!({"custom_id": "v1:join:7", "component_type": 3, "values": ["a"]}),
+        )
+        .unwrap();
+        assert_eq!(
+            Action::from_component(&select),
+            Err(Rejection::UnknownComponent)
+        );
+    }
+
+    #[test]
+    fn autocomplete_is_offered_for_meetings_and_config_keys_only() {
+        let join = command(json!({"id": "1", "name": "kaltura-join", "type": 1,
+            "options": [{"name": "meeting", "type": 3, "value": "phys", "focused": true}]}));
+        assert_eq!(
+            Action::from_autocomplete(&join),
+            Ok(Action::SuggestMeetings {
+                command: CommandName::Join,
+                typed: "phys".into()
+            })
+        );
+        let key = command(json!({"id": "1", "name": "kaltura-config", "type": 1,
+            "options": [{"name": "set", "type": 1, "options": [
+                {"name": "key", "type": 3, "value": "roles", "focused": true}]}]}));
+        assert_eq!(
+            Action::from_autocomplete(&key),
+            Ok(Action::SuggestConfigKeys {
+                typed: "roles".into()
+            })
+        );
+        let title = command(json!({"id": "1", "name": "kaltura-start", "type": 1,
+            "options": [{"name": "title", "type": 3, "value": "x", "focused": true}]}));
+        assert_eq!(
+            Action::from_autocomplete(&title),
+            Err(Rejection::UnknownCommand)
+        );
+    }
+
+    #[test]
+    fn each_action_is_gated_by_its_command() {
+        let m = MeetingId::parse("7").unwrap();
+        assert_eq!(
+            Action::Share { meeting: m.clone() }.command(),
+            CommandName::Start
+        );
+        assert_eq!(
+            Action::ConfirmEnd { meeting: m.clone() }.command(),
+            CommandName::End
+        );
+        assert_eq!(
+            Action::CancelEnd { meeting: m.clone() }.command(),
+            CommandName::End
+        );
+        assert_eq!(Action::Join { meeting: m }.command(), CommandName::Join);
+        assert_eq!(
+            Action::SuggestConfigKeys {
+                typed: String::new()
+            }
+            .command(),
+            CommandName::Config
+        );
+    }
+}

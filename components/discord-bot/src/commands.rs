@@ -1,0 +1,253 @@
+//! The bot's slash commands as data: the one list that dispatch reads its option names
+//! and bounds from and that `register-commands` sends to Discord.
+//!
+//! | command | options | `default_member_permissions` |
+//! |---|---|---|
+//! | `/kaltura-start` | `type` (webinar/meeting/classroom), `title`, `[description]` | `SEND_MESSAGES` |
+//! | `/kaltura-join` | `meeting` (autocomplete) | everyone |
+//! | `/kaltura-list` | — | everyone |
+//! | `/kaltura-end` | `meeting` (autocomplete) | `SEND_MESSAGES` |
+//! | `/kaltura-config` | `view [section]` · `set key value` · `reset section` | `MANAGE_GUILD` |
+//!
+//! Every command is for servers only (`contexts: [GUILD]`, `integration_types:
+//! [GUILD_INSTALL]`). `default_member_permissions` is only the default a server's
+//! admins see and may change in Discord; the bot still checks each server's own
+//! configuration (`guild_config::permission_check`) on every command and button.
+
+use discord_api::commands::{Choice, Command, CommandOption};
+use discord_api::model::{IntegrationType, InteractionContextType};
+use discord_api::Permissions;
+use guild_config::{CommandName, Section};
+
+use crate::meeting::MeetingKind;
+
+/// `/kaltura-start`'s meeting-type option.
+pub const OPTION_TYPE: &str = "type";
+/// `/kaltura-start`'s title option.
+pub const OPTION_TITLE: &str = "title";
+/// `/kaltura-start`'s description option.
+pub const OPTION_DESCRIPTION: &str = "description";
+/// The meeting option of `/kaltura-join` and `/kaltura-end` (autocomplete).
+pub const OPTION_MEETING: &str = "meeting";
+/// `/kaltura-config view`.
+pub const SUB_VIEW: &str = "view";
+/// `/kaltura-config set`.
+pub const SUB_SET: &str = "set";
+/// `/kaltura-config reset`.
+pub const SUB_RESET: &str = "reset";
+/// The section option of `/kaltura-config view` and `reset`.
+pub const OPTION_SECTION: &str = "section";
+/// The key option of `/kaltura-config set` (autocomplete).
+pub const OPTION_KEY: &str = "key";
+/// The value option of `/kaltura-config set`.
+pub const OPTION_VALUE: &str = "value";
+
+/// The longest meeting title.
+pub const TITLE_MAX: usize = 100;
+/// The longest meeting description.
+pub const DESCRIPTION_MAX: usize = 1000;
+/// The longest configuration key typed.
+pub const KEY_MAX: usize = 100;
+/// The longest configuration value typed (a template's limit).
+pub const VALUE_MAX: usize = guild_config::MAX_TEMPLATE_CHARS;
+
+/// Every command, in menu order.
+pub fn definitions() -> Vec<Command> {
+    CommandName::ALL.into_iter().map(definition).collect()
+}
+
+/// One command's definition.
+pub fn definition(name: CommandName) -> Command {
+    let command = match name {
+        CommandName::Start => Command::chat_input(name.as_str(), "Start a Kaltura meeting")
+            .default_member_permissions(Permissions::SEND_MESSAGES)
+            .option(kind_option())
+            .option(
+                CommandOption::string(OPTION_TITLE, "The meeting's title")
+                    .required()
+                    .length(1, bound(TITLE_MAX)),
+            )
+            .option(
+                CommandOption::string(OPTION_DESCRIPTION, "What the meeting is about")
+                    .length(1, bound(DESCRIPTION_MAX)),
+            ),
+        CommandName::Join => Command::chat_input(
+            name.as_str(),
+            "Get your own link to a meeting of this server",
+        )
+        .option(meeting_option("The meeting to join")),
+        CommandName::List => {
+            Command::chat_input(name.as_str(), "List this server's active Kaltura meetings")
+        }
+        CommandName::End => Command::chat_input(name.as_str(), "End a Kaltura meeting")
+            .default_member_permissions(Permissions::SEND_MESSAGES)
+            .option(meeting_option("The meeting to end")),
+        CommandName::Config => Command::chat_input(
+            name.as_str(),
+            "View or change this server's Kaltura settings",
+        )
+        .default_member_permissions(Permissions::MANAGE_GUILD)
+        .option(
+            CommandOption::sub_command(SUB_VIEW, "Show the settings")
+                .option(section_option("Only this section", false)),
+        )
+        .option(
+            CommandOption::sub_command(SUB_SET, "Change one setting")
+                .option(
+                    CommandOption::string(OPTION_KEY, "The setting, e.g. roles.default_role")
+                        .required()
+                        .autocomplete()
+                        .length(1, bound(KEY_MAX)),
+                )
+                .option(
+                    CommandOption::string(OPTION_VALUE, "The new value")
+                        .required()
+                        .length(1, bound(VALUE_MAX)),
+                ),
+        )
+        .option(
+            CommandOption::sub_command(SUB_RESET, "Put a section back to its defaults")
+                .option(section_option("The section to reset", true)),
+        ),
+    };
+    command
+        .contexts([InteractionContextType::Guild])
+        .integration_types([IntegrationType::GuildInstall])
+}
+
+fn bound(max: usize) -> u16 {
+    u16::try_from(max).unwrap_or(u16::MAX)
+}
+
+fn kind_option() -> CommandOption {
+    MeetingKind::ALL.into_iter().fold(
+        CommandOption::string(OPTION_TYPE, "What kind of meeting").required(),
+        |option, kind| option.choice(Choice::string(kind.label(), kind.as_str())),
+    )
+}
+
+fn meeting_option(description: &str) -> CommandOption {
+    CommandOption::string(OPTION_MEETING, description)
+        .required()
+        .autocomplete()
+        .length(1, bound(crate::meeting::MeetingId::MAX_LEN))
+}
+
+fn section_option(description: &str, required: bool) -> CommandOption {
+    let option = Section::ALL.into_iter().fold(
+        CommandOption::string(OPTION_SECTION, description),
+        |option, section| option.choice(Choice::string(section_label(section), section.as_str())),
+    );
+    if required {
+        option.required()
+    } else {
+        option
+    }
+}
+
+/// A section's name for people: `Commands`, `Roles`, ...
+pub fn section_label(section: Section) -> &'static str {
+    match section {
+        Section::Commands => "Commands",
+        Section::Roles => "Roles",
+        Section::Notifications => "Notifications",
+        Section::Features => "Features",
+        Section::Kaltura => "Kaltura",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use discord_api::commands::validate_all;
+    use serde_json::json;
+
+    #[test]
+    fn the_definitions_follow_discords_rules() {
+        assert_eq!(validate_all(&definitions()), Ok(()));
+    }
+
+    #[test]
+    fn there_is_one_command_per_configurable_command_name() {
+        let names: Vec<String> = definitions().into_iter().map(|c| c.name).collect();
+        assert_eq!(
+            names,
+            [
+                "kaltura-start",
+                "kaltura-join",
+                "kaltura-list",
+                "kaltura-end",
+                "kaltura-config"
+            ]
+        );
+    }
+
+    #[test]
+    fn every_command_is_for_servers_only() {
+        for command in definitions() {
+            let value = serde_json::to_value(&command).unwrap();
+            assert_eq!(value["contexts"], json!([0]), "{}", command.name);
+            assert_eq!(value["integration_types"], json!([0]), "{}", command.name);
+        }
+    }
+
+    #[test]
+    fn kaltura_config_defaults_to_manage_server_and_join_to_everyone() {
+        let config = definition(CommandName::Config);
+        assert_eq!(
+            config.default_member_permissions,
+            Some(Permissions::MANAGE_GUILD)
+        );
+        assert_eq!(
+            definition(CommandName::Join).default_member_permissions,
+            None
+        );
+        assert_eq!(
+            definition(CommandName::List).default_member_permissions,
+            None
+        );
+    }
+
+    #[test]
+    fn kaltura_start_serializes_with_its_three_meeting_types() {
+        let value = serde_json::to_value(definition(CommandName::Start)).unwrap();
+        assert_eq!(value["options"][0]["name"], "type");
+        assert_eq!(
+            value["options"][0]["choices"],
+            json!([
+                {"name": "Webinar", "value": "webinar"},
+                {"name": "Interactive Meeting Room", "value": "meeting"},
+                {"name": "Virtual Classroom", "value": "classroom"}
+            ])
+        );
+        assert_eq!(value["options"][1]["max_length"], 100);
+        assert_eq!(value["options"][2].get("required"), None);
+    }
+
+    #[test]
+    fn the_meeting_option_uses_autocomplete() {
+        for name in [CommandName::Join, CommandName::End] {
+            let value = serde_json::to_value(definition(name)).unwrap();
+            assert_eq!(value["options"][0]["name"], "meeting");
+            assert_eq!(value["options"][0]["autocomplete"], true);
+        }
+    }
+
+    #[test]
+    fn kaltura_config_has_view_set_and_reset_subcommands() {
+        let value = serde_json::to_value(definition(CommandName::Config)).unwrap();
+        let subs: Vec<&str> = value["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(subs, ["view", "set", "reset"]);
+        assert_eq!(
+            value["options"][0]["options"][0]["choices"][4]["value"],
+            "kaltura"
+        );
+        assert_eq!(value["options"][1]["options"][0]["autocomplete"], true);
+        assert_eq!(value["options"][2]["options"][0]["required"], true);
+    }
+}

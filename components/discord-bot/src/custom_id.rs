@@ -1,0 +1,263 @@
+//! Button `custom_id`s: a versioned, validated codec, `v1:<action>:<meeting-id>`.
+//!
+//! A `custom_id` comes back from the client when a button is clicked, and a client can
+//! send any string: it is an intent, never a capability. [`CustomId::parse`] is strict
+//! (exact version, known action, valid [`MeetingId`], nothing else), and dispatch checks
+//! the member's permission again on every click.
+//!
+//! | action | `custom_id` | meaning |
+//! |---|---|---|
+//! | [`ButtonAction::Join`] | `v1:join:<id>` | send me my own join link |
+//! | [`ButtonAction::Share`] | `v1:share:<id>` | post the meeting in this channel |
+//! | [`ButtonAction::End`] | `v1:end:<id>` | ask to end the meeting |
+//! | [`ButtonAction::EndConfirm`] | `v1:end-confirm:<id>` | yes, end it |
+//! | [`ButtonAction::EndCancel`] | `v1:end-cancel:<id>` | no, keep it running |
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::meeting::MeetingId;
+
+/// The codec version every `custom_id` this build writes starts with.
+pub const VERSION: &str = "v1";
+
+/// The longest `custom_id` Discord accepts.
+pub const MAX_LEN: usize = 100;
+
+/// What a button asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ButtonAction {
+    /// Send the clicker their own join link (ephemeral).
+    Join,
+    /// Post the meeting publicly in the channel.
+    Share,
+    /// Ask to end the meeting (answers with a confirmation).
+    End,
+    /// Confirm ending the meeting.
+    EndConfirm,
+    /// Cancel ending the meeting.
+    EndCancel,
+}
+
+impl ButtonAction {
+    /// Every action.
+    pub const ALL: [Self; 5] = [
+        Self::Join,
+        Self::Share,
+        Self::End,
+        Self::EndConfirm,
+        Self::EndCancel,
+    ];
+
+    /// The action's word in a `custom_id`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Join => "join",
+            Self::Share => "share",
+            Self::End => "end",
+            Self::EndConfirm => "end-confirm",
+            Self::EndCancel => "end-cancel",
+        }
+    }
+}
+
+/// Why a string is not a `custom_id` of this bot. Never contains the input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CustomIdError {
+    /// Empty or longer than 100 characters.
+    #[error("a custom_id is 1 to 100 characters")]
+    Length,
+    /// Not three `:`-separated parts.
+    #[error("a custom_id has the form <version>:<action>:<meeting-id>")]
+    Malformed,
+    /// A version other than [`VERSION`].
+    #[error("unknown custom_id version")]
+    UnknownVersion,
+    /// An action this build does not know.
+    #[error("unknown button action")]
+    UnknownAction,
+    /// The meeting ID is not valid.
+    #[error("the custom_id's meeting ID is not valid")]
+    BadMeetingId,
+}
+
+/// A parsed button `custom_id`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CustomId {
+    /// What the button asks for.
+    pub action: ButtonAction,
+    /// The meeting it is about.
+    pub meeting: MeetingId,
+}
+
+impl CustomId {
+    /// A `custom_id` for `action` on `meeting`.
+    pub fn new(action: ButtonAction, meeting: MeetingId) -> Self {
+        Self { action, meeting }
+    }
+
+    /// The wire form, `v1:<action>:<meeting-id>` (at most 79 characters).
+    pub fn encode(&self) -> String {
+        format!("{VERSION}:{}:{}", self.action.as_str(), self.meeting)
+    }
+
+    /// Parses a `custom_id` strictly: exactly `v1`, a known action and a valid meeting
+    /// ID, separated by single `:`; no whitespace, no extra parts.
+    ///
+    /// # Errors
+    /// [`CustomIdError`] naming the first problem.
+    pub fn parse(text: &str) -> Result<Self, CustomIdError> {
+        if text.is_empty() || text.chars().count() > MAX_LEN {
+            return Err(CustomIdError::Length);
+        }
+        let mut parts = text.splitn(3, ':');
+        let (Some(version), Some(action), Some(meeting)) =
+            (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(CustomIdError::Malformed);
+        };
+        if version != VERSION {
+            return Err(CustomIdError::UnknownVersion);
+        }
+        let action = ButtonAction::ALL
+            .into_iter()
+            .find(|a| a.as_str() == action)
+            .ok_or(CustomIdError::UnknownAction)?;
+        let meeting = MeetingId::parse(meeting).map_err(|_| CustomIdError::BadMeetingId)?;
+        Ok(Self { action, meeting })
+    }
+}
+
+impl FromStr for CustomId {
+    type Err = CustomIdError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+impl fmt::Display for CustomId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.encode())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(text: &str) -> MeetingId {
+        MeetingId::parse(text).unwrap()
+    }
+
+    #[test]
+    fn every_action_round_trips_through_its_wire_form() {
+        for action in ButtonAction::ALL {
+            let custom = CustomId::new(action, id("0_abc123"));
+            let wire = custom.encode();
+            assert_eq!(wire, format!("v1:{}:0_abc123", action.as_str()));
+            assert_eq!(CustomId::parse(&wire), Ok(custom));
+        }
+    }
+
+    #[test]
+    fn the_longest_custom_id_fits_discords_limit() {
+        let longest = id(&"z".repeat(MeetingId::MAX_LEN));
+        for action in ButtonAction::ALL {
+            let wire = CustomId::new(action, longest.clone()).encode();
+            assert!(wire.len() <= MAX_LEN, "{wire}");
+            assert!(CustomId::parse(&wire).is_ok());
+        }
+    }
+
+    #[test]
+    fn an_unknown_version_is_rejected() {
+        for bad in [
+            "v2:join:1",
+            "V1:join:1",
+            "v:join:1",
+            ":join:1",
+            "v1 :join:1",
+        ] {
+            assert_eq!(
+                CustomId::parse(bad),
+                Err(CustomIdError::UnknownVersion),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_unknown_action_is_rejected() {
+        for bad in [
+            "v1:leave:1",
+            "v1:JOIN:1",
+            "v1::1",
+            "v1:join :1",
+            "v1:end_confirm:1",
+        ] {
+            assert_eq!(
+                CustomId::parse(bad),
+                Err(CustomIdError::UnknownAction),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_bad_meeting_id_is_rejected() {
+        for bad in [
+            "v1:join:",
+            "v1:join: 1",
+            "v1:join:1 ",
+            "v1:join:1:2",
+            "v1:join:a/b",
+            "v1:join:é",
+            "v1:share:1\n",
+            "v1:end:<@&1>",
+        ] {
+            assert_eq!(
+                CustomId::parse(bad),
+                Err(CustomIdError::BadMeetingId),
+                "{bad:?}"
+            );
+        }
+        let long = format!("v1:join:{}", "a".repeat(65));
+        assert_eq!(CustomId::parse(&long), Err(CustomIdError::BadMeetingId));
+    }
+
+    #[test]
+    fn missing_parts_and_bad_lengths_are_rejected() {
+        assert_eq!(CustomId::parse(""), Err(CustomIdError::Length));
+        assert_eq!(
+            CustomId::parse(&"v1:join:".repeat(20)),
+            Err(CustomIdError::Length)
+        );
+        for bad in ["v1", "v1:join", "join:1", "anything"] {
+            assert_eq!(CustomId::parse(bad), Err(CustomIdError::Malformed), "{bad}");
+        }
+    }
+
+    #[test]
+    fn odd_inputs_never_panic_and_only_canonical_forms_parse() {
+        // A deterministic sweep of short strings over an alphabet that includes every
+        // separator and look-alike: whatever parses must re-encode to itself.
+        let alphabet: Vec<char> = "v1:joinedshrc-_0Zé \u{0}🎉".chars().collect();
+        let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+        for _ in 0..20_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let len = (state % 24) as usize;
+            let text: String = (0..len)
+                .map(|i| alphabet[((state >> (i % 8 * 8)) as usize + i) % alphabet.len()])
+                .collect();
+            if let Ok(parsed) = CustomId::parse(&text) {
+                assert_eq!(parsed.encode(), text);
+            }
+        }
+        for text in ["v1:join:1", "v1:end-cancel:0_x"] {
+            assert_eq!(CustomId::parse(text).unwrap().encode(), text);
+        }
+    }
+}
