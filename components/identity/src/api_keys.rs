@@ -1,0 +1,654 @@
+//! API keys for automation: scoped to one Discord server and to chosen scopes, shown
+//! once, stored only as a hash, listable and revocable.
+//!
+//! # Format
+//! `kdk_<id>_<secret>`: `<id>` is 16 lowercase hex digits (64 random bits), `<secret>`
+//! 43 base64url characters (256 random bits). The ID is in the key so that the record
+//! is found with one read, `identity/v1/api-key/<id>`; the record holds the SHA-256 of
+//! the whole key (a fast hash suffices: the secret is random, not a password), compared
+//! in constant time. A server's key IDs are listed in
+//! `identity/v1/guild-api-keys/<guild-id>`, at most [`MAX_KEYS_PER_GUILD`]; a key works
+//! only while it is listed there, so what `list` shows is exactly what works (the
+//! store has no compare-and-set here: two keys created at once on one server may lose
+//! one of them from the list, which then simply does not work).
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::error::{IdentityError, Result};
+use crate::ids;
+use crate::keys;
+use crate::ports::Env;
+use crate::scopes::{self, Scope};
+use common::KeyValue;
+
+/// The prefix of every API key.
+pub const KEY_PREFIX: &str = "kdk_";
+
+/// The most API keys a server may have.
+pub const MAX_KEYS_PER_GUILD: usize = 25;
+
+/// The longest label, in characters.
+pub const MAX_LABEL_CHARS: usize = 100;
+
+const SCHEMA_VERSION: u32 = 1;
+const ID_BYTES: usize = 8;
+const ID_CHARS: usize = 2 * ID_BYTES;
+const SECRET_BYTES: usize = 32;
+const SECRET_CHARS: usize = 43;
+
+/// Who created a key (WIT `actor`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "id", rename_all = "kebab-case")]
+pub enum Actor {
+    /// A Discord member, by user ID.
+    DiscordUser(String),
+    /// An API client, by key ID.
+    ApiKey(String),
+}
+
+/// An API key as listed (WIT `api-key-info`): never its secret nor its hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKeyInfo {
+    /// The key's ID.
+    pub id: String,
+    /// The server it is valid on.
+    pub guild_id: String,
+    /// What it allows.
+    pub scopes: Vec<Scope>,
+    /// What it is for.
+    pub label: String,
+    /// Who created it.
+    pub created_by: Actor,
+    /// When, in Unix seconds.
+    pub created_at: u64,
+}
+
+/// A new key (WIT `created-key`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct CreatedKey {
+    /// The key's ID.
+    pub id: String,
+    /// The whole key, shown once.
+    pub secret_shown_once: String,
+    /// The key as listed.
+    pub info: ApiKeyInfo,
+}
+
+/// Keeps the key out of debug output.
+impl std::fmt::Debug for CreatedKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreatedKey")
+            .field("id", &self.id)
+            .field("secret_shown_once", &"[redacted]")
+            .field("info", &self.info)
+            .finish()
+    }
+}
+
+/// What a verified key says (WIT `api-key-claims`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKeyClaims {
+    /// The key's ID.
+    pub id: String,
+    /// The server it is valid on.
+    pub guild_id: String,
+    /// What it allows.
+    pub scopes: Vec<Scope>,
+    /// Its label.
+    pub label: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Stored {
+    v: u32,
+    id: String,
+    guild_id: String,
+    scopes: Vec<String>,
+    label: String,
+    created_by: Actor,
+    created_at: u64,
+    /// SHA-256 of the whole key, lowercase hex.
+    sha256: String,
+}
+
+impl Stored {
+    fn info(&self) -> ApiKeyInfo {
+        ApiKeyInfo {
+            id: self.id.clone(),
+            guild_id: self.guild_id.clone(),
+            scopes: scopes::parse_known(&self.scopes),
+            label: self.label.clone(),
+            created_by: self.created_by.clone(),
+            created_at: self.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct GuildIndex {
+    v: u32,
+    ids: Vec<String>,
+}
+
+fn is_key_id(id: &str) -> bool {
+    id.len() == ID_CHARS && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+fn hash(presented: &str) -> [u8; 32] {
+    Sha256::digest(presented.as_bytes()).into()
+}
+
+fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>> {
+    serde_json::to_vec(value)
+        .map_err(|_| IdentityError::Other("an API key record could not be encoded".into()))
+}
+
+fn read_key(kv: &dyn KeyValue, id: &str) -> Result<Option<Stored>> {
+    let Some(bytes) = kv.get(&keys::api_key(id))? else {
+        return Ok(None);
+    };
+    serde_json::from_slice::<Stored>(&bytes)
+        .ok()
+        .filter(|s| s.v == SCHEMA_VERSION && s.id == id)
+        .map(Some)
+        .ok_or_else(|| {
+            IdentityError::Other(format!("the stored record of API key {id} cannot be read"))
+        })
+}
+
+fn read_index(kv: &dyn KeyValue, guild_id: u64) -> Result<GuildIndex> {
+    let Some(bytes) = kv.get(&keys::guild_api_keys(guild_id))? else {
+        return Ok(GuildIndex {
+            v: SCHEMA_VERSION,
+            ids: Vec::new(),
+        });
+    };
+    serde_json::from_slice::<GuildIndex>(&bytes)
+        .ok()
+        .filter(|index| index.v == SCHEMA_VERSION)
+        .ok_or_else(|| {
+            IdentityError::Other(format!(
+                "the API key list of server {guild_id} cannot be read"
+            ))
+        })
+}
+
+fn write_index(kv: &dyn KeyValue, guild_id: u64, index: &GuildIndex) -> Result<()> {
+    kv.set(&keys::guild_api_keys(guild_id), &encode(index)?)?;
+    Ok(())
+}
+
+fn check_label(label: &str) -> Result<String> {
+    let label = label.trim();
+    if label.is_empty() {
+        return Err(IdentityError::invalid("label", "must not be empty"));
+    }
+    if label.chars().count() > MAX_LABEL_CHARS {
+        return Err(IdentityError::invalid(
+            "label",
+            format!("at most {MAX_LABEL_CHARS} characters"),
+        ));
+    }
+    if label.chars().any(char::is_control) {
+        return Err(IdentityError::invalid(
+            "label",
+            "must not contain control characters",
+        ));
+    }
+    Ok(label.to_owned())
+}
+
+fn check_actor(actor: &Actor) -> Result<()> {
+    match actor {
+        Actor::DiscordUser(id) => ids::snowflake("created-by", id).map(|_| ()),
+        Actor::ApiKey(id) if is_key_id(id) => Ok(()),
+        Actor::ApiKey(_) => Err(IdentityError::invalid(
+            "created-by",
+            "must be an API key ID of 16 lowercase hex digits",
+        )),
+    }
+}
+
+/// Creates a key for `guild_id` with `scopes`. The caller has checked that `created_by`
+/// may manage the server's keys and holds the scopes.
+///
+/// # Errors
+/// [`IdentityError::Invalid`] for a malformed ID, no scopes, or a bad label or actor;
+/// [`IdentityError::Conflict`] when the server has [`MAX_KEYS_PER_GUILD`] keys (or, in
+/// theory, when random IDs keep colliding); [`IdentityError::Storage`];
+/// [`IdentityError::Other`] when the server's key list cannot be read.
+pub fn create(
+    env: &Env<'_>,
+    guild_id: &str,
+    scopes: &[Scope],
+    label: &str,
+    created_by: &Actor,
+) -> Result<CreatedKey> {
+    let guild = ids::snowflake("guild-id", guild_id)?;
+    if scopes.is_empty() {
+        return Err(IdentityError::invalid("scopes", "must not be empty"));
+    }
+    let label = check_label(label)?;
+    check_actor(created_by)?;
+    let mut index = read_index(env.kv, guild)?;
+    if index.ids.len() >= MAX_KEYS_PER_GUILD {
+        return Err(IdentityError::Conflict(format!(
+            "the server already has {MAX_KEYS_PER_GUILD} API keys; revoke one first"
+        )));
+    }
+    let mut id = None;
+    for _ in 0..3 {
+        let candidate = hex::encode(env.random_array::<ID_BYTES>());
+        if env.kv.get(&keys::api_key(&candidate))?.is_none() {
+            id = Some(candidate);
+            break;
+        }
+    }
+    let id = id.ok_or_else(|| IdentityError::Conflict("no free API key ID was found".into()))?;
+    let secret = URL_SAFE_NO_PAD.encode(env.random_array::<SECRET_BYTES>());
+    let presented = format!("{KEY_PREFIX}{id}_{secret}");
+    let stored = Stored {
+        v: SCHEMA_VERSION,
+        id: id.clone(),
+        guild_id: guild.to_string(),
+        scopes: scopes::names(&scopes::normalize(scopes)),
+        label,
+        created_by: created_by.clone(),
+        created_at: env.clock.now(),
+        sha256: hex::encode(hash(&presented)),
+    };
+    // Listed first: a key that exists is always listed, so it can always be revoked.
+    index.ids.push(id.clone());
+    write_index(env.kv, guild, &index)?;
+    env.kv.set(&keys::api_key(&id), &encode(&stored)?)?;
+    Ok(CreatedKey {
+        id,
+        secret_shown_once: presented,
+        info: stored.info(),
+    })
+}
+
+/// The server's keys, oldest first.
+///
+/// # Errors
+/// [`IdentityError::Invalid`] for a malformed ID; [`IdentityError::Storage`];
+/// [`IdentityError::Other`] when a record cannot be read.
+pub fn list(kv: &dyn KeyValue, guild_id: &str) -> Result<Vec<ApiKeyInfo>> {
+    let guild = ids::snowflake("guild-id", guild_id)?;
+    let mut infos = Vec::new();
+    for id in read_index(kv, guild)?.ids {
+        // A listed ID without a record: its creation failed half-way; it never worked.
+        if let Some(stored) = read_key(kv, &id)?.filter(|s| s.guild_id == guild.to_string()) {
+            infos.push(stored.info());
+        }
+    }
+    Ok(infos)
+}
+
+/// Revokes the server's key `id`.
+///
+/// # Errors
+/// [`IdentityError::Invalid`] for a malformed server or key ID;
+/// [`IdentityError::NotFound`] when the server has no such key (also when it belongs to
+/// another server); [`IdentityError::Storage`]; [`IdentityError::Other`].
+pub fn revoke(kv: &dyn KeyValue, guild_id: &str, id: &str) -> Result<()> {
+    let guild = ids::snowflake("guild-id", guild_id)?;
+    if !is_key_id(id) {
+        return Err(IdentityError::invalid(
+            "id",
+            "must be an API key ID of 16 lowercase hex digits",
+        ));
+    }
+    let mut index = read_index(kv, guild)?;
+    let listed = index.ids.iter().any(|listed| listed == id);
+    let stored = read_key(kv, id)?.filter(|s| s.guild_id == guild.to_string());
+    if stored.is_none() && !listed {
+        return Err(IdentityError::NotFound(format!(
+            "this server has no API key {id}"
+        )));
+    }
+    if stored.is_some() {
+        // Stops working at once, before the list is tidied.
+        kv.delete(&keys::api_key(id))?;
+    }
+    if listed {
+        index.ids.retain(|listed| listed != id);
+        write_index(kv, guild, &index)?;
+    }
+    Ok(())
+}
+
+fn parse_presented(presented: &str) -> Option<(&str, &str)> {
+    let (id, secret) = presented.strip_prefix(KEY_PREFIX)?.split_once('_')?;
+    let secret_ok = secret.len() == SECRET_CHARS
+        && secret
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    (is_key_id(id) && secret_ok).then_some((id, secret))
+}
+
+/// Checks a presented key against the stored hash, in constant time.
+///
+/// # Errors
+/// [`IdentityError::Invalid`] when it does not have the shape of a key;
+/// [`IdentityError::Forbidden`] when no key has its ID or the secret does not match;
+/// [`IdentityError::Storage`]; [`IdentityError::Other`].
+pub fn verify(kv: &dyn KeyValue, presented: &str) -> Result<ApiKeyClaims> {
+    let (id, _secret) = parse_presented(presented)
+        .ok_or_else(|| IdentityError::Invalid("API key: not a well-formed kdk_ key".into()))?;
+    let refused = || IdentityError::Forbidden("the API key is not valid".into());
+    let stored = read_key(kv, id)?.ok_or_else(refused)?;
+    let expected = hex::decode(&stored.sha256).map_err(|_| refused())?;
+    if !bool::from(hash(presented).as_slice().ct_eq(&expected)) {
+        return Err(refused());
+    }
+    // A key works exactly while its server lists it: an ID lost from the list by two
+    // racing writes makes the key stop working rather than become unrevocable.
+    let guild = ids::snowflake("guild-id", &stored.guild_id).map_err(|_| {
+        IdentityError::Other(format!("the stored record of API key {id} cannot be read"))
+    })?;
+    if !read_index(kv, guild)?.ids.iter().any(|listed| listed == id) {
+        return Err(refused());
+    }
+    Ok(ApiKeyClaims {
+        id: stored.id.clone(),
+        guild_id: stored.guild_id.clone(),
+        scopes: scopes::parse_known(&stored.scopes),
+        label: stored.label,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{Fixture, START};
+    use common::{MemoryKeyValue, StoreError};
+
+    const GUILD: &str = "111111111111111111";
+    const OTHER_GUILD: &str = "999999999999999999";
+    const ADMIN: &str = "222222222222222222";
+
+    fn admin() -> Actor {
+        Actor::DiscordUser(ADMIN.into())
+    }
+
+    fn create_one(fx: &Fixture, guild: &str) -> CreatedKey {
+        create(
+            &fx.env(),
+            guild,
+            &[Scope::MeetingsRead, Scope::MeetingsWrite],
+            "  CI bot  ",
+            &admin(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_created_key_verifies_to_its_server_and_scopes() {
+        let fx = Fixture::new();
+        let key = create_one(&fx, GUILD);
+        assert!(key
+            .secret_shown_once
+            .starts_with(&format!("kdk_{}_", key.id)));
+        assert_eq!(key.secret_shown_once.len(), 4 + 16 + 1 + 43);
+        assert_eq!(
+            key.info,
+            ApiKeyInfo {
+                id: key.id.clone(),
+                guild_id: GUILD.into(),
+                scopes: vec![Scope::MeetingsRead, Scope::MeetingsWrite],
+                label: "CI bot".into(),
+                created_by: admin(),
+                created_at: START,
+            }
+        );
+        let claims = verify(&fx.kv, &key.secret_shown_once).unwrap();
+        assert_eq!(
+            claims,
+            ApiKeyClaims {
+                id: key.id.clone(),
+                guild_id: GUILD.into(),
+                scopes: vec![Scope::MeetingsRead, Scope::MeetingsWrite],
+                label: "CI bot".into(),
+            }
+        );
+        scopes::authorize(
+            &claims.guild_id,
+            &claims.scopes,
+            GUILD,
+            Scope::MeetingsWrite,
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn only_a_hash_of_the_key_is_stored() {
+        let fx = Fixture::new();
+        let key = create_one(&fx, GUILD);
+        let secret = key.secret_shown_once.rsplit_once('_').unwrap().1.to_owned();
+        let stored: Vec<(String, Vec<u8>)> = fx
+            .kv
+            .keys()
+            .into_iter()
+            .map(|k| {
+                let v = fx.kv.get(&k).unwrap().unwrap();
+                (k, v)
+            })
+            .collect();
+        assert!(!stored.is_empty());
+        let decoded_secret = URL_SAFE_NO_PAD.decode(&secret).unwrap();
+        for (k, v) in &stored {
+            let text = String::from_utf8_lossy(v);
+            assert!(!text.contains(&secret) && !k.contains(&secret), "{k}");
+            assert!(!text.contains(&key.secret_shown_once));
+            assert!(
+                !v.windows(decoded_secret.len())
+                    .any(|w| w == decoded_secret.as_slice()),
+                "raw secret bytes in {k}"
+            );
+        }
+        let record = fx.kv.get(&keys::api_key(&key.id)).unwrap().unwrap();
+        let record: serde_json::Value = serde_json::from_slice(&record).unwrap();
+        assert_eq!(
+            record["sha256"],
+            hex::encode(Sha256::digest(key.secret_shown_once.as_bytes()))
+        );
+        assert!(!format!("{key:?}").contains(&secret));
+    }
+
+    #[test]
+    fn a_wrong_secret_and_an_unknown_id_are_refused_alike() {
+        let fx = Fixture::new();
+        let key = create_one(&fx, GUILD);
+        let mut wrong = key.secret_shown_once.clone();
+        let last = wrong.pop().unwrap();
+        wrong.push(if last == 'A' { 'B' } else { 'A' });
+        let unknown = format!("kdk_0000000000000000_{}", &key.secret_shown_once[21..]);
+        let a = verify(&fx.kv, &wrong).unwrap_err();
+        let b = verify(&fx.kv, &unknown).unwrap_err();
+        assert_eq!(
+            a,
+            IdentityError::Forbidden("the API key is not valid".into())
+        );
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn malformed_keys_are_invalid() {
+        let kv = MemoryKeyValue::default();
+        for bad in [
+            "",
+            "kdk_",
+            "kdk_0123456789abcdef",
+            "kdk_0123456789ABCDEF_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "kdk_0123456789abcde_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "kdk_0123456789abcdef_short",
+            "kdk_0123456789abcdef_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa=",
+            "Bearer kd1.x.y",
+        ] {
+            assert!(
+                matches!(verify(&kv, bad), Err(IdentityError::Invalid(_))),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_key_works_only_on_its_own_server() {
+        let fx = Fixture::new();
+        let key = create_one(&fx, GUILD);
+        let claims = verify(&fx.kv, &key.secret_shown_once).unwrap();
+        let err = scopes::authorize(
+            &claims.guild_id,
+            &claims.scopes,
+            OTHER_GUILD,
+            Scope::MeetingsRead,
+        )
+        .unwrap_err();
+        assert!(matches!(err, IdentityError::Forbidden(_)));
+        assert!(list(&fx.kv, OTHER_GUILD).unwrap().is_empty());
+    }
+
+    #[test]
+    fn another_servers_admin_cannot_revoke_a_key() {
+        let fx = Fixture::new();
+        let key = create_one(&fx, GUILD);
+        assert!(matches!(
+            revoke(&fx.kv, OTHER_GUILD, &key.id),
+            Err(IdentityError::NotFound(_))
+        ));
+        verify(&fx.kv, &key.secret_shown_once).unwrap();
+    }
+
+    #[test]
+    fn listing_shows_keys_oldest_first_without_secrets_and_revoking_removes_them() {
+        let fx = Fixture::new();
+        let first = create_one(&fx, GUILD);
+        fx.clock.advance(10);
+        let second = create(
+            &fx.env(),
+            GUILD,
+            &[Scope::AuditRead],
+            "audit",
+            &Actor::ApiKey(first.id.clone()),
+        )
+        .unwrap();
+        let listed = list(&fx.kv, GUILD).unwrap();
+        assert_eq!(listed, [first.info.clone(), second.info.clone()]);
+
+        revoke(&fx.kv, GUILD, &first.id).unwrap();
+        assert_eq!(list(&fx.kv, GUILD).unwrap(), [second.info]);
+        assert_eq!(
+            verify(&fx.kv, &first.secret_shown_once),
+            Err(IdentityError::Forbidden("the API key is not valid".into()))
+        );
+        assert!(matches!(
+            revoke(&fx.kv, GUILD, &first.id),
+            Err(IdentityError::NotFound(_))
+        ));
+    }
+
+    #[test]
+    fn a_key_missing_from_its_servers_list_does_not_work() {
+        let fx = Fixture::new();
+        let key = create_one(&fx, GUILD);
+        let guild = ids::snowflake("g", GUILD).unwrap();
+        write_index(
+            &fx.kv,
+            guild,
+            &GuildIndex {
+                v: SCHEMA_VERSION,
+                ids: vec![],
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            verify(&fx.kv, &key.secret_shown_once),
+            Err(IdentityError::Forbidden("the API key is not valid".into()))
+        );
+    }
+
+    #[test]
+    fn a_server_has_at_most_25_keys() {
+        let fx = Fixture::new();
+        for _ in 0..MAX_KEYS_PER_GUILD {
+            create_one(&fx, GUILD);
+        }
+        let err = create(
+            &fx.env(),
+            GUILD,
+            &[Scope::MeetingsRead],
+            "one more",
+            &admin(),
+        )
+        .unwrap_err();
+        assert!(matches!(err, IdentityError::Conflict(_)));
+        create_one(&fx, OTHER_GUILD);
+    }
+
+    #[test]
+    fn creating_rejects_bad_input_and_stores_nothing() {
+        let fx = Fixture::new();
+        let env = fx.env();
+        let long = "x".repeat(MAX_LABEL_CHARS + 1);
+        let cases: Vec<Result<CreatedKey>> = vec![
+            create(&env, "guild", &[Scope::MeetingsRead], "l", &admin()),
+            create(&env, GUILD, &[], "l", &admin()),
+            create(&env, GUILD, &[Scope::MeetingsRead], "   ", &admin()),
+            create(&env, GUILD, &[Scope::MeetingsRead], &long, &admin()),
+            create(&env, GUILD, &[Scope::MeetingsRead], "a\nb", &admin()),
+            create(
+                &env,
+                GUILD,
+                &[Scope::MeetingsRead],
+                "l",
+                &Actor::DiscordUser("me".into()),
+            ),
+            create(
+                &env,
+                GUILD,
+                &[Scope::MeetingsRead],
+                "l",
+                &Actor::ApiKey("kdk_x".into()),
+            ),
+        ];
+        for result in cases {
+            assert!(
+                matches!(result, Err(IdentityError::Invalid(_))),
+                "{result:?}"
+            );
+        }
+        assert!(fx.kv.keys().is_empty());
+    }
+
+    #[test]
+    fn malformed_ids_are_invalid_when_revoking_or_listing() {
+        let kv = MemoryKeyValue::default();
+        assert!(matches!(
+            revoke(&kv, GUILD, "../../x"),
+            Err(IdentityError::Invalid(_))
+        ));
+        assert!(matches!(
+            revoke(&kv, "1", "0123456789abcdef"),
+            Err(IdentityError::Invalid(_))
+        ));
+        assert!(matches!(list(&kv, "x"), Err(IdentityError::Invalid(_))));
+    }
+
+    #[test]
+    fn a_failing_store_is_a_storage_error() {
+        let kv = MemoryKeyValue::failing_with(StoreError::AccessDenied);
+        assert!(matches!(
+            verify(
+                &kv,
+                "kdk_0123456789abcdef_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+            ),
+            Err(IdentityError::Storage(_))
+        ));
+        assert!(matches!(list(&kv, GUILD), Err(IdentityError::Storage(_))));
+    }
+}

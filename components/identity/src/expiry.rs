@@ -1,0 +1,160 @@
+//! Expiring key-value entries. Spin's key-value store has no time-to-live, so each
+//! entry that should disappear at a known time (a revoked or refreshed session) is
+//! listed in the bucket of the hour it expires, `identity/v1/expiry/<hour>`; each
+//! write operation of this service first sweeps up to [`MAX_BUCKETS_PER_SWEEP`] hours
+//! that are over, deleting their entries, and moves `identity/v1/expiry-cursor` on.
+//!
+//! Readers never rely on the sweep: an entry past its expiry is ignored where it is
+//! read. Without compare-and-set, two replicas adding to one bucket at once may lose an
+//! addition; that entry then stays until removed by hand (a few bytes, ignored anyway).
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{IdentityError, Result};
+use crate::keys;
+use common::KeyValue;
+
+/// The length of a bucket, in seconds.
+pub const BUCKET_SECONDS: u64 = 3600;
+
+/// The most buckets one sweep deletes; a store left idle catches up over several calls.
+pub const MAX_BUCKETS_PER_SWEEP: u64 = 24;
+
+const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Bucket {
+    v: u32,
+    keys: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+struct Cursor {
+    v: u32,
+    /// The next hour to sweep.
+    next: u64,
+}
+
+fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>> {
+    serde_json::to_vec(value)
+        .map_err(|_| IdentityError::Other("an expiry record could not be encoded".into()))
+}
+
+fn read_bucket(kv: &dyn KeyValue, hour: u64) -> Result<Vec<String>> {
+    Ok(kv
+        .get(&keys::expiry_bucket(hour))?
+        // An unreadable bucket is dropped: its entries are ignored once expired anyway.
+        .and_then(|bytes| serde_json::from_slice::<Bucket>(&bytes).ok())
+        .map(|bucket| bucket.keys)
+        .unwrap_or_default())
+}
+
+/// Lists `key` for deletion once `expires_at` (Unix seconds) is over.
+///
+/// # Errors
+/// [`IdentityError::Storage`] when the store fails.
+pub fn register(kv: &dyn KeyValue, key: &str, expires_at: u64) -> Result<()> {
+    let hour = expires_at / BUCKET_SECONDS;
+    let mut listed = read_bucket(kv, hour)?;
+    if listed.iter().any(|k| k == key) {
+        return Ok(());
+    }
+    listed.push(key.to_owned());
+    let bucket = Bucket {
+        v: SCHEMA_VERSION,
+        keys: listed,
+    };
+    kv.set(&keys::expiry_bucket(hour), &encode(&bucket)?)?;
+    Ok(())
+}
+
+/// Deletes the entries of up to [`MAX_BUCKETS_PER_SWEEP`] hours that are over at `now`.
+///
+/// # Errors
+/// [`IdentityError::Storage`] when the store fails.
+pub fn sweep(kv: &dyn KeyValue, now: u64) -> Result<()> {
+    let current = now / BUCKET_SECONDS;
+    let cursor = kv
+        .get(keys::EXPIRY_CURSOR)?
+        .and_then(|bytes| serde_json::from_slice::<Cursor>(&bytes).ok());
+    let start = match cursor {
+        Some(cursor) => cursor.next,
+        None => current,
+    };
+    let end = current.min(start.saturating_add(MAX_BUCKETS_PER_SWEEP));
+    for hour in start..end {
+        for key in read_bucket(kv, hour)? {
+            // Only this service's keys are ever listed; refuse anything else.
+            if key.starts_with(keys::PREFIX) {
+                kv.delete(&key)?;
+            }
+        }
+        kv.delete(&keys::expiry_bucket(hour))?;
+    }
+    if cursor.is_none() || end > start {
+        let cursor = Cursor {
+            v: SCHEMA_VERSION,
+            next: end.max(start),
+        };
+        kv.set(keys::EXPIRY_CURSOR, &encode(&cursor)?)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use common::MemoryKeyValue;
+
+    const HOUR: u64 = BUCKET_SECONDS;
+    const T0: u64 = 1_700_000_000 / HOUR * HOUR;
+
+    #[test]
+    fn entries_are_deleted_once_their_hour_is_over() {
+        let kv = MemoryKeyValue::default();
+        sweep(&kv, T0).unwrap();
+        kv.set("identity/v1/session/a", b"{}").unwrap();
+        kv.set("identity/v1/session/b", b"{}").unwrap();
+        register(&kv, "identity/v1/session/a", T0 + 10).unwrap();
+        register(&kv, "identity/v1/session/a", T0 + 20).unwrap();
+        register(&kv, "identity/v1/session/b", T0 + 2 * HOUR + 5).unwrap();
+
+        sweep(&kv, T0 + HOUR - 1).unwrap();
+        assert!(kv.get("identity/v1/session/a").unwrap().is_some());
+
+        sweep(&kv, T0 + HOUR).unwrap();
+        assert!(kv.get("identity/v1/session/a").unwrap().is_none());
+        assert!(kv.get("identity/v1/session/b").unwrap().is_some());
+
+        sweep(&kv, T0 + 3 * HOUR).unwrap();
+        assert!(kv.get("identity/v1/session/b").unwrap().is_none());
+        assert_eq!(kv.keys(), [keys::EXPIRY_CURSOR]);
+    }
+
+    #[test]
+    fn a_long_idle_store_catches_up_a_few_hours_per_sweep() {
+        let kv = MemoryKeyValue::default();
+        sweep(&kv, T0).unwrap();
+        let total = MAX_BUCKETS_PER_SWEEP + 6;
+        for n in 0..total {
+            let key = format!("identity/v1/session/{n}");
+            kv.set(&key, b"{}").unwrap();
+            register(&kv, &key, T0 + n * HOUR).unwrap();
+        }
+        sweep(&kv, T0 + 100 * HOUR).unwrap();
+        let left = kv.keys().iter().filter(|k| k.contains("/session/")).count();
+        assert_eq!(left, 6);
+        sweep(&kv, T0 + 100 * HOUR).unwrap();
+        assert_eq!(kv.keys(), [keys::EXPIRY_CURSOR]);
+    }
+
+    #[test]
+    fn keys_outside_this_service_are_never_deleted() {
+        let kv = MemoryKeyValue::default();
+        sweep(&kv, T0).unwrap();
+        kv.set("config/v1/guild/1", b"{}").unwrap();
+        register(&kv, "config/v1/guild/1", T0 + 1).unwrap();
+        sweep(&kv, T0 + HOUR).unwrap();
+        assert!(kv.get("config/v1/guild/1").unwrap().is_some());
+    }
+}

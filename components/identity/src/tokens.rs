@@ -1,0 +1,933 @@
+//! The gateway's access and refresh tokens.
+//!
+//! # Format
+//! `kd1.<claims>.<signature>`: `<claims>` is base64url without padding of a JSON object;
+//! `<signature>` is base64url without padding of the 64-byte Ed25519 signature, by the
+//! key in `gateway_signing_key` ([`crate::signing`]), of the ASCII text `kd1.<claims>`
+//! (so the version is signed too). The signature is checked before the claims are read.
+//!
+//! | claim | meaning |
+//! |---|---|
+//! | `typ` | `access` or `refresh` |
+//! | `sub` | Discord user ID |
+//! | `guild` | Discord server ID the token is valid on |
+//! | `role` | `viewer`, `moderator` or `admin` |
+//! | `scopes` | scope names ([`crate::scopes`]) |
+//! | `iat`, `exp` | issued at, expires at (Unix seconds) |
+//! | `jti` | token ID: 128 random bits, base64url |
+//! | `sid` | session ID: 128 random bits, base64url |
+//! | `sexp` | when the session ends (Unix seconds) |
+//! | `gen` | refresh tokens: the refresh generation, 0 at sign-in |
+//! | `ttl` | refresh tokens: the lifetime of the access tokens it buys |
+//!
+//! # Sessions, rotation and revocation
+//! [`issue`] starts a session of at most [`SESSION_SECONDS`]; nothing is stored. The
+//! session gets a record, `identity/v1/session/<sid>` = `{v, generation, revoked,
+//! expires_at}`, only when it is refreshed or revoked. [`refresh`] accepts a refresh
+//! token only if its `gen` is the session's current generation, then moves the
+//! generation on, so each refresh token works once; a token of an older generation
+//! means it was copied, and revokes the session. [`revoke`] marks the session revoked;
+//! [`verify`] refuses every token of a revoked session. Session records are deleted
+//! by the expiry sweep ([`crate::expiry`]) once the session is over.
+//!
+//! Two refreshes racing with the same token on two replicas may both succeed (the
+//! store has no compare-and-set here); the next use of either new refresh token then
+//! revokes the session.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use guild_config::KalturaRole;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{IdentityError, Result};
+use crate::expiry;
+use crate::ids;
+use crate::keys;
+use crate::ports::Env;
+use crate::scopes::{self, Scope};
+use crate::signing;
+use common::KeyValue;
+
+/// The version prefix of every token.
+pub const VERSION_PREFIX: &str = "kd1.";
+
+/// The shortest access token lifetime accepted, in seconds.
+pub const MIN_TTL_SECONDS: u32 = 60;
+
+/// The longest access token lifetime accepted, in seconds.
+pub const MAX_TTL_SECONDS: u32 = 3600;
+
+/// How long a session (and so its refresh tokens) lasts from sign-in, in seconds.
+pub const SESSION_SECONDS: u64 = 12 * 3600;
+
+/// How far in the future `iat` may be (clocks of replicas differ), in seconds.
+pub const CLOCK_SKEW_SECONDS: u64 = 60;
+
+/// The longest token read; anything longer is malformed.
+pub const MAX_TOKEN_CHARS: usize = 4096;
+
+const SESSION_SCHEMA_VERSION: u32 = 1;
+const RANDOM_ID_BYTES: usize = 16;
+/// The length of a base64url-encoded 16-byte random ID.
+const RANDOM_ID_CHARS: usize = 22;
+
+/// Who a token is issued to (WIT `subject`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subject {
+    /// The Discord user ID.
+    pub user_id: String,
+    /// The Discord server the token is valid on.
+    pub guild_id: String,
+    /// The member's Kaltura role there.
+    pub role: KalturaRole,
+    /// What the token allows.
+    pub scopes: Vec<Scope>,
+}
+
+/// A session's tokens (WIT `token-pair`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct TokenPair {
+    /// The access token.
+    pub access: String,
+    /// The refresh token.
+    pub refresh: String,
+    /// When the access token expires, in Unix seconds.
+    pub expires_at: u64,
+    /// When the refresh token (the session) expires, in Unix seconds.
+    pub refresh_expires_at: u64,
+}
+
+/// Keeps the tokens out of debug output.
+impl std::fmt::Debug for TokenPair {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenPair")
+            .field("access", &"[redacted]")
+            .field("refresh", &"[redacted]")
+            .field("expires_at", &self.expires_at)
+            .field("refresh_expires_at", &self.refresh_expires_at)
+            .finish()
+    }
+}
+
+/// What a verified access token says (WIT `claims`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claims {
+    /// The Discord user ID (`sub`).
+    pub user_id: String,
+    /// The Discord server (`guild`).
+    pub guild_id: String,
+    /// The Kaltura role (`role`).
+    pub role: KalturaRole,
+    /// The scopes this version knows (`scopes`).
+    pub scopes: Vec<Scope>,
+    /// Issued at (`iat`).
+    pub issued_at: u64,
+    /// Expires at (`exp`).
+    pub expires_at: u64,
+    /// The token ID (`jti`).
+    pub token_id: String,
+    /// The session ID (`sid`).
+    pub session_id: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum TokenType {
+    Access,
+    Refresh,
+}
+
+/// The JSON claims of a token, in the documented order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Wire {
+    typ: TokenType,
+    sub: String,
+    guild: String,
+    role: KalturaRole,
+    scopes: Vec<String>,
+    iat: u64,
+    exp: u64,
+    jti: String,
+    sid: String,
+    sexp: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    gen: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ttl: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+struct Session {
+    v: u32,
+    generation: u64,
+    revoked: bool,
+    expires_at: u64,
+}
+
+fn malformed() -> IdentityError {
+    IdentityError::Invalid("token: not a well-formed kd1 token".into())
+}
+
+fn random_id(env: &Env<'_>) -> String {
+    URL_SAFE_NO_PAD.encode(env.random_array::<RANDOM_ID_BYTES>())
+}
+
+fn is_random_id(value: &str) -> bool {
+    value.len() == RANDOM_ID_CHARS
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+fn encode(key: &SigningKey, wire: &Wire) -> Result<String> {
+    let json = serde_json::to_vec(wire)
+        .map_err(|_| IdentityError::Other("token claims could not be encoded".into()))?;
+    let signed = format!("{VERSION_PREFIX}{}", URL_SAFE_NO_PAD.encode(json));
+    let signature = key.sign(signed.as_bytes());
+    Ok(format!(
+        "{signed}.{}",
+        URL_SAFE_NO_PAD.encode(signature.to_bytes())
+    ))
+}
+
+/// Checks the shape and signature of `token`, then reads its claims.
+fn decode(key: &VerifyingKey, token: &str) -> Result<Wire> {
+    if token.len() > MAX_TOKEN_CHARS {
+        return Err(malformed());
+    }
+    let body = token.strip_prefix(VERSION_PREFIX).ok_or_else(malformed)?;
+    let (payload, signature) = body.split_once('.').ok_or_else(malformed)?;
+    let signature: [u8; 64] = URL_SAFE_NO_PAD
+        .decode(signature)
+        .ok()
+        .and_then(|bytes| bytes.try_into().ok())
+        .ok_or_else(malformed)?;
+    let json = URL_SAFE_NO_PAD.decode(payload).map_err(|_| malformed())?;
+    let signed = &token.as_bytes()[..VERSION_PREFIX.len() + payload.len()];
+    key.verify_strict(signed, &Signature::from_bytes(&signature))
+        .map_err(|_| IdentityError::Forbidden("the token's signature is not valid".into()))?;
+    let wire: Wire = serde_json::from_slice(&json).map_err(|_| malformed())?;
+    // Signed by this service, so these hold unless the key leaked; check anyway, the
+    // session ID becomes part of a key-value key.
+    let sane = ids::snowflake("sub", &wire.sub).is_ok()
+        && ids::snowflake("guild", &wire.guild).is_ok()
+        && is_random_id(&wire.jti)
+        && is_random_id(&wire.sid)
+        && wire.exp <= wire.sexp;
+    if !sane {
+        return Err(malformed());
+    }
+    Ok(wire)
+}
+
+fn check_window(wire: &Wire, now: u64) -> Result<()> {
+    if wire.iat > now.saturating_add(CLOCK_SKEW_SECONDS) {
+        return Err(IdentityError::Forbidden(
+            "the token is not valid yet".into(),
+        ));
+    }
+    if now >= wire.exp {
+        return Err(IdentityError::Forbidden("the token has expired".into()));
+    }
+    Ok(())
+}
+
+fn read_session(kv: &dyn KeyValue, sid: &str, now: u64) -> Result<Option<Session>> {
+    let Some(bytes) = kv.get(&keys::session(sid))? else {
+        return Ok(None);
+    };
+    let session: Session = serde_json::from_slice(&bytes)
+        .ok()
+        .filter(|s: &Session| s.v == SESSION_SCHEMA_VERSION)
+        // Fail closed: a session whose state cannot be read is treated as revoked.
+        .unwrap_or(Session {
+            v: SESSION_SCHEMA_VERSION,
+            generation: u64::MAX,
+            revoked: true,
+            expires_at: u64::MAX,
+        });
+    Ok((session.expires_at > now).then_some(session))
+}
+
+fn write_session(kv: &dyn KeyValue, sid: &str, session: &Session, is_new: bool) -> Result<()> {
+    let bytes = serde_json::to_vec(session)
+        .map_err(|_| IdentityError::Other("a session record could not be encoded".into()))?;
+    let key = keys::session(sid);
+    if is_new {
+        // Listed before it is written, so it cannot be left behind unlisted.
+        expiry::register(kv, &key, session.expires_at)?;
+    }
+    kv.set(&key, &bytes)?;
+    Ok(())
+}
+
+fn revoked() -> IdentityError {
+    IdentityError::Forbidden("the token's session was revoked".into())
+}
+
+/// Signs an access and a refresh token for a session.
+fn sign_pair(
+    env: &Env<'_>,
+    key: &SigningKey,
+    template: &Wire,
+    now: u64,
+    generation: u64,
+) -> Result<TokenPair> {
+    let ttl = template.ttl.unwrap_or(MIN_TTL_SECONDS);
+    let access = Wire {
+        typ: TokenType::Access,
+        iat: now,
+        exp: now.saturating_add(u64::from(ttl)).min(template.sexp),
+        jti: random_id(env),
+        gen: None,
+        ttl: None,
+        ..template.clone()
+    };
+    let refresh = Wire {
+        typ: TokenType::Refresh,
+        iat: now,
+        exp: template.sexp,
+        jti: random_id(env),
+        gen: Some(generation),
+        ttl: Some(ttl),
+        ..template.clone()
+    };
+    Ok(TokenPair {
+        access: encode(key, &access)?,
+        refresh: encode(key, &refresh)?,
+        expires_at: access.exp,
+        refresh_expires_at: refresh.exp,
+    })
+}
+
+/// Starts a session for `subject`: an access token valid `ttl_seconds` and a refresh
+/// token valid [`SESSION_SECONDS`]. Stores nothing.
+///
+/// # Errors
+/// [`IdentityError::Invalid`] for a malformed ID, no scopes or a lifetime outside
+/// 60..=3600 s; [`IdentityError::Forbidden`] for a scope the role does not grant;
+/// [`IdentityError::NotConfigured`] when the signing key is unusable.
+pub fn issue(env: &Env<'_>, subject: &Subject, ttl_seconds: u32) -> Result<TokenPair> {
+    let user = ids::snowflake("subject.user-id", &subject.user_id)?;
+    let guild = ids::snowflake("subject.guild-id", &subject.guild_id)?;
+    if subject.scopes.is_empty() {
+        return Err(IdentityError::invalid(
+            "subject.scopes",
+            "must not be empty",
+        ));
+    }
+    if !(MIN_TTL_SECONDS..=MAX_TTL_SECONDS).contains(&ttl_seconds) {
+        return Err(IdentityError::invalid(
+            "ttl-seconds",
+            format!("must be from {MIN_TTL_SECONDS} to {MAX_TTL_SECONDS}"),
+        ));
+    }
+    let allowed = scopes::for_role(subject.role);
+    let requested = scopes::normalize(&subject.scopes);
+    if let Some(extra) = requested.iter().find(|s| !allowed.contains(s)) {
+        return Err(IdentityError::Forbidden(format!(
+            "the role {} does not grant the scope {extra}",
+            subject.role
+        )));
+    }
+    let key = signing::load(env.vars)?;
+    let now = env.clock.now();
+    let session_end = now.saturating_add(SESSION_SECONDS);
+    let template = Wire {
+        typ: TokenType::Refresh,
+        sub: user.to_string(),
+        guild: guild.to_string(),
+        role: subject.role,
+        scopes: scopes::names(&requested),
+        iat: now,
+        exp: session_end,
+        jti: String::new(),
+        sid: random_id(env),
+        sexp: session_end,
+        gen: None,
+        ttl: Some(ttl_seconds),
+    };
+    sign_pair(env, &key, &template, now, 0)
+}
+
+/// Checks an access token: signature, time window, session not revoked.
+///
+/// # Errors
+/// [`IdentityError::Invalid`] when it is not a well-formed access token;
+/// [`IdentityError::Forbidden`] when forged, signed by another key, expired, not valid
+/// yet or revoked; [`IdentityError::NotConfigured`]; [`IdentityError::Storage`].
+pub fn verify(env: &Env<'_>, access: &str) -> Result<Claims> {
+    let key = signing::load(env.vars)?;
+    let wire = decode(&key.verifying_key(), access)?;
+    if wire.typ != TokenType::Access {
+        return Err(IdentityError::Invalid("token: not an access token".into()));
+    }
+    let now = env.clock.now();
+    check_window(&wire, now)?;
+    if read_session(env.kv, &wire.sid, now)?.is_some_and(|s| s.revoked) {
+        return Err(revoked());
+    }
+    Ok(Claims {
+        scopes: scopes::parse_known(&wire.scopes),
+        user_id: wire.sub,
+        guild_id: wire.guild,
+        role: wire.role,
+        issued_at: wire.iat,
+        expires_at: wire.exp,
+        token_id: wire.jti,
+        session_id: wire.sid,
+    })
+}
+
+/// Exchanges a refresh token for a new pair; the one presented stops working, and
+/// presenting a used one revokes the session.
+///
+/// # Errors
+/// [`IdentityError::Invalid`] when it is not a well-formed refresh token;
+/// [`IdentityError::Forbidden`] when forged, expired, not valid yet, already used or
+/// revoked; [`IdentityError::NotConfigured`]; [`IdentityError::Storage`].
+pub fn refresh(env: &Env<'_>, refresh_token: &str) -> Result<TokenPair> {
+    let key = signing::load(env.vars)?;
+    let wire = decode(&key.verifying_key(), refresh_token)?;
+    let (Some(generation), Some(ttl)) = (wire.gen, wire.ttl) else {
+        return Err(IdentityError::Invalid("token: not a refresh token".into()));
+    };
+    if wire.typ != TokenType::Refresh || !(MIN_TTL_SECONDS..=MAX_TTL_SECONDS).contains(&ttl) {
+        return Err(IdentityError::Invalid("token: not a refresh token".into()));
+    }
+    let now = env.clock.now();
+    check_window(&wire, now)?;
+    expiry::sweep(env.kv, now)?;
+    let session = read_session(env.kv, &wire.sid, now)?;
+    if session.is_some_and(|s| s.revoked) {
+        return Err(revoked());
+    }
+    let current = session.map_or(0, |s| s.generation);
+    if generation != current {
+        let revoked_session = Session {
+            v: SESSION_SCHEMA_VERSION,
+            generation: current,
+            revoked: true,
+            expires_at: wire.sexp,
+        };
+        write_session(env.kv, &wire.sid, &revoked_session, session.is_none())?;
+        return Err(IdentityError::Forbidden(
+            "the refresh token was already used; its session is now revoked".into(),
+        ));
+    }
+    let next = generation.saturating_add(1);
+    let rotated = Session {
+        v: SESSION_SCHEMA_VERSION,
+        generation: next,
+        revoked: false,
+        expires_at: wire.sexp,
+    };
+    write_session(env.kv, &wire.sid, &rotated, session.is_none())?;
+    // Unknown scope names are dropped here too, so a grant never grows.
+    let template = Wire {
+        scopes: scopes::names(&scopes::parse_known(&wire.scopes)),
+        ..wire
+    };
+    sign_pair(env, &key, &template, now, next)
+}
+
+/// Revokes the session of `token` (access or refresh, expired or not).
+///
+/// # Errors
+/// [`IdentityError::Invalid`] when it is not a well-formed token;
+/// [`IdentityError::Forbidden`] when its signature is not valid;
+/// [`IdentityError::NotConfigured`]; [`IdentityError::Storage`].
+pub fn revoke(env: &Env<'_>, token: &str) -> Result<()> {
+    let key = signing::load(env.vars)?;
+    let wire = decode(&key.verifying_key(), token)?;
+    let now = env.clock.now();
+    if now >= wire.sexp {
+        // The session is over: nothing of it works any more.
+        return Ok(());
+    }
+    expiry::sweep(env.kv, now)?;
+    let session = read_session(env.kv, &wire.sid, now)?;
+    if session.is_some_and(|s| s.revoked) {
+        return Ok(());
+    }
+    let revoked_session = Session {
+        v: SESSION_SCHEMA_VERSION,
+        generation: session.map_or(0, |s| s.generation),
+        revoked: true,
+        expires_at: wire.sexp,
+    };
+    write_session(env.kv, &wire.sid, &revoked_session, session.is_none())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{Fixture, OTHER_SEED, START};
+    use common::{MemoryKeyValue, MemoryVariables, StoreError};
+
+    const USER: &str = "222222222222222222";
+    const GUILD: &str = "111111111111111111";
+
+    fn subject(role: KalturaRole, scopes: &[Scope]) -> Subject {
+        Subject {
+            user_id: USER.into(),
+            guild_id: GUILD.into(),
+            role,
+            scopes: scopes.to_vec(),
+        }
+    }
+
+    fn moderator() -> Subject {
+        subject(
+            KalturaRole::Moderator,
+            &[Scope::MeetingsWrite, Scope::MeetingsRead],
+        )
+    }
+
+    fn claims_json(token: &str) -> serde_json::Value {
+        let payload = token.split('.').nth(1).unwrap();
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+    }
+
+    fn forbidden(result: Result<impl std::fmt::Debug>, why: &str) {
+        match result {
+            Err(IdentityError::Forbidden(message)) => assert!(message.contains(why), "{message}"),
+            other => panic!("expected forbidden ({why}), got {other:?}"),
+        }
+    }
+
+    fn invalid(result: Result<impl std::fmt::Debug>) {
+        assert!(
+            matches!(result, Err(IdentityError::Invalid(_))),
+            "expected invalid, got {result:?}"
+        );
+    }
+
+    #[test]
+    fn an_issued_access_token_verifies_to_its_subject() {
+        let fx = Fixture::new();
+        let pair = issue(&fx.env(), &moderator(), 300).unwrap();
+        assert!(pair.access.starts_with("kd1."));
+        assert_eq!(pair.expires_at, START + 300);
+        assert_eq!(pair.refresh_expires_at, START + SESSION_SECONDS);
+        let claims = verify(&fx.env(), &pair.access).unwrap();
+        assert_eq!(claims.user_id, USER);
+        assert_eq!(claims.guild_id, GUILD);
+        assert_eq!(claims.role, KalturaRole::Moderator);
+        assert_eq!(claims.scopes, [Scope::MeetingsRead, Scope::MeetingsWrite]);
+        assert_eq!((claims.issued_at, claims.expires_at), (START, START + 300));
+        assert_eq!(claims.token_id.len(), 22);
+        assert_eq!(claims.session_id.len(), 22);
+        assert!(fx.kv.keys().is_empty(), "issuing stores nothing");
+    }
+
+    #[test]
+    fn the_claims_have_the_documented_names() {
+        let fx = Fixture::new();
+        let pair = issue(&fx.env(), &moderator(), 300).unwrap();
+        let access = claims_json(&pair.access);
+        let mut names: Vec<&str> = access
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        names.sort_unstable();
+        assert_eq!(
+            names,
+            ["exp", "guild", "iat", "jti", "role", "scopes", "sexp", "sid", "sub", "typ"]
+        );
+        assert_eq!(access["typ"], "access");
+        assert_eq!(
+            access["scopes"],
+            serde_json::json!(["meetings:read", "meetings:write"])
+        );
+        let refresh = claims_json(&pair.refresh);
+        assert_eq!(refresh["typ"], "refresh");
+        assert_eq!(
+            (refresh["gen"].as_u64(), refresh["ttl"].as_u64()),
+            (Some(0), Some(300))
+        );
+        assert_eq!(access["sid"], refresh["sid"]);
+        assert_ne!(access["jti"], refresh["jti"]);
+    }
+
+    #[test]
+    fn the_signature_covers_the_version_prefix_and_claims() {
+        let fx = Fixture::new();
+        let pair = issue(&fx.env(), &moderator(), 300).unwrap();
+        let (signed, signature) = pair.access.rsplit_once('.').unwrap();
+        let key = signing::load(&fx.vars).unwrap().verifying_key();
+        let signature: [u8; 64] = URL_SAFE_NO_PAD
+            .decode(signature)
+            .unwrap()
+            .try_into()
+            .unwrap();
+        key.verify_strict(signed.as_bytes(), &Signature::from_bytes(&signature))
+            .unwrap();
+    }
+
+    #[test]
+    fn a_token_with_tampered_claims_is_forbidden() {
+        let fx = Fixture::new();
+        let pair = issue(
+            &fx.env(),
+            &subject(KalturaRole::Viewer, &[Scope::MeetingsRead]),
+            300,
+        )
+        .unwrap();
+        let mut claims = claims_json(&pair.access);
+        claims["role"] = "admin".into();
+        claims["scopes"] = serde_json::json!(["keys:manage"]);
+        let signature = pair.access.rsplit_once('.').unwrap().1;
+        let forged = format!(
+            "kd1.{}.{signature}",
+            URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).unwrap())
+        );
+        forbidden(verify(&fx.env(), &forged), "signature");
+    }
+
+    #[test]
+    fn a_token_with_a_tampered_signature_is_forbidden() {
+        let fx = Fixture::new();
+        let pair = issue(&fx.env(), &moderator(), 300).unwrap();
+        let (signed, signature) = pair.access.rsplit_once('.').unwrap();
+        let mut bytes = URL_SAFE_NO_PAD.decode(signature).unwrap();
+        bytes[10] ^= 1;
+        let tampered = format!("{signed}.{}", URL_SAFE_NO_PAD.encode(bytes));
+        forbidden(verify(&fx.env(), &tampered), "signature");
+    }
+
+    #[test]
+    fn a_token_signed_with_another_key_is_forbidden() {
+        let fx = Fixture::new();
+        let mut other = Fixture::new();
+        other.vars = MemoryVariables::from_pairs(&[(signing::SIGNING_KEY_VARIABLE, OTHER_SEED)]);
+        let pair = issue(&other.env(), &moderator(), 300).unwrap();
+        forbidden(verify(&fx.env(), &pair.access), "signature");
+        forbidden(refresh(&fx.env(), &pair.refresh), "signature");
+        forbidden(revoke(&fx.env(), &pair.refresh), "signature");
+    }
+
+    #[test]
+    fn an_expired_token_is_forbidden() {
+        let fx = Fixture::new();
+        let pair = issue(&fx.env(), &moderator(), 300).unwrap();
+        fx.clock.advance(299);
+        verify(&fx.env(), &pair.access).unwrap();
+        fx.clock.advance(1);
+        forbidden(verify(&fx.env(), &pair.access), "expired");
+    }
+
+    #[test]
+    fn a_token_issued_in_the_future_is_not_valid_yet() {
+        let fx = Fixture::new();
+        let pair = issue(&fx.env(), &moderator(), 300).unwrap();
+        fx.clock.set(START - CLOCK_SKEW_SECONDS);
+        verify(&fx.env(), &pair.access).unwrap();
+        fx.clock.set(START - CLOCK_SKEW_SECONDS - 1);
+        forbidden(verify(&fx.env(), &pair.access), "not valid yet");
+        forbidden(refresh(&fx.env(), &pair.refresh), "not valid yet");
+    }
+
+    #[test]
+    fn a_revoked_session_refuses_its_access_and_refresh_tokens() {
+        let fx = Fixture::new();
+        let pair = issue(&fx.env(), &moderator(), 300).unwrap();
+        let other = issue(&fx.env(), &moderator(), 300).unwrap();
+        revoke(&fx.env(), &pair.access).unwrap();
+        forbidden(verify(&fx.env(), &pair.access), "revoked");
+        forbidden(refresh(&fx.env(), &pair.refresh), "revoked");
+        // Revoking again succeeds; other sessions are untouched.
+        revoke(&fx.env(), &pair.refresh).unwrap();
+        verify(&fx.env(), &other.access).unwrap();
+    }
+
+    #[test]
+    fn refresh_rotates_and_the_used_refresh_token_is_refused() {
+        let fx = Fixture::new();
+        let first = issue(&fx.env(), &moderator(), 300).unwrap();
+        fx.clock.advance(250);
+        let second = refresh(&fx.env(), &first.refresh).unwrap();
+        assert_eq!(second.expires_at, START + 250 + 300);
+        assert_eq!(
+            second.refresh_expires_at, first.refresh_expires_at,
+            "the session is not extended"
+        );
+        let claims = verify(&fx.env(), &second.access).unwrap();
+        assert_eq!(claims.role, KalturaRole::Moderator);
+        assert_eq!(claims.scopes, [Scope::MeetingsRead, Scope::MeetingsWrite]);
+        // The access token of before still works until it expires.
+        verify(&fx.env(), &first.access).unwrap();
+
+        forbidden(refresh(&fx.env(), &first.refresh), "already used");
+        // Reuse means a copy exists: the whole session is revoked.
+        forbidden(verify(&fx.env(), &second.access), "revoked");
+        forbidden(refresh(&fx.env(), &second.refresh), "revoked");
+    }
+
+    #[test]
+    fn a_chain_of_refreshes_works_until_the_session_ends() {
+        let fx = Fixture::new();
+        let mut pair = issue(&fx.env(), &moderator(), 3600).unwrap();
+        for _ in 0..11 {
+            fx.clock.advance(3600);
+            pair = refresh(&fx.env(), &pair.refresh).unwrap();
+        }
+        assert_eq!(
+            pair.expires_at,
+            START + SESSION_SECONDS,
+            "cut at the session's end"
+        );
+        fx.clock.set(START + SESSION_SECONDS);
+        forbidden(refresh(&fx.env(), &pair.refresh), "expired");
+        forbidden(verify(&fx.env(), &pair.access), "expired");
+    }
+
+    #[test]
+    fn session_records_are_swept_after_the_session_ends() {
+        let fx = Fixture::new();
+        let pair = issue(&fx.env(), &moderator(), 300).unwrap();
+        revoke(&fx.env(), &pair.access).unwrap();
+        assert!(fx
+            .kv
+            .keys()
+            .iter()
+            .any(|k| k.starts_with("identity/v1/session/")));
+        fx.clock
+            .set(START + SESSION_SECONDS + expiry::BUCKET_SECONDS);
+        let later = issue(&fx.env(), &moderator(), 300).unwrap();
+        revoke(&fx.env(), &later.access).unwrap();
+        let sessions = fx
+            .kv
+            .keys()
+            .into_iter()
+            .filter(|k| k.starts_with("identity/v1/session/"))
+            .count();
+        assert_eq!(sessions, 1, "only the new session's record is left");
+    }
+
+    #[test]
+    fn an_access_token_is_not_a_refresh_token_and_back() {
+        let fx = Fixture::new();
+        let pair = issue(&fx.env(), &moderator(), 300).unwrap();
+        invalid(verify(&fx.env(), &pair.refresh));
+        invalid(refresh(&fx.env(), &pair.access));
+    }
+
+    #[test]
+    fn malformed_tokens_are_invalid() {
+        let fx = Fixture::new();
+        let pair = issue(&fx.env(), &moderator(), 300).unwrap();
+        let without_prefix = pair.access.trim_start_matches("kd1.").to_owned();
+        let (signed, _) = pair.access.rsplit_once('.').unwrap();
+        for bad in [
+            String::new(),
+            "kd1.".into(),
+            "kd1..".into(),
+            "Bearer x".into(),
+            without_prefix,
+            format!("kd2.{}", &pair.access[4..]),
+            format!("{signed}.c2hvcnQ"),
+            format!("{signed}.!!!"),
+            format!("{}.x", pair.access),
+            format!("kd1.{}", "a".repeat(MAX_TOKEN_CHARS)),
+        ] {
+            invalid(verify(&fx.env(), &bad));
+            invalid(refresh(&fx.env(), &bad));
+            invalid(revoke(&fx.env(), &bad));
+        }
+    }
+
+    #[test]
+    fn signed_claims_that_are_not_ours_are_invalid() {
+        let fx = Fixture::new();
+        let key = signing::load(&fx.vars).unwrap();
+        let good = Wire {
+            typ: TokenType::Access,
+            sub: USER.into(),
+            guild: GUILD.into(),
+            role: KalturaRole::Viewer,
+            scopes: vec!["meetings:read".into()],
+            iat: START,
+            exp: START + 60,
+            jti: "A".repeat(22),
+            sid: "B".repeat(22),
+            sexp: START + 60,
+            gen: None,
+            ttl: None,
+        };
+        assert!(verify(&fx.env(), &encode(&key, &good).unwrap()).is_ok());
+        for bad in [
+            Wire {
+                sid: "../../config/v1/guild/1xxxx".into(),
+                ..good.clone()
+            },
+            Wire {
+                sub: "1".into(),
+                ..good.clone()
+            },
+            Wire {
+                exp: START + 61,
+                ..good.clone()
+            },
+        ] {
+            invalid(verify(&fx.env(), &encode(&key, &bad).unwrap()));
+        }
+    }
+
+    #[test]
+    fn unknown_scope_names_in_a_token_are_dropped() {
+        let fx = Fixture::new();
+        let key = signing::load(&fx.vars).unwrap();
+        let wire = Wire {
+            typ: TokenType::Access,
+            sub: USER.into(),
+            guild: GUILD.into(),
+            role: KalturaRole::Viewer,
+            scopes: vec!["meetings:read".into(), "everything:all".into()],
+            iat: START,
+            exp: START + 60,
+            jti: "A".repeat(22),
+            sid: "B".repeat(22),
+            sexp: START + 60,
+            gen: None,
+            ttl: None,
+        };
+        let claims = verify(&fx.env(), &encode(&key, &wire).unwrap()).unwrap();
+        assert_eq!(claims.scopes, [Scope::MeetingsRead]);
+    }
+
+    #[test]
+    fn a_role_cannot_be_issued_scopes_it_does_not_grant() {
+        let fx = Fixture::new();
+        forbidden(
+            issue(
+                &fx.env(),
+                &subject(KalturaRole::Viewer, &[Scope::MeetingsWrite]),
+                300,
+            ),
+            "does not grant the scope meetings:write",
+        );
+        forbidden(
+            issue(
+                &fx.env(),
+                &subject(KalturaRole::Moderator, &[Scope::KeysManage]),
+                300,
+            ),
+            "keys:manage",
+        );
+        issue(&fx.env(), &subject(KalturaRole::Admin, &Scope::ALL), 300).unwrap();
+    }
+
+    #[test]
+    fn issuing_rejects_malformed_subjects_and_lifetimes() {
+        let fx = Fixture::new();
+        invalid(issue(&fx.env(), &subject(KalturaRole::Viewer, &[]), 300));
+        invalid(issue(
+            &fx.env(),
+            &Subject {
+                user_id: "me".into(),
+                ..moderator()
+            },
+            300,
+        ));
+        invalid(issue(
+            &fx.env(),
+            &Subject {
+                guild_id: "0".into(),
+                ..moderator()
+            },
+            300,
+        ));
+        invalid(issue(&fx.env(), &moderator(), MIN_TTL_SECONDS - 1));
+        invalid(issue(&fx.env(), &moderator(), MAX_TTL_SECONDS + 1));
+    }
+
+    #[test]
+    fn without_a_signing_key_nothing_is_issued_or_accepted() {
+        let fx = Fixture::new();
+        let pair = issue(&fx.env(), &moderator(), 300).unwrap();
+        let mut bare = Fixture::new();
+        bare.vars = MemoryVariables::default();
+        let not_configured = IdentityError::NotConfigured(signing::SIGNING_KEY_VARIABLE);
+        assert_eq!(
+            issue(&bare.env(), &moderator(), 300).unwrap_err(),
+            not_configured
+        );
+        assert_eq!(
+            verify(&bare.env(), &pair.access).unwrap_err(),
+            not_configured
+        );
+        assert_eq!(
+            refresh(&bare.env(), &pair.refresh).unwrap_err(),
+            not_configured
+        );
+        assert_eq!(
+            revoke(&bare.env(), &pair.access).unwrap_err(),
+            not_configured
+        );
+    }
+
+    #[test]
+    fn a_failing_store_refuses_the_token_rather_than_accepting_it() {
+        let fx = Fixture::new();
+        let pair = issue(&fx.env(), &moderator(), 300).unwrap();
+        let failing = MemoryKeyValue::failing_with(StoreError::Other("down".into()));
+        let env = Env {
+            kv: &failing,
+            ..fx.env()
+        };
+        assert!(matches!(
+            verify(&env, &pair.access),
+            Err(IdentityError::Storage(_))
+        ));
+        assert!(matches!(
+            refresh(&env, &pair.refresh),
+            Err(IdentityError::Storage(_))
+        ));
+    }
+
+    #[test]
+    fn an_unreadable_session_record_counts_as_revoked() {
+        let fx = Fixture::new();
+        let pair = issue(&fx.env(), &moderator(), 300).unwrap();
+        let sid = claims_json(&pair.access)["sid"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        fx.kv.set(&keys::session(&sid), b"garbage").unwrap();
+        forbidden(verify(&fx.env(), &pair.access), "revoked");
+    }
+
+    #[test]
+    fn errors_and_stored_values_never_carry_tokens_or_the_key() {
+        let fx = Fixture::new();
+        let pair = issue(&fx.env(), &moderator(), 300).unwrap();
+        let second = refresh(&fx.env(), &pair.refresh).unwrap();
+        let reuse = refresh(&fx.env(), &pair.refresh).unwrap_err().to_string();
+        let tampered = verify(&fx.env(), &format!("{}x", second.access))
+            .unwrap_err()
+            .to_string();
+        let seed = fx.vars.0[signing::SIGNING_KEY_VARIABLE].clone();
+        let secrets = [
+            &pair.access,
+            &pair.refresh,
+            &second.access,
+            &second.refresh,
+            &seed,
+        ];
+        let debug = format!("{pair:?}");
+        for secret in secrets {
+            let sig = secret.rsplit('.').next().unwrap();
+            for text in [&reuse, &tampered, &debug] {
+                assert!(!text.contains(sig), "{text}");
+            }
+            for key in fx.kv.keys() {
+                let value = String::from_utf8(fx.kv.get(&key).unwrap().unwrap()).unwrap();
+                assert!(!value.contains(sig) && !key.contains(sig));
+            }
+        }
+    }
+}

@@ -1,0 +1,225 @@
+//! The per-user mapping record: `identity/v1/user/<discord-user-id>` holds the user's
+//! Kaltura user ID (fixed when first seen), when they were first and last seen, and on
+//! which servers.
+//!
+//! Writes are read-modify-write without compare-and-set: two replicas seeing the same
+//! user at once may each add a server and one addition be lost until the next sighting.
+//! `last-seen` is rewritten at most once a minute, so busy users cost no write per call.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{IdentityError, Result};
+use crate::ids;
+use crate::keys;
+use crate::ports::Env;
+use common::KeyValue;
+
+/// The schema version of stored user records.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The most servers kept per user; the first seen are dropped beyond it.
+pub const MAX_GUILDS: usize = 100;
+
+/// How stale `last_seen` may get before a sighting rewrites it, in seconds.
+pub const LAST_SEEN_RESOLUTION: u64 = 60;
+
+/// What this service keeps about a Discord user (WIT `user-record`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    /// The Discord user ID.
+    pub discord_user_id: String,
+    /// The Kaltura user ID.
+    pub kaltura_user_id: String,
+    /// When first mapped, in Unix seconds.
+    pub first_seen: u64,
+    /// When last mapped, in Unix seconds (to the minute).
+    pub last_seen: u64,
+    /// The servers the user was mapped on, oldest first.
+    pub guild_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Stored {
+    v: u32,
+    kaltura_user_id: String,
+    first_seen: u64,
+    last_seen: u64,
+    guild_ids: Vec<String>,
+}
+
+fn read(kv: &dyn KeyValue, user_id: u64) -> Result<Option<Stored>> {
+    let Some(bytes) = kv.get(&keys::user(user_id))? else {
+        return Ok(None);
+    };
+    serde_json::from_slice::<Stored>(&bytes)
+        .ok()
+        .filter(|stored| stored.v == SCHEMA_VERSION)
+        .map(Some)
+        .ok_or_else(|| {
+            IdentityError::Other(format!(
+                "the stored record of user {user_id} cannot be read"
+            ))
+        })
+}
+
+fn write(kv: &dyn KeyValue, user_id: u64, stored: &Stored) -> Result<()> {
+    let bytes = serde_json::to_vec(stored)
+        .map_err(|_| IdentityError::Other("a user record could not be encoded".into()))?;
+    kv.set(&keys::user(user_id), &bytes)?;
+    Ok(())
+}
+
+/// What is stored about `user_id`; `Ok(None)` if the user was never mapped.
+///
+/// # Errors
+/// [`IdentityError::Invalid`] for a malformed ID; [`IdentityError::Storage`];
+/// [`IdentityError::Other`] when the stored record cannot be read.
+pub fn get(kv: &dyn KeyValue, user_id: &str) -> Result<Option<UserRecord>> {
+    let id = ids::snowflake("user-id", user_id)?;
+    Ok(read(kv, id)?.map(|stored| UserRecord {
+        discord_user_id: id.to_string(),
+        kaltura_user_id: stored.kaltura_user_id,
+        first_seen: stored.first_seen,
+        last_seen: stored.last_seen,
+        guild_ids: stored.guild_ids,
+    }))
+}
+
+/// Records a sighting of `user_id` on `guild_id` and returns the user's Kaltura user
+/// ID: the stored one, or for a new user the one `new_kaltura_user_id` makes.
+///
+/// # Errors
+/// [`IdentityError::Storage`]; [`IdentityError::Other`] for an unreadable record;
+/// whatever `new_kaltura_user_id` returns.
+pub(crate) fn touch(
+    env: &Env<'_>,
+    user_id: u64,
+    guild_id: u64,
+    new_kaltura_user_id: impl FnOnce() -> Result<String>,
+) -> Result<String> {
+    let now = env.clock.now();
+    let guild = guild_id.to_string();
+    let (stored, changed) = match read(env.kv, user_id)? {
+        None => (
+            Stored {
+                v: SCHEMA_VERSION,
+                kaltura_user_id: new_kaltura_user_id()?,
+                first_seen: now,
+                last_seen: now,
+                guild_ids: vec![guild],
+            },
+            true,
+        ),
+        Some(mut stored) => {
+            let mut changed = false;
+            if !stored.guild_ids.contains(&guild) {
+                stored.guild_ids.push(guild);
+                let excess = stored.guild_ids.len().saturating_sub(MAX_GUILDS);
+                stored.guild_ids.drain(..excess);
+                changed = true;
+            }
+            if now >= stored.last_seen.saturating_add(LAST_SEEN_RESOLUTION) {
+                stored.last_seen = now;
+                changed = true;
+            }
+            (stored, changed)
+        }
+    };
+    if changed {
+        write(env.kv, user_id, &stored)?;
+    }
+    Ok(stored.kaltura_user_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{Fixture, START};
+    use common::{KeyValue, MemoryKeyValue, StoreError};
+
+    const USER: u64 = 222_222_222_222_222_222;
+    const GUILD_A: u64 = 111_111_111_111_111_111;
+    const GUILD_B: u64 = 333_333_333_333_333_333;
+
+    fn new_id() -> Result<String> {
+        Ok("discord-222222222222222222".into())
+    }
+
+    #[test]
+    fn a_new_user_gets_a_record_with_first_and_last_seen() {
+        let fx = Fixture::new();
+        assert_eq!(
+            touch(&fx.env(), USER, GUILD_A, new_id).unwrap(),
+            "discord-222222222222222222"
+        );
+        let record = get(&fx.kv, "222222222222222222").unwrap().unwrap();
+        assert_eq!(
+            record,
+            UserRecord {
+                discord_user_id: "222222222222222222".into(),
+                kaltura_user_id: "discord-222222222222222222".into(),
+                first_seen: START,
+                last_seen: START,
+                guild_ids: vec!["111111111111111111".into()],
+            }
+        );
+    }
+
+    #[test]
+    fn later_sightings_add_servers_and_move_last_seen_but_not_the_kaltura_id() {
+        let fx = Fixture::new();
+        touch(&fx.env(), USER, GUILD_A, new_id).unwrap();
+        fx.clock.advance(30);
+        touch(&fx.env(), USER, GUILD_A, || Ok("other".into())).unwrap();
+        assert_eq!(
+            get(&fx.kv, "222222222222222222")
+                .unwrap()
+                .unwrap()
+                .last_seen,
+            START
+        );
+        fx.clock.advance(30);
+        let id = touch(&fx.env(), USER, GUILD_B, || Ok("other".into())).unwrap();
+        assert_eq!(id, "discord-222222222222222222");
+        let record = get(&fx.kv, "222222222222222222").unwrap().unwrap();
+        assert_eq!(record.first_seen, START);
+        assert_eq!(record.last_seen, START + 60);
+        assert_eq!(
+            record.guild_ids,
+            ["111111111111111111", "333333333333333333"]
+        );
+    }
+
+    #[test]
+    fn only_the_last_hundred_servers_are_kept() {
+        let fx = Fixture::new();
+        for n in 0..=MAX_GUILDS as u64 {
+            touch(&fx.env(), USER, GUILD_A + n, new_id).unwrap();
+        }
+        let record = get(&fx.kv, "222222222222222222").unwrap().unwrap();
+        assert_eq!(record.guild_ids.len(), MAX_GUILDS);
+        assert_eq!(record.guild_ids[0], (GUILD_A + 1).to_string());
+    }
+
+    #[test]
+    fn an_unknown_user_is_none_and_a_malformed_id_is_invalid() {
+        let kv = MemoryKeyValue::default();
+        assert_eq!(get(&kv, "222222222222222222").unwrap(), None);
+        assert!(matches!(get(&kv, "nobody"), Err(IdentityError::Invalid(_))));
+    }
+
+    #[test]
+    fn an_unreadable_record_is_other_and_a_failing_store_is_storage() {
+        let kv = MemoryKeyValue::default();
+        kv.set(&keys::user(USER), b"{not json").unwrap();
+        assert!(matches!(
+            get(&kv, "222222222222222222"),
+            Err(IdentityError::Other(_))
+        ));
+        let kv = MemoryKeyValue::failing_with(StoreError::AccessDenied);
+        assert!(matches!(
+            get(&kv, "222222222222222222"),
+            Err(IdentityError::Storage(_))
+        ));
+    }
+}
