@@ -8,4 +8,5 @@
 mod discord;
 mod gateway;
 mod host_semantics;
+mod kaltura;
 mod support;

@@ -79,13 +79,18 @@ struct Shared {
     in_flight: tokio::sync::watch::Sender<usize>,
 }
 
-/// A triggered component, composed, compiled and pre-linked.
-struct Prepared {
+/// What one component may use: Spin's per-component configuration, resolved.
+struct Permissions {
     id: String,
-    pre: ProxyPre<State>,
     stores: Vec<String>,
     variables: BTreeMap<String, String>,
     allowed: Arc<Vec<AllowedHost>>,
+}
+
+/// A triggered component, composed, compiled and pre-linked.
+struct Prepared {
+    permissions: Arc<Permissions>,
+    pre: ProxyPre<State>,
 }
 
 /// What a store carries per request.
@@ -94,7 +99,7 @@ pub struct State {
     http: WasiHttpCtx,
     table: ResourceTable,
     hooks: Hooks,
-    component: Arc<Prepared>,
+    component: Arc<Permissions>,
     shared: Arc<Shared>,
 }
 
@@ -492,6 +497,72 @@ impl AppBuilder {
     /// Anything Spin would refuse at start-up (bad manifest, a required variable
     /// without a value, a missing `.wasm`, a composition that does not fit).
     pub async fn start(self) -> Result<TestApp> {
+        let loaded = self.load()?;
+        let mut prepared = HashMap::new();
+        for trigger in &loaded.app.http_triggers {
+            if prepared.contains_key(&trigger.component) {
+                continue;
+            }
+            let id = trigger.component.clone();
+            let component = loaded.composed(&id)?;
+            let instance_pre = linker()?.instantiate_pre(&component).map_err(|e| {
+                anyhow::anyhow!(
+                    "component `{id}` imports something the host does not provide: {e:?}"
+                )
+            })?;
+            let pre = ProxyPre::new(instance_pre)?;
+            let permissions = loaded.permissions(&id)?;
+            prepared.insert(id, Arc::new(Prepared { permissions, pre }));
+        }
+
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let shared = loaded.shared.clone();
+        let server = Arc::new(Server {
+            app: loaded.app,
+            prepared,
+            shared: shared.clone(),
+            addr,
+        });
+        let accept = tokio::spawn(serve(listener, server));
+        Ok(TestApp {
+            addr,
+            shared,
+            accept,
+        })
+    }
+
+    /// Prepares library component `library` to be called directly, with the
+    /// configuration it inherits from `importer` (its stores, variables and outbound
+    /// hosts), as Spin runs it inside `importer`.
+    ///
+    /// # Errors
+    /// As [`AppBuilder::start`], or when `importer` does not depend on `library`.
+    pub fn library(self, library: &str, importer: &str) -> Result<LibraryHost> {
+        let loaded = self.load()?;
+        let def = loaded
+            .app
+            .components
+            .get(importer)
+            .with_context(|| format!("no component `{importer}`"))?;
+        let depends = def
+            .dependencies
+            .values()
+            .any(|d| d.component.as_deref() == Some(library));
+        if !depends || !def.dependencies_inherit_configuration {
+            bail!("`{importer}` does not depend on `{library}` with inherited configuration");
+        }
+        let source = &loaded.app.components[library].source;
+        let component = compile(&read_wasm(&loaded.app.root, source, library)?)?;
+        Ok(LibraryHost {
+            component,
+            linker: linker()?,
+            permissions: loaded.permissions(importer)?,
+            shared: loaded.shared,
+        })
+    }
+
+    fn load(self) -> Result<Loaded> {
         let root = self
             .manifest
             .parent()
@@ -514,8 +585,6 @@ impl AppBuilder {
                 (None, None) => bail!("required variable `{name}` has no value"),
             };
         }
-        let lookup = |name: &str| values.get(name).cloned();
-
         let (logs, in_flight) = (
             MemoryOutputPipe::new(64 * 1024 * 1024),
             tokio::sync::watch::channel(0usize).0,
@@ -528,96 +597,167 @@ impl AppBuilder {
             in_flight,
         });
 
-        let mut prepared = HashMap::new();
-        for trigger in &app.http_triggers {
-            if prepared.contains_key(&trigger.component) {
-                continue;
-            }
-            let id = trigger.component.clone();
-            let def = &app.components[&id];
-            for store in &def.key_value_stores {
-                if store != DEFAULT_STORE {
-                    bail!("component `{id}`: key-value store `{store}` is not configured");
-                }
-            }
-            let main = read_wasm(&app.root, &def.source, &id)?;
-            let mut dependency_bytes = Vec::new();
-            for (name, dep) in &def.dependencies {
-                if !def.dependencies_inherit_configuration {
-                    bail!("component `{id}`: the test host runs dependencies only with dependencies_inherit_configuration = true");
-                }
-                let source = match (&dep.component, &dep.path) {
-                    (Some(other), _) => app.components[other].source.clone(),
-                    (None, Some(path)) => path.clone(),
-                    (None, None) => bail!("dependency `{name}` has no source"),
-                };
-                dependency_bytes.push((
-                    name.clone(),
-                    read_wasm(&app.root, &source, name)?,
-                    dep.export.clone(),
-                ));
-            }
-            let plugs: Vec<Plug<'_>> = dependency_bytes
-                .iter()
-                .map(|(name, bytes, export)| Plug {
-                    name,
-                    bytes,
-                    export: export.as_deref(),
-                })
-                .collect();
-            let composed = compose::compose(&main, &plugs)
-                .with_context(|| format!("composing component `{id}`"))?;
-            let component = compile(&composed).with_context(|| format!("compiling `{id}`"))?;
-
-            let mut linker: Linker<State> = Linker::new(&engine().0);
-            wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
-            wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
-            key_value::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s)?;
-            variables::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s)?;
-            wasi_store::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s)?;
-            atomics::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s)?;
-            let instance_pre = linker.instantiate_pre(&component).map_err(|e| {
-                anyhow::anyhow!(
-                    "component `{id}` imports something the host does not provide: {e:?}"
-                )
-            })?;
-            let pre = ProxyPre::new(instance_pre)?;
-
-            let mut component_variables = BTreeMap::new();
-            for (name, template) in &def.variables {
-                component_variables.insert(name.clone(), manifest::expand(template, &lookup)?);
-            }
-            let mut allowed = Vec::new();
-            for entry in &def.allowed_outbound_hosts {
-                allowed.push(AllowedHost::parse(&manifest::expand(entry, &lookup)?)?);
-            }
-            prepared.insert(
-                id.clone(),
-                Arc::new(Prepared {
-                    id,
-                    pre,
-                    stores: def.key_value_stores.clone(),
-                    variables: component_variables,
-                    allowed: Arc::new(allowed),
-                }),
-            );
-        }
-
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
-        let server = Arc::new(Server {
+        Ok(Loaded {
             app,
-            prepared,
-            shared: shared.clone(),
-            addr,
-        });
-        let accept = tokio::spawn(serve(listener, server));
-        Ok(TestApp {
-            addr,
+            values,
             shared,
-            accept,
         })
     }
+}
+
+/// A manifest read and its variables resolved, with the app's shared state.
+struct Loaded {
+    app: App,
+    values: BTreeMap<String, String>,
+    shared: Arc<Shared>,
+}
+
+impl Loaded {
+    /// Component `id` composed with its dependencies and compiled.
+    fn composed(&self, id: &str) -> Result<Component> {
+        let def = &self.app.components[id];
+        let main = read_wasm(&self.app.root, &def.source, id)?;
+        let mut dependency_bytes = Vec::new();
+        for (name, dep) in &def.dependencies {
+            if !def.dependencies_inherit_configuration {
+                bail!("component `{id}`: the test host runs dependencies only with dependencies_inherit_configuration = true");
+            }
+            let source = match (&dep.component, &dep.path) {
+                (Some(other), _) => self.app.components[other].source.clone(),
+                (None, Some(path)) => path.clone(),
+                (None, None) => bail!("dependency `{name}` has no source"),
+            };
+            dependency_bytes.push((
+                name.clone(),
+                read_wasm(&self.app.root, &source, name)?,
+                dep.export.clone(),
+            ));
+        }
+        let plugs: Vec<Plug<'_>> = dependency_bytes
+            .iter()
+            .map(|(name, bytes, export)| Plug {
+                name,
+                bytes,
+                export: export.as_deref(),
+            })
+            .collect();
+        let composed = compose::compose(&main, &plugs)
+            .with_context(|| format!("composing component `{id}`"))?;
+        compile(&composed).with_context(|| format!("compiling `{id}`"))
+    }
+
+    /// What component `id` may use, with its templates expanded.
+    fn permissions(&self, id: &str) -> Result<Arc<Permissions>> {
+        let def = &self.app.components[id];
+        for store in &def.key_value_stores {
+            if store != DEFAULT_STORE {
+                bail!("component `{id}`: key-value store `{store}` is not configured");
+            }
+        }
+        let lookup = |name: &str| self.values.get(name).cloned();
+        let mut variables = BTreeMap::new();
+        for (name, template) in &def.variables {
+            variables.insert(name.clone(), manifest::expand(template, &lookup)?);
+        }
+        let mut allowed = Vec::new();
+        for entry in &def.allowed_outbound_hosts {
+            allowed.push(AllowedHost::parse(&manifest::expand(entry, &lookup)?)?);
+        }
+        Ok(Arc::new(Permissions {
+            id: id.to_owned(),
+            stores: def.key_value_stores.clone(),
+            variables,
+            allowed: Arc::new(allowed),
+        }))
+    }
+}
+
+/// The linker with every host interface a Spin component of this app may import.
+fn linker() -> Result<Linker<State>> {
+    let mut linker: Linker<State> = Linker::new(&engine().0);
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+    wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+    key_value::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s)?;
+    variables::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s)?;
+    wasi_store::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s)?;
+    atomics::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s)?;
+    Ok(linker)
+}
+
+/// The state of one fresh instance of a component with these permissions.
+fn new_store(permissions: &Arc<Permissions>, shared: &Arc<Shared>) -> Store<State> {
+    let logs = shared.logs.clone();
+    let wasi = WasiCtx::builder().stdout(logs.clone()).stderr(logs).build();
+    Store::new(
+        &engine().0,
+        State {
+            wasi,
+            http: WasiHttpCtx::new(),
+            table: ResourceTable::new(),
+            hooks: Hooks {
+                component: permissions.id.clone(),
+                allowed: permissions.allowed.clone(),
+                shared: shared.clone(),
+            },
+            component: permissions.clone(),
+            shared: shared.clone(),
+        },
+    )
+}
+
+/// A library component ready to be called directly, with its importer's
+/// configuration: each [`LibraryHost::new_store`] is one fresh instance's state, as
+/// for one Spin request; the key-value store is shared between them.
+pub struct LibraryHost {
+    component: Component,
+    linker: Linker<State>,
+    permissions: Arc<Permissions>,
+    shared: Arc<Shared>,
+}
+
+impl LibraryHost {
+    /// The compiled library component.
+    pub fn component(&self) -> &Component {
+        &self.component
+    }
+
+    /// The linker that provides the host interfaces.
+    pub fn linker(&self) -> &Linker<State> {
+        &self.linker
+    }
+
+    /// A fresh store for one instance.
+    pub fn new_store(&self) -> Store<State> {
+        new_store(&self.permissions, &self.shared)
+    }
+
+    /// A copy of the `default` store's entries.
+    pub fn store(&self) -> BTreeMap<String, Vec<u8>> {
+        stored(&self.shared)
+    }
+
+    /// Everything the instances wrote to stdout and stderr so far.
+    pub fn logs(&self) -> String {
+        String::from_utf8_lossy(&self.shared.logs.contents()).into_owned()
+    }
+
+    /// Every outbound request the instances tried, allowed or not.
+    pub fn outbound(&self) -> Vec<OutboundAttempt> {
+        self.shared
+            .outbound
+            .lock()
+            .map(|log| log.clone())
+            .unwrap_or_default()
+    }
+}
+
+fn stored(shared: &Shared) -> BTreeMap<String, Vec<u8>> {
+    shared
+        .stores
+        .lock()
+        .ok()
+        .and_then(|stores| stores.get(DEFAULT_STORE).cloned())
+        .unwrap_or_default()
 }
 
 fn read_wasm(root: &Path, source: &str, what: &str) -> Result<Vec<u8>> {
@@ -701,23 +841,7 @@ impl Server {
             headers.insert(name, value.parse()?);
         }
 
-        let logs = self.shared.logs.clone();
-        let wasi = WasiCtx::builder().stdout(logs.clone()).stderr(logs).build();
-        let mut store = Store::new(
-            &engine().0,
-            State {
-                wasi,
-                http: WasiHttpCtx::new(),
-                table: ResourceTable::new(),
-                hooks: Hooks {
-                    component: prepared.id.clone(),
-                    allowed: prepared.allowed.clone(),
-                    shared: self.shared.clone(),
-                },
-                component: prepared.clone(),
-                shared: self.shared.clone(),
-            },
-        );
+        let mut store = new_store(&prepared.permissions, &self.shared);
         let (sender, receiver) = tokio::sync::oneshot::channel();
         let incoming = store
             .data_mut()
@@ -813,12 +937,7 @@ impl TestApp {
 
     /// A copy of the `default` store's entries.
     pub fn store(&self) -> BTreeMap<String, Vec<u8>> {
-        self.shared
-            .stores
-            .lock()
-            .ok()
-            .and_then(|stores| stores.get(DEFAULT_STORE).cloned())
-            .unwrap_or_default()
+        stored(&self.shared)
     }
 
     /// Waits until no instance is running (handlers that kept working after they

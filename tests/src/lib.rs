@@ -15,7 +15,7 @@ pub mod routes;
 
 pub use client::{Client, TestResponse};
 pub use fake::{FakeResponse, FakeServer, Recorded};
-pub use host::{AppBuilder, OutboundAttempt, TestApp};
+pub use host::{AppBuilder, LibraryHost, OutboundAttempt, State, TestApp};
 
 /// The repository's root (where spin.toml is).
 pub fn repo_root() -> std::path::PathBuf {

@@ -1,17 +1,131 @@
-//! The Spin adapter: exports the WIT interface over the host-free logic.
+//! The Spin adapter: fills the ports from Spin (variables, key-value store, outbound
+//! HTTP with wasi-http timeouts, clock, randomness), calls [`crate::Service`], and maps
+//! between the WIT types and the crate's own one to one.
 
 wit_bindgen::generate!({ world: "kaltura-service", path: "../../wit" });
 
-use common::Variables;
-use exports::kaltura_discord::services::kaltura::Guest;
-use kaltura_discord::services::types::{Error, ServiceStatus};
+use std::time::Duration;
+
+use exports::kaltura_discord::services::kaltura as wit;
+use kaltura_discord::services::types::{Error as WitError, ServiceStatus};
 use spin_adapter::SpinVariables;
+
+use crate::model;
+use crate::ports::{Clock, Env, Random, Transport};
+use crate::{Error, Service};
+
+struct SpinTransport;
+
+impl Transport for SpinTransport {
+    fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+        timeout: Duration,
+    ) -> Result<http::Response<Vec<u8>>, String> {
+        spin_adapter::send_with_timeouts_blocking(request, spin_adapter::Timeouts::all(timeout))
+            .map_err(|err| err.to_string())
+    }
+}
+
+struct SpinClock;
+
+impl Clock for SpinClock {
+    fn now_millis(&self) -> u64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    }
+
+    fn sleep(&self, duration: Duration) {
+        spin_adapter::sleep(duration);
+    }
+}
+
+struct SpinRandom;
+
+impl Random for SpinRandom {
+    fn fill(&self, bytes: &mut [u8]) {
+        let random = spin_adapter::random_bytes(bytes.len());
+        for (b, r) in bytes.iter_mut().zip(random) {
+            *b = r;
+        }
+    }
+}
+
+/// Runs `f` with the service over Spin's ports.
+fn with_service<T>(f: impl FnOnce(&Service<'_>) -> T) -> T {
+    let kv = spin_adapter::key_value();
+    let env = Env {
+        vars: &SpinVariables,
+        kv: kv.as_ref(),
+        transport: &SpinTransport,
+        clock: &SpinClock,
+        random: &SpinRandom,
+    };
+    f(&Service::new(env))
+}
+
+fn to_wit_error(err: Error) -> WitError {
+    match err {
+        Error::NotConfigured(m) => WitError::NotConfigured(m),
+        Error::Invalid(m) => WitError::Invalid(m),
+        Error::NotFound(m) => WitError::NotFound(m),
+        Error::Forbidden(m) => WitError::Forbidden(m),
+        Error::Unavailable(m) => WitError::Unavailable(m),
+        Error::Conflict(m) => WitError::Conflict(m),
+        Error::Storage(m) => WitError::Storage(m),
+        Error::Other(m) => WitError::Other(m),
+    }
+}
+
+fn kind_from_wit(kind: wit::MeetingKind) -> model::MeetingKind {
+    match kind {
+        wit::MeetingKind::Webinar => model::MeetingKind::Webinar,
+        wit::MeetingKind::Meeting => model::MeetingKind::Meeting,
+        wit::MeetingKind::Classroom => model::MeetingKind::Classroom,
+    }
+}
+
+fn kind_to_wit(kind: model::MeetingKind) -> wit::MeetingKind {
+    match kind {
+        model::MeetingKind::Webinar => wit::MeetingKind::Webinar,
+        model::MeetingKind::Meeting => wit::MeetingKind::Meeting,
+        model::MeetingKind::Classroom => wit::MeetingKind::Classroom,
+    }
+}
+
+fn meeting_to_wit(m: model::Meeting) -> wit::Meeting {
+    wit::Meeting {
+        id: m.id,
+        kind: kind_to_wit(m.kind),
+        title: m.title,
+        guild_id: m.guild_id,
+        channel_id: m.channel_id,
+        owner_id: m.owner_id,
+        created_at: m.created_at,
+        start_time: m.start_time,
+        end_time: m.end_time,
+        ended_at: m.ended_at,
+    }
+}
+
+fn media_to_wit(e: model::MediaEntry) -> wit::MediaEntry {
+    wit::MediaEntry {
+        id: e.id,
+        name: e.name,
+        description: e.description,
+        duration_seconds: e.duration_seconds,
+        thumbnail_url: e.thumbnail_url,
+        created_at: e.created_at,
+        ready: e.ready,
+    }
+}
 
 struct Component;
 
-impl Guest for Component {
+impl wit::Guest for Component {
     fn status() -> ServiceStatus {
-        let status = crate::status(&SpinVariables, spin_adapter::key_value().as_ref());
+        let status = with_service(|s| s.status());
         ServiceStatus {
             name: status.name,
             version: status.version,
@@ -20,14 +134,80 @@ impl Guest for Component {
         }
     }
 
-    fn ping() -> Result<(), Error> {
-        let url = SpinVariables
-            .get("kaltura_service_url")
-            .ok_or_else(|| Error::NotConfigured("kaltura_service_url".into()))?;
-        let request = crate::ping::request(&url).map_err(|e| Error::Invalid(e.to_string()))?;
-        let response =
-            spin_adapter::send_blocking(request).map_err(|e| Error::Unavailable(e.to_string()))?;
-        crate::ping::parse(&response).map_err(|e| Error::Unavailable(e.to_string()))
+    fn ping() -> Result<(), WitError> {
+        with_service(|s| s.ping()).map_err(to_wit_error)
+    }
+
+    fn circuit_open() -> bool {
+        with_service(|s| s.circuit_open())
+    }
+
+    fn create_meeting(request: wit::MeetingRequest) -> Result<wit::Meeting, WitError> {
+        let request = model::MeetingRequest {
+            kind: kind_from_wit(request.kind),
+            title: request.title,
+            description: request.description,
+            guild_id: request.guild_id,
+            channel_id: request.channel_id,
+            owner_id: request.owner_id,
+            start_time: request.start_time,
+            duration_minutes: request.duration_minutes,
+        };
+        with_service(|s| s.create_meeting(&request))
+            .map(meeting_to_wit)
+            .map_err(to_wit_error)
+    }
+
+    fn get_meeting(id: String) -> Result<Option<wit::Meeting>, WitError> {
+        with_service(|s| s.get_meeting(&id))
+            .map(|m| m.map(meeting_to_wit))
+            .map_err(to_wit_error)
+    }
+
+    fn list_meetings(filter: wit::MeetingFilter) -> Result<Vec<wit::Meeting>, WitError> {
+        let filter = match filter {
+            wit::MeetingFilter::Guild(id) => model::MeetingFilter::Guild(id),
+            wit::MeetingFilter::Owner(id) => model::MeetingFilter::Owner(id),
+        };
+        with_service(|s| s.list_meetings(&filter))
+            .map(|list| list.into_iter().map(meeting_to_wit).collect())
+            .map_err(to_wit_error)
+    }
+
+    fn end_meeting(id: String) -> Result<(), WitError> {
+        with_service(|s| s.end_meeting(&id)).map_err(to_wit_error)
+    }
+
+    fn join_url(meeting_id: String, member: wit::MemberIdentity) -> Result<String, WitError> {
+        let member = model::MemberIdentity {
+            kaltura_user_id: member.kaltura_user_id,
+            display_name: member.display_name,
+            role: match member.role {
+                wit::MemberRole::Host => model::MemberRole::Host,
+                wit::MemberRole::Attendee => model::MemberRole::Attendee,
+            },
+        };
+        with_service(|s| s.join_url(&meeting_id, &member)).map_err(to_wit_error)
+    }
+
+    fn search_media(query: String, page: u32) -> Result<wit::MediaPage, WitError> {
+        with_service(|s| s.search_media(&query, page))
+            .map(|p| wit::MediaPage {
+                entries: p.entries.into_iter().map(media_to_wit).collect(),
+                total: p.total,
+                next_page: p.next_page,
+            })
+            .map_err(to_wit_error)
+    }
+
+    fn get_media(entry_id: String) -> Result<Option<wit::MediaEntry>, WitError> {
+        with_service(|s| s.get_media(&entry_id))
+            .map(|e| e.map(media_to_wit))
+            .map_err(to_wit_error)
+    }
+
+    fn player_embed_url(entry_id: String, uiconf_id: Option<u32>) -> Result<String, WitError> {
+        with_service(|s| s.player_embed_url(&entry_id, uiconf_id)).map_err(to_wit_error)
     }
 }
 

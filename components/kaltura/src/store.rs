@@ -1,0 +1,304 @@
+//! Meeting records in the key-value store: one document per meeting, and per Discord
+//! server and per owner an index of open meeting ids, newest first, so listing costs one
+//! read per meeting and never a Kaltura call.
+//!
+//! Spin's key-value store has no compare-and-set, so two replicas adding to the same
+//! index at the same moment could overwrite each other. Each index update reads the
+//! index back and repeats the merge (a few times) if its change is missing; what remains
+//! is a narrow window, acceptable for a listing aid: the meeting record itself is never
+//! lost, and `get-meeting` always finds it.
+
+use common::KeyValue;
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+use crate::keys;
+use crate::model::{Meeting, MeetingId, Snowflake};
+
+/// The schema of the stored documents.
+const SCHEMA: u32 = 1;
+
+/// The most open meetings one server or owner may have (the index's size).
+pub const MAX_OPEN_PER_INDEX: usize = 100;
+
+/// How many times an index update is re-merged when a concurrent write lost it.
+const INDEX_WRITE_TRIES: usize = 3;
+
+/// A meeting as stored: the WIT record plus what only this service needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeetingRecord {
+    /// The schema of this document.
+    pub schema: u32,
+    /// The meeting.
+    #[serde(flatten)]
+    pub meeting: Meeting,
+    /// The Kaltura schedule event linked to the room, if it was scheduled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<i64>,
+}
+
+impl MeetingRecord {
+    /// A record of the current schema.
+    pub fn new(meeting: Meeting, event_id: Option<i64>) -> Self {
+        Self {
+            schema: SCHEMA,
+            meeting,
+            event_id,
+        }
+    }
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Index {
+    schema: u32,
+    ids: Vec<String>,
+}
+
+fn decode(bytes: &[u8]) -> Option<MeetingRecord> {
+    serde_json::from_slice::<MeetingRecord>(bytes)
+        .ok()
+        .filter(|r| r.schema == SCHEMA)
+}
+
+/// The meeting records over a key-value store.
+pub struct MeetingStore<'a> {
+    kv: &'a dyn KeyValue,
+}
+
+fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, Error> {
+    serde_json::to_vec(value).map_err(|e| Error::Other(format!("cannot encode a record: {e}")))
+}
+
+impl<'a> MeetingStore<'a> {
+    /// The records in `kv`.
+    pub fn new(kv: &'a dyn KeyValue) -> Self {
+        Self { kv }
+    }
+
+    /// A meeting's record, `None` if there is none.
+    ///
+    /// # Errors
+    /// `Storage` when the store fails or the record cannot be read.
+    pub fn get(&self, id: MeetingId) -> Result<Option<MeetingRecord>, Error> {
+        let Some(bytes) = self.kv.get(&keys::meeting(id))? else {
+            return Ok(None);
+        };
+        decode(&bytes)
+            .map(Some)
+            .ok_or_else(|| Error::Storage(format!("the record of meeting {id} is unreadable")))
+    }
+
+    /// Writes a meeting's record.
+    ///
+    /// # Errors
+    /// `Storage` when the store fails.
+    pub fn put(&self, id: MeetingId, record: &MeetingRecord) -> Result<(), Error> {
+        Ok(self.kv.set(&keys::meeting(id), &encode(record)?)?)
+    }
+
+    /// Removes a meeting's record.
+    ///
+    /// # Errors
+    /// `Storage` when the store fails.
+    pub fn delete(&self, id: MeetingId) -> Result<(), Error> {
+        Ok(self.kv.delete(&keys::meeting(id))?)
+    }
+
+    /// The ids in an index, newest first (an unreadable index reads as empty: it only
+    /// helps listing, and is rebuilt by the next writes).
+    ///
+    /// # Errors
+    /// `Storage` when the store fails.
+    pub fn index(&self, key: &str) -> Result<Vec<String>, Error> {
+        Ok(self
+            .kv
+            .get(key)?
+            .and_then(|bytes| serde_json::from_slice::<Index>(&bytes).ok())
+            .map(|index| index.ids)
+            .unwrap_or_default())
+    }
+
+    /// Adds `id` at the front of the index `key`.
+    ///
+    /// # Errors
+    /// `Storage` when the store fails.
+    pub fn index_add(&self, key: &str, id: MeetingId) -> Result<(), Error> {
+        let id = id.to_string();
+        self.update_index(
+            key,
+            |ids| {
+                if !ids.contains(&id) {
+                    ids.insert(0, id.clone());
+                }
+            },
+            |ids| ids.contains(&id),
+        )
+    }
+
+    /// Removes `id` from the index `key`.
+    ///
+    /// # Errors
+    /// `Storage` when the store fails.
+    pub fn index_remove(&self, key: &str, id: MeetingId) -> Result<(), Error> {
+        let id = id.to_string();
+        self.update_index(
+            key,
+            |ids| ids.retain(|i| *i != id),
+            |ids| !ids.contains(&id),
+        )
+    }
+
+    fn update_index(
+        &self,
+        key: &str,
+        change: impl Fn(&mut Vec<String>),
+        done: impl Fn(&[String]) -> bool,
+    ) -> Result<(), Error> {
+        for _ in 0..INDEX_WRITE_TRIES {
+            let mut ids = self.index(key)?;
+            change(&mut ids);
+            if ids.is_empty() {
+                self.kv.delete(key)?;
+            } else {
+                let index = Index {
+                    schema: SCHEMA,
+                    ids,
+                };
+                self.kv.set(key, &encode(&index)?)?;
+            }
+            if done(&self.index(key)?) {
+                return Ok(());
+            }
+        }
+        Err(Error::Storage(
+            "a meeting list kept changing under concurrent writes".into(),
+        ))
+    }
+
+    /// The open meetings of an index, newest first; ids whose record is gone or
+    /// unreadable are skipped.
+    ///
+    /// # Errors
+    /// `Storage` when the store fails.
+    pub fn list(&self, key: &str) -> Result<Vec<Meeting>, Error> {
+        let mut meetings = Vec::new();
+        for raw in self.index(key)? {
+            let Ok(id) = MeetingId::parse(&raw) else {
+                continue;
+            };
+            let Some(bytes) = self.kv.get(&keys::meeting(id))? else {
+                continue;
+            };
+            match decode(&bytes) {
+                Some(record) if record.meeting.ended_at.is_none() => {
+                    meetings.push(record.meeting);
+                }
+                _ => {}
+            }
+        }
+        Ok(meetings)
+    }
+
+    /// The index keys a meeting is listed under.
+    ///
+    /// # Errors
+    /// `Storage` when a stored id is not a snowflake (a record written by hand).
+    pub fn index_keys(meeting: &Meeting) -> Result<[String; 2], Error> {
+        let bad = |_| Error::Storage(format!("meeting {} has a malformed Discord id", meeting.id));
+        Ok([
+            keys::guild_meetings(Snowflake::parse("guild", &meeting.guild_id).map_err(bad)?),
+            keys::owner_meetings(Snowflake::parse("owner", &meeting.owner_id).map_err(bad)?),
+        ])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use common::MemoryKeyValue;
+
+    fn meeting(id: &str, ended_at: Option<u64>) -> Meeting {
+        Meeting {
+            id: id.into(),
+            kind: crate::model::MeetingKind::Webinar,
+            title: "Weekly".into(),
+            guild_id: "123456789012345678".into(),
+            channel_id: "223456789012345678".into(),
+            owner_id: "323456789012345678".into(),
+            created_at: 1_700_000_000,
+            start_time: None,
+            end_time: None,
+            ended_at,
+        }
+    }
+
+    fn id(raw: &str) -> MeetingId {
+        MeetingId::parse(raw).unwrap()
+    }
+
+    #[test]
+    fn a_record_round_trips_with_its_schema_and_event() {
+        let kv = MemoryKeyValue::default();
+        let store = MeetingStore::new(&kv);
+        let record = MeetingRecord::new(meeting("42", None), Some(777));
+        store.put(id("42"), &record).unwrap();
+        assert_eq!(store.get(id("42")).unwrap(), Some(record));
+        let raw: serde_json::Value =
+            serde_json::from_slice(&kv.get("kaltura/v1/meeting/42").unwrap().unwrap()).unwrap();
+        assert_eq!(raw["schema"], 1);
+        assert_eq!(raw["kind"], "webinar");
+        assert_eq!(raw["event_id"], 777);
+        assert_eq!(store.get(id("43")).unwrap(), None);
+    }
+
+    #[test]
+    fn an_unreadable_record_is_a_storage_error_not_an_absence() {
+        let kv = MemoryKeyValue::default();
+        kv.set("kaltura/v1/meeting/42", b"{not json").unwrap();
+        assert!(matches!(
+            MeetingStore::new(&kv).get(id("42")),
+            Err(Error::Storage(_))
+        ));
+    }
+
+    #[test]
+    fn an_index_keeps_newest_first_without_duplicates_and_disappears_when_empty() {
+        let kv = MemoryKeyValue::default();
+        let store = MeetingStore::new(&kv);
+        let key = "kaltura/v1/guild/123456789012345678/meetings";
+        store.index_add(key, id("1")).unwrap();
+        store.index_add(key, id("2")).unwrap();
+        store.index_add(key, id("1")).unwrap();
+        assert_eq!(store.index(key).unwrap(), vec!["2", "1"]);
+        store.index_remove(key, id("2")).unwrap();
+        store.index_remove(key, id("1")).unwrap();
+        assert!(kv.keys().is_empty());
+    }
+
+    #[test]
+    fn listing_skips_ended_missing_and_unreadable_meetings() {
+        let kv = MemoryKeyValue::default();
+        let store = MeetingStore::new(&kv);
+        let key = "kaltura/v1/guild/123456789012345678/meetings";
+        store
+            .put(id("1"), &MeetingRecord::new(meeting("1", None), None))
+            .unwrap();
+        store
+            .put(id("2"), &MeetingRecord::new(meeting("2", Some(5)), None))
+            .unwrap();
+        kv.set("kaltura/v1/meeting/3", b"garbage").unwrap();
+        for raw in ["1", "2", "3", "4"] {
+            store.index_add(key, id(raw)).unwrap();
+        }
+        let listed: Vec<String> = store.list(key).unwrap().into_iter().map(|m| m.id).collect();
+        assert_eq!(listed, vec!["1"]);
+    }
+
+    #[test]
+    fn a_failing_store_is_reported() {
+        let kv = MemoryKeyValue::failing_with(common::StoreError::Other("down".into()));
+        let store = MeetingStore::new(&kv);
+        assert!(matches!(store.list("k"), Err(Error::Storage(_))));
+        assert!(matches!(store.get(id("1")), Err(Error::Storage(_))));
+    }
+}
