@@ -5,8 +5,10 @@
 // This whole binary is test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod bot;
 mod discord;
 mod gateway;
 mod host_semantics;
 mod kaltura;
+mod notifications;
 mod support;

@@ -940,6 +940,17 @@ impl TestApp {
         stored(&self.shared)
     }
 
+    /// Writes `value` at `key` in the `default` store, as if a component had (to set up
+    /// state that no route writes yet, e.g. a server's settings in `config`'s layout).
+    pub fn seed(&self, key: &str, value: &[u8]) {
+        if let Ok(mut stores) = self.shared.stores.lock() {
+            stores
+                .entry(DEFAULT_STORE.to_owned())
+                .or_default()
+                .insert(key.to_owned(), value.to_vec());
+        }
+    }
+
     /// Waits until no instance is running (handlers that kept working after they
     /// responded have finished), or `timeout` passes.
     ///

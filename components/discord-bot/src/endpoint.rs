@@ -323,11 +323,12 @@ mod tests {
         fn kaltura_user(
             &self,
             caller: &crate::services::Caller,
-            role: guild_config::KalturaRole,
+            _: &guild_config::RolesConfig,
         ) -> Result<crate::meeting::KalturaUser, crate::services::ServiceError> {
             Ok(crate::meeting::KalturaUser {
                 id: caller.user_id.to_string(),
-                role,
+                display_name: caller.display_name.clone(),
+                role: guild_config::KalturaRole::Viewer,
             })
         }
         fn create_meeting(
@@ -361,6 +362,7 @@ mod tests {
             &self,
             _: &crate::meeting::Meeting,
             _: &crate::meeting::KalturaUser,
+            _: crate::meeting::Part,
         ) -> Result<String, crate::services::ServiceError> {
             Ok("https://kaf.example/j".into())
         }

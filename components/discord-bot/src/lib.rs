@@ -11,7 +11,10 @@
 //! - [`services`]: the [`services::Services`] port to `config`, `identity`, `kaltura`.
 //! - [`meeting`]: meeting IDs, kinds and records.
 //!
-//! `component` is the thin Spin adapter (wasm32 only).
+//! `component` is the thin Spin adapter (wasm32 only): [`Services`] over the WIT imports
+//! of the `discord-bot` world (`config`, `identity`, `kaltura`, composed in by Spin from
+//! spin.toml's `[component.discord-bot.dependencies]`); it answers first, then runs a
+//! deferred reply's [`dispatch::FollowUp`] and `PATCH`es the result to Discord.
 
 pub mod action;
 pub mod commands;

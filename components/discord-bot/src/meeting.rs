@@ -146,8 +146,19 @@ impl fmt::Display for MeetingKind {
 pub struct KalturaUser {
     /// The Kaltura user ID.
     pub id: String,
+    /// The name shown in Kaltura (nickname, global name or username, cleaned).
+    pub display_name: String,
     /// The role the member acts with, from the server's role mapping.
     pub role: KalturaRole,
+}
+
+/// How a member takes part in a meeting they join.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Part {
+    /// Runs it: the meeting's owner, or a Kaltura moderator or admin of the server.
+    Host,
+    /// Attends it: everyone else.
+    Attendee,
 }
 
 /// A meeting started through the bot and recorded with the Discord server it belongs
@@ -168,8 +179,6 @@ pub struct Meeting {
     pub channel_id: Option<ChannelId>,
     /// The Discord user who started it (its owner).
     pub owner_id: UserId,
-    /// The owner's display name when it was started.
-    pub owner_name: String,
     /// When it started, in Unix seconds, if known.
     pub started_at: Option<u64>,
     /// Whether it is still running.
@@ -193,8 +202,6 @@ pub struct NewMeeting {
     pub owner: KalturaUser,
     /// The owner's Discord user ID.
     pub owner_id: UserId,
-    /// The owner's display name.
-    pub owner_name: String,
 }
 
 #[cfg(test)]

@@ -171,7 +171,14 @@ pub(crate) fn share(
     config: &GuildConfig,
 ) -> Result<MessageBody, ComponentError> {
     let title = escape(&meeting.title);
-    let owner = escape(&meeting.owner_name);
+    // The meeting record keeps the owner's ID, not their name: the sharer's own name
+    // when they own it, else a mention (shown as the name; `allowed_mentions` keeps it
+    // from pinging).
+    let owner = if meeting.owner_id == caller.user_id {
+        escape(&caller.display_name)
+    } else {
+        format!("<@{}>", meeting.owner_id)
+    };
     let id = escape(meeting.id.as_str());
     let start = meeting
         .started_at
@@ -245,7 +252,6 @@ mod tests {
             guild_id: Id::new(1).unwrap(),
             channel_id: None,
             owner_id: Id::new(2).unwrap(),
-            owner_name: "Ada".into(),
             started_at: None,
             active: true,
         }

@@ -3,16 +3,25 @@
 //! tests implement it with an in-memory fake.
 //!
 //! The bot orchestrates (API composition): it reads a server's configuration from
-//! `config`, decides permissions and the member's Kaltura role itself
-//! ([`guild_config::permission_check`], [`guild_config::role_for`], from the
-//! interaction's `member.roles` and `member.permissions` only), then hands that role
-//! to `identity` and the resulting [`KalturaUser`] to `kaltura`.
+//! `config` once per interaction, decides permissions itself
+//! ([`guild_config::permission_check`], from the interaction's `member.roles` and
+//! `member.permissions` only), hands the member and the server's role mapping (the
+//! `roles` section of that configuration) to `identity`, and the resulting
+//! [`KalturaUser`] to `kaltura`.
+//!
+//! # One source of truth for roles
+//! The data is the `roles` section of the configuration `config` returns; the rule is
+//! [`guild_config::role_for`], the one implementation that `config`'s `role-for` and
+//! `identity`'s `resolve-member` also run. The Kaltura identity a follow-up acts with
+//! is `identity`'s answer; the bot evaluates the rule itself only where it must decide
+//! at once without a write ([`Caller::may_manage`]: may this member share or end a
+//! meeting), on the same data.
 
 use discord_api::id::{ChannelId, GuildId, UserId};
 use discord_api::model::Envelope;
-use guild_config::{Access, CommandName, GuildConfig, KalturaRole, Section};
+use guild_config::{Access, CommandName, GuildConfig, KalturaRole, RolesConfig, Section};
 
-use crate::meeting::{KalturaUser, Meeting, MeetingId, NewMeeting};
+use crate::meeting::{KalturaUser, Meeting, MeetingId, NewMeeting, Part};
 
 /// Why a service call failed; mirrors the WIT `error` variant case by case. Messages
 /// are safe to show to an operator (never a secret, token or KS), not necessarily to
@@ -74,6 +83,12 @@ pub struct Caller {
     pub user_id: UserId,
     /// The member's name to show (nickname, global name or username).
     pub display_name: String,
+    /// The user's unique username (`member.user.username`).
+    pub username: String,
+    /// The user's display name (`member.user.global_name`), if set.
+    pub global_name: Option<String>,
+    /// The member's nickname on this server (`member.nick`), if set.
+    pub nick: Option<String>,
     /// The member's role IDs, as the configuration model types them.
     pub roles: Vec<guild_config::RoleId>,
     /// The member's permissions in the channel, including overwrites.
@@ -121,6 +136,9 @@ impl Caller {
                 .display_name()
                 .unwrap_or(user.username.as_str())
                 .to_owned(),
+            username: user.username.clone(),
+            global_name: user.global_name.clone(),
+            nick: member.nick.clone(),
             roles,
             permissions,
             config_user_id,
@@ -132,7 +150,8 @@ impl Caller {
         guild_config::permission_check(config, command, &self.roles, self.permissions)
     }
 
-    /// The member's Kaltura role under the server's role mapping.
+    /// The member's Kaltura role under the server's role mapping
+    /// ([`guild_config::role_for`], as `identity` applies it).
     pub fn kaltura_role(&self, config: &GuildConfig) -> KalturaRole {
         guild_config::role_for(config, self.config_user_id, &self.roles, self.permissions)
     }
@@ -160,14 +179,18 @@ pub trait Services {
     /// unavailable" at once instead of deferring into a timeout.
     fn kaltura_circuit_open(&self) -> bool;
 
-    /// The member's Kaltura user, acting with `role` (decided by the bot from the
-    /// server's role mapping), from the `identity` service; may create the user in
-    /// Kaltura. May wait on Kaltura.
+    /// The member's Kaltura user and the role they act with under the server's role
+    /// mapping `roles` (the configuration's `roles` section), from the `identity`
+    /// service, which also records the user. Called only in follow-ups.
     ///
     /// # Errors
-    /// [`ServiceError::Unavailable`], [`ServiceError::NotConfigured`], ...
-    fn kaltura_user(&self, caller: &Caller, role: KalturaRole)
-        -> Result<KalturaUser, ServiceError>;
+    /// [`ServiceError::Invalid`], [`ServiceError::NotConfigured`],
+    /// [`ServiceError::Storage`], ...
+    fn kaltura_user(
+        &self,
+        caller: &Caller,
+        roles: &RolesConfig,
+    ) -> Result<KalturaUser, ServiceError>;
 
     /// Creates a meeting in Kaltura and records which server and channel it belongs
     /// to. Waits on Kaltura.
@@ -203,12 +226,17 @@ pub trait Services {
     ) -> Result<(), ServiceError>;
 
     /// The member's own join URL for `meeting`, carrying their own short-lived,
-    /// least-privilege KS (host privileges for the owner and moderators). Never shown
-    /// publicly. May wait on Kaltura.
+    /// least-privilege KS, taking part as `part` (dispatch decides: host for the owner
+    /// and moderators). Never shown publicly, never logged. May wait on Kaltura.
     ///
     /// # Errors
     /// [`ServiceError::Unavailable`], [`ServiceError::NotConfigured`], ...
-    fn join_url(&self, meeting: &Meeting, user: &KalturaUser) -> Result<String, ServiceError>;
+    fn join_url(
+        &self,
+        meeting: &Meeting,
+        user: &KalturaUser,
+        part: Part,
+    ) -> Result<String, ServiceError>;
 
     /// Sets one setting of the server from text typed in Discord (see
     /// [`guild_config::set_patch_from_str`]), audited as done by `actor`; returns the

@@ -1,8 +1,166 @@
-//! The Spin adapter: reads the request within the size limit, verifies and parses it
-//! through the receiver, and answers.
+//! The Spin adapter: reads the request within the size limit, fills the ports from Spin
+//! (`wasi:keyvalue` store `default` with its atomics, outbound HTTP with timeouts, the
+//! clock, the composed `config` and `kaltura` services) and answers what the host-free
+//! [`crate::handler`] decided, with one log line on stderr.
 
-use spin_adapter::{ReadError, SpinVariables};
+wit_bindgen::generate!({ world: "notifications", path: "../../wit" });
+
+use std::time::Duration;
+
+use guild_config::EventKind;
+use kaltura_discord::services::{config, kaltura, types};
+use spin_adapter::{ReadError, SpinVariables, Timeouts};
 use spin_sdk::http::{IncomingRequest, ResponseOutparam};
+use spin_sdk::wit::wasi::keyvalue::{atomics, store};
+
+use crate::handler::{self, Env, Incoming};
+use crate::ports::{Clock, Transport};
+use crate::routing::{Directory, GuildView, LookupError, MeetingInfo, Target};
+use crate::store::{CasStore, StoreError, SwapError};
+
+/// The `default` bucket through `wasi:keyvalue`, or why it could not be opened.
+struct WasiStore(Result<store::Bucket, StoreError>);
+
+fn store_error(err: store::Error) -> StoreError {
+    match err {
+        store::Error::NoSuchStore => StoreError::NoSuchStore,
+        store::Error::AccessDenied => StoreError::AccessDenied,
+        store::Error::Other(message) => StoreError::Other(message),
+    }
+}
+
+impl WasiStore {
+    fn bucket(&self) -> Result<&store::Bucket, StoreError> {
+        self.0.as_ref().map_err(Clone::clone)
+    }
+}
+
+impl CasStore for WasiStore {
+    type Token = atomics::Cas;
+
+    fn load(&self, key: &str) -> Result<(Option<Vec<u8>>, atomics::Cas), StoreError> {
+        let cas = atomics::Cas::new(self.bucket()?, key).map_err(store_error)?;
+        let current = cas.current().map_err(store_error)?;
+        Ok((current, cas))
+    }
+
+    fn swap(&self, token: atomics::Cas, value: &[u8]) -> Result<(), SwapError> {
+        atomics::swap(token, value).map_err(|err| match err {
+            atomics::CasError::CasFailed(_) => SwapError::Conflict,
+            atomics::CasError::StoreError(err) => SwapError::Store(store_error(err)),
+        })
+    }
+
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        self.bucket()?.set(key, value).map_err(store_error)
+    }
+}
+
+/// Outbound HTTP with wasi-http timeouts.
+struct SpinTransport;
+
+impl Transport for SpinTransport {
+    fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+        timeout: Duration,
+    ) -> Result<http::Response<Vec<u8>>, String> {
+        spin_adapter::send_with_timeouts_blocking(request, Timeouts::all(timeout)).map_err(|e| e.0)
+    }
+}
+
+/// The host's wall clock; sleeping blocks this instance.
+struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_millis(&self) -> u64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    }
+
+    fn sleep(&self, duration: Duration) {
+        spin_adapter::sleep(duration);
+    }
+}
+
+fn lookup_error(err: types::Error) -> LookupError {
+    match err {
+        types::Error::Invalid(m) | types::Error::NotFound(m) | types::Error::Forbidden(m) => {
+            LookupError::Invalid(m)
+        }
+        types::Error::NotConfigured(name) => {
+            LookupError::Unavailable(format!("setting {name} is not set"))
+        }
+        types::Error::Unavailable(m)
+        | types::Error::Conflict(m)
+        | types::Error::Storage(m)
+        | types::Error::Other(m) => LookupError::Unavailable(m),
+    }
+}
+
+fn wit_event(event: EventKind) -> config::Event {
+    match event {
+        EventKind::MeetingStart => config::Event::MeetingStart,
+        EventKind::MeetingEnd => config::Event::MeetingEnd,
+        EventKind::RecordingReady => config::Event::RecordingReady,
+        EventKind::EntryReady => config::Event::EntryReady,
+    }
+}
+
+fn kind_label(kind: kaltura::MeetingKind) -> &'static str {
+    match kind {
+        kaltura::MeetingKind::Webinar => "Webinar",
+        kaltura::MeetingKind::Meeting => "Interactive Meeting Room",
+        kaltura::MeetingKind::Classroom => "Virtual Classroom",
+    }
+}
+
+/// The composed `kaltura` and `config` services.
+struct WitDirectory;
+
+impl Directory for WitDirectory {
+    fn meeting(&self, id: &str) -> Result<Option<MeetingInfo>, LookupError> {
+        let meeting = kaltura::get_meeting(id).map_err(lookup_error)?;
+        Ok(meeting.map(|m| MeetingInfo {
+            kind_label: kind_label(m.kind).to_owned(),
+            id: m.id,
+            title: m.title,
+            guild_id: m.guild_id,
+            channel_id: m.channel_id,
+            owner_id: m.owner_id,
+            created_at: m.created_at,
+            start_time: m.start_time,
+            ended_at: m.ended_at,
+        }))
+    }
+
+    fn guild(&self, guild_id: &str) -> Result<GuildView, LookupError> {
+        let view = config::get(guild_id).map_err(lookup_error)?;
+        let config = serde_json::from_str(&view.config_json).map_err(|_| {
+            LookupError::Unavailable("the config service sent settings that are not JSON".into())
+        })?;
+        Ok(GuildView {
+            category_ids: view.kaltura.category_ids,
+            player_uiconf_id: view.kaltura.player_uiconf_id,
+            config,
+        })
+    }
+
+    fn target(&self, guild_id: &str, event: EventKind) -> Result<Option<Target>, LookupError> {
+        let target =
+            config::notification_target(guild_id, wit_event(event)).map_err(lookup_error)?;
+        Ok(target.map(|t| Target {
+            channel_id: t.channel_id,
+            template: t.template,
+            allow_everyone: t.allow_everyone_mentions,
+        }))
+    }
+
+    fn player_url(&self, entry_id: &str, uiconf_id: Option<u32>) -> Option<String> {
+        kaltura::player_embed_url(entry_id, uiconf_id).ok()
+    }
+}
 
 #[spin_sdk::http_component]
 async fn handle(request: IncomingRequest, out: ResponseOutparam) {
@@ -17,25 +175,25 @@ async fn handle(request: IncomingRequest, out: ResponseOutparam) {
             return spin_adapter::respond_error(out, &error, &[]);
         }
     };
-    let received = crate::receiver::receive(
-        &request.method,
-        request.header("x-kaltura-signature"),
-        request.header("x-kaltura-hash-algo"),
-        &request.body,
-        &SpinVariables,
+    let store = WasiStore(store::open("default").map_err(store_error));
+    let env = Env {
+        vars: &SpinVariables,
+        store: &store,
+        transport: &SpinTransport,
+        clock: &SystemClock,
+        directory: &WitDirectory,
+        policy: crate::delivery::Policy::default(),
+    };
+    let reply = handler::handle(
+        &Incoming {
+            method: &request.method,
+            path_with_query: &request.path_with_query,
+            signature: request.header("x-kaltura-signature"),
+            hash_algo: request.header("x-kaltura-hash-algo"),
+            body: &request.body,
+        },
+        &env,
     );
-    match received {
-        Err(error) => spin_adapter::respond_error(out, &error, &[]),
-        Ok(notification) => {
-            let error = common::ApiError::new(
-                501,
-                "not_implemented",
-                format!(
-                    "notification verified ({:?}) but routing to Discord is not built yet",
-                    notification.event_type
-                ),
-            );
-            spin_adapter::respond_error(out, &error, &[]);
-        }
-    }
+    eprintln!("{}", reply.log);
+    spin_adapter::respond_json(out, reply.status, &reply.body, &[]);
 }

@@ -1,11 +1,106 @@
 //! The Notification & Webhook Service: Kaltura's HTTP event notifications arrive at
 //! `POST /webhooks/kaltura`, are verified (`X-KALTURA-SIGNATURE` over the raw body)
-//! before anything is parsed, and become Discord channel messages. `receiver` is the
-//! host-free request handling; `component` is the thin Spin adapter.
+//! before anything is parsed, and become Discord channel messages — exactly once, with
+//! each server's templates, and an audit log per server.
+//!
+//! | module | role |
+//! |---|---|
+//! | [`receiver`] | method, settings, signature (constant time, sha1/sha256/sha512) and payload checks, in that order |
+//! | [`events`] | Kaltura notification → product event (`meeting_start`, `meeting_end`, `recording_ready`, `entry_ready`), or why none |
+//! | [`routing`] | which servers and channels: a meeting's own channel, or each server's configured channel |
+//! | [`render`] | the server's template with escaped variables, explicit `allowed_mentions`, nonce |
+//! | [`delivery`] | posting with Discord's rules: `429` `retry_after`, `5xx` backoff, inside a 10 s budget |
+//! | [`dedupe`] | exactly once across Kaltura's redeliveries (compare-and-swap claim per event) |
+//! | [`audit`] | each server's audit log of attempts and outcomes, and the reader for the gateway |
+//! | [`handler`] | the whole request, host-free, and what is answered when |
+//! | [`keys`], [`store`], [`ports`] | key layout, the compare-and-swap store port, transport and clock ports |
+//!
+//! Everything but `component` (the thin Spin adapter) is host-free and unit-tested
+//! natively; the adapter fills the ports from Spin: `wasi:keyvalue` (store `default`,
+//! with its atomics), outbound HTTP with timeouts, the wall clock, and the composed
+//! `config` and `kaltura` services.
+//!
+//! # Setting up Kaltura (for the Kaltura partner's administrator)
+//!
+//! In the KMC (*Settings → Integration Settings → Event Notifications*), add HTTP
+//! notification templates whose URL is `https://<your-app>/webhooks/kaltura`, method
+//! POST. Kaltura signs every notification with the partner's **admin secret** — the same
+//! value as this deployment's `kaltura_admin_secret` — and the receiver refuses (401)
+//! anything whose signature does not match, so rotate both together. Set the template's
+//! hashing algorithm to SHA-256 or SHA-512 if you can (SHA-1 is the default and is
+//! accepted). The receiver answers 200 only once the messages are posted (or refused for
+//! good by Discord), and 5xx when Kaltura should redeliver; keep Kaltura's retries on.
+//!
+//! | to post | enable | payload |
+//! |---|---|---|
+//! | `entry_ready` (a new video is ready) | **`HTTP_ENTRY_STATUS_CHANGED`** (fires when an entry's status changes; READY = 2 is posted), or `HTTP_ENTRY_STATUS_EQUALS` with `trigger_status` = 2 | API object (JSON) recommended; template fields and `data=` also accepted |
+//! | `recording_ready` | the same templates: a READY entry that is a live recording (`sourceType` 34/36) or names its meeting (`kd_meeting_id`) | as above |
+//! | `meeting_start`, `meeting_end` | Kaltura ships **no** template for these: add a custom HTTP template on the object whose change means "started"/"ended" for you, with the template-fields payload and a user parameter `kd_event` = `meeting_start` or `meeting_end` (plus `kd_meeting_id` or `kd_guild_id`) | template fields |
+//!
+//! Do **not** point `HTTP_ENTRY_CHANGED` (fires on every edit) at this URL: a READY
+//! entry there is not a new video, and such notifications are ignored.
+//!
+//! **Which Discord servers.** Events of meetings started from Discord go to that
+//! meeting's channel. For every other event the receiver must be told which servers to
+//! consider; each then posts it only in the channel it configured for that event
+//! (`/kaltura-config`, `notifications.events.<event>.channel_id`), and only videos in the
+//! Kaltura categories it follows (`kaltura.category_ids`). Name the servers, most trusted
+//! first:
+//! 1. inside the signed body: a template user parameter `kd_guild_id` (comma-separated
+//!    Discord server ids; template-fields payloads), or a `kd-guild:<server id>` tag on
+//!    the entry (any payload; rooms made by this app carry it; note that whoever may
+//!    edit an entry may tag it — the server still posts only videos of categories it
+//!    follows);
+//! 2. otherwise on the URL: `https://<your-app>/webhooks/kaltura?guild=<server id>` —
+//!    the only way for API-object (JSON) payloads, which carry the object alone. The
+//!    signature covers the body, not the URL: someone who captured a signed body could
+//!    replay it to another `?guild=`, but only before the original arrives (the event is
+//!    deduplicated by its job id), only to servers that follow one of the entry's
+//!    categories and chose a channel, and only with the genuine Kaltura event. Prefer 1.
+//!
+//! For template-fields payloads, also add a content parameter `kd_category_ids` with the
+//! entry's category ids (the API object carries `categoriesIds` itself).
+//!
+//! **What the product cannot know** (and so never posts on a guess):
+//! - that a meeting started or ended, from a generic change notification: only a
+//!   template that says so (`kd_event`). Kaltura Meetings (newrow) rooms and live
+//!   entries report broadcasting through objects and states this service does not
+//!   interpret (a live entry's `liveStatus` lives on its entry server nodes, whose
+//!   notifications are not settled);
+//! - which meeting a recording belongs to, unless the notification names it
+//!   (`kd_meeting_id`): Kaltura does not link a newrow recording to the schedule
+//!   resource this app created;
+//! - the Discord server's name (`{{guild}}` reads "this server");
+//! - whether a template-fields notification without a job id is a redelivery or a new
+//!   event with an identical body: such bodies are deduplicated by their SHA-256 for a
+//!   day.
+//!
+//! # Keys and audit
+//! See [`keys`]: `notify/v1/seen/<event-id>` and `notify/v1/audit/<guild-id>`;
+//! [`audit::read`] reads a server's log through any `common::KeyValue`.
+//!
+//! # Secrets
+//! The bot token goes only into the `Authorization` header of requests to Discord; the
+//! admin secret only into the signature check. Neither appears in a log line, an
+//! error, an answer, an audit entry or a stored record.
 
+pub mod audit;
+pub mod dedupe;
+pub mod delivery;
+pub mod events;
+pub mod handler;
+pub mod keys;
+pub mod ports;
 pub mod receiver;
+pub mod render;
+pub mod routing;
+pub mod store;
 
-// The Spin adapter; the `#[http_component]` export it generates is FFI.
+#[cfg(test)]
+mod testing;
+
+// The Spin adapter; the `#[http_component]` export and the WIT bindings it generates
+// are FFI.
 #[cfg(target_arch = "wasm32")]
 #[allow(unsafe_code)]
 mod component;

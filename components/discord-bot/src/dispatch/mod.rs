@@ -32,7 +32,7 @@ use guild_config::{Access, GuildConfig, Section};
 
 use crate::action::{Action, Rejection};
 use crate::commands::section_label;
-use crate::meeting::{Meeting, MeetingId, MeetingKind, NewMeeting};
+use crate::meeting::{Meeting, MeetingId, MeetingKind, NewMeeting, Part};
 use crate::render::{self, notice};
 use crate::services::{Caller, ServiceError, Services};
 
@@ -262,6 +262,12 @@ impl FollowUp {
         self.action
     }
 
+    /// The error ID the member is shown if this follow-up fails, also the one to log
+    /// when its `PATCH` cannot be delivered.
+    pub fn error_id(&self) -> &ErrorId {
+        &self.error_id
+    }
+
     /// Does the work (the calls that wait on Kaltura) and returns the final message.
     pub fn run(&self, services: &dyn Services) -> Finished {
         match self.work(services) {
@@ -277,8 +283,7 @@ impl FollowUp {
     }
 
     fn work(&self, services: &dyn Services) -> Result<MessageBody, Failure> {
-        let role = self.caller.kaltura_role(&self.config);
-        let user = services.kaltura_user(&self.caller, role)?;
+        let user = services.kaltura_user(&self.caller, &self.config.roles)?;
         match &self.work {
             Work::Start {
                 kind,
@@ -293,12 +298,19 @@ impl FollowUp {
                     description: description.clone(),
                     owner: user,
                     owner_id: self.caller.user_id,
-                    owner_name: self.caller.display_name.clone(),
                 })?;
                 Ok(render::start_panel(&meeting)?)
             }
             Work::Join { meeting } => {
-                let url = services.join_url(meeting, &user)?;
+                // Identity's role, not a second evaluation of the mapping here.
+                let part = if meeting.owner_id == self.caller.user_id
+                    || user.role >= guild_config::KalturaRole::Moderator
+                {
+                    Part::Host
+                } else {
+                    Part::Attendee
+                };
+                let url = services.join_url(meeting, &user, part)?;
                 Ok(render::join_link(meeting, &url)?)
             }
             Work::End { meeting } => {

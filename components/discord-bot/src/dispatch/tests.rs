@@ -9,7 +9,7 @@ use guild_config::{CommandName, KalturaRole};
 use serde_json::{json, Value};
 
 use super::*;
-use crate::meeting::KalturaUser;
+use crate::meeting::{KalturaUser, Part};
 
 const APP: &str = "1100000000000000001";
 const GUILD: &str = "300000000000000001";
@@ -63,7 +63,6 @@ impl Fake {
             guild_id: guild(guild_id),
             channel_id: Some(CHANNEL.parse().unwrap()),
             owner_id: owner.parse().unwrap(),
-            owner_name: "Ada".into(),
             started_at: Some(1_700_000_000),
             active,
         });
@@ -105,17 +104,24 @@ impl Services for Fake {
         self.circuit_open.get()
     }
 
+    /// Applies the mapping with the one rule, as the identity service does.
     fn kaltura_user(
         &self,
         caller: &Caller,
-        role: KalturaRole,
+        roles: &guild_config::RolesConfig,
     ) -> Result<KalturaUser, ServiceError> {
+        let config = GuildConfig {
+            roles: roles.clone(),
+            ..GuildConfig::default()
+        };
+        let role = caller.kaltura_role(&config);
         self.check(
             "kaltura_user",
             format!("kaltura_user {} {role}", caller.user_id),
         )?;
         Ok(KalturaUser {
             id: format!("discord-{}", caller.user_id),
+            display_name: caller.display_name.clone(),
             role,
         })
     }
@@ -139,7 +145,6 @@ impl Services for Fake {
             guild_id: meeting.guild_id,
             channel_id: meeting.channel_id,
             owner_id: meeting.owner_id,
-            owner_name: meeting.owner_name.clone(),
             started_at: Some(1_700_000_000),
             active: true,
         };
@@ -174,10 +179,15 @@ impl Services for Fake {
         Ok(())
     }
 
-    fn join_url(&self, meeting: &Meeting, user: &KalturaUser) -> Result<String, ServiceError> {
+    fn join_url(
+        &self,
+        meeting: &Meeting,
+        user: &KalturaUser,
+        part: Part,
+    ) -> Result<String, ServiceError> {
         self.check(
             "join_url",
-            format!("join_url {} {} {}", meeting.id, user.id, user.role),
+            format!("join_url {} {} {} {part:?}", meeting.id, user.id, user.role),
         )?;
         Ok(format!(
             "https://kaf.example/launch?ks=KS-for-{}-{}",
@@ -533,6 +543,41 @@ fn the_join_button_gives_each_clicker_their_own_link() {
 }
 
 #[test]
+fn the_owner_and_moderators_join_as_hosts_and_everyone_else_as_attendees() {
+    let fake = Fake::new();
+    fake.config
+        .borrow_mut()
+        .roles
+        .mapping
+        .insert(MOD_ROLE.parse().unwrap(), KalturaRole::Moderator);
+    let cases = [
+        (OWNER, &[][..], "viewer Host"),
+        (MEMBER, &[MOD_ROLE][..], "moderator Host"),
+        (MEMBER, &[][..], "viewer Attendee"),
+    ];
+    for (user, roles, expected) in cases {
+        fake.calls.borrow_mut().clear();
+        let (_, job) = deferred(respond(
+            &command_as(
+                "kaltura-join",
+                meeting_option("0_weekly"),
+                user,
+                roles,
+                PLAIN,
+            ),
+            &fake,
+        ));
+        job.run(&fake);
+        assert!(
+            fake.calls()
+                .contains(&format!("join_url 0_weekly discord-{user} {expected}")),
+            "{user} {roles:?}: {:?}",
+            fake.calls()
+        );
+    }
+}
+
+#[test]
 fn roles_come_from_the_member_in_the_payload_only() {
     let fake = Fake::new();
     fake.config
@@ -603,7 +648,11 @@ fn a_join_url_too_long_for_a_link_button_is_an_error_not_a_panic() {
         fn kaltura_circuit_open(&self) -> bool {
             false
         }
-        fn kaltura_user(&self, c: &Caller, r: KalturaRole) -> Result<KalturaUser, ServiceError> {
+        fn kaltura_user(
+            &self,
+            c: &Caller,
+            r: &guild_config::RolesConfig,
+        ) -> Result<KalturaUser, ServiceError> {
             self.0.kaltura_user(c, r)
         }
         fn create_meeting(&self, m: &NewMeeting) -> Result<Meeting, ServiceError> {
@@ -623,7 +672,7 @@ fn a_join_url_too_long_for_a_link_button_is_an_error_not_a_panic() {
         ) -> Result<(), ServiceError> {
             self.0.end_meeting(g, id, by)
         }
-        fn join_url(&self, _: &Meeting, _: &KalturaUser) -> Result<String, ServiceError> {
+        fn join_url(&self, _: &Meeting, _: &KalturaUser, _: Part) -> Result<String, ServiceError> {
             Ok(format!("https://kaf.example/launch?ks={}", "k".repeat(600)))
         }
         fn config_set(
@@ -858,7 +907,7 @@ fn share_may_ping_everyone_only_when_the_server_allows_it() {
     let value = reply(respond(&button("v1:share:0_weekly"), &fake));
     assert_eq!(
         content(&value),
-        "@everyone Weekly sync by Ada (0\\_weekly) <t:1700000000:F> in this server"
+        "@everyone Weekly sync by Ada L. (0\\_weekly) <t:1700000000:F> in this server"
     );
     assert_eq!(
         value["data"]["allowed_mentions"],

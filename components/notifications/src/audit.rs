@@ -1,0 +1,260 @@
+//! Each Discord server's delivery audit log: every attempt to post a Kaltura event in
+//! one of its channels and the outcome, under `notify/v1/audit/<guild-id>`.
+//!
+//! The value is one JSON document, [`AuditLog`]: `{"schema":1,"entries":[...]}` with the
+//! newest entry first and at most [`KEEP`] entries. [`append`] adds an entry with
+//! compare-and-swap (retried a few times), so concurrent notifications for the same
+//! server do not overwrite each other.
+//!
+//! An entry holds ids, statuses and Discord's error text — never a token, a secret or
+//! Kaltura text such as titles and names.
+//!
+//! **Reading it elsewhere** (the gateway): [`read`] takes only a `common::KeyValue`, so a
+//! component that opens the same `default` store can list a server's entries; this
+//! module depends on nothing but `common`, `serde` and `serde_json` so that it can move
+//! as is into a small shared crate.
+
+use serde::{Deserialize, Serialize};
+
+use crate::store::{CasStore, StoreError, SwapError};
+
+/// The schema of the stored log.
+pub const SCHEMA: u32 = 1;
+/// How many entries each server's log keeps.
+pub const KEEP: usize = 100;
+/// How many times an append is retried when another write to the same log came first.
+const APPEND_TRIES: usize = 5;
+
+/// One try to post the message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attempt {
+    /// When it was sent (Unix milliseconds).
+    pub at_ms: u64,
+    /// Discord's HTTP status; `None` when no answer came (timeout, refused connection).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// What happened, e.g. `rate limited; retry after 50ms`.
+    pub result: String,
+    /// How long the next try waited after this one, in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait_ms: Option<u64>,
+}
+
+/// How one delivery ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditOutcome {
+    /// Discord created the message.
+    Delivered,
+    /// Discord refused it for good (403, 404, another 4xx); not retried.
+    Undeliverable,
+    /// It may succeed later; Kaltura was answered 5xx and will redeliver.
+    RetryLater,
+}
+
+/// One delivery of one event to one channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// When the delivery ended (Unix seconds).
+    pub at: u64,
+    /// The event (`job-<id>` or `sha256-<hex>`), as in `notify/v1/seen/<event-id>`.
+    pub event_id: String,
+    /// The product event: `meeting_start`, `meeting_end`, `recording_ready`, `entry_ready`.
+    pub event: String,
+    /// The Kaltura object it is about (entry or meeting id), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kaltura_id: Option<String>,
+    /// The Discord channel.
+    pub channel_id: String,
+    /// Every try, in order.
+    pub attempts: Vec<Attempt>,
+    /// How it ended.
+    pub outcome: AuditOutcome,
+    /// Why, when it did not end delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// The Discord message id, when delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
+}
+
+/// The stored log of one server.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditLog {
+    /// [`SCHEMA`].
+    pub schema: u32,
+    /// Newest first, at most [`KEEP`].
+    pub entries: Vec<AuditEntry>,
+}
+
+/// Why reading a log failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuditReadError {
+    /// The guild id is not a Discord snowflake (17 to 20 digits).
+    #[error("guild id must be 17 to 20 digits")]
+    InvalidGuild,
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The stored log is not a log of this schema.
+    #[error("the stored audit log is unreadable")]
+    Unreadable,
+}
+
+/// Whether `id` looks like a Discord snowflake: 17 to 20 decimal digits.
+pub fn is_snowflake(id: &str) -> bool {
+    (17..=20).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn decode(bytes: Option<&[u8]>) -> Option<AuditLog> {
+    match bytes {
+        None => Some(AuditLog {
+            schema: SCHEMA,
+            entries: Vec::new(),
+        }),
+        Some(bytes) => serde_json::from_slice::<AuditLog>(bytes)
+            .ok()
+            .filter(|log| log.schema == SCHEMA),
+    }
+}
+
+/// `log` with `entry` added first, cut to [`KEEP`].
+pub fn with_entry(mut log: AuditLog, entry: AuditEntry) -> AuditLog {
+    log.entries.insert(0, entry);
+    log.entries.truncate(KEEP);
+    log
+}
+
+/// Adds `entry` to the log of `guild_id` (a validated snowflake). An unreadable log is
+/// started afresh rather than blocking every later entry.
+///
+/// # Errors
+/// The store's error, or [`StoreError::Other`] when other writers kept winning.
+pub fn append<S: CasStore>(
+    store: &S,
+    guild_id: &str,
+    entry: &AuditEntry,
+) -> Result<(), StoreError> {
+    let key = crate::keys::audit(guild_id);
+    for _ in 0..APPEND_TRIES {
+        let (current, token) = store.load(&key)?;
+        let log = decode(current.as_deref()).unwrap_or_else(|| AuditLog {
+            schema: SCHEMA,
+            entries: Vec::new(),
+        });
+        let log = with_entry(log, entry.clone());
+        let bytes = serde_json::to_vec(&log)
+            .map_err(|_| StoreError::Other("cannot encode the audit log".into()))?;
+        match store.swap(token, &bytes) {
+            Ok(()) => return Ok(()),
+            Err(SwapError::Conflict) => {}
+            Err(SwapError::Store(err)) => return Err(err),
+        }
+    }
+    Err(StoreError::Other(
+        "the audit log kept changing while appending".into(),
+    ))
+}
+
+/// The most recent entries of a server's log, newest first, at most `limit`; empty when
+/// it has none. For the gateway (`GET /api/v1/guilds/{id}/notifications/audit`, say).
+///
+/// # Errors
+/// [`AuditReadError::InvalidGuild`], the store's error, or
+/// [`AuditReadError::Unreadable`].
+pub fn read(
+    kv: &dyn common::KeyValue,
+    guild_id: &str,
+    limit: usize,
+) -> Result<Vec<AuditEntry>, AuditReadError> {
+    if !is_snowflake(guild_id) {
+        return Err(AuditReadError::InvalidGuild);
+    }
+    let bytes = kv.get(&crate::keys::audit(guild_id))?;
+    let mut log = decode(bytes.as_deref()).ok_or(AuditReadError::Unreadable)?;
+    log.entries.truncate(limit);
+    Ok(log.entries)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::MemoryCasStore;
+    use common::{KeyValue, MemoryKeyValue};
+
+    const GUILD: &str = "123456789012345678";
+
+    fn entry(n: u64) -> AuditEntry {
+        AuditEntry {
+            at: n,
+            event_id: format!("job-{n}"),
+            event: "entry_ready".into(),
+            kaltura_id: Some("0_abc123".into()),
+            channel_id: "223456789012345678".into(),
+            attempts: vec![Attempt {
+                at_ms: n * 1000,
+                status: Some(200),
+                result: "delivered".into(),
+                wait_ms: None,
+            }],
+            outcome: AuditOutcome::Delivered,
+            detail: None,
+            message_id: Some("323456789012345678".into()),
+        }
+    }
+
+    #[test]
+    fn entries_are_kept_newest_first_and_bounded() {
+        let store = MemoryCasStore::default();
+        for n in 0..(KEEP as u64 + 5) {
+            append(&store, GUILD, &entry(n)).unwrap();
+        }
+        let kv = MemoryKeyValue::default();
+        kv.set(
+            &crate::keys::audit(GUILD),
+            &store.value(&crate::keys::audit(GUILD)).unwrap(),
+        )
+        .unwrap();
+        let all = read(&kv, GUILD, 1000).unwrap();
+        assert_eq!(all.len(), KEEP);
+        assert_eq!(all[0].at, KEEP as u64 + 4);
+        assert_eq!(read(&kv, GUILD, 3).unwrap().len(), 3);
+    }
+
+    #[test]
+    fn a_concurrent_append_is_not_lost() {
+        let store = MemoryCasStore::default();
+        append(&store, GUILD, &entry(1)).unwrap();
+        let key = crate::keys::audit(GUILD);
+        let mut once = true;
+        *store.before_swap.borrow_mut() = Some(Box::new(move |entries| {
+            if std::mem::take(&mut once) {
+                let current: AuditLog = serde_json::from_slice(&entries[&key]).unwrap();
+                let log = with_entry(current, entry(2));
+                entries.insert(key.clone(), serde_json::to_vec(&log).unwrap());
+            }
+        }));
+        append(&store, GUILD, &entry(3)).unwrap();
+        let log: AuditLog =
+            serde_json::from_slice(&store.value(&crate::keys::audit(GUILD)).unwrap()).unwrap();
+        let ats: Vec<u64> = log.entries.iter().map(|e| e.at).collect();
+        assert_eq!(ats, [3, 2, 1]);
+    }
+
+    #[test]
+    fn reading_checks_the_guild_and_an_empty_log_is_empty() {
+        let kv = MemoryKeyValue::default();
+        assert_eq!(read(&kv, "12", 10), Err(AuditReadError::InvalidGuild));
+        assert_eq!(read(&kv, GUILD, 10), Ok(Vec::new()));
+        kv.set(&crate::keys::audit(GUILD), b"nope").unwrap();
+        assert_eq!(read(&kv, GUILD, 10), Err(AuditReadError::Unreadable));
+    }
+
+    #[test]
+    fn an_entry_serializes_to_the_documented_shape() {
+        let json = serde_json::to_value(entry(7)).unwrap();
+        assert_eq!(json["outcome"], "delivered");
+        assert_eq!(json["attempts"][0]["status"], 200);
+        assert!(json.get("detail").is_none());
+    }
+}
