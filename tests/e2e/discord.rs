@@ -145,3 +145,51 @@ async fn an_oversized_body_is_413_and_other_methods_405() {
     let response = client.get("/discord/interactions").await.unwrap();
     assert_eq!(response.status, 405);
 }
+
+#[test]
+#[ignore = "needs DISCORD_CROSSCHECK_PYTHON=<python with PyNaCl and discord-interactions>; tests/run sets it"]
+fn crosscheck_discord_interactions_agrees_with_our_endpoint() {
+    // Requests signed by PyNaCl, judged by PyPI `discord-interactions`: we must accept
+    // exactly what that maintained verifier accepts, and reject what it rejects.
+    let python = std::env::var("DISCORD_CROSSCHECK_PYTHON").expect(
+        "DISCORD_CROSSCHECK_PYTHON must name a python with PyNaCl and discord-interactions",
+    );
+    let script = e2e::repo_root().join("tests/crosscheck/discord/corpus.py");
+    let output = std::process::Command::new(python)
+        .arg(script)
+        .arg(now())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let cases: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(cases.len() >= 8);
+    assert!(cases.iter().any(|c| c["accepted"] == true));
+    assert!(cases.iter().any(|c| c["accepted"] == false));
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let world = world().await;
+        let mut client = world.client();
+        for case in &cases {
+            let mut headers = vec![("x-signature-timestamp", case["timestamp"].as_str().unwrap())];
+            let signature = case["signature"].as_str().unwrap();
+            if !signature.is_empty() {
+                headers.push(("x-signature-ed25519", signature));
+            }
+            let response = post(&mut client, &headers, case["body"].as_str().unwrap()).await;
+            let theirs = case["accepted"].as_bool().unwrap();
+            assert_eq!(
+                response.status == 200,
+                theirs,
+                "{}: we answered {}",
+                case["why"],
+                response.status
+            );
+            if !theirs {
+                assert_eq!(response.status, 401, "{}", case["why"]);
+            }
+        }
+    });
+}
