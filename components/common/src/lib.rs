@@ -1,12 +1,17 @@
 //! Host-free pieces every component shares: the JSON error body every endpoint answers
-//! with, the small I/O ports (key-value, variables) that logic is written against, and
-//! the readiness check each service reports. Nothing here touches `spin-sdk`.
+//! with, the small I/O ports that logic is written against (key-value, compare-and-swap,
+//! variables, outbound HTTP, clock, randomness) with their in-memory versions for tests,
+//! and the readiness check each service reports. Nothing here touches `spin-sdk`.
 
+pub mod cas;
 pub mod error;
 pub mod ports;
 pub mod settings;
 pub mod status;
 
 pub use error::ApiError;
-pub use ports::{KeyValue, MemoryKeyValue, MemoryVariables, StoreError, Variables};
+pub use ports::{
+    Clock, FakeClock, KeyValue, MemoryKeyValue, MemoryVariables, Random, StoreError, Transport,
+    Variables,
+};
 pub use status::ServiceStatus;

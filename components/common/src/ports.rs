@@ -1,8 +1,11 @@
 //! The I/O ports logic is written against, shaped like Spin's own host traits, with
-//! in-memory versions for tests. Adapters implement them over `spin-sdk`.
+//! in-memory versions for tests: key-value, variables, outbound HTTP, the clock and
+//! randomness (the compare-and-swap store is in [`crate::cas`]). `spin-adapter`
+//! implements them over the host.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Why a key-value operation failed. Carries no values, only what went wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -26,6 +29,20 @@ pub trait KeyValue {
     fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError>;
     /// Removes `key`; removing a missing key is not an error.
     fn delete(&self, key: &str) -> Result<(), StoreError>;
+}
+
+impl<K: KeyValue + ?Sized> KeyValue for &K {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        (**self).get(key)
+    }
+
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        (**self).set(key, value)
+    }
+
+    fn delete(&self, key: &str) -> Result<(), StoreError> {
+        (**self).delete(key)
+    }
 }
 
 /// Deployment settings: Spin variables as the component sees them.
@@ -108,6 +125,112 @@ impl Variables for MemoryVariables {
     }
 }
 
+/// Sends one HTTP request and returns the whole response.
+pub trait Transport {
+    /// Sends `request`, giving up after `timeout` for connecting, for the first byte of
+    /// the response, and between bytes of its body.
+    ///
+    /// # Errors
+    /// A description of the failure (refused by policy, timed out, connection failed).
+    /// It must never contain the request's headers or body: they carry secrets (a KS,
+    /// the bot token).
+    fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+        timeout: Duration,
+    ) -> Result<http::Response<Vec<u8>>, String>;
+}
+
+/// The wall clock, and a way to wait.
+pub trait Clock {
+    /// Milliseconds since the Unix epoch.
+    fn now_millis(&self) -> u64;
+
+    /// Blocks for `duration` (between retries and delivery attempts).
+    fn sleep(&self, duration: Duration);
+
+    /// Seconds since the Unix epoch.
+    fn now_secs(&self) -> u64 {
+        self.now_millis() / 1000
+    }
+}
+
+/// Milliseconds from the Unix epoch to `time`: what a [`Clock`] over the system clock
+/// (`wasi:clocks/wall-clock` in a component) reports. A time before 1970 is a broken
+/// host; it reads as 0, which makes every token and record look expired.
+pub fn unix_millis(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH).map_or(0, |elapsed| {
+        u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX)
+    })
+}
+
+/// A source of random bytes: KS nonces, token IDs, API key secrets, retry jitter.
+pub trait Random {
+    /// Fills `bytes` with random bytes. Nonces, token IDs and key secrets come from here:
+    /// the source must be cryptographically secure.
+    fn fill(&self, bytes: &mut [u8]);
+
+    /// A random number in `0..=max`.
+    fn up_to(&self, max: u64) -> u64 {
+        let mut bytes = [0u8; 8];
+        self.fill(&mut bytes);
+        let n = u64::from_le_bytes(bytes);
+        match max.checked_add(1) {
+            Some(span) => n % span,
+            None => n,
+        }
+    }
+}
+
+/// A clock for tests: it moves only when told to or slept on, and records every sleep.
+#[derive(Debug)]
+pub struct FakeClock {
+    now_ms: Cell<u64>,
+    sleeps: RefCell<Vec<Duration>>,
+}
+
+impl FakeClock {
+    /// A clock at `now_ms` milliseconds since the Unix epoch.
+    pub fn at_millis(now_ms: u64) -> Self {
+        Self {
+            now_ms: Cell::new(now_ms),
+            sleeps: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// A clock at `secs` seconds since the Unix epoch.
+    pub fn at_secs(secs: u64) -> Self {
+        Self::at_millis(secs.saturating_mul(1000))
+    }
+
+    /// Sets the clock to `secs` seconds since the Unix epoch.
+    pub fn set_secs(&self, secs: u64) {
+        self.now_ms.set(secs.saturating_mul(1000));
+    }
+
+    /// Moves the clock forward.
+    pub fn advance(&self, by: Duration) {
+        let ms = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
+        self.now_ms.set(self.now_ms.get().saturating_add(ms));
+    }
+
+    /// Every sleep so far, in order.
+    pub fn sleeps(&self) -> Vec<Duration> {
+        self.sleeps.borrow().clone()
+    }
+}
+
+impl Clock for FakeClock {
+    fn now_millis(&self) -> u64 {
+        self.now_ms.get()
+    }
+
+    fn sleep(&self, duration: Duration) {
+        self.sleeps.borrow_mut().push(duration);
+        self.advance(duration);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,5 +250,42 @@ mod tests {
         assert_eq!(vars.get("a"), None);
         assert_eq!(vars.get("b"), None);
         assert_eq!(vars.get("c").as_deref(), Some("x"));
+    }
+
+    #[test]
+    fn the_system_clock_is_after_2023() {
+        assert!(unix_millis(SystemTime::now()) / 1000 > 1_700_000_000);
+    }
+
+    #[test]
+    fn a_time_before_1970_reads_as_zero() {
+        assert_eq!(unix_millis(UNIX_EPOCH - Duration::from_secs(1)), 0);
+    }
+
+    #[test]
+    fn a_fake_clock_moves_only_when_told_or_slept_on() {
+        let clock = FakeClock::at_secs(1_700_000_000);
+        assert_eq!(clock.now_millis(), 1_700_000_000_000);
+        clock.sleep(Duration::from_millis(1500));
+        clock.advance(Duration::from_secs(1));
+        assert_eq!(clock.now_secs(), 1_700_000_002);
+        assert_eq!(clock.sleeps(), [Duration::from_millis(1500)]);
+        clock.set_secs(5);
+        assert_eq!(clock.now_millis(), 5000);
+    }
+
+    struct Fixed(u8);
+
+    impl Random for Fixed {
+        fn fill(&self, bytes: &mut [u8]) {
+            bytes.fill(self.0);
+        }
+    }
+
+    #[test]
+    fn up_to_stays_within_its_bound() {
+        assert_eq!(Fixed(0).up_to(10), 0);
+        assert_eq!(Fixed(0xff).up_to(u64::MAX), u64::MAX);
+        assert!(Fixed(0xff).up_to(6) <= 6);
     }
 }

@@ -1,6 +1,6 @@
 //! The Spin adapter: exports the WIT interface over the host-free [`crate::Service`],
-//! with the store over `wasi:keyvalue` (bucket `default`, the same store Spin's
-//! key-value API opens; its `atomics` give the compare-and-swap) and the wall clock.
+//! with `spin-adapter`'s store over `wasi:keyvalue` (bucket `default`, the same store
+//! Spin's key-value API opens; its `atomics` give the compare-and-swap) and wall clock.
 //!
 //! Spin makes a new instance for every request, so the one [`crate::Service`] kept per
 //! instance reads each document at most once per request.
@@ -12,65 +12,12 @@ use std::rc::Rc;
 
 use exports::kaltura_discord::services::config as wit;
 use kaltura_discord::services::types::{Error, ServiceStatus};
-use spin_adapter::SpinVariables;
-use spin_sdk::wit::wasi::keyvalue::{atomics, store};
+use spin_adapter::{SpinVariables, SystemClock, WasiCasStore};
 
 use crate::input::{self, GuildId, Member};
-use crate::store::{Clock, StoreError, SwapError, VersionedStore};
 use crate::ServiceError;
 
-/// The `default` bucket through `wasi:keyvalue`.
-struct WasiStore(store::Bucket);
-
-fn store_error(err: store::Error) -> StoreError {
-    match err {
-        store::Error::NoSuchStore => StoreError::NoSuchStore,
-        store::Error::AccessDenied => StoreError::AccessDenied,
-        store::Error::Other(message) => StoreError::Other(message),
-    }
-}
-
-impl VersionedStore for WasiStore {
-    type Token = atomics::Cas;
-
-    fn load(&self, key: &str) -> Result<(Option<Vec<u8>>, atomics::Cas), StoreError> {
-        let cas = atomics::Cas::new(&self.0, key).map_err(store_error)?;
-        let current = cas.current().map_err(store_error)?;
-        Ok((current, cas))
-    }
-
-    fn swap(&self, token: atomics::Cas, value: &[u8]) -> Result<(), SwapError> {
-        atomics::swap(token, value).map_err(|err| match err {
-            atomics::CasError::CasFailed(_) => SwapError::Conflict,
-            atomics::CasError::StoreError(err) => SwapError::Store(store_error(err)),
-        })
-    }
-
-    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        self.0.get(key).map_err(store_error)
-    }
-
-    fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
-        self.0.set(key, value).map_err(store_error)
-    }
-
-    fn delete(&self, key: &str) -> Result<(), StoreError> {
-        self.0.delete(key).map_err(store_error)
-    }
-}
-
-/// The host's wall clock.
-struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> u64 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs())
-    }
-}
-
-type Service = crate::Service<WasiStore, SystemClock>;
+type Service = crate::Service<WasiCasStore, SystemClock>;
 
 thread_local! {
     /// This instance's (this request's) service, made on first use.
@@ -84,9 +31,9 @@ fn with_service<T>(f: impl FnOnce(&Service) -> Result<T, ServiceError>) -> Resul
         if let Some(service) = cell.borrow().as_ref() {
             return Ok(Rc::clone(service));
         }
-        let bucket = store::open("default")
-            .map_err(|e| ServiceError::storage("opening the key-value store", &store_error(e)))?;
-        let service = Rc::new(crate::Service::new(WasiStore(bucket), SystemClock));
+        let store = WasiCasStore::open_default()
+            .map_err(|e| ServiceError::storage("opening the key-value store", &e))?;
+        let service = Rc::new(crate::Service::new(store, SystemClock));
         *cell.borrow_mut() = Some(Rc::clone(&service));
         Ok(service)
     });

@@ -4,22 +4,24 @@
 //!
 //! The settings model (keys, defaults, layers, validation, audit entries) is the
 //! host-free `guild-config` crate. This crate stores it: [`Service`] reads and writes
-//! the documents listed in [`keys`] through the [`VersionedStore`] port, whose writes
+//! the documents listed in [`keys`] through `common`'s [`CasStore`] port, whose writes
 //! are compare-and-swap, so concurrent writers on any number of replicas cannot lose
-//! each other's changes. Everything here is host-free and tested natively with
-//! [`MemoryStore`]; `component` is the thin Spin adapter (`wasi:keyvalue` store and
-//! atomics, bucket `default`).
+//! each other's changes, and stamps them with `common`'s [`Clock`]. Everything here is
+//! host-free and tested natively with `common`'s `MemoryCasStore` and `FakeClock`;
+//! `component` is the thin Spin adapter (`spin-adapter`'s `WasiCasStore`: `wasi:keyvalue`
+//! store and atomics, bucket `default`; and its `SystemClock`).
+//!
+//! [`CasStore`]: common::cas::CasStore
+//! [`Clock`]: common::Clock
 
 pub mod error;
 pub mod input;
 pub mod keys;
 pub mod service;
-pub mod store;
 
 pub use error::ServiceError;
 pub use input::{GuildId, Member};
 pub use service::{defaults, ConfigView, DeploymentView, Service, Target, UpdateResult};
-pub use store::{Clock, FixedClock, MemoryStore, StoreError, SwapError, VersionedStore};
 
 use common::{KeyValue, ServiceStatus, Variables};
 

@@ -1,4 +1,4 @@
-//! The Configuration Service over a [`VersionedStore`]: reads merge the three layers,
+//! The Configuration Service over a [`CasStore`]: reads merge the three layers,
 //! writes are validated and compare-and-set on the document's version, and every
 //! accepted write leaves an audit entry. One method per function of the WIT interface.
 //!
@@ -22,7 +22,8 @@ use serde_json::{Map, Value};
 use crate::error::ServiceError;
 use crate::input::{GuildId, Member};
 use crate::keys;
-use crate::store::{Clock, SwapError, VersionedStore};
+use common::cas::{CasStore, SwapError};
+use common::Clock;
 
 /// How often a write that applies to the current version (`set` without a version,
 /// `reset`) is tried when other writes keep winning the race.
@@ -141,7 +142,7 @@ pub struct Service<S, C> {
     guilds: RefCell<BTreeMap<GuildId, Rc<Resolved>>>,
 }
 
-impl<S: VersionedStore, C: Clock> Service<S, C> {
+impl<S: CasStore, C: Clock> Service<S, C> {
     /// A service over `store`, stamping writes with `clock`.
     pub fn new(store: S, clock: C) -> Self {
         Service {
@@ -310,7 +311,7 @@ impl<S: VersionedStore, C: Clock> Service<S, C> {
             current.version(),
             patch,
             nobody,
-            self.clock.now(),
+            self.clock.now_secs(),
             doc_of(deployment.as_ref().as_ref()),
         )
         .map(drop)
@@ -352,7 +353,7 @@ impl<S: VersionedStore, C: Clock> Service<S, C> {
         expected_version: u64,
         actor: Actor,
     ) -> Result<UpdateResult, ServiceError> {
-        let now = self.clock.now();
+        let now = self.clock.now_secs();
         let (stored, entry) = self
             .write(
                 keys::DEPLOYMENT,
@@ -387,7 +388,7 @@ impl<S: VersionedStore, C: Clock> Service<S, C> {
     ) -> Result<UpdateResult, ServiceError> {
         let deployment = self.deployment_doc()?;
         let deployment_doc = doc_of(deployment.as_ref().as_ref());
-        let now = self.clock.now();
+        let now = self.clock.now_secs();
         let written = self.write(&keys::guild(guild), expect, |current, expected| {
             plan_guild(current, expected, patch, actor.clone(), now, deployment_doc)
         })?;

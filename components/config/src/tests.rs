@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use common::cas::MemoryCasStore;
+use common::{FakeClock, StoreError};
 use guild_config::{
     defaults_json, Access, Actor, AuditEntry, Change, CommandName, EventKind, KalturaRole, Section,
     StoredOverrides,
@@ -32,8 +34,8 @@ fn ops() -> Actor {
 }
 
 /// One request's service over a shared store (each call is a new "instance").
-fn service(store: &MemoryStore) -> Service<&MemoryStore, FixedClock> {
-    Service::new(store, FixedClock(NOW))
+fn service(store: &MemoryCasStore) -> Service<&MemoryCasStore, FakeClock> {
+    Service::new(store, FakeClock::at_secs(NOW))
 }
 
 fn config_of(view: &ConfigView) -> Value {
@@ -58,7 +60,7 @@ fn invalid_message(result: Result<UpdateResult, ServiceError>) -> String {
 
 #[test]
 fn a_server_without_overrides_gets_the_compiled_defaults() {
-    let store = MemoryStore::default();
+    let store = MemoryCasStore::default();
     let view = service(&store).get(guild()).unwrap();
     assert_eq!((view.version, view.deployment_version), (0, 0));
     assert_eq!(config_of(&view), defaults_json());
@@ -79,7 +81,7 @@ fn the_defaults_are_the_compiled_defaults_as_json() {
 
 #[test]
 fn settings_merge_defaults_then_deployment_then_server() {
-    let store = MemoryStore::default();
+    let store = MemoryCasStore::default();
     let deployment = json!({
         "features": {"activity": true, "recording_notices": false},
         "roles": {"default_role": "moderator"},
@@ -123,7 +125,7 @@ fn settings_merge_defaults_then_deployment_then_server() {
 
 #[test]
 fn a_null_in_a_server_patch_falls_back_to_the_deployment_value() {
-    let store = MemoryStore::default();
+    let store = MemoryCasStore::default();
     let svc = service(&store);
     svc.update_deployment(&json!({"features": {"activity": true}}), 0, ops())
         .unwrap();
@@ -211,7 +213,7 @@ fn every_validation_rule_is_invalid_naming_the_key_and_changes_nothing() {
             "kaltura.privileges.view: can only be set deployment-wide",
         ),
     ];
-    let store = MemoryStore::default();
+    let store = MemoryCasStore::default();
     for (patch, expected) in cases {
         let message = invalid_message(service(&store).update(guild(), &patch, 0, admin()));
         assert!(message.starts_with(expected), "{patch}: {message}");
@@ -228,7 +230,7 @@ fn every_validation_rule_is_invalid_naming_the_key_and_changes_nothing() {
 
 #[test]
 fn deployment_writes_check_the_privileges_rule_too() {
-    let store = MemoryStore::default();
+    let store = MemoryCasStore::default();
     let patch = json!({"kaltura": {"privileges": {"host": "role:admin;drop"}}});
     let message = invalid_message(service(&store).update_deployment(&patch, 0, ops()));
     assert!(message.starts_with("kaltura.privileges.host:"), "{message}");
@@ -243,7 +245,7 @@ fn limits_apply_to_the_server_and_deployment_layers_merged() {
             .collect::<serde_json::Map<_, _>>()
             .into()
     };
-    let store = MemoryStore::default();
+    let store = MemoryCasStore::default();
     service(&store)
         .update_deployment(
             &json!({"roles": {"mapping": ids(100_000_000_000_000_000)}}),
@@ -261,7 +263,7 @@ fn limits_apply_to_the_server_and_deployment_layers_merged() {
 
 #[test]
 fn a_set_typed_in_discord_is_read_by_the_key_and_names_it_when_wrong() {
-    let store = MemoryStore::default();
+    let store = MemoryCasStore::default();
     let svc = service(&store);
     let done = svc
         .set(
@@ -312,7 +314,7 @@ fn a_set_typed_in_discord_is_read_by_the_key_and_names_it_when_wrong() {
 
 #[test]
 fn the_second_of_two_writes_from_the_same_version_is_refused() {
-    let store = MemoryStore::default();
+    let store = MemoryCasStore::default();
     let (first, second) = (service(&store), service(&store));
     assert_eq!(first.get(guild()).unwrap().version, 0);
     assert_eq!(second.get(guild()).unwrap().version, 0);
@@ -341,7 +343,7 @@ fn the_second_of_two_writes_from_the_same_version_is_refused() {
 
 #[test]
 fn a_set_with_a_stale_version_is_refused() {
-    let store = MemoryStore::default();
+    let store = MemoryCasStore::default();
     service(&store)
         .set(guild(), "features.activity", "on", None, admin())
         .unwrap();
@@ -364,7 +366,7 @@ fn other_replica_wrote(entries: &mut std::collections::BTreeMap<String, Vec<u8>>
 
 #[test]
 fn a_write_that_loses_the_compare_and_swap_is_a_conflict_and_changes_nothing() {
-    let store = MemoryStore::default();
+    let store = MemoryCasStore::default();
     store.before_next_swap(other_replica_wrote);
     let lost = service(&store).update(
         guild(),
@@ -390,7 +392,7 @@ fn a_write_that_loses_the_compare_and_swap_is_a_conflict_and_changes_nothing() {
 
 #[test]
 fn a_set_without_a_version_retries_a_lost_race_on_the_newer_version() {
-    let store = MemoryStore::default();
+    let store = MemoryCasStore::default();
     store.before_next_swap(other_replica_wrote);
     let done = service(&store)
         .set(guild(), "features.activity", "on", None, admin())
@@ -406,7 +408,7 @@ fn a_set_without_a_version_retries_a_lost_race_on_the_newer_version() {
 
 #[test]
 fn resetting_a_section_removes_only_its_overrides() {
-    let store = MemoryStore::default();
+    let store = MemoryCasStore::default();
     let svc = service(&store);
     let patch = json!({
         "roles": {"mapping": {ROLE: "admin"}, "default_role": "moderator"},
@@ -429,7 +431,7 @@ fn resetting_a_section_removes_only_its_overrides() {
 
 #[test]
 fn resetting_everything_brings_back_the_deployment_and_default_values() {
-    let store = MemoryStore::default();
+    let store = MemoryCasStore::default();
     let svc = service(&store);
     svc.update_deployment(&json!({"features": {"activity": true}}), 0, ops())
         .unwrap();
@@ -445,7 +447,7 @@ fn resetting_everything_brings_back_the_deployment_and_default_values() {
 
 #[test]
 fn every_write_is_audited_with_who_when_which_keys_and_old_and_new_values() {
-    let store = MemoryStore::default();
+    let store = MemoryCasStore::default();
     let svc = service(&store);
     svc.update(
         guild(),
@@ -454,7 +456,7 @@ fn every_write_is_audited_with_who_when_which_keys_and_old_and_new_values() {
         admin(),
     )
     .unwrap();
-    Service::new(&store, FixedClock(NOW + 60))
+    Service::new(&store, FakeClock::at_secs(NOW + 60))
         .set(
             guild(),
             &format!("roles.mapping.{ROLE}"),
@@ -492,7 +494,7 @@ fn every_write_is_audited_with_who_when_which_keys_and_old_and_new_values() {
 
 #[test]
 fn the_audit_log_keeps_the_last_200_entries() {
-    let store = MemoryStore::default();
+    let store = MemoryCasStore::default();
     let svc = service(&store);
     for version in 0..205_u64 {
         let on = version % 2 == 0;
@@ -517,7 +519,7 @@ fn the_audit_log_keeps_the_last_200_entries() {
 
 #[test]
 fn a_failed_audit_write_reports_that_the_change_was_saved() {
-    let store = MemoryStore::default();
+    let store = MemoryCasStore::default();
     store.fail_sets_under(Some(&keys::audit(&keys::guild(guild()), 1)));
     let result = service(&store).update(
         guild(),
@@ -534,7 +536,7 @@ fn a_failed_audit_write_reports_that_the_change_was_saved() {
 
 #[test]
 fn a_failing_store_is_a_storage_error() {
-    let store = MemoryStore::default();
+    let store = MemoryCasStore::default();
     store.fail_with(Some(StoreError::AccessDenied));
     let err = service(&store).get(guild()).unwrap_err();
     assert_eq!(err.code(), "storage");
@@ -546,7 +548,7 @@ fn a_failing_store_is_a_storage_error() {
 
 #[test]
 fn an_unreadable_or_newer_stored_document_fails_closed() {
-    let store = MemoryStore::default();
+    let store = MemoryCasStore::default();
     store.put(&keys::guild(guild()), b"{not json");
     let err = service(&store).get(guild()).unwrap_err();
     assert!(
@@ -569,7 +571,7 @@ fn an_unreadable_or_newer_stored_document_fails_closed() {
 
 #[test]
 fn a_server_is_read_once_per_instance_and_a_change_shows_in_the_next() {
-    let store = MemoryStore::default();
+    let store = MemoryCasStore::default();
     let request = service(&store);
     assert_eq!(request.get(guild()).unwrap().version, 0);
     service(&store)
@@ -587,7 +589,7 @@ fn a_server_is_read_once_per_instance_and_a_change_shows_in_the_next() {
 
 #[test]
 fn an_instance_sees_its_own_writes() {
-    let store = MemoryStore::default();
+    let store = MemoryCasStore::default();
     let svc = service(&store);
     assert!(!svc.get(guild()).unwrap().features.activity);
     svc.set(guild(), "features.activity", "on", None, admin())
@@ -604,7 +606,7 @@ fn an_instance_sees_its_own_writes() {
 
 #[test]
 fn permission_checks_use_the_merged_settings() {
-    let store = MemoryStore::default();
+    let store = MemoryCasStore::default();
     let svc = service(&store);
     let plain = member(&[], 1 << 11);
     let manager = member(&[], 1 << 5);
@@ -642,7 +644,7 @@ fn permission_checks_use_the_merged_settings() {
 
 #[test]
 fn roles_come_from_the_mapping_and_the_default() {
-    let store = MemoryStore::default();
+    let store = MemoryCasStore::default();
     service(&store)
         .update(
             guild(),
@@ -668,7 +670,7 @@ fn roles_come_from_the_mapping_and_the_default() {
 
 #[test]
 fn an_event_is_posted_only_once_it_has_a_channel() {
-    let store = MemoryStore::default();
+    let store = MemoryCasStore::default();
     assert_eq!(
         service(&store)
             .notification_target(guild(), EventKind::MeetingStart)
@@ -698,7 +700,7 @@ fn an_event_is_posted_only_once_it_has_a_channel() {
 
 #[test]
 fn validating_a_patch_writes_nothing() {
-    let store = MemoryStore::default();
+    let store = MemoryCasStore::default();
     let svc = service(&store);
     svc.validate(guild(), &json!({"features": {"activity": true}}))
         .unwrap();
@@ -711,7 +713,7 @@ fn validating_a_patch_writes_nothing() {
 
 #[test]
 fn a_section_renders_as_readable_lines() {
-    let store = MemoryStore::default();
+    let store = MemoryCasStore::default();
     service(&store)
         .update(
             guild(),
@@ -729,7 +731,7 @@ fn a_section_renders_as_readable_lines() {
 
 #[test]
 fn the_deployment_layer_is_versioned_and_audited() {
-    let store = MemoryStore::default();
+    let store = MemoryCasStore::default();
     let svc = service(&store);
     assert_eq!(svc.deployment().unwrap().version, 0);
     let patch = json!({"kaltura": {"privileges": {"join": "role:viewerRole"}}});
@@ -751,7 +753,7 @@ fn the_deployment_layer_is_versioned_and_audited() {
     assert_eq!((log[0].version, &log[0].actor), (1, &ops()));
 
     let stored: StoredOverrides =
-        serde_json::from_slice(&store.raw(keys::DEPLOYMENT).unwrap()).unwrap();
+        serde_json::from_slice(&store.value(keys::DEPLOYMENT).unwrap()).unwrap();
     assert_eq!(stored.updated_by, ops());
     assert!(
         service(&store).audit_log(guild(), 10).unwrap().is_empty(),

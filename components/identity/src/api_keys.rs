@@ -258,7 +258,7 @@ pub fn create(
         scopes: scopes::names(&scopes::normalize(scopes)),
         label,
         created_by: created_by.clone(),
-        created_at: env.clock.now(),
+        created_at: env.clock.now_secs(),
         sha256: hex::encode(hash(&presented)),
     };
     // Listed first: a key that exists is always listed, so it can always be revoked.
@@ -367,6 +367,7 @@ mod tests {
     use super::*;
     use crate::testing::{Fixture, START};
     use common::{MemoryKeyValue, StoreError};
+    use std::time::Duration;
 
     const GUILD: &str = "111111111111111111";
     const OTHER_GUILD: &str = "999999999999999999";
@@ -528,7 +529,7 @@ mod tests {
     fn listing_shows_keys_oldest_first_without_secrets_and_revoking_removes_them() {
         let fx = Fixture::new();
         let first = create_one(&fx, GUILD);
-        fx.clock.advance(10);
+        fx.clock.advance(Duration::from_secs(10));
         let second = create(
             &fx.env(),
             GUILD,

@@ -1,38 +1,22 @@
 //! The Spin adapter: exports the WIT interface over the host-free logic. It builds the
-//! environment (Spin's key-value store and variables, the system clock, `wasi:random`),
-//! converts WIT records to the crate's types one to one, and maps errors.
+//! environment from `spin-adapter` (Spin's key-value store and variables, the system
+//! clock, `wasi:random`), converts WIT records to the crate's types one to one, and maps
+//! errors.
 
 wit_bindgen::generate!({ world: "identity-service", path: "../../wit" });
 
 use exports::kaltura_discord::services::identity as wit;
 use kaltura_discord::services::types::{Error, ServiceStatus};
-use spin_adapter::SpinVariables;
+use spin_adapter::{HostRandom, SpinVariables, SystemClock};
 
 use crate::api_keys::{self, Actor, ApiKeyClaims, ApiKeyInfo, CreatedKey};
 use crate::members::{self, KalturaIdentity, Member, RoleGrant, RoleMapping, UserGrant};
 use crate::tokens::{self, Claims, Subject, TokenPair};
 use crate::users::{self, UserRecord};
-use crate::{Env, IdentityError, Random, Scope, SystemClock};
+use crate::{Env, IdentityError, Scope};
 use guild_config::KalturaRole;
 
 struct Component;
-
-/// Random bytes from the host's `wasi:random/random`.
-struct WasiRandom;
-
-impl Random for WasiRandom {
-    fn fill(&self, bytes: &mut [u8]) {
-        let random = spin_adapter::random_bytes(bytes.len());
-        // The host returns exactly the bytes asked for; anything else is a broken host,
-        // and trapping beats signing tokens with predictable IDs.
-        assert_eq!(
-            random.len(),
-            bytes.len(),
-            "wasi:random returned too few bytes"
-        );
-        bytes.copy_from_slice(&random);
-    }
-}
 
 /// Runs `f` with the environment of this call.
 fn with_env<T>(f: impl FnOnce(&Env<'_>) -> Result<T, IdentityError>) -> Result<T, Error> {
@@ -41,7 +25,7 @@ fn with_env<T>(f: impl FnOnce(&Env<'_>) -> Result<T, IdentityError>) -> Result<T
         kv: kv.as_ref(),
         vars: &SpinVariables,
         clock: &SystemClock,
-        random: &WasiRandom,
+        random: &HostRandom,
     };
     f(&env).map_err(to_wit_error)
 }

@@ -12,7 +12,8 @@
 //! - [`tokens`]: access and refresh tokens, rotation and revocation;
 //! - [`api_keys`]: API keys, stored only as hashes;
 //! - [`expiry`]: deleting key-value entries once they expire;
-//! - [`keys`]: every key-value key of this service; [`ports`]: clock and randomness.
+//! - [`keys`]: every key-value key of this service; [`ports`]: the [`Env`] of `common`'s
+//!   ports (store, settings, clock, randomness) a call runs against.
 //!
 //! Secrets (the signing key, tokens, API keys) never appear in errors, debug output or
 //! the store; only SHA-256 hashes of API keys are stored.
@@ -33,7 +34,7 @@ pub mod users;
 mod testing;
 
 pub use error::IdentityError;
-pub use ports::{Clock, Env, Random, SystemClock};
+pub use ports::Env;
 pub use scopes::Scope;
 
 use common::{KeyValue, ServiceStatus, Variables};

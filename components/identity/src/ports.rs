@@ -1,33 +1,9 @@
-//! The I/O this service needs besides `common`'s key-value and variables ports: the
-//! time and random bytes. The adapter implements them over the host; tests use fakes.
+//! The ports this service runs against, in one [`Env`]: `common`'s key-value store,
+//! variables, clock and randomness. The adapter fills it with `spin-adapter`'s
+//! implementations; tests with `common`'s in-memory store and clock and the random
+//! source in `testing`.
 
-use common::{KeyValue, Variables};
-use std::time::{SystemTime, UNIX_EPOCH};
-
-/// The current time.
-pub trait Clock {
-    /// Seconds since the Unix epoch.
-    fn now(&self) -> u64;
-}
-
-/// A cryptographically secure source of random bytes (token IDs, API key secrets).
-pub trait Random {
-    /// Fills `bytes` with random bytes.
-    fn fill(&self, bytes: &mut [u8]);
-}
-
-/// The system clock (`wasi:clocks/wall-clock` in a component).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> u64 {
-        // A clock before 1970 is a broken host; 0 makes every token look expired.
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |elapsed| elapsed.as_secs())
-    }
-}
+use common::{Clock, KeyValue, Random, Variables};
 
 /// Everything a call may use, borrowed from the adapter (or a test's fakes).
 #[derive(Clone, Copy)]
@@ -38,7 +14,7 @@ pub struct Env<'a> {
     pub vars: &'a dyn Variables,
     /// The time.
     pub clock: &'a dyn Clock,
-    /// Random bytes.
+    /// Cryptographically secure random bytes (token IDs, API key secrets).
     pub random: &'a dyn Random,
 }
 
@@ -48,15 +24,5 @@ impl Env<'_> {
         let mut bytes = [0u8; N];
         self.random.fill(&mut bytes);
         bytes
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_system_clock_is_after_2023() {
-        assert!(SystemClock.now() > 1_700_000_000);
     }
 }

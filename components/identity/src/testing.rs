@@ -1,11 +1,11 @@
-//! Fakes for the unit tests: a settable clock, a deterministic random source and a
-//! fixture holding them with an in-memory store and variables.
+//! Fakes for the unit tests: a deterministic random source, and a fixture holding it
+//! with `common`'s in-memory store, variables and settable clock.
 
 use std::cell::Cell;
 
-use common::{MemoryKeyValue, MemoryVariables};
+use common::{FakeClock, MemoryKeyValue, MemoryVariables, Random};
 
-use crate::ports::{Clock, Env, Random};
+use crate::ports::Env;
 use crate::signing::SIGNING_KEY_VARIABLE;
 
 /// The time every fixture starts at.
@@ -16,28 +16,6 @@ pub const SEED: &str = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac03
 
 /// RFC 8032 test 2 seed: another deployment's key.
 pub const OTHER_SEED: &str = "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb";
-
-/// A clock that moves only when told.
-#[derive(Debug)]
-pub struct FakeClock(Cell<u64>);
-
-impl FakeClock {
-    /// Moves the clock `seconds` on.
-    pub fn advance(&self, seconds: u64) {
-        self.0.set(self.0.get() + seconds);
-    }
-
-    /// Sets the clock.
-    pub fn set(&self, now: u64) {
-        self.0.set(now);
-    }
-}
-
-impl Clock for FakeClock {
-    fn now(&self) -> u64 {
-        self.0.get()
-    }
-}
 
 /// Distinct, deterministic bytes: each call fills from a counter run through SHA-256.
 #[derive(Debug, Default)]
@@ -73,7 +51,7 @@ impl Fixture {
         Self {
             kv: MemoryKeyValue::default(),
             vars: MemoryVariables::from_pairs(&[(SIGNING_KEY_VARIABLE, SEED)]),
-            clock: FakeClock(Cell::new(START)),
+            clock: FakeClock::at_secs(START),
             random: SeqRandom::default(),
         }
     }

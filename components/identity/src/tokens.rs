@@ -332,7 +332,7 @@ pub fn issue(env: &Env<'_>, subject: &Subject, ttl_seconds: u32) -> Result<Token
         )));
     }
     let key = signing::load(env.vars)?;
-    let now = env.clock.now();
+    let now = env.clock.now_secs();
     let session_end = now.saturating_add(SESSION_SECONDS);
     let template = Wire {
         typ: TokenType::Refresh,
@@ -363,7 +363,7 @@ pub fn verify(env: &Env<'_>, access: &str) -> Result<Claims> {
     if wire.typ != TokenType::Access {
         return Err(IdentityError::Invalid("token: not an access token".into()));
     }
-    let now = env.clock.now();
+    let now = env.clock.now_secs();
     check_window(&wire, now)?;
     if read_session(env.kv, &wire.sid, now)?.is_some_and(|s| s.revoked) {
         return Err(revoked());
@@ -396,7 +396,7 @@ pub fn refresh(env: &Env<'_>, refresh_token: &str) -> Result<TokenPair> {
     if wire.typ != TokenType::Refresh || !(MIN_TTL_SECONDS..=MAX_TTL_SECONDS).contains(&ttl) {
         return Err(IdentityError::Invalid("token: not a refresh token".into()));
     }
-    let now = env.clock.now();
+    let now = env.clock.now_secs();
     check_window(&wire, now)?;
     expiry::sweep(env.kv, now)?;
     let session = read_session(env.kv, &wire.sid, now)?;
@@ -441,7 +441,7 @@ pub fn refresh(env: &Env<'_>, refresh_token: &str) -> Result<TokenPair> {
 pub fn revoke(env: &Env<'_>, token: &str) -> Result<()> {
     let key = signing::load(env.vars)?;
     let wire = decode(&key.verifying_key(), token)?;
-    let now = env.clock.now();
+    let now = env.clock.now_secs();
     if now >= wire.sexp {
         // The session is over: nothing of it works any more.
         return Ok(());
@@ -465,6 +465,7 @@ mod tests {
     use super::*;
     use crate::testing::{Fixture, OTHER_SEED, START};
     use common::{MemoryKeyValue, MemoryVariables, StoreError};
+    use std::time::Duration;
 
     const USER: &str = "222222222222222222";
     const GUILD: &str = "111111111111111111";
@@ -614,9 +615,9 @@ mod tests {
     fn an_expired_token_is_forbidden() {
         let fx = Fixture::new();
         let pair = issue(&fx.env(), &moderator(), 300).unwrap();
-        fx.clock.advance(299);
+        fx.clock.advance(Duration::from_secs(299));
         verify(&fx.env(), &pair.access).unwrap();
-        fx.clock.advance(1);
+        fx.clock.advance(Duration::from_secs(1));
         forbidden(verify(&fx.env(), &pair.access), "expired");
     }
 
@@ -624,9 +625,9 @@ mod tests {
     fn a_token_issued_in_the_future_is_not_valid_yet() {
         let fx = Fixture::new();
         let pair = issue(&fx.env(), &moderator(), 300).unwrap();
-        fx.clock.set(START - CLOCK_SKEW_SECONDS);
+        fx.clock.set_secs(START - CLOCK_SKEW_SECONDS);
         verify(&fx.env(), &pair.access).unwrap();
-        fx.clock.set(START - CLOCK_SKEW_SECONDS - 1);
+        fx.clock.set_secs(START - CLOCK_SKEW_SECONDS - 1);
         forbidden(verify(&fx.env(), &pair.access), "not valid yet");
         forbidden(refresh(&fx.env(), &pair.refresh), "not valid yet");
     }
@@ -648,7 +649,7 @@ mod tests {
     fn refresh_rotates_and_the_used_refresh_token_is_refused() {
         let fx = Fixture::new();
         let first = issue(&fx.env(), &moderator(), 300).unwrap();
-        fx.clock.advance(250);
+        fx.clock.advance(Duration::from_secs(250));
         let second = refresh(&fx.env(), &first.refresh).unwrap();
         assert_eq!(second.expires_at, START + 250 + 300);
         assert_eq!(
@@ -672,7 +673,7 @@ mod tests {
         let fx = Fixture::new();
         let mut pair = issue(&fx.env(), &moderator(), 3600).unwrap();
         for _ in 0..11 {
-            fx.clock.advance(3600);
+            fx.clock.advance(Duration::from_secs(3600));
             pair = refresh(&fx.env(), &pair.refresh).unwrap();
         }
         assert_eq!(
@@ -680,7 +681,7 @@ mod tests {
             START + SESSION_SECONDS,
             "cut at the session's end"
         );
-        fx.clock.set(START + SESSION_SECONDS);
+        fx.clock.set_secs(START + SESSION_SECONDS);
         forbidden(refresh(&fx.env(), &pair.refresh), "expired");
         forbidden(verify(&fx.env(), &pair.access), "expired");
     }
@@ -696,7 +697,7 @@ mod tests {
             .iter()
             .any(|k| k.starts_with("identity/v1/session/")));
         fx.clock
-            .set(START + SESSION_SECONDS + expiry::BUCKET_SECONDS);
+            .set_secs(START + SESSION_SECONDS + expiry::BUCKET_SECONDS);
         let later = issue(&fx.env(), &moderator(), 300).unwrap();
         revoke(&fx.env(), &later.access).unwrap();
         let sessions = fx

@@ -97,7 +97,7 @@ pub(crate) fn touch(
     guild_id: u64,
     new_kaltura_user_id: impl FnOnce() -> Result<String>,
 ) -> Result<String> {
-    let now = env.clock.now();
+    let now = env.clock.now_secs();
     let guild = guild_id.to_string();
     let (stored, changed) = match read(env.kv, user_id)? {
         None => (
@@ -136,6 +136,7 @@ mod tests {
     use super::*;
     use crate::testing::{Fixture, START};
     use common::{KeyValue, MemoryKeyValue, StoreError};
+    use std::time::Duration;
 
     const USER: u64 = 222_222_222_222_222_222;
     const GUILD_A: u64 = 111_111_111_111_111_111;
@@ -169,7 +170,7 @@ mod tests {
     fn later_sightings_add_servers_and_move_last_seen_but_not_the_kaltura_id() {
         let fx = Fixture::new();
         touch(&fx.env(), USER, GUILD_A, new_id).unwrap();
-        fx.clock.advance(30);
+        fx.clock.advance(Duration::from_secs(30));
         touch(&fx.env(), USER, GUILD_A, || Ok("other".into())).unwrap();
         assert_eq!(
             get(&fx.kv, "222222222222222222")
@@ -178,7 +179,7 @@ mod tests {
                 .last_seen,
             START
         );
-        fx.clock.advance(30);
+        fx.clock.advance(Duration::from_secs(30));
         let id = touch(&fx.env(), USER, GUILD_B, || Ok("other".into())).unwrap();
         assert_eq!(id, "discord-222222222222222222");
         let record = get(&fx.kv, "222222222222222222").unwrap().unwrap();

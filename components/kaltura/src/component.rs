@@ -1,56 +1,16 @@
-//! The Spin adapter: fills the ports from Spin (variables, key-value store, outbound
-//! HTTP with wasi-http timeouts, clock, randomness), calls [`crate::Service`], and maps
-//! between the WIT types and the crate's own one to one.
+//! The Spin adapter: fills the ports with `spin-adapter`'s (variables, key-value store,
+//! outbound HTTP with wasi-http timeouts, clock, randomness), calls [`crate::Service`],
+//! and maps between the WIT types and the crate's own one to one.
 
 wit_bindgen::generate!({ world: "kaltura-service", path: "../../wit" });
 
-use std::time::Duration;
-
 use exports::kaltura_discord::services::kaltura as wit;
 use kaltura_discord::services::types::{Error as WitError, ServiceStatus};
-use spin_adapter::SpinVariables;
+use spin_adapter::{HostRandom, HostTransport, SpinVariables, SystemClock};
 
 use crate::model;
-use crate::ports::{Clock, Env, Random, Transport};
+use crate::ports::Env;
 use crate::{Error, Service};
-
-struct SpinTransport;
-
-impl Transport for SpinTransport {
-    fn send(
-        &self,
-        request: http::Request<Vec<u8>>,
-        timeout: Duration,
-    ) -> Result<http::Response<Vec<u8>>, String> {
-        spin_adapter::send_with_timeouts_blocking(request, spin_adapter::Timeouts::all(timeout))
-            .map_err(|err| err.to_string())
-    }
-}
-
-struct SpinClock;
-
-impl Clock for SpinClock {
-    fn now_millis(&self) -> u64 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-    }
-
-    fn sleep(&self, duration: Duration) {
-        spin_adapter::sleep(duration);
-    }
-}
-
-struct SpinRandom;
-
-impl Random for SpinRandom {
-    fn fill(&self, bytes: &mut [u8]) {
-        let random = spin_adapter::random_bytes(bytes.len());
-        for (b, r) in bytes.iter_mut().zip(random) {
-            *b = r;
-        }
-    }
-}
 
 /// Runs `f` with the service over Spin's ports.
 fn with_service<T>(f: impl FnOnce(&Service<'_>) -> T) -> T {
@@ -58,9 +18,9 @@ fn with_service<T>(f: impl FnOnce(&Service<'_>) -> T) -> T {
     let env = Env {
         vars: &SpinVariables,
         kv: kv.as_ref(),
-        transport: &SpinTransport,
-        clock: &SpinClock,
-        random: &SpinRandom,
+        transport: &HostTransport,
+        clock: &SystemClock,
+        random: &HostRandom,
     };
     f(&Service::new(env))
 }

@@ -18,7 +18,7 @@
 //! | [`settings`] | the Spin variables this service reads |
 //! | [`model`] | domain types mirroring the WIT records; parsed ids |
 //! | [`keys`] | every key-value key of this service |
-//! | [`ports`] | transport, clock, randomness |
+//! | [`ports`] | [`Env`]: `common`'s ports this service runs against (store, settings, transport, clock, randomness) |
 //! | [`error`] | the error type mirroring WIT `types.error` |
 
 pub mod breaker;

@@ -106,9 +106,9 @@ impl Service<'_> {
 #[cfg(test)]
 mod tests {
     use crate::error::Error;
-    use crate::ports::Clock;
     use crate::settings;
     use crate::testing::{Fixture, ADMIN_SECRET};
+    use common::Clock;
     use kaltura_api::ks::{decode, SessionType};
     use kaltura_api::AdminSecret;
 

@@ -59,7 +59,7 @@ impl RetryPolicy {
     /// The wait after `failed_attempts` failures ("full jitter"): a random duration
     /// between zero and [`Self::ceiling`], so replicas that failed together do not retry
     /// together.
-    pub fn backoff(&self, failed_attempts: u32, random: &dyn crate::ports::Random) -> Duration {
+    pub fn backoff(&self, failed_attempts: u32, random: &dyn common::Random) -> Duration {
         let ceiling_ms =
             u64::try_from(self.ceiling(failed_attempts).as_millis()).unwrap_or(u64::MAX);
         Duration::from_millis(random.up_to(ceiling_ms))

@@ -191,8 +191,8 @@ fn check_member_session(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ports::Clock;
     use crate::testing::{Fixture, ADMIN_SECRET};
+    use common::Clock;
     use kaltura_api::ks::decode;
     use kaltura_api::privileges::{ActionsLimit, ContextualRole, MeetingRole};
     use kaltura_api::types::ResourceId;

@@ -1,16 +1,17 @@
 //! Fakes for the unit tests: a Kaltura that answers in its real wire format from a
 //! script (JSON in a 200, `KalturaAPIException` in a 200, 5xx, timeouts) and records
-//! every request; a clock whose sleeps only move it forward; predictable randomness.
+//! every request; predictable randomness; and a fixture holding them with `common`'s
+//! in-memory store, variables and clock (whose sleeps only move it forward).
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use common::{MemoryKeyValue, MemoryVariables};
+use common::{FakeClock, MemoryKeyValue, MemoryVariables, Random, Transport};
 use serde_json::Value;
 
 use crate::breaker;
-use crate::ports::{Clock, Env, Random, Transport};
+use crate::ports::Env;
 use crate::resilience::{RetryPolicy, Upstream};
 use crate::service::Service;
 use crate::settings::{self, Api};
@@ -127,44 +128,6 @@ impl Transport for FakeKaltura {
     }
 }
 
-/// A clock that only moves when told to or when slept on.
-pub struct FakeClock {
-    now_ms: Cell<u64>,
-    sleeps: RefCell<Vec<Duration>>,
-}
-
-impl FakeClock {
-    /// A clock at `now_ms`.
-    pub fn at(now_ms: u64) -> Self {
-        Self {
-            now_ms: Cell::new(now_ms),
-            sleeps: RefCell::new(Vec::new()),
-        }
-    }
-
-    /// Moves the clock forward.
-    pub fn advance(&self, by: Duration) {
-        let ms = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
-        self.now_ms.set(self.now_ms.get().saturating_add(ms));
-    }
-
-    /// Every sleep so far.
-    pub fn sleeps(&self) -> Vec<Duration> {
-        self.sleeps.borrow().clone()
-    }
-}
-
-impl Clock for FakeClock {
-    fn now_millis(&self) -> u64 {
-        self.now_ms.get()
-    }
-
-    fn sleep(&self, duration: Duration) {
-        self.sleeps.borrow_mut().push(duration);
-        self.advance(duration);
-    }
-}
-
 /// Predictable "random" bytes.
 pub struct SeqRandom {
     byte: Option<u8>,
@@ -234,7 +197,7 @@ impl Fixture {
                 (settings::ADMIN_SECRET, ADMIN_SECRET),
             ]),
             kaltura: FakeKaltura::default(),
-            clock: FakeClock::at(NOW_MS),
+            clock: FakeClock::at_millis(NOW_MS),
             random: SeqRandom::counting(),
         }
     }

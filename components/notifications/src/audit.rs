@@ -16,7 +16,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::store::{CasStore, StoreError, SwapError};
+use common::cas::{CasStore, SwapError};
+use common::StoreError;
 
 /// The schema of the stored log.
 pub const SCHEMA: u32 = 1;
@@ -179,7 +180,7 @@ pub fn read(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::MemoryCasStore;
+    use common::cas::MemoryCasStore;
     use common::{KeyValue, MemoryKeyValue};
 
     const GUILD: &str = "123456789012345678";
@@ -226,14 +227,11 @@ mod tests {
         let store = MemoryCasStore::default();
         append(&store, GUILD, &entry(1)).unwrap();
         let key = crate::keys::audit(GUILD);
-        let mut once = true;
-        *store.before_swap.borrow_mut() = Some(Box::new(move |entries| {
-            if std::mem::take(&mut once) {
-                let current: AuditLog = serde_json::from_slice(&entries[&key]).unwrap();
-                let log = with_entry(current, entry(2));
-                entries.insert(key.clone(), serde_json::to_vec(&log).unwrap());
-            }
-        }));
+        store.before_next_swap(move |entries| {
+            let current: AuditLog = serde_json::from_slice(&entries[&key]).unwrap();
+            let log = with_entry(current, entry(2));
+            entries.insert(key, serde_json::to_vec(&log).unwrap());
+        });
         append(&store, GUILD, &entry(3)).unwrap();
         let log: AuditLog =
             serde_json::from_slice(&store.value(&crate::keys::audit(GUILD)).unwrap()).unwrap();

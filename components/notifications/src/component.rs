@@ -1,88 +1,17 @@
 //! The Spin adapter: reads the request within the size limit, fills the ports from Spin
-//! (`wasi:keyvalue` store `default` with its atomics, outbound HTTP with timeouts, the
-//! clock, the composed `config` and `kaltura` services) and answers what the host-free
-//! [`crate::handler`] decided, with one log line on stderr.
+//! (`spin-adapter`'s `wasi:keyvalue` store `default` with its atomics, outbound HTTP with
+//! timeouts and clock; the composed `config` and `kaltura` services) and answers what
+//! the host-free [`crate::handler`] decided, with one log line on stderr.
 
 wit_bindgen::generate!({ world: "notifications", path: "../../wit" });
 
-use std::time::Duration;
-
 use guild_config::EventKind;
 use kaltura_discord::services::{config, kaltura, types};
-use spin_adapter::{ReadError, SpinVariables, Timeouts};
+use spin_adapter::{HostTransport, ReadError, SpinVariables, SystemClock};
 use spin_sdk::http::{IncomingRequest, ResponseOutparam};
-use spin_sdk::wit::wasi::keyvalue::{atomics, store};
 
 use crate::handler::{self, Env, Incoming};
-use crate::ports::{Clock, Transport};
 use crate::routing::{Directory, GuildView, LookupError, MeetingInfo, Target};
-use crate::store::{CasStore, StoreError, SwapError};
-
-/// The `default` bucket through `wasi:keyvalue`, or why it could not be opened.
-struct WasiStore(Result<store::Bucket, StoreError>);
-
-fn store_error(err: store::Error) -> StoreError {
-    match err {
-        store::Error::NoSuchStore => StoreError::NoSuchStore,
-        store::Error::AccessDenied => StoreError::AccessDenied,
-        store::Error::Other(message) => StoreError::Other(message),
-    }
-}
-
-impl WasiStore {
-    fn bucket(&self) -> Result<&store::Bucket, StoreError> {
-        self.0.as_ref().map_err(Clone::clone)
-    }
-}
-
-impl CasStore for WasiStore {
-    type Token = atomics::Cas;
-
-    fn load(&self, key: &str) -> Result<(Option<Vec<u8>>, atomics::Cas), StoreError> {
-        let cas = atomics::Cas::new(self.bucket()?, key).map_err(store_error)?;
-        let current = cas.current().map_err(store_error)?;
-        Ok((current, cas))
-    }
-
-    fn swap(&self, token: atomics::Cas, value: &[u8]) -> Result<(), SwapError> {
-        atomics::swap(token, value).map_err(|err| match err {
-            atomics::CasError::CasFailed(_) => SwapError::Conflict,
-            atomics::CasError::StoreError(err) => SwapError::Store(store_error(err)),
-        })
-    }
-
-    fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
-        self.bucket()?.set(key, value).map_err(store_error)
-    }
-}
-
-/// Outbound HTTP with wasi-http timeouts.
-struct SpinTransport;
-
-impl Transport for SpinTransport {
-    fn send(
-        &self,
-        request: http::Request<Vec<u8>>,
-        timeout: Duration,
-    ) -> Result<http::Response<Vec<u8>>, String> {
-        spin_adapter::send_with_timeouts_blocking(request, Timeouts::all(timeout)).map_err(|e| e.0)
-    }
-}
-
-/// The host's wall clock; sleeping blocks this instance.
-struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now_millis(&self) -> u64 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-    }
-
-    fn sleep(&self, duration: Duration) {
-        spin_adapter::sleep(duration);
-    }
-}
 
 fn lookup_error(err: types::Error) -> LookupError {
     match err {
@@ -175,11 +104,11 @@ async fn handle(request: IncomingRequest, out: ResponseOutparam) {
             return spin_adapter::respond_error(out, &error, &[]);
         }
     };
-    let store = WasiStore(store::open("default").map_err(store_error));
+    let store = spin_adapter::cas_store();
     let env = Env {
         vars: &SpinVariables,
         store: &store,
-        transport: &SpinTransport,
+        transport: &HostTransport,
         clock: &SystemClock,
         directory: &WitDirectory,
         policy: crate::delivery::Policy::default(),

@@ -30,7 +30,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::store::{CasStore, StoreError, SwapError};
+use common::cas::{CasStore, SwapError};
+use common::StoreError;
 
 /// The schema of the stored record.
 pub const SCHEMA: u32 = 1;
@@ -216,7 +217,7 @@ pub fn save<S: CasStore>(store: &S, key: &str, record: &SeenRecord) -> Result<()
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::MemoryCasStore;
+    use common::cas::MemoryCasStore;
 
     fn job() -> EventId {
         EventId::new(Some("98765"), b"body")
@@ -313,11 +314,10 @@ mod tests {
         // The other replica claims between our load and our swap.
         let other = claimed(decide(None, &job(), 1000)).to_json();
         let k = key.clone();
-        *store.before_swap.borrow_mut() = Some(Box::new(move |entries| {
-            entries.entry(k.clone()).or_insert_with(|| other.clone());
-        }));
+        store.before_next_swap(move |entries| {
+            entries.entry(k).or_insert(other);
+        });
         assert_eq!(claim(&store, &key, &job(), 1000), Ok(Claim::Busy));
-        *store.before_swap.borrow_mut() = None;
         assert_eq!(claim(&store, &key, &job(), 1001), Ok(Claim::Busy));
     }
 
@@ -336,7 +336,8 @@ mod tests {
 
     #[test]
     fn a_failing_store_is_an_error() {
-        let store = MemoryCasStore::failing_with(StoreError::AccessDenied);
+        let store = MemoryCasStore::default();
+        store.fail_with(Some(StoreError::AccessDenied));
         assert_eq!(claim(&store, "k", &job(), 1), Err(StoreError::AccessDenied));
     }
 }

@@ -19,7 +19,7 @@ use std::time::Duration;
 use discord_api::rest::{classify, ApiError};
 
 use crate::audit::Attempt;
-use crate::ports::{Clock, Transport};
+use common::{Clock, Transport};
 
 /// Limits of the retries within one Kaltura request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -238,7 +238,8 @@ pub fn deliver(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{FakeClock, FakeDiscord};
+    use crate::testing::FakeDiscord;
+    use common::FakeClock;
 
     fn request() -> http::Request<Vec<u8>> {
         http::Request::builder()
@@ -256,7 +257,7 @@ mod tests {
     #[test]
     fn a_2xx_is_delivered_at_once_with_the_message_id() {
         let discord = FakeDiscord::new().then(200, r#"{"id":"555"}"#);
-        let clock = FakeClock::at(1000);
+        let clock = FakeClock::at_secs(1000);
         let r = run(&discord, &clock);
         assert_eq!(
             r.outcome,
@@ -276,10 +277,10 @@ mod tests {
                 r#"{"message":"You are being rate limited.","retry_after":0.3,"global":false}"#,
             )
             .then(200, r#"{"id":"1"}"#);
-        let clock = FakeClock::at(1000);
+        let clock = FakeClock::at_secs(1000);
         let r = run(&discord, &clock);
         assert!(matches!(r.outcome, Outcome::Delivered { .. }));
-        assert_eq!(*clock.sleeps.borrow(), [Duration::from_millis(300)]);
+        assert_eq!(clock.sleeps(), [Duration::from_millis(300)]);
         assert_eq!(r.attempts[0].status, Some(429));
         assert_eq!(r.attempts[0].wait_ms, Some(300));
     }
@@ -287,10 +288,10 @@ mod tests {
     #[test]
     fn a_429_longer_than_the_budget_is_retry_later_without_waiting() {
         let discord = FakeDiscord::new().then(429, r#"{"retry_after":60,"global":true}"#);
-        let clock = FakeClock::at(1000);
+        let clock = FakeClock::at_secs(1000);
         let r = run(&discord, &clock);
         assert!(matches!(&r.outcome, Outcome::RetryLater(why) if why.contains("budget")));
-        assert!(clock.sleeps.borrow().is_empty());
+        assert!(clock.sleeps().is_empty());
         assert_eq!(discord.count(), 1);
     }
 
@@ -302,11 +303,11 @@ mod tests {
             .then_fail("timed out")
             .then(503, "")
             .then(500, "");
-        let clock = FakeClock::at(1000);
+        let clock = FakeClock::at_secs(1000);
         let r = run(&discord, &clock);
         assert!(matches!(&r.outcome, Outcome::RetryLater(why) if why.contains("gave up after 5")));
         assert_eq!(
-            *clock.sleeps.borrow(),
+            clock.sleeps(),
             [250, 500, 1000, 2000].map(Duration::from_millis)
         );
         assert_eq!(r.attempts[2].status, None);
@@ -315,7 +316,7 @@ mod tests {
     #[test]
     fn a_5xx_then_success_is_one_delivery() {
         let discord = FakeDiscord::new().then(500, "").then(200, r#"{"id":"2"}"#);
-        let clock = FakeClock::at(1000);
+        let clock = FakeClock::at_secs(1000);
         assert!(matches!(
             run(&discord, &clock).outcome,
             Outcome::Delivered { .. }
@@ -328,14 +329,14 @@ mod tests {
         for status in [403, 404] {
             let discord =
                 FakeDiscord::new().then(status, r#"{"message":"Missing Access","code":50001}"#);
-            let clock = FakeClock::at(1000);
+            let clock = FakeClock::at_secs(1000);
             let r = run(&discord, &clock);
             assert!(matches!(r.outcome, Outcome::Undeliverable(_)), "{status}");
             assert_eq!(discord.count(), 1);
         }
         let discord =
             FakeDiscord::new().then(400, r#"{"message":"Invalid Form Body","code":50035}"#);
-        let clock = FakeClock::at(1000);
+        let clock = FakeClock::at_secs(1000);
         assert!(
             matches!(&run(&discord, &clock).outcome, Outcome::Undeliverable(why) if why.contains("50035"))
         );
@@ -344,7 +345,7 @@ mod tests {
     #[test]
     fn a_refused_token_is_retry_later_at_once() {
         let discord = FakeDiscord::new().then(401, "{}");
-        let clock = FakeClock::at(1000);
+        let clock = FakeClock::at_secs(1000);
         let r = run(&discord, &clock);
         assert!(matches!(&r.outcome, Outcome::RetryLater(why) if why.contains("401")));
         assert_eq!(discord.count(), 1);
@@ -353,7 +354,7 @@ mod tests {
     #[test]
     fn no_try_starts_after_the_deadline() {
         let discord = FakeDiscord::new();
-        let clock = FakeClock::at(1000);
+        let clock = FakeClock::at_secs(1000);
         let r = deliver(
             &discord,
             &clock,
@@ -368,7 +369,7 @@ mod tests {
     #[test]
     fn each_try_gets_at_most_the_time_that_is_left() {
         let discord = FakeDiscord::new();
-        let clock = FakeClock::at(1000);
+        let clock = FakeClock::at_secs(1000);
         deliver(
             &discord,
             &clock,

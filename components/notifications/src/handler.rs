@@ -14,7 +14,8 @@
 //! Kaltura counts only 200/204 as delivered and retries anything else, so a 200 is only
 //! ever answered when nothing is left to do.
 
-use common::{ApiError, Variables};
+use common::cas::CasStore;
+use common::{ApiError, Clock, Transport, Variables};
 use discord_api::rest::Client;
 use discord_api::token::BotToken;
 use guild_config::EventKind;
@@ -24,10 +25,8 @@ use crate::audit::{self, AuditEntry, AuditOutcome};
 use crate::dedupe::{self, Claim, EventId, Mark, SeenState};
 use crate::delivery::{self, Outcome, Policy, Report};
 use crate::events::{self, KalturaEvent, Mapped};
-use crate::ports::{Clock, Transport};
 use crate::render;
 use crate::routing::{self, Delivery, Directory, Route};
-use crate::store::CasStore;
 
 /// The project URL in Discord's required `User-Agent: DiscordBot (<url>, <version>)`.
 pub const PROJECT_URL: &str = "https://github.com/kaltura-discord/kaltura-discord";

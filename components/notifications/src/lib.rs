@@ -13,11 +13,13 @@
 //! | [`dedupe`] | exactly once across Kaltura's redeliveries (compare-and-swap claim per event) |
 //! | [`audit`] | each server's audit log of attempts and outcomes, and the reader for the gateway |
 //! | [`handler`] | the whole request, host-free, and what is answered when |
-//! | [`keys`], [`store`], [`ports`] | key layout, the compare-and-swap store port, transport and clock ports |
+//! | [`keys`] | key layout |
 //!
 //! Everything but `component` (the thin Spin adapter) is host-free and unit-tested
-//! natively; the adapter fills the ports from Spin: `wasi:keyvalue` (store `default`,
-//! with its atomics), outbound HTTP with timeouts, the wall clock, and the composed
+//! natively. The ports are `common`'s: the compare-and-swap store (`common::cas`),
+//! transport and clock, with `common`'s in-memory store and clock in tests. The adapter
+//! fills them with `spin-adapter`'s implementations — `wasi:keyvalue` (store `default`,
+//! with its atomics), outbound HTTP with timeouts, the wall clock — and the composed
 //! `config` and `kaltura` services.
 //!
 //! # Setting up Kaltura (for the Kaltura partner's administrator)
@@ -90,11 +92,9 @@ pub mod delivery;
 pub mod events;
 pub mod handler;
 pub mod keys;
-pub mod ports;
 pub mod receiver;
 pub mod render;
 pub mod routing;
-pub mod store;
 
 #[cfg(test)]
 mod testing;

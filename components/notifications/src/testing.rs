@@ -1,15 +1,15 @@
-//! Fakes for the unit tests: a directory of meetings and server settings, a Discord
-//! that answers from a script and records every request, and a clock whose sleeps only
-//! move it forward.
+//! Fakes for the unit tests: a directory of meetings and server settings, and a Discord
+//! that answers from a script and records every request (the clock and the store are
+//! `common`'s `FakeClock` and `MemoryCasStore`).
 
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 
+use common::Transport;
 use guild_config::EventKind;
 use serde_json::Value;
 
-use crate::ports::{Clock, Transport};
 use crate::routing::{Directory, GuildView, LookupError, MeetingInfo, Target};
 
 /// Meetings, server settings and targets in memory.
@@ -195,36 +195,5 @@ impl Transport for FakeDiscord {
             .header("content-type", "application/json")
             .body(body.into_bytes())
             .unwrap())
-    }
-}
-
-/// A clock that starts at a fixed time; sleeping moves it forward.
-pub struct FakeClock {
-    now_ms: Cell<u64>,
-    pub sleeps: RefCell<Vec<Duration>>,
-}
-
-impl FakeClock {
-    pub fn at(secs: u64) -> Self {
-        Self {
-            now_ms: Cell::new(secs * 1000),
-            sleeps: RefCell::new(Vec::new()),
-        }
-    }
-
-    pub fn advance(&self, d: Duration) {
-        self.now_ms
-            .set(self.now_ms.get() + u64::try_from(d.as_millis()).unwrap());
-    }
-}
-
-impl Clock for FakeClock {
-    fn now_millis(&self) -> u64 {
-        self.now_ms.get()
-    }
-
-    fn sleep(&self, duration: Duration) {
-        self.sleeps.borrow_mut().push(duration);
-        self.advance(duration);
     }
 }

@@ -1,10 +1,14 @@
 //! The thin Spin side shared by every component: the `common` ports implemented over
-//! `spin-sdk` (key-value, variables, outbound HTTP), request bodies read with a size
-//! limit, and the one response helper that writes the whole body before handing the
-//! response to Spin. Compiled only for `wasm32`; everything it adapts is tested natively
-//! in `common` and the service crates.
+//! the host (key-value, the compare-and-swap store, variables, outbound HTTP, clock,
+//! randomness), request bodies read with a size limit, and the one response helper that
+//! writes the whole body before handing the response to Spin. Compiled only for
+//! `wasm32`; everything it adapts is tested natively in `common` and the service crates.
 
 #[cfg(target_arch = "wasm32")]
+mod ports;
+#[cfg(target_arch = "wasm32")]
 mod spin;
+#[cfg(target_arch = "wasm32")]
+pub use ports::*;
 #[cfg(target_arch = "wasm32")]
 pub use spin::*;

@@ -306,9 +306,9 @@ pub fn respond_error(out: ResponseOutparam, error: &common::ApiError, extra: &[(
     respond_json(out, error.status, &error.to_json(), extra);
 }
 
-/// `n` random bytes from the host (`wasi:random`), as lower-case hex.
+/// `n` random bytes from the host ([`random_bytes`]), as lower-case hex.
 pub fn random_hex(n: u64) -> String {
-    wasi::random::random::get_random_bytes(n)
+    random_bytes(usize::try_from(n).unwrap_or(usize::MAX))
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()

@@ -1,8 +1,7 @@
 use super::*;
 use crate::model::MeetingKind;
-use crate::ports::Clock;
 use crate::testing::{Fixture, Recorded, ADMIN_SECRET, NOW_MS};
-use common::KeyValue;
+use common::{Clock, KeyValue};
 use kaltura_api::ks::{decode, DecodedKs, SessionType};
 use kaltura_api::AdminSecret;
 

@@ -1,8 +1,8 @@
 use super::*;
 use crate::dedupe::SeenRecord;
-use crate::store::MemoryCasStore;
-use crate::testing::{FakeClock, FakeDirectory, FakeDiscord};
-use common::MemoryVariables;
+use crate::testing::{FakeDirectory, FakeDiscord};
+use common::cas::MemoryCasStore;
+use common::{FakeClock, MemoryVariables};
 use kaltura_api::webhook::{sign, HashAlgo};
 use kaltura_api::AdminSecret;
 
@@ -33,7 +33,7 @@ impl Fx {
             ]),
             store: MemoryCasStore::default(),
             discord,
-            clock: FakeClock::at(1_700_000_000),
+            clock: FakeClock::at_secs(1_700_000_000),
             dir: FakeDirectory::new()
                 .guild(GUILD, serde_json::json!({}), &[12])
                 .target(GUILD, EventKind::EntryReady, CHANNEL),

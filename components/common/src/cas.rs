@@ -1,14 +1,16 @@
-//! The storage port: a key-value store with compare-and-swap, shaped like
-//! `wasi:keyvalue/atomics` (`cas.new` + `cas.current`, then `swap`), and an in-memory
-//! version for tests. The Spin adapter implements it over `wasi:keyvalue` (bucket
-//! `default`, the store Spin's key-value API uses).
+//! The compare-and-swap port: a key-value store whose writes can be made conditional on
+//! what was read, shaped like `wasi:keyvalue/atomics` (`cas.new` + `cas.current`, then
+//! `swap`) — what Spin and the test host provide on the same `default` store as Spin's
+//! key-value API. It builds on [`KeyValue`] for the unconditional reads and writes.
+//! `spin-adapter`'s `WasiCasStore` implements it over `wasi:keyvalue`;
+//! [`MemoryCasStore`] is the in-memory version for tests.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
-pub use common::StoreError;
+use crate::ports::{KeyValue, StoreError};
 
-/// Why a [`VersionedStore::swap`] failed.
+/// Why a [`CasStore::swap`] failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SwapError {
     /// The value changed since it was loaded: another writer won; nothing was written.
@@ -20,8 +22,8 @@ pub enum SwapError {
 }
 
 /// A key-value store whose writes can be made conditional on what was read.
-pub trait VersionedStore {
-    /// What [`VersionedStore::load`] hands out for a later [`VersionedStore::swap`]: the
+pub trait CasStore: KeyValue {
+    /// What [`CasStore::load`] hands out for a later [`CasStore::swap`]: the
     /// `wasi:keyvalue` `cas` handle in Spin.
     type Token;
 
@@ -33,33 +35,15 @@ pub trait VersionedStore {
     fn load(&self, key: &str) -> Result<(Option<Vec<u8>>, Self::Token), StoreError>;
 
     /// Writes `value` at the token's key, atomically, if the key still holds what
-    /// [`VersionedStore::load`] read (across every replica using the store).
+    /// [`CasStore::load`] read (across every replica using the store).
     ///
     /// # Errors
     /// [`SwapError::Conflict`] if another write came first (nothing is written), or the
     /// store's error.
     fn swap(&self, token: Self::Token, value: &[u8]) -> Result<(), SwapError>;
-
-    /// Reads the value at `key`, `Ok(None)` if there is none.
-    ///
-    /// # Errors
-    /// The store's error.
-    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
-
-    /// Sets `key` to `value` unconditionally.
-    ///
-    /// # Errors
-    /// The store's error.
-    fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError>;
-
-    /// Removes `key`; removing a missing key is not an error.
-    ///
-    /// # Errors
-    /// The store's error.
-    fn delete(&self, key: &str) -> Result<(), StoreError>;
 }
 
-impl<S: VersionedStore + ?Sized> VersionedStore for &S {
+impl<S: CasStore + ?Sized> CasStore for &S {
     type Token = S::Token;
 
     fn load(&self, key: &str) -> Result<(Option<Vec<u8>>, Self::Token), StoreError> {
@@ -69,57 +53,38 @@ impl<S: VersionedStore + ?Sized> VersionedStore for &S {
     fn swap(&self, token: Self::Token, value: &[u8]) -> Result<(), SwapError> {
         (**self).swap(token, value)
     }
-
-    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        (**self).get(key)
-    }
-
-    fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
-        (**self).set(key, value)
-    }
-
-    fn delete(&self, key: &str) -> Result<(), StoreError> {
-        (**self).delete(key)
-    }
-}
-
-/// The wall clock, in Unix seconds.
-pub trait Clock {
-    /// Now, in Unix seconds.
-    fn now(&self) -> u64;
-}
-
-/// A clock that always says the same time, for tests.
-#[derive(Debug, Clone, Copy)]
-pub struct FixedClock(pub u64);
-
-impl Clock for FixedClock {
-    fn now(&self) -> u64 {
-        self.0
-    }
 }
 
 /// A hook run right before a swap, to play another replica writing in between.
 type BeforeSwap = Box<dyn FnOnce(&mut BTreeMap<String, Vec<u8>>)>;
 
-/// A [`VersionedStore`] in memory, for tests. Its token is the value read; a swap
-/// succeeds only if the key still holds exactly that.
+/// A [`CasStore`] in memory, for tests. Its token is the value read; a swap succeeds
+/// only if the key still holds exactly that. Failures and a concurrent writer can be
+/// played.
 #[derive(Default)]
-pub struct MemoryStore {
+pub struct MemoryCasStore {
     entries: RefCell<BTreeMap<String, Vec<u8>>>,
     before_swap: RefCell<Option<BeforeSwap>>,
     failing: RefCell<Option<StoreError>>,
     fail_sets_under: RefCell<Option<String>>,
 }
 
-/// The token of [`MemoryStore`]: the key and the value it held when loaded.
+impl std::fmt::Debug for MemoryCasStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryCasStore")
+            .field("keys", &self.keys())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The token of [`MemoryCasStore`]: the key and the value it held when loaded.
 #[derive(Debug, Clone)]
 pub struct MemoryToken {
     key: String,
     seen: Option<Vec<u8>>,
 }
 
-impl MemoryStore {
+impl MemoryCasStore {
     /// Runs `interfere` on the entries right before the next swap checks them, as if
     /// another replica wrote between this one's read and write.
     pub fn before_next_swap(
@@ -144,8 +109,8 @@ impl MemoryStore {
         self.entries.borrow().keys().cloned().collect()
     }
 
-    /// The raw value at `key`.
-    pub fn raw(&self, key: &str) -> Option<Vec<u8>> {
+    /// The value at `key`, read past any failure set up for the test.
+    pub fn value(&self, key: &str) -> Option<Vec<u8>> {
         self.entries.borrow().get(key).cloned()
     }
 
@@ -164,36 +129,10 @@ impl MemoryStore {
     }
 }
 
-impl VersionedStore for MemoryStore {
-    type Token = MemoryToken;
-
-    fn load(&self, key: &str) -> Result<(Option<Vec<u8>>, MemoryToken), StoreError> {
-        self.check()?;
-        let seen = self.entries.borrow().get(key).cloned();
-        let token = MemoryToken {
-            key: key.to_owned(),
-            seen: seen.clone(),
-        };
-        Ok((seen, token))
-    }
-
-    fn swap(&self, token: MemoryToken, value: &[u8]) -> Result<(), SwapError> {
-        self.check()?;
-        let interfere = self.before_swap.borrow_mut().take();
-        let mut entries = self.entries.borrow_mut();
-        if let Some(interfere) = interfere {
-            interfere(&mut entries);
-        }
-        if entries.get(&token.key) != token.seen.as_ref() {
-            return Err(SwapError::Conflict);
-        }
-        entries.insert(token.key, value.to_vec());
-        Ok(())
-    }
-
+impl KeyValue for MemoryCasStore {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         self.check()?;
-        Ok(self.entries.borrow().get(key).cloned())
+        Ok(self.value(key))
     }
 
     fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
@@ -217,14 +156,41 @@ impl VersionedStore for MemoryStore {
     }
 }
 
+impl CasStore for MemoryCasStore {
+    type Token = MemoryToken;
+
+    fn load(&self, key: &str) -> Result<(Option<Vec<u8>>, MemoryToken), StoreError> {
+        self.check()?;
+        let seen = self.value(key);
+        let token = MemoryToken {
+            key: key.to_owned(),
+            seen: seen.clone(),
+        };
+        Ok((seen, token))
+    }
+
+    fn swap(&self, token: MemoryToken, value: &[u8]) -> Result<(), SwapError> {
+        self.check()?;
+        let interfere = self.before_swap.borrow_mut().take();
+        let mut entries = self.entries.borrow_mut();
+        if let Some(interfere) = interfere {
+            interfere(&mut entries);
+        }
+        if entries.get(&token.key) != token.seen.as_ref() {
+            return Err(SwapError::Conflict);
+        }
+        entries.insert(token.key, value.to_vec());
+        Ok(())
+    }
+}
+
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
     #[test]
     fn a_swap_after_an_unchanged_load_writes_the_value() {
-        let store = MemoryStore::default();
+        let store = MemoryCasStore::default();
         let (seen, token) = store.load("k").unwrap();
         assert_eq!(seen, None);
         store.swap(token, b"1").unwrap();
@@ -233,21 +199,33 @@ mod tests {
 
     #[test]
     fn a_swap_after_another_write_is_a_conflict_and_writes_nothing() {
-        let store = MemoryStore::default();
+        let store = MemoryCasStore::default();
         store.put("k", b"0");
         let (_, token) = store.load("k").unwrap();
         store.put("k", b"other");
         assert_eq!(store.swap(token, b"1"), Err(SwapError::Conflict));
-        assert_eq!(store.raw("k"), Some(b"other".to_vec()));
+        assert_eq!(store.value("k"), Some(b"other".to_vec()));
     }
 
     #[test]
     fn a_key_created_meanwhile_makes_a_swap_from_nothing_conflict() {
-        let store = MemoryStore::default();
+        let store = MemoryCasStore::default();
         let (_, token) = store.load("k").unwrap();
         store.before_next_swap(|entries| {
             entries.insert("k".into(), b"x".to_vec());
         });
         assert_eq!(store.swap(token, b"1"), Err(SwapError::Conflict));
+    }
+
+    #[test]
+    fn a_swap_succeeds_only_if_nothing_changed_since_the_load() {
+        let store = MemoryCasStore::default();
+        let (current, token) = store.load("k").unwrap();
+        assert_eq!(current, None);
+        store.swap(token, b"1").unwrap();
+        let (_, stale) = store.load("k").unwrap();
+        store.set("k", b"2").unwrap();
+        assert_eq!(store.swap(stale, b"3"), Err(SwapError::Conflict));
+        assert_eq!(store.value("k"), Some(b"2".to_vec()));
     }
 }

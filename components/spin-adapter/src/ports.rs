@@ -1,0 +1,126 @@
+//! The `common` ports beyond key-value and variables, over the host: the
+//! compare-and-swap store over `wasi:keyvalue` (bucket `default`, with its `atomics`),
+//! the wall clock, `wasi:random` and outbound HTTP with wasi-http timeouts.
+
+use std::time::{Duration, SystemTime};
+
+use common::cas::{CasStore, SwapError};
+use common::{Clock, KeyValue, Random, StoreError, Transport};
+use spin_sdk::wit::wasi::keyvalue::{atomics, store};
+
+use crate::spin::{random_bytes, send_with_timeouts_blocking, sleep, Timeouts};
+
+/// The `default` bucket through `wasi:keyvalue`: the same store Spin's key-value API
+/// opens, whose `atomics` give the compare-and-swap. From [`cas_store`] it may instead
+/// hold why the bucket could not be opened, which every call then reports.
+pub struct WasiCasStore(Result<store::Bucket, StoreError>);
+
+fn store_error(err: store::Error) -> StoreError {
+    match err {
+        store::Error::NoSuchStore => StoreError::NoSuchStore,
+        store::Error::AccessDenied => StoreError::AccessDenied,
+        store::Error::Other(message) => StoreError::Other(message),
+    }
+}
+
+impl WasiCasStore {
+    /// Opens the `default` bucket.
+    ///
+    /// # Errors
+    /// `AccessDenied` when the component (or, for a library component, the component
+    /// that imports it) does not list `default` in `key_value_stores`.
+    pub fn open_default() -> Result<Self, StoreError> {
+        store::open("default")
+            .map(|bucket| Self(Ok(bucket)))
+            .map_err(store_error)
+    }
+
+    fn bucket(&self) -> Result<&store::Bucket, StoreError> {
+        self.0.as_ref().map_err(Clone::clone)
+    }
+}
+
+/// Opens the `default` bucket, or a store whose every call reports why it could not be
+/// opened (so the caller still answers).
+pub fn cas_store() -> WasiCasStore {
+    WasiCasStore(store::open("default").map_err(store_error))
+}
+
+impl KeyValue for WasiCasStore {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.bucket()?.get(key).map_err(store_error)
+    }
+
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        self.bucket()?.set(key, value).map_err(store_error)
+    }
+
+    fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.bucket()?.delete(key).map_err(store_error)
+    }
+}
+
+impl CasStore for WasiCasStore {
+    type Token = atomics::Cas;
+
+    fn load(&self, key: &str) -> Result<(Option<Vec<u8>>, atomics::Cas), StoreError> {
+        let cas = atomics::Cas::new(self.bucket()?, key).map_err(store_error)?;
+        let current = cas.current().map_err(store_error)?;
+        Ok((current, cas))
+    }
+
+    fn swap(&self, token: atomics::Cas, value: &[u8]) -> Result<(), SwapError> {
+        atomics::swap(token, value).map_err(|err| match err {
+            atomics::CasError::CasFailed(_) => SwapError::Conflict,
+            atomics::CasError::StoreError(err) => SwapError::Store(store_error(err)),
+        })
+    }
+}
+
+/// The host's wall clock (`wasi:clocks/wall-clock`); sleeping blocks this instance on
+/// the monotonic clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_millis(&self) -> u64 {
+        common::ports::unix_millis(SystemTime::now())
+    }
+
+    fn sleep(&self, duration: Duration) {
+        sleep(duration);
+    }
+}
+
+/// Cryptographically secure random bytes from the host's `wasi:random/random`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HostRandom;
+
+impl Random for HostRandom {
+    fn fill(&self, bytes: &mut [u8]) {
+        let random = random_bytes(bytes.len());
+        // The host returns exactly the bytes asked for; anything else is a broken host,
+        // and trapping beats signing tokens with predictable IDs.
+        assert_eq!(
+            random.len(),
+            bytes.len(),
+            "wasi:random returned too few bytes"
+        );
+        bytes.copy_from_slice(&random);
+    }
+}
+
+/// Outbound HTTP through the host with the same timeout for connecting, the first byte
+/// and between bytes ([`send_with_timeouts_blocking`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HostTransport;
+
+impl Transport for HostTransport {
+    fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+        timeout: Duration,
+    ) -> Result<http::Response<Vec<u8>>, String> {
+        send_with_timeouts_blocking(request, Timeouts::all(timeout)).map_err(|err| err.0)
+    }
+}
