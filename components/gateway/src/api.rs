@@ -1,15 +1,31 @@
-//! The `/api/v1` front: matches the route table, applies CORS, deprecation headers and
-//! a request id to every response, and dispatches to the handlers. Host-free: a request
-//! comes in as values, the services are reached through [`Backend`], and a response
+//! The `/api/v1` front: matches the route table, applies CORS, rate limits,
+//! authentication and authorization, deprecation headers and a request id to every
+//! response, and dispatches to the handlers. Host-free: a request comes in as values,
+//! the services and the outside world are reached through [`Backend`], and a response
 //! goes out as values.
+//!
+//! Order of checks for a route that needs a credential: the per-address rate limit
+//! (so guessing credentials is limited too), the credential (401), the per-token rate
+//! limit, the server in the path and the scope (403), then the handler.
 
+use crate::auth::{self, Caller, Principal};
 use crate::cors::Cors;
+use crate::ratelimit::{self, CasStore, Decision, Limits, Policy};
+use crate::reply::{Outcome, Problem};
 use crate::router::{self, Access, Match, Route};
-use common::{ApiError, ServiceStatus};
+use crate::services::{Config, Identity, Kaltura, Scope};
+use crate::{guild, meetings, signin};
+use common::{ApiError, KeyValue, ServiceStatus};
 use serde_json::json;
+use std::future::Future;
+
+pub use crate::reply::Response;
 
 /// Everything the handlers need from the outside world.
 pub trait Backend {
+    /// The store the rate-limit windows live in.
+    type Rates: CasStore;
+
     /// The gateway's own readiness (its settings and a key-value round trip).
     fn gateway_status(&self) -> ServiceStatus;
     /// The readiness each library service reports through its WIT import.
@@ -23,6 +39,28 @@ pub trait Backend {
     fn setting(&self, name: &str) -> Option<String>;
     /// A fresh request id.
     fn request_id(&self) -> String;
+    /// The time, in Unix seconds.
+    fn now(&self) -> u64;
+    /// Writes a line to the log. Callers never pass a secret.
+    fn log(&self, line: &str);
+    /// The `identity` service.
+    fn identity(&self) -> &dyn Identity;
+    /// The `config` service.
+    fn config(&self) -> &dyn Config;
+    /// The `kaltura` service.
+    fn kaltura(&self) -> &dyn Kaltura;
+    /// The rate-limit store (compare-and-swap).
+    fn rates(&self) -> &Self::Rates;
+    /// The gateway's own key-value records.
+    fn store(&self) -> &dyn KeyValue;
+    /// Sends an outbound HTTP request (to Discord).
+    ///
+    /// # Errors
+    /// Why it could not be sent or answered; never the request's contents.
+    fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> impl Future<Output = Result<http::Response<Vec<u8>>, String>>;
 }
 
 /// A request as values.
@@ -34,130 +72,322 @@ pub struct Request<'a> {
     pub path_with_query: &'a str,
     /// The `Origin` header, if any.
     pub origin: Option<&'a str>,
+    /// The `Authorization` header, if any.
+    pub authorization: Option<&'a str>,
+    /// The `If-Match` header, if any.
+    pub if_match: Option<&'a str>,
+    /// The client's address as Spin reports it (`spin-client-addr`), if any.
+    pub client_addr: Option<&'a str>,
+    /// The body.
+    pub body: &'a [u8],
 }
 
-/// A response as values: status, extra headers and a JSON body.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Response {
-    /// The HTTP status.
-    pub status: u16,
-    /// Headers besides `content-type: application/json`.
-    pub headers: Vec<(&'static str, String)>,
-    /// The JSON body (empty for `204`).
-    pub body: Vec<u8>,
-}
-
-impl Response {
-    fn json(status: u16, value: &serde_json::Value) -> Self {
-        Self {
-            status,
-            headers: Vec::new(),
-            body: value.to_string().into_bytes(),
-        }
-    }
-
-    fn error(error: &ApiError) -> Self {
-        Self {
-            status: error.status,
-            headers: Vec::new(),
-            body: error.to_json(),
-        }
-    }
-
-    /// The first value of header `name`.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.as_str())
+const fn route(
+    name: &'static str,
+    method: &'static str,
+    path: &'static str,
+    access: Access,
+    summary: &'static str,
+) -> Route {
+    Route {
+        name,
+        method,
+        path,
+        access,
+        deprecated: None,
+        summary,
     }
 }
 
 /// Every route of `/api/v1`.
 pub const ROUTES: &[Route] = &[
-    Route {
-        name: "health",
-        method: "GET",
-        path: "/api/v1/health",
-        access: Access::Public,
-        deprecated: None,
-        summary: "Liveness: the version and the components, touching nothing.",
-    },
-    Route {
-        name: "ready",
-        method: "GET",
-        path: "/api/v1/ready",
-        access: Access::Public,
-        deprecated: None,
-        summary: "Readiness: every service's settings and key-value store; `?upstream=true` also pings Kaltura.",
-    },
-    Route {
-        name: "openapi",
-        method: "GET",
-        path: "/api/v1/openapi.json",
-        access: Access::Public,
-        deprecated: None,
-        summary: "This API's OpenAPI 3.1 document.",
-    },
+    route("health", "GET", "/api/v1/health", Access::Public,
+        "Liveness: the version and the components, touching nothing."),
+    route("ready", "GET", "/api/v1/ready", Access::Public,
+        "Readiness: every service's settings and key-value store; `?upstream=true` also pings Kaltura."),
+    route("openapi", "GET", "/api/v1/openapi.json", Access::Public,
+        "This API's OpenAPI 3.1 document."),
+    route("auth_discord", "POST", "/api/v1/auth/discord", Access::Public,
+        "Sign in with a Discord OAuth2 authorization code for one server: Discord is asked who the user is and what their roles are there (never the request); the answer is an access token with the scopes of the member's Kaltura role."),
+    route("auth_refresh", "POST", "/api/v1/auth/refresh", Access::Public,
+        "A new token pair for a refresh token (rotation: the one used stops working; reusing it ends the session)."),
+    route("auth_revoke", "POST", "/api/v1/auth/revoke", Access::Public,
+        "Ends the session an access or refresh token belongs to."),
+    route("me", "GET", "/api/v1/me", Access::Authenticated,
+        "Who the credential belongs to: the member (user, role, session expiry) or the API key, its server and scopes."),
+    route("list_meetings", "GET", "/api/v1/meetings", Access::Scope(Scope::MeetingsRead),
+        "The open meetings of the credential's server, newest first."),
+    route("create_meeting", "POST", "/api/v1/meetings", Access::Scope(Scope::MeetingsWrite),
+        "Creates a meeting on the credential's server, announced in a channel of that server. An API key's meetings are owned by the member who created the key."),
+    route("get_meeting", "GET", "/api/v1/meetings/{meeting_id}", Access::Scope(Scope::MeetingsRead),
+        "One meeting of the credential's server (404 for another server's)."),
+    route("join_meeting", "POST", "/api/v1/meetings/{meeting_id}/join", Access::Member(Scope::MeetingsRead),
+        "The caller's own join link, with a short-lived Kaltura session for them alone: host for the owner, moderators and admins, attendee otherwise. Members only (not API keys); never cache or share it."),
+    route("end_meeting", "POST", "/api/v1/meetings/{meeting_id}/end", Access::Scope(Scope::MeetingsRead),
+        "Ends a meeting: allowed to its owner, and to credentials with meetings:write (moderators, admins, API keys given it)."),
+    route("get_config", "GET", "/api/v1/guilds/{guild_id}/config", Access::Scope(Scope::ConfigRead),
+        "The server's merged settings and its own overrides; the version is the ETag."),
+    route("update_config", "PATCH", "/api/v1/guilds/{guild_id}/config", Access::Scope(Scope::ConfigWrite),
+        "Applies a JSON merge patch to the server's overrides, if the version it is based on (If-Match or expected_version) is current: 409 otherwise, 428 without one."),
+    route("reset_config", "POST", "/api/v1/guilds/{guild_id}/config/reset", Access::Scope(Scope::ConfigWrite),
+        "Removes the server's overrides of one section, or of all of them."),
+    route("audit_log", "GET", "/api/v1/guilds/{guild_id}/audit-log", Access::Scope(Scope::AuditRead),
+        "The server's most recent configuration changes, newest first."),
+    route("list_api_keys", "GET", "/api/v1/guilds/{guild_id}/api-keys", Access::Scope(Scope::KeysManage),
+        "The server's API keys, without their secrets."),
+    route("create_api_key", "POST", "/api/v1/guilds/{guild_id}/api-keys", Access::Scope(Scope::KeysManage),
+        "Creates an API key for the server with scopes the caller holds itself; the key is in this answer only."),
+    route("revoke_api_key", "DELETE", "/api/v1/guilds/{guild_id}/api-keys/{key_id}", Access::Scope(Scope::KeysManage),
+        "Revokes one of the server's API keys at once."),
 ];
 
 /// Answers one request.
-pub fn handle(request: &Request<'_>, backend: &dyn Backend) -> Response {
+pub async fn handle<B: Backend>(request: &Request<'_>, backend: &B) -> Response {
     let request_id = backend.request_id();
     let cors = Cors::from_setting(backend.setting("cors_allowed_origins").as_deref());
-    let mut response = route(request, backend, &cors);
+    let (matched, outcome) = respond(request, backend, &cors).await;
+    let mut response = match outcome {
+        Ok(response) => response,
+        Err(problem) => {
+            if problem.error.status >= 500 || problem.log.is_some() {
+                backend.log(&format!(
+                    "request {request_id}: {} {} -> {} {}{}",
+                    request.method,
+                    matched.map_or("(no route)", |r| r.path),
+                    problem.error.status,
+                    problem.error.code,
+                    problem
+                        .log
+                        .as_deref()
+                        .map(|detail| format!(": {detail}"))
+                        .unwrap_or_default(),
+                ));
+            }
+            problem.into_response()
+        }
+    };
+    if let Some(route) = matched {
+        response.headers.extend(deprecation_headers(route));
+    }
     response.headers.extend(cors.headers(request.origin));
     response.headers.push(("x-request-id", request_id));
     response
 }
 
-fn route(request: &Request<'_>, backend: &dyn Backend, cors: &Cors) -> Response {
+/// The `Deprecation`, `Sunset` and `Link` headers of a deprecated route.
+fn deprecation_headers(route: &Route) -> Vec<(&'static str, String)> {
+    match route.deprecated {
+        None => Vec::new(),
+        Some(deprecation) => vec![
+            ("deprecation", deprecation.since.to_owned()),
+            ("sunset", deprecation.sunset.to_owned()),
+            (
+                "link",
+                format!("<{}>; rel=\"successor-version\"", deprecation.successor),
+            ),
+        ],
+    }
+}
+
+async fn respond<B: Backend>(
+    request: &Request<'_>,
+    backend: &B,
+    cors: &Cors,
+) -> (Option<&'static Route>, Outcome) {
     let (path, query) = request
         .path_with_query
         .split_once('?')
         .unwrap_or((request.path_with_query, ""));
     if request.method == "OPTIONS" {
-        return match cors.preflight(request.origin) {
-            Some(headers) => Response {
+        let outcome = match cors.preflight(request.origin) {
+            Some(headers) => Ok(Response {
                 status: 204,
                 headers,
                 body: Vec::new(),
-            },
-            None => Response::error(&ApiError::new(
-                403,
-                "forbidden",
+            }),
+            None => Err(Problem::forbidden(
                 "cross-origin requests from this origin are not allowed",
             )),
         };
+        return (None, outcome);
     }
     match router::find(ROUTES, request.method, path) {
-        Match::NotFound => Response::error(&ApiError::not_found(format!(
-            "no route {} {path}; see /api/v1/openapi.json",
-            request.method
-        ))),
+        Match::NotFound => (
+            None,
+            Err(ApiError::not_found(format!(
+                "no route {} {path}; see /api/v1/openapi.json",
+                request.method
+            ))
+            .into()),
+        ),
         Match::WrongMethod(methods) => {
             let allowed = methods.join(", ");
-            let mut response = Response::error(&ApiError::method_not_allowed(&allowed));
-            response.headers.push(("allow", allowed));
-            response
+            let problem =
+                Problem::from(ApiError::method_not_allowed(&allowed)).with("allow", allowed);
+            (None, Err(problem))
         }
-        Match::Found(route, _params) => {
-            let mut response = match route.name {
-                "health" => health(),
-                "ready" => ready(backend, wants_upstream(query)),
-                _ => Response::json(200, &crate::openapi::document(ROUTES)),
-            };
-            if let Some(deprecation) = route.deprecated {
-                response.headers.push(("deprecation", deprecation.since.to_owned()));
-                response.headers.push(("sunset", deprecation.sunset.to_owned()));
-                response.headers.push((
-                    "link",
-                    format!("<{}>; rel=\"successor-version\"", deprecation.successor),
-                ));
-            }
-            response
+        Match::Found(route, params) => {
+            let outcome = serve(route, &params, query, request, backend).await;
+            (Some(route), outcome)
         }
     }
+}
+
+/// Sign-in, refresh and revoke are limited per address like every authenticated
+/// route; health, readiness and the document are not.
+fn address_limited(route: &Route) -> bool {
+    route.access.needs_credential() || route.path.starts_with("/api/v1/auth/")
+}
+
+async fn serve<B: Backend>(
+    route: &'static Route,
+    params: &[(&'static str, String)],
+    query: &str,
+    request: &Request<'_>,
+    backend: &B,
+) -> Outcome {
+    let limits = if address_limited(route) {
+        let limits = Limits::from_settings(|name| backend.setting(name))
+            .map_err(|name| ApiError::not_configured(&[name.to_owned()]))?;
+        let address = request.client_addr.and_then(ratelimit::client_address);
+        if let (Some(policy), Some(address)) = (limits.per_address, address) {
+            count(backend, "addr", &address, policy, "client address")?;
+        }
+        Some(limits)
+    } else {
+        None
+    };
+    if !route.access.needs_credential() {
+        return public(route, query, request, backend).await;
+    }
+    let credential = auth::credential(request.authorization)?;
+    let caller = auth::authenticate(backend.identity(), credential)?;
+    let mut remaining = None;
+    if let Some(policy) = limits.and_then(|l| l.per_token) {
+        let (kind, subject) = caller.rate_subject();
+        let what = if kind == "key" { "API key" } else { "token" };
+        remaining = count(backend, kind, subject, policy, what)?.map(|left| (policy, left));
+    }
+    auth::authorize(route.access, params, &caller)?;
+    let mut response = private(route, &caller, params, query, request, backend).await?;
+    if let Some((policy, left)) = remaining {
+        response
+            .headers
+            .push(("x-ratelimit-limit", policy.limit.to_string()));
+        response
+            .headers
+            .push(("x-ratelimit-remaining", left.to_string()));
+    }
+    Ok(response)
+}
+
+/// Counts one request of a subject; `Ok(None)` when the store could not count it (the
+/// request goes through: the limit protects capacity, and the store failing would
+/// fail the request's real work anyway).
+fn count<B: Backend>(
+    backend: &B,
+    kind: &str,
+    subject: &str,
+    policy: Policy,
+    what: &str,
+) -> Result<Option<u32>, Problem> {
+    match ratelimit::count(
+        backend.rates(),
+        &ratelimit::key(kind, subject),
+        policy,
+        backend.now(),
+    ) {
+        Ok(Decision::Allowed { remaining }) => Ok(Some(remaining)),
+        Ok(Decision::Limited { retry_after_secs }) => {
+            Err(Problem::rate_limited(what, retry_after_secs))
+        }
+        Err(err) => {
+            backend.log(&format!("rate limit not counted for a {what}: {err:?}"));
+            Ok(None)
+        }
+    }
+}
+
+async fn public<B: Backend>(
+    route: &Route,
+    query: &str,
+    request: &Request<'_>,
+    backend: &B,
+) -> Outcome {
+    match route.name {
+        "health" => Ok(health()),
+        "ready" => Ok(ready(backend, wants_upstream(query))),
+        "openapi" => Ok(Response::json(200, &crate::openapi::document(ROUTES))),
+        "auth_discord" => signin::discord(backend, request.body).await,
+        "auth_refresh" => signin::refresh(backend, request.body),
+        "auth_revoke" => signin::revoke(backend, request.body),
+        other => Err(unhandled(other)),
+    }
+}
+
+fn unhandled(name: &str) -> Problem {
+    ApiError::internal(format!("route {name} has no handler")).into()
+}
+
+fn param<'p>(params: &'p [(&'static str, String)], name: &str) -> &'p str {
+    params
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or("", |(_, v)| v.as_str())
+}
+
+async fn private<B: Backend>(
+    route: &Route,
+    caller: &Caller,
+    params: &[(&'static str, String)],
+    query: &str,
+    request: &Request<'_>,
+    backend: &B,
+) -> Outcome {
+    let meeting = || param(params, "meeting_id");
+    match route.name {
+        "me" => Ok(me(caller)),
+        "list_meetings" => meetings::list(backend, caller),
+        "create_meeting" => meetings::create(backend, caller, request.body).await,
+        "get_meeting" => meetings::get(backend, caller, meeting()),
+        "join_meeting" => meetings::join(backend, caller, meeting()),
+        "end_meeting" => meetings::end(backend, caller, meeting()),
+        "get_config" => guild::get_config(backend, caller),
+        "update_config" => guild::update_config(backend, caller, request.if_match, request.body),
+        "reset_config" => guild::reset_config(backend, caller, request.body),
+        "audit_log" => guild::audit_log(backend, caller, query),
+        "list_api_keys" => guild::list_keys(backend, caller),
+        "create_api_key" => guild::create_key(backend, caller, request.body),
+        "revoke_api_key" => guild::revoke_key(backend, caller, param(params, "key_id")),
+        other => Err(unhandled(other)),
+    }
+}
+
+/// `GET /api/v1/me`.
+fn me(caller: &Caller) -> Response {
+    let mut body = json!({
+        "guild_id": caller.guild_id,
+        "scopes": caller.scopes,
+    });
+    match &caller.principal {
+        Principal::Member {
+            user_id,
+            role,
+            expires_at,
+            ..
+        } => {
+            body["kind"] = json!("member");
+            body["user_id"] = json!(user_id);
+            body["role"] = json!(role.name());
+            body["expires_at"] = json!(expires_at);
+        }
+        Principal::Key { id, label } => {
+            body["kind"] = json!("api_key");
+            body["key_id"] = json!(id);
+            body["label"] = json!(label);
+        }
+    }
+    Response::json(200, &body)
 }
 
 fn wants_upstream(query: &str) -> bool {
@@ -180,7 +410,7 @@ fn health() -> Response {
 
 /// Readiness: every service's settings and key-value round trip; with
 /// `?upstream=true`, also a real call to Kaltura.
-fn ready(backend: &dyn Backend, upstream: bool) -> Response {
+fn ready<B: Backend>(backend: &B, upstream: bool) -> Response {
     let mut statuses = vec![backend.gateway_status()];
     statuses.extend(backend.service_statuses());
     let missing: Vec<String> = statuses
@@ -227,84 +457,34 @@ fn ready(backend: &dyn Backend, upstream: bool) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::services::{Actor, Role};
+    use crate::testing::*;
 
-    struct Fake {
-        missing: Vec<String>,
-        store_ok: bool,
-        ping: Result<(), String>,
-        cors: Option<String>,
+    fn sign_in(fake: &Fake, world: DiscordWorld, body: &str) -> Response {
+        fake.discord(move |request| world.respond(request));
+        fake.call("POST", "/api/v1/auth/discord", None, body)
     }
 
-    impl Default for Fake {
-        fn default() -> Self {
-            Self {
-                missing: Vec::new(),
-                store_ok: true,
-                ping: Ok(()),
-                cors: None,
-            }
-        }
-    }
-
-    fn status(name: &str, missing: Vec<String>, store_ok: bool) -> ServiceStatus {
-        ServiceStatus {
-            name: name.into(),
-            version: "0.1.0".into(),
-            missing_settings: missing,
-            key_value_ok: store_ok,
-        }
-    }
-
-    impl Backend for Fake {
-        fn gateway_status(&self) -> ServiceStatus {
-            status("gateway", self.missing.clone(), self.store_ok)
-        }
-        fn service_statuses(&self) -> Vec<ServiceStatus> {
-            vec![status("kaltura", Vec::new(), true)]
-        }
-        fn kaltura_ping(&self) -> Result<(), String> {
-            self.ping.clone()
-        }
-        fn setting(&self, name: &str) -> Option<String> {
-            (name == "cors_allowed_origins").then(|| self.cors.clone()).flatten()
-        }
-        fn request_id(&self) -> String {
-            "req-1".into()
-        }
-    }
-
-    fn get(path: &str, backend: &dyn Backend) -> Response {
-        handle(
-            &Request {
-                method: "GET",
-                path_with_query: path,
-                origin: None,
-            },
-            backend,
-        )
-    }
-
-    fn body(response: &Response) -> serde_json::Value {
-        serde_json::from_slice(&response.body).unwrap()
-    }
+    const SIGN_IN: &str = r#"{"code":"good-code","guild_id":"100000000000000001"}"#;
 
     #[test]
     fn health_lists_every_component() {
-        let response = get("/api/v1/health", &Fake::default());
+        let response = Fake::default().get("/api/v1/health", None);
         assert_eq!(response.status, 200);
         assert_eq!(body(&response)["components"].as_array().unwrap().len(), 6);
     }
 
     #[test]
     fn every_response_carries_a_request_id() {
-        for path in ["/api/v1/health", "/api/v1/nope"] {
-            assert_eq!(get(path, &Fake::default()).header("x-request-id"), Some("req-1"));
+        let fake = Fake::default();
+        for path in ["/api/v1/health", "/api/v1/nope", "/api/v1/meetings"] {
+            assert_eq!(fake.get(path, None).header("x-request-id"), Some("req-1"));
         }
     }
 
     #[test]
     fn ready_is_200_when_everything_is_configured() {
-        let response = get("/api/v1/ready", &Fake::default());
+        let response = Fake::default().get("/api/v1/ready", None);
         assert_eq!(response.status, 200);
         assert_eq!(body(&response)["ready"], true);
     }
@@ -315,7 +495,7 @@ mod tests {
             missing: vec!["discord_public_key".into()],
             ..Fake::default()
         };
-        let response = get("/api/v1/ready", &fake);
+        let response = fake.get("/api/v1/ready", None);
         assert_eq!(response.status, 503);
         let message = body(&response)["error"]["message"]
             .as_str()
@@ -330,7 +510,7 @@ mod tests {
             store_ok: false,
             ..Fake::default()
         };
-        assert_eq!(get("/api/v1/ready", &fake).status, 503);
+        assert_eq!(fake.get("/api/v1/ready", None).status, 503);
     }
 
     #[test]
@@ -339,55 +519,47 @@ mod tests {
             ping: Err("refused".into()),
             ..Fake::default()
         };
-        assert_eq!(get("/api/v1/ready", &fake).status, 200);
-        let response = get("/api/v1/ready?upstream=true", &fake);
+        assert_eq!(fake.get("/api/v1/ready", None).status, 200);
+        let response = fake.get("/api/v1/ready?upstream=true", None);
         assert_eq!(response.status, 503);
         assert_eq!(body(&response)["upstream"]["kaltura"], "failing");
     }
 
     #[test]
     fn an_unknown_route_is_a_json_404() {
-        let response = get("/api/v2/health", &Fake::default());
+        let response = Fake::default().get("/api/v2/health", None);
         assert_eq!(response.status, 404);
         assert_eq!(body(&response)["error"]["code"], "not_found");
     }
 
     #[test]
     fn a_wrong_method_is_a_405_naming_the_allowed_one() {
-        let response = handle(
-            &Request {
-                method: "POST",
-                path_with_query: "/api/v1/health",
-                origin: None,
-            },
-            &Fake::default(),
-        );
+        let response = Fake::default().call("POST", "/api/v1/health", None, "");
         assert_eq!(response.status, 405);
         assert_eq!(response.header("allow"), Some("GET"));
     }
 
     #[test]
     fn a_trailing_slash_reaches_the_same_route() {
-        assert_eq!(get("/api/v1/health/", &Fake::default()).status, 200);
+        assert_eq!(Fake::default().get("/api/v1/health/", None).status, 200);
     }
 
     #[test]
     fn a_preflight_is_answered_only_for_a_configured_origin() {
         let preflight = |fake: &Fake| {
-            handle(
-                &Request {
+            fake.call_with(
+                Request {
                     method: "OPTIONS",
                     path_with_query: "/api/v1/health",
                     origin: Some("https://app.example"),
+                    ..Request::default()
                 },
-                fake,
+                None,
             )
         };
         assert_eq!(preflight(&Fake::default()).status, 403);
-        let fake = Fake {
-            cors: Some("https://app.example".into()),
-            ..Fake::default()
-        };
+        let fake = Fake::default();
+        fake.set("cors_allowed_origins", "https://app.example");
         let response = preflight(&fake);
         assert_eq!(response.status, 204);
         assert_eq!(
@@ -398,11 +570,730 @@ mod tests {
 
     #[test]
     fn the_openapi_document_lists_every_route() {
-        let document = body(&get("/api/v1/openapi.json", &Fake::default()));
+        let document = body(&Fake::default().get("/api/v1/openapi.json", None));
         assert_eq!(document["openapi"], "3.1.0");
         for route in ROUTES {
             let operation = &document["paths"][route.path][route.method.to_ascii_lowercase()];
             assert_eq!(operation["operationId"], route.name, "{}", route.path);
         }
+    }
+
+    #[test]
+    fn every_route_has_a_handler() {
+        let fake = Fake::default();
+        let admin = fake.identity.mint(GUILD, USER, Role::Admin, &Scope::ALL);
+        for route in ROUTES {
+            let path = route
+                .path
+                .replace("{guild_id}", GUILD)
+                .replace("{meeting_id}", "1")
+                .replace("{key_id}", "0000000000000001");
+            let response = fake.call(route.method, &path, Some(&admin), "{}");
+            let text = String::from_utf8_lossy(&response.body).into_owned();
+            assert!(!text.contains("has no handler"), "{}: {text}", route.name);
+        }
+    }
+
+    #[test]
+    fn a_deprecated_route_announces_its_sunset_and_successor() {
+        let route = Route {
+            deprecated: Some(router::Deprecation {
+                since: "Sat, 01 Nov 2025 00:00:00 GMT",
+                sunset: "Sun, 01 Nov 2026 00:00:00 GMT",
+                successor: "/api/v1/meetings",
+            }),
+            ..ROUTES[0]
+        };
+        let headers = deprecation_headers(&route);
+        assert_eq!(
+            headers[0],
+            ("deprecation", "Sat, 01 Nov 2025 00:00:00 GMT".to_owned())
+        );
+        assert_eq!(headers[1].0, "sunset");
+        assert_eq!(
+            headers[2].1,
+            "</api/v1/meetings>; rel=\"successor-version\""
+        );
+        assert!(deprecation_headers(&ROUTES[0]).is_empty());
+    }
+
+    // --- sign-in ---
+
+    #[test]
+    fn signing_in_proves_the_user_and_their_roles_with_discord() {
+        let fake = Fake::default();
+        let response = sign_in(&fake, DiscordWorld::member(&[MOD_ROLE]), SIGN_IN);
+        let json = body(&response);
+        assert_eq!(response.status, 200, "{json}");
+        assert_eq!(json["token_type"], "Bearer");
+        assert_eq!(json["guild_id"], GUILD);
+        assert_eq!(json["role"], "moderator");
+        assert_eq!(
+            json["scopes"],
+            serde_json::json!(["meetings:read", "meetings:write"])
+        );
+        assert_eq!(json["user"]["id"], USER);
+        assert_eq!(json["user"]["display_name"], "Countess");
+        assert_eq!(json["expires_in"], 900);
+        assert_eq!(response.header("cache-control"), Some("no-store"));
+        let access = json["access_token"].as_str().unwrap();
+        assert_eq!(fake.get("/api/v1/me", Some(access)).status, 200);
+
+        let sent = fake.sent.borrow();
+        let calls: Vec<String> = sent
+            .iter()
+            .map(|r| format!("{} {}", r.method(), r.uri().path()))
+            .collect();
+        assert_eq!(
+            calls,
+            [
+                "POST /api/v10/oauth2/token",
+                "GET /api/v10/users/@me",
+                format!("GET /api/v10/guilds/{GUILD}/members/{USER}").as_str(),
+                format!("GET /api/v10/guilds/{GUILD}").as_str(),
+                format!("GET /api/v10/guilds/{GUILD}/roles").as_str(),
+            ]
+        );
+        assert!(sent[0].headers()["authorization"]
+            .to_str()
+            .unwrap()
+            .starts_with("Basic "));
+        assert_eq!(
+            sent[1].headers()["authorization"],
+            "Bearer discord-user-token"
+        );
+        assert_eq!(
+            sent[2].headers()["authorization"],
+            format!("Bot {BOT_TOKEN}")
+        );
+        // config decided the role from Discord's roles and permissions.
+        let (guild, member) = &fake.config.role_queries.borrow()[0];
+        assert_eq!(guild, GUILD);
+        assert_eq!(member.role_ids, [MOD_ROLE]);
+        assert_eq!(member.permissions, 2048);
+        // Nothing secret is said.
+        let said = fake.everything_said(&response);
+        for secret in [
+            "discord-user-token",
+            "discord-refresh",
+            BOT_TOKEN,
+            CLIENT_SECRET,
+        ] {
+            assert!(!said.contains(secret), "{secret} leaked");
+        }
+    }
+
+    #[test]
+    fn the_administrator_permission_and_ownership_make_an_admin() {
+        let fake = Fake::default();
+        let response = sign_in(&fake, DiscordWorld::member(&[ADMIN_ROLE]), SIGN_IN);
+        assert_eq!(body(&response)["role"], "admin");
+        let fake = Fake::default();
+        let mut owner = DiscordWorld::member(&[]);
+        owner.owner = USER.into();
+        let response = sign_in(&fake, owner, SIGN_IN);
+        assert_eq!(body(&response)["role"], "admin");
+        assert_eq!(body(&response)["scopes"].as_array().unwrap().len(), 6);
+    }
+
+    #[test]
+    fn roles_sent_by_the_client_are_ignored() {
+        let fake = Fake::default();
+        let forged = format!(
+            r#"{{"code":"good-code","guild_id":"{GUILD}","roles":["{ADMIN_ROLE}"],"role":"admin","permissions":"8","scopes":["keys:manage"],"user_id":"{OTHER_USER}"}}"#
+        );
+        let response = sign_in(&fake, DiscordWorld::member(&[]), &forged);
+        let json = body(&response);
+        assert_eq!(response.status, 200, "{json}");
+        assert_eq!(json["role"], "viewer");
+        assert_eq!(json["scopes"], serde_json::json!(["meetings:read"]));
+        assert_eq!(json["user"]["id"], USER);
+    }
+
+    #[test]
+    fn a_bad_code_gets_no_token() {
+        let fake = Fake::default();
+        let response = sign_in(
+            &fake,
+            DiscordWorld::member(&[ADMIN_ROLE]),
+            &format!(r#"{{"code":"made-up","guild_id":"{GUILD}"}}"#),
+        );
+        assert_eq!(response.status, 401);
+        assert_eq!(body(&response)["error"]["code"], "invalid_grant");
+        assert!(fake.identity.issued.borrow().is_empty());
+        assert_eq!(
+            fake.sent.borrow().len(),
+            1,
+            "nothing after the failed exchange"
+        );
+    }
+
+    #[test]
+    fn a_user_who_is_not_a_member_of_the_server_gets_no_token() {
+        let fake = Fake::default();
+        let response = sign_in(
+            &fake,
+            DiscordWorld::member(&[ADMIN_ROLE]),
+            &format!(r#"{{"code":"good-code","guild_id":"{OTHER_GUILD}"}}"#),
+        );
+        assert_eq!(response.status, 403);
+        assert_eq!(body(&response)["error"]["code"], "not_a_member");
+        assert!(fake.identity.issued.borrow().is_empty());
+        assert!(fake.identity.resolved.borrow().is_empty());
+    }
+
+    #[test]
+    fn sign_in_without_the_client_secret_is_503_naming_it() {
+        let fake = Fake::default();
+        fake.unset("discord_client_secret");
+        let response = sign_in(&fake, DiscordWorld::member(&[]), SIGN_IN);
+        assert_eq!(response.status, 503);
+        assert!(body(&response)["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("discord_client_secret"));
+        assert!(fake.sent.borrow().is_empty());
+    }
+
+    #[test]
+    fn discord_rate_limiting_the_sign_in_is_a_503_with_retry_after() {
+        let fake = Fake::default();
+        fake.discord(|_| {
+            json_response(
+                429,
+                r#"{"message":"You are being rate limited.","retry_after":2.5,"global":false}"#,
+            )
+        });
+        let response = fake.call("POST", "/api/v1/auth/discord", None, SIGN_IN);
+        assert_eq!(response.status, 503);
+        assert_eq!(response.header("retry-after"), Some("3"));
+    }
+
+    #[test]
+    fn refresh_rotates_and_revoke_ends_the_session() {
+        let fake = Fake::default();
+        let json = body(&sign_in(&fake, DiscordWorld::member(&[]), SIGN_IN));
+        let access = json["access_token"].as_str().unwrap().to_owned();
+        let refresh = json["refresh_token"].as_str().unwrap().to_owned();
+        let response = fake.call(
+            "POST",
+            "/api/v1/auth/refresh",
+            None,
+            &format!(r#"{{"refresh_token":"{refresh}"}}"#),
+        );
+        assert_eq!(response.status, 200);
+        let again = fake.call(
+            "POST",
+            "/api/v1/auth/refresh",
+            None,
+            &format!(r#"{{"refresh_token":"{refresh}"}}"#),
+        );
+        assert_eq!(again.status, 401);
+        let revoked = fake.call(
+            "POST",
+            "/api/v1/auth/revoke",
+            None,
+            &format!(r#"{{"token":"{access}"}}"#),
+        );
+        assert_eq!(revoked.status, 204);
+        let refused = fake.get("/api/v1/meetings", Some(&access));
+        assert_eq!(refused.status, 401);
+        assert!(refused
+            .header("www-authenticate")
+            .unwrap()
+            .contains("invalid_token"));
+    }
+
+    // --- authentication and authorization ---
+
+    #[test]
+    fn missing_forged_expired_and_revoked_credentials_are_401_with_a_challenge() {
+        let fake = Fake::default();
+        let expired = fake.identity.mint(GUILD, USER, Role::Admin, &Scope::ALL);
+        if let Some(claims) = fake.identity.tokens.borrow_mut().get_mut(&expired) {
+            claims.expires_at = NOW - 1;
+        }
+        let revoked = fake.identity.mint(GUILD, USER, Role::Admin, &Scope::ALL);
+        fake.identity.revoke(&revoked).unwrap();
+        for token in [
+            None,
+            Some("kd1.forged"),
+            Some("garbage"),
+            Some("kdk_0_forged"),
+            Some(expired.as_str()),
+            Some(revoked.as_str()),
+        ] {
+            let response = fake.get("/api/v1/meetings", token);
+            assert_eq!(response.status, 401, "{token:?}");
+            assert!(response
+                .header("www-authenticate")
+                .unwrap()
+                .starts_with("Bearer realm="));
+            assert!(body(&response)["error"]["message"].is_string());
+        }
+    }
+
+    #[test]
+    fn one_servers_admin_cannot_touch_another_server() {
+        let fake = Fake::default();
+        let admin = fake.identity.mint(GUILD, USER, Role::Admin, &Scope::ALL);
+        let theirs = fake.kaltura.add(OTHER_GUILD, OTHER_USER);
+        for (method, path, body_text) in [
+            (
+                "GET",
+                format!("/api/v1/guilds/{OTHER_GUILD}/config"),
+                "".to_owned(),
+            ),
+            (
+                "PATCH",
+                format!("/api/v1/guilds/{OTHER_GUILD}/config"),
+                r#"{"patch":{},"expected_version":0}"#.to_owned(),
+            ),
+            (
+                "POST",
+                format!("/api/v1/guilds/{OTHER_GUILD}/config/reset"),
+                String::new(),
+            ),
+            (
+                "GET",
+                format!("/api/v1/guilds/{OTHER_GUILD}/audit-log"),
+                String::new(),
+            ),
+            (
+                "GET",
+                format!("/api/v1/guilds/{OTHER_GUILD}/api-keys"),
+                String::new(),
+            ),
+            (
+                "POST",
+                format!("/api/v1/guilds/{OTHER_GUILD}/api-keys"),
+                r#"{"label":"x","scopes":["meetings:read"]}"#.to_owned(),
+            ),
+            (
+                "DELETE",
+                format!("/api/v1/guilds/{OTHER_GUILD}/api-keys/0000000000000001"),
+                String::new(),
+            ),
+        ] {
+            let response = fake.call(method, &path, Some(&admin), &body_text);
+            assert_eq!(response.status, 403, "{method} {path}");
+        }
+        for (method, path) in [
+            ("GET", format!("/api/v1/meetings/{theirs}")),
+            ("POST", format!("/api/v1/meetings/{theirs}/join")),
+            ("POST", format!("/api/v1/meetings/{theirs}/end")),
+        ] {
+            let response = fake.call(method, &path, Some(&admin), "");
+            assert_eq!(response.status, 404, "{method} {path}");
+        }
+        let listed = body(&fake.get("/api/v1/meetings", Some(&admin)));
+        assert_eq!(listed["meetings"], serde_json::json!([]));
+        assert!(fake.config.versions.borrow().is_empty(), "nothing changed");
+        assert!(fake.kaltura.meetings.borrow()[&theirs].ended_at.is_none());
+    }
+
+    #[test]
+    fn a_viewer_lacks_the_write_scopes() {
+        let fake = Fake::default();
+        let viewer = fake
+            .identity
+            .mint(GUILD, USER, Role::Viewer, &[Scope::MeetingsRead]);
+        let create = fake.call(
+            "POST",
+            "/api/v1/meetings",
+            Some(&viewer),
+            &format!(r#"{{"kind":"meeting","title":"x","channel_id":"{CHANNEL}"}}"#),
+        );
+        assert_eq!(create.status, 403);
+        assert_eq!(body(&create)["error"]["code"], "insufficient_scope");
+        let config = fake.get(&format!("/api/v1/guilds/{GUILD}/config"), Some(&viewer));
+        assert_eq!(config.status, 403);
+    }
+
+    // --- meetings ---
+
+    #[test]
+    fn a_moderator_creates_lists_gets_and_ends_a_meeting() {
+        let fake = Fake::default();
+        fake.discord(|request| DiscordWorld::member(&[]).respond(request));
+        let moderator = fake.identity.mint(
+            GUILD,
+            USER,
+            Role::Moderator,
+            &[Scope::MeetingsRead, Scope::MeetingsWrite],
+        );
+        let created = fake.call(
+            "POST",
+            "/api/v1/meetings",
+            Some(&moderator),
+            &format!(r#"{{"kind":"webinar","title":"Town hall","channel_id":"{CHANNEL}","start_time":{},"duration_minutes":30}}"#, NOW + 60),
+        );
+        let json = body(&created);
+        assert_eq!(created.status, 201, "{json}");
+        let id = json["id"].as_str().unwrap().to_owned();
+        assert_eq!(
+            created.header("location"),
+            Some(format!("/api/v1/meetings/{id}").as_str())
+        );
+        assert_eq!(json["owner_id"], USER);
+        assert_eq!(json["guild_id"], GUILD);
+        assert_eq!(json["active"], true);
+        let listed = body(&fake.get("/api/v1/meetings", Some(&moderator)));
+        assert_eq!(listed["meetings"][0]["id"], id.as_str());
+        assert_eq!(
+            fake.get(&format!("/api/v1/meetings/{id}"), Some(&moderator))
+                .status,
+            200
+        );
+        let ended = fake.call(
+            "POST",
+            &format!("/api/v1/meetings/{id}/end"),
+            Some(&moderator),
+            "",
+        );
+        assert_eq!(ended.status, 200);
+        assert_eq!(body(&ended)["active"], false);
+        let join = fake.call(
+            "POST",
+            &format!("/api/v1/meetings/{id}/join"),
+            Some(&moderator),
+            "",
+        );
+        assert_eq!(join.status, 409);
+    }
+
+    #[test]
+    fn a_meeting_cannot_be_announced_in_another_servers_channel() {
+        let fake = Fake::default();
+        fake.discord(|request| DiscordWorld::member(&[]).respond(request));
+        let moderator = fake.identity.mint(
+            GUILD,
+            USER,
+            Role::Moderator,
+            &[Scope::MeetingsRead, Scope::MeetingsWrite],
+        );
+        let response = fake.call(
+            "POST",
+            "/api/v1/meetings",
+            Some(&moderator),
+            &format!(r#"{{"kind":"meeting","title":"x","channel_id":"{OTHER_CHANNEL}"}}"#),
+        );
+        assert_eq!(response.status, 403);
+        assert!(fake.kaltura.meetings.borrow().is_empty());
+        let bad = fake.call(
+            "POST",
+            "/api/v1/meetings",
+            Some(&moderator),
+            r#"{"kind":"party","title":"x","channel_id":"1"}"#,
+        );
+        assert_eq!(bad.status, 400);
+    }
+
+    #[test]
+    fn joining_gives_the_member_their_own_link_with_the_right_part() {
+        let fake = Fake::default();
+        let id = fake.kaltura.add(GUILD, OTHER_USER);
+        let viewer = fake
+            .identity
+            .mint(GUILD, USER, Role::Viewer, &[Scope::MeetingsRead]);
+        let response = fake.call(
+            "POST",
+            &format!("/api/v1/meetings/{id}/join"),
+            Some(&viewer),
+            "",
+        );
+        let json = body(&response);
+        assert_eq!(response.status, 200, "{json}");
+        assert_eq!(json["role"], "attendee");
+        assert_eq!(response.header("cache-control"), Some("no-store"));
+        let moderator = fake
+            .identity
+            .mint(GUILD, USER, Role::Moderator, &[Scope::MeetingsRead]);
+        let response = fake.call(
+            "POST",
+            &format!("/api/v1/meetings/{id}/join"),
+            Some(&moderator),
+            "",
+        );
+        assert_eq!(body(&response)["role"], "host");
+        let joins = fake.kaltura.joins.borrow();
+        assert_eq!(joins[0].1.kaltura_user_id, format!("discord-{USER}"));
+    }
+
+    #[test]
+    fn api_keys_get_no_join_links() {
+        let fake = Fake::default();
+        let id = fake.kaltura.add(GUILD, USER);
+        let key = fake.identity.mint_key(
+            GUILD,
+            &[Scope::MeetingsRead],
+            Actor::DiscordUser(USER.into()),
+        );
+        let response = fake.call(
+            "POST",
+            &format!("/api/v1/meetings/{id}/join"),
+            Some(&key),
+            "",
+        );
+        assert_eq!(response.status, 403);
+        assert!(fake.kaltura.joins.borrow().is_empty());
+        assert_eq!(fake.get("/api/v1/meetings", Some(&key)).status, 200);
+    }
+
+    #[test]
+    fn only_the_owner_or_a_writer_may_end_a_meeting() {
+        let fake = Fake::default();
+        let mine = fake.kaltura.add(GUILD, USER);
+        let theirs = fake.kaltura.add(GUILD, OTHER_USER);
+        let viewer = fake
+            .identity
+            .mint(GUILD, USER, Role::Viewer, &[Scope::MeetingsRead]);
+        assert_eq!(
+            fake.call(
+                "POST",
+                &format!("/api/v1/meetings/{theirs}/end"),
+                Some(&viewer),
+                ""
+            )
+            .status,
+            403
+        );
+        assert_eq!(
+            fake.call(
+                "POST",
+                &format!("/api/v1/meetings/{mine}/end"),
+                Some(&viewer),
+                ""
+            )
+            .status,
+            200
+        );
+        let key = fake.identity.mint_key(
+            GUILD,
+            &[Scope::MeetingsRead, Scope::MeetingsWrite],
+            Actor::DiscordUser(OTHER_USER.into()),
+        );
+        assert_eq!(
+            fake.call(
+                "POST",
+                &format!("/api/v1/meetings/{theirs}/end"),
+                Some(&key),
+                ""
+            )
+            .status,
+            200
+        );
+    }
+
+    #[test]
+    fn an_api_keys_meetings_are_owned_by_the_member_who_created_the_key() {
+        let fake = Fake::default();
+        fake.discord(|request| DiscordWorld::member(&[]).respond(request));
+        let key = fake.identity.mint_key(
+            GUILD,
+            &[Scope::MeetingsWrite],
+            Actor::DiscordUser(OTHER_USER.into()),
+        );
+        let response = fake.call(
+            "POST",
+            "/api/v1/meetings",
+            Some(&key),
+            &format!(r#"{{"kind":"classroom","title":"Class","channel_id":"{CHANNEL}"}}"#),
+        );
+        assert_eq!(response.status, 201);
+        assert_eq!(body(&response)["owner_id"], OTHER_USER);
+    }
+
+    // --- config, audit, keys ---
+
+    #[test]
+    fn config_changes_need_the_current_version() {
+        let fake = Fake::default();
+        let admin = fake.identity.mint(GUILD, USER, Role::Admin, &Scope::ALL);
+        let path = format!("/api/v1/guilds/{GUILD}/config");
+        let got = fake.get(&path, Some(&admin));
+        assert_eq!(got.status, 200);
+        assert_eq!(got.header("etag"), Some("\"0\""));
+        let patch = r#"{"patch":{"features":{"activity":true}}}"#;
+        assert_eq!(fake.call("PATCH", &path, Some(&admin), patch).status, 428);
+        let ok = fake.call_with(
+            Request {
+                method: "PATCH",
+                path_with_query: &path,
+                if_match: Some("\"0\""),
+                body: patch.as_bytes(),
+                ..Request::default()
+            },
+            Some(&admin),
+        );
+        assert_eq!(ok.status, 200);
+        assert_eq!(ok.header("etag"), Some("\"1\""));
+        assert_eq!(
+            body(&ok)["changed_keys"],
+            serde_json::json!(["features.activity"])
+        );
+        let stale = fake.call(
+            "PATCH",
+            &path,
+            Some(&admin),
+            r#"{"patch":{"features":{"activity":false}},"expected_version":0}"#,
+        );
+        assert_eq!(stale.status, 409);
+        let invalid = fake.call(
+            "PATCH",
+            &path,
+            Some(&admin),
+            r#"{"patch":{"bogus":1},"expected_version":1}"#,
+        );
+        assert_eq!(invalid.status, 400);
+        let audit = body(&fake.get(
+            &format!("/api/v1/guilds/{GUILD}/audit-log?limit=5"),
+            Some(&admin),
+        ));
+        assert_eq!(
+            audit["entries"][0]["actor"],
+            serde_json::json!({"type":"discord_user","id":USER})
+        );
+        assert_eq!(audit["entries"][0]["changes"][0]["new_value"], true);
+        let reset = fake.call(
+            "POST",
+            &format!("{path}/reset"),
+            Some(&admin),
+            r#"{"section":"features"}"#,
+        );
+        assert_eq!(reset.status, 200);
+        let bad = fake.call(
+            "POST",
+            &format!("{path}/reset"),
+            Some(&admin),
+            r#"{"section":"nope"}"#,
+        );
+        assert_eq!(bad.status, 400);
+    }
+
+    #[test]
+    fn api_keys_are_shown_once_and_only_with_scopes_the_creator_holds() {
+        let fake = Fake::default();
+        let path = format!("/api/v1/guilds/{GUILD}/api-keys");
+        let manager = fake.identity.mint(
+            GUILD,
+            USER,
+            Role::Admin,
+            &[Scope::KeysManage, Scope::MeetingsRead],
+        );
+        let too_much = fake.call(
+            "POST",
+            &path,
+            Some(&manager),
+            r#"{"label":"ci","scopes":["config:write"]}"#,
+        );
+        assert_eq!(too_much.status, 403);
+        let created = fake.call(
+            "POST",
+            &path,
+            Some(&manager),
+            r#"{"label":"ci","scopes":["meetings:read"]}"#,
+        );
+        let json = body(&created);
+        assert_eq!(created.status, 201, "{json}");
+        assert_eq!(created.header("cache-control"), Some("no-store"));
+        let key = json["key"].as_str().unwrap().to_owned();
+        assert!(key.starts_with("kdk_"));
+        let listed = fake.get(&path, Some(&manager));
+        assert!(!String::from_utf8_lossy(&listed.body).contains(&key));
+        assert_eq!(body(&listed)["keys"][0]["created_by"]["id"], USER);
+        assert_eq!(fake.get("/api/v1/meetings", Some(&key)).status, 200);
+        let id = json["id"].as_str().unwrap();
+        let revoked = fake.call("DELETE", &format!("{path}/{id}"), Some(&manager), "");
+        assert_eq!(revoked.status, 204);
+        assert!(revoked.body.is_empty());
+        assert_eq!(fake.get("/api/v1/meetings", Some(&key)).status, 401);
+        assert_eq!(
+            fake.call("DELETE", &format!("{path}/{id}"), Some(&manager), "")
+                .status,
+            404
+        );
+        let unknown = fake.call(
+            "POST",
+            &path,
+            Some(&manager),
+            r#"{"label":"ci","scopes":["root"]}"#,
+        );
+        assert_eq!(unknown.status, 400);
+    }
+
+    // --- rate limits ---
+
+    #[test]
+    fn a_token_over_its_limit_gets_429_with_retry_after() {
+        let fake = Fake::default();
+        fake.set(ratelimit::PER_TOKEN_SETTING, "2");
+        let token = fake
+            .identity
+            .mint(GUILD, USER, Role::Viewer, &[Scope::MeetingsRead]);
+        let first = fake.get("/api/v1/meetings", Some(&token));
+        assert_eq!(first.header("x-ratelimit-remaining"), Some("1"));
+        assert_eq!(fake.get("/api/v1/meetings", Some(&token)).status, 200);
+        let limited = fake.get("/api/v1/meetings", Some(&token));
+        assert_eq!(limited.status, 429);
+        assert_eq!(body(&limited)["error"]["code"], "rate_limited");
+        let retry: u64 = limited.header("retry-after").unwrap().parse().unwrap();
+        assert!((1..=60).contains(&retry));
+        let other = fake
+            .identity
+            .mint(GUILD, OTHER_USER, Role::Viewer, &[Scope::MeetingsRead]);
+        assert_eq!(
+            fake.get("/api/v1/meetings", Some(&other)).status,
+            200,
+            "another token has its own window"
+        );
+    }
+
+    #[test]
+    fn an_address_over_its_limit_is_refused_before_any_credential_is_checked() {
+        let fake = Fake::default();
+        fake.set(ratelimit::PER_ADDRESS_SETTING, "3");
+        for _ in 0..3 {
+            assert_eq!(fake.get("/api/v1/meetings", Some("kd1.guess")).status, 401);
+        }
+        let limited = fake.get("/api/v1/meetings", Some("kd1.guess"));
+        assert_eq!(limited.status, 429);
+        assert!(limited.header("retry-after").is_some());
+        let sign_in = fake.call("POST", "/api/v1/auth/discord", None, SIGN_IN);
+        assert_eq!(sign_in.status, 429, "sign-in counts per address too");
+        assert_eq!(
+            fake.get("/api/v1/health", None).status,
+            200,
+            "health is not limited"
+        );
+    }
+
+    #[test]
+    fn a_broken_rate_limit_setting_is_a_503_naming_it() {
+        let fake = Fake::default();
+        fake.set(ratelimit::WINDOW_SETTING, "forever");
+        let response = fake.get("/api/v1/meetings", None);
+        assert_eq!(response.status, 503);
+        assert!(body(&response)["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains(ratelimit::WINDOW_SETTING));
+    }
+
+    #[test]
+    fn me_describes_members_and_keys() {
+        let fake = Fake::default();
+        let member = fake
+            .identity
+            .mint(GUILD, USER, Role::Moderator, &[Scope::MeetingsRead]);
+        let json = body(&fake.get("/api/v1/me", Some(&member)));
+        assert_eq!(json["kind"], "member");
+        assert_eq!(json["role"], "moderator");
+        let key =
+            fake.identity
+                .mint_key(GUILD, &[Scope::AuditRead], Actor::DiscordUser(USER.into()));
+        let json = body(&fake.get("/api/v1/me", Some(&key)));
+        assert_eq!(json["kind"], "api_key");
+        assert_eq!(json["scopes"], serde_json::json!(["audit:read"]));
     }
 }

@@ -25,7 +25,14 @@ impl Cors {
         match origin {
             Some(origin) if self.origins.iter().any(|o| o == origin) => vec![
                 ("access-control-allow-origin", origin.to_owned()),
-                ("access-control-expose-headers", "x-request-id, retry-after, deprecation, sunset".into()),
+                (
+                    "access-control-expose-headers",
+                    concat!(
+                        "x-request-id, retry-after, deprecation, sunset, link, etag, location, ",
+                        "www-authenticate, x-ratelimit-limit, x-ratelimit-remaining"
+                    )
+                    .into(),
+                ),
                 ("vary", "Origin".into()),
             ],
             _ => Vec::new(),
@@ -39,8 +46,14 @@ impl Cors {
         if headers.is_empty() {
             return None;
         }
-        headers.push(("access-control-allow-methods", "GET, POST, PATCH, DELETE".into()));
-        headers.push(("access-control-allow-headers", "authorization, content-type".into()));
+        headers.push((
+            "access-control-allow-methods",
+            "GET, POST, PATCH, DELETE".into(),
+        ));
+        headers.push((
+            "access-control-allow-headers",
+            "authorization, content-type, if-match".into(),
+        ));
         headers.push(("access-control-max-age", "600".into()));
         Some(headers)
     }
@@ -60,7 +73,10 @@ mod tests {
     #[test]
     fn only_a_listed_origin_is_allowed() {
         let cors = Cors::from_setting(Some("https://a.example, https://b.example/"));
-        assert_eq!(cors.headers(Some("https://b.example"))[0].1, "https://b.example");
+        assert_eq!(
+            cors.headers(Some("https://b.example"))[0].1,
+            "https://b.example"
+        );
         assert!(cors.headers(Some("https://evil.example")).is_empty());
         assert!(cors.headers(None).is_empty());
     }

@@ -1,10 +1,21 @@
 //! Every key-value key this service owns; no other service reads or writes them.
+//!
+//! | key | value |
+//! |---|---|
+//! | `gateway/v1/ready-probe` | written, read back and deleted by `/api/v1/ready` |
+//! | `gateway/v1/rate/<kind>/<subject>` | a rate-limit window `{"v":1,"start","count"}`; `kind` is `addr` (a client address), `session` (an access token's session ID) or `key` (an API key's ID) |
+//! | `gateway/v1/member/<guild-id>/<user-id>` | `{"v":1,"display_name","kaltura_user_id","updated_at"}`, written at sign-in, read for join links |
 
 /// The prefix of every key of this service.
 pub const PREFIX: &str = "gateway/v1/";
 
 /// The key the readiness probe writes, reads back and deletes.
 pub const READY_PROBE: &str = "gateway/v1/ready-probe";
+
+/// The key of a member's profile on a server.
+pub fn member_profile(guild_id: &str, user_id: &str) -> String {
+    format!("{PREFIX}member/{guild_id}/{user_id}")
+}
 
 #[cfg(test)]
 mod tests {
@@ -13,5 +24,7 @@ mod tests {
     #[test]
     fn every_key_is_under_the_service_prefix() {
         assert!(READY_PROBE.starts_with(PREFIX));
+        assert!(member_profile("1", "2").starts_with(PREFIX));
+        assert!(crate::ratelimit::key("addr", "::1").starts_with(PREFIX));
     }
 }

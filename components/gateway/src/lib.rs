@@ -1,16 +1,38 @@
 //! The API gateway: `/api/v1` for other clients (a Discord Activity, dashboards,
 //! automations). An HTTP component that orchestrates the library services through their
-//! WIT imports. `api` is the host-free router and handlers; `component` is the thin Spin
-//! adapter.
+//! WIT imports.
+//!
+//! Host-free modules, unit-tested natively:
+//! - [`api`]: the route table, the order of checks and dispatch, over [`api::Backend`];
+//! - [`auth`]: bearer credentials, scopes and the one-server rule;
+//! - [`signin`]: sign-in with Discord, refresh and revoke;
+//! - [`meetings`], [`guild`]: the resources;
+//! - [`ratelimit`]: fixed windows counted with compare-and-swap;
+//! - [`discord`]: Discord settings, sending and errors;
+//! - [`openapi`]: the document built from the route table;
+//! - [`services`]: the ports to `identity`, `config` and `kaltura`.
+//!
+//! `component` is the thin Spin adapter (wasm32 only).
 
 pub mod api;
+pub mod auth;
 pub mod cors;
+pub mod discord;
+pub mod guild;
 pub mod keys;
+pub mod meetings;
 pub mod openapi;
 pub mod ratelimit;
+pub mod reply;
 pub mod router;
+pub mod services;
+pub mod signin;
+
+#[cfg(test)]
+mod testing;
 
 /// The settings the gateway itself needs (the library services report their own).
+/// Sign-in also needs `discord_client_secret`; it answers 503 naming it when unset.
 pub const REQUIRED_SETTINGS: &[&str] = &[
     "discord_application_id",
     "discord_public_key",

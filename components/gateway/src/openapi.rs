@@ -1,8 +1,146 @@
 //! The OpenAPI 3.1 document of `/api/v1`, built from the route table so that every
-//! route is documented and nothing undocumented is routed.
+//! route is documented and nothing undocumented is routed. Each route's request body,
+//! parameters and responses (with their JSON Schemas) are described here; the
+//! end-to-end suite checks every documented route's real responses against them.
 
 use crate::router::{Access, Route};
+use crate::services::{MeetingKind, Scope, Section};
 use serde_json::{json, Map, Value};
+
+/// What a route takes and answers, beyond what the route table says.
+struct Spec {
+    /// The request body's schema and whether the body is required.
+    body: Option<(&'static str, bool)>,
+    /// Query and header parameters.
+    extra_parameters: Vec<Value>,
+    /// Status → what the response is.
+    responses: Vec<(&'static str, Answer)>,
+}
+
+enum Answer {
+    /// A JSON body with this schema.
+    Schema(&'static str),
+    /// A JSON body with this schema and these response headers (component names).
+    SchemaWith(&'static str, &'static [(&'static str, &'static str)]),
+    /// No body.
+    Empty(&'static str),
+    /// The error response.
+    Error,
+}
+
+fn spec(name: &str) -> Option<Spec> {
+    use Answer::{Empty, Error, Schema, SchemaWith};
+    let s = |body: Option<(&'static str, bool)>, responses: Vec<(&'static str, Answer)>| Spec {
+        body,
+        extra_parameters: Vec::new(),
+        responses,
+    };
+    let spec = match name {
+        "health" => s(None, vec![("200", Schema("Health"))]),
+        "ready" => Spec {
+            body: None,
+            extra_parameters: vec![json!({
+                "name": "upstream", "in": "query", "required": false,
+                "description": "Also ping Kaltura.", "schema": { "type": "boolean" }
+            })],
+            responses: vec![("200", Schema("Ready")), ("503", Schema("Ready"))],
+        },
+        "openapi" => s(None, vec![("200", Schema("OpenApiDocument"))]),
+        "auth_discord" => s(
+            Some(("SignInRequest", true)),
+            vec![
+                ("200", Schema("SignIn")),
+                ("400", Error),
+                ("401", Error),
+                ("403", Error),
+                ("502", Error),
+                ("503", Error),
+            ],
+        ),
+        "auth_refresh" => s(
+            Some(("RefreshRequest", true)),
+            vec![("200", Schema("Tokens")), ("400", Error), ("401", Error)],
+        ),
+        "auth_revoke" => s(
+            Some(("RevokeRequest", true)),
+            vec![("204", Empty("Revoked")), ("400", Error), ("401", Error)],
+        ),
+        "me" => s(None, vec![("200", Schema("Me"))]),
+        "list_meetings" => s(None, vec![("200", Schema("MeetingList"))]),
+        "create_meeting" => s(
+            Some(("NewMeeting", true)),
+            vec![
+                ("201", SchemaWith("Meeting", &[("location", "Location")])),
+                ("400", Error),
+                ("502", Error),
+                ("503", Error),
+            ],
+        ),
+        "get_meeting" => s(None, vec![("200", Schema("Meeting")), ("404", Error)]),
+        "join_meeting" => s(
+            None,
+            vec![("200", Schema("JoinLink")), ("404", Error), ("409", Error)],
+        ),
+        "end_meeting" => s(
+            None,
+            vec![("200", Schema("Meeting")), ("404", Error), ("503", Error)],
+        ),
+        "get_config" => s(
+            None,
+            vec![("200", SchemaWith("GuildConfig", &[("etag", "ETag")]))],
+        ),
+        "update_config" => Spec {
+            body: Some(("ConfigPatch", true)),
+            extra_parameters: vec![json!({
+                "name": "If-Match", "in": "header", "required": false,
+                "description": "The version the change is based on, as the ETag of GET gives it (or `expected_version` in the body).",
+                "schema": { "type": "string" }
+            })],
+            responses: vec![
+                ("200", SchemaWith("ConfigUpdate", &[("etag", "ETag")])),
+                ("400", Error),
+                ("409", Error),
+                ("428", Error),
+            ],
+        },
+        "reset_config" => s(
+            Some(("ConfigReset", false)),
+            vec![
+                ("200", SchemaWith("ConfigUpdate", &[("etag", "ETag")])),
+                ("400", Error),
+            ],
+        ),
+        "audit_log" => Spec {
+            body: None,
+            extra_parameters: vec![json!({
+                "name": "limit", "in": "query", "required": false,
+                "description": "How many entries, newest first (default 50).",
+                "schema": { "type": "integer", "minimum": 1, "maximum": 200 }
+            })],
+            responses: vec![("200", Schema("AuditLog")), ("400", Error)],
+        },
+        "list_api_keys" => s(None, vec![("200", Schema("ApiKeyList"))]),
+        "create_api_key" => s(
+            Some(("NewApiKey", true)),
+            vec![
+                (
+                    "201",
+                    SchemaWith("CreatedApiKey", &[("location", "Location")]),
+                ),
+                ("400", Error),
+                ("409", Error),
+            ],
+        ),
+        "revoke_api_key" => s(None, vec![("204", Empty("Revoked")), ("404", Error)]),
+        _ => return None,
+    };
+    Some(spec)
+}
+
+/// Whether `name` has a specification (every route in the table must).
+pub fn is_specified(name: &str) -> bool {
+    spec(name).is_some()
+}
 
 /// The document for `routes`.
 pub fn document(routes: &[Route]) -> Value {
@@ -20,7 +158,14 @@ pub fn document(routes: &[Route]) -> Value {
         "info": {
             "title": "kaltura-discord API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Kaltura meetings for Discord servers. Every error is {\"error\":{\"code\",\"message\"}}; every response carries x-request-id."
+            "description": concat!(
+                "Kaltura meetings for Discord servers. Sign in with a Discord OAuth2 authorization code ",
+                "(POST /api/v1/auth/discord) to get an access token for one server, or use an API key a ",
+                "server admin created; send either as `Authorization: Bearer`. A credential is valid on ",
+                "its own server only. Every error is {\"error\":{\"code\",\"message\"}}; every response ",
+                "carries x-request-id. Rate limits per token and per client address answer 429 with ",
+                "Retry-After. Deprecated routes answer with Deprecation and Sunset headers."
+            )
         },
         "servers": [{ "url": "/" }],
         "paths": paths,
@@ -29,26 +174,86 @@ pub fn document(routes: &[Route]) -> Value {
             "responses": {
                 "Error": {
                     "description": "An error.",
+                    "headers": { "x-request-id": { "$ref": "#/components/headers/RequestId" } },
+                    "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } }
+                },
+                "Unauthorized": {
+                    "description": "No credential, or one that is malformed, forged, expired or revoked.",
+                    "headers": {
+                        "x-request-id": { "$ref": "#/components/headers/RequestId" },
+                        "www-authenticate": { "$ref": "#/components/headers/WwwAuthenticate" }
+                    },
+                    "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } }
+                },
+                "RateLimited": {
+                    "description": "Too many requests from this token or address.",
+                    "headers": {
+                        "x-request-id": { "$ref": "#/components/headers/RequestId" },
+                        "retry-after": { "$ref": "#/components/headers/RetryAfter" }
+                    },
                     "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } }
                 }
             },
+            "headers": {
+                "RequestId": { "description": "This request's id, for support and logs.", "schema": { "type": "string" } },
+                "RetryAfter": { "description": "Seconds to wait before trying again.", "schema": { "type": "integer", "minimum": 1 } },
+                "WwwAuthenticate": { "description": "The Bearer challenge (RFC 6750).", "schema": { "type": "string" } },
+                "ETag": { "description": "The configuration's version, for If-Match.", "schema": { "type": "string" } },
+                "Location": { "description": "Where the created resource is.", "schema": { "type": "string" } }
+            },
             "securitySchemes": {
-                "bearer": { "type": "http", "scheme": "bearer", "description": "An access token from /api/v1/auth/discord, or an API key." }
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An access token from /api/v1/auth/discord, or an API key (kdk_...)."
+                }
             }
         }
     })
 }
 
 fn operation(route: &Route) -> Value {
+    let spec = spec(route.name).unwrap_or(Spec {
+        body: None,
+        extra_parameters: Vec::new(),
+        responses: Vec::new(),
+    });
+    let mut description = route.summary.to_owned();
+    match route.access {
+        Access::Public => {}
+        Access::Authenticated => description.push_str(" Needs any valid credential."),
+        Access::Scope(scope) => {
+            description.push_str(&format!(" Needs the {} scope.", scope.name()));
+        }
+        Access::Member(scope) => description.push_str(&format!(
+            " Needs a member's access token with the {} scope.",
+            scope.name()
+        )),
+    }
+    if route.path.contains("{guild_id}") {
+        description.push_str(" The credential must be for this server (403 otherwise).");
+    }
     let mut op = json!({
         "operationId": route.name,
         "summary": route.summary,
-        "parameters": parameters(route.path),
-        "responses": responses(route),
+        "description": description,
+        "tags": [tag(route.path)],
+        "parameters": parameters(route.path, spec.extra_parameters),
+        "responses": responses(route, &spec.responses),
     });
-    if let Access::Scope(scope) = route.access {
+    if let Some((schema, required)) = spec.body {
+        op["requestBody"] = json!({
+            "required": required,
+            "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } }
+        });
+    }
+    if route.access.needs_credential() {
         op["security"] = json!([{ "bearer": [] }]);
-        op["x-required-scope"] = json!(scope);
+    } else {
+        op["security"] = json!([]);
+    }
+    if let Some(scope) = route.access.scope() {
+        op["x-required-scope"] = json!(scope.name());
     }
     if route.deprecated.is_some() {
         op["deprecated"] = json!(true);
@@ -56,104 +261,383 @@ fn operation(route: &Route) -> Value {
     op
 }
 
-fn parameters(path: &str) -> Value {
+fn tag(path: &str) -> &'static str {
+    if path.starts_with("/api/v1/auth/") || path == "/api/v1/me" {
+        "auth"
+    } else if path.starts_with("/api/v1/meetings") {
+        "meetings"
+    } else if path.starts_with("/api/v1/guilds/") {
+        "guilds"
+    } else {
+        "service"
+    }
+}
+
+fn parameters(path: &str, extra: Vec<Value>) -> Value {
     let mut list: Vec<Value> = path
         .split('/')
         .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
-        .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }))
+        .map(|name| {
+            let schema = match name {
+                "guild_id" => json!({ "$ref": "#/components/schemas/Snowflake" }),
+                "meeting_id" => json!({ "type": "string", "pattern": "^[0-9]{1,20}$" }),
+                "key_id" => json!({ "type": "string", "pattern": "^[0-9a-f]{16}$" }),
+                _ => json!({ "type": "string" }),
+            };
+            json!({ "name": name, "in": "path", "required": true, "schema": schema })
+        })
         .collect();
-    if path == "/api/v1/ready" {
-        list.push(json!({
-            "name": "upstream", "in": "query", "required": false,
-            "description": "Also ping Kaltura.", "schema": { "type": "boolean" }
-        }));
-    }
+    list.extend(extra);
     Value::Array(list)
 }
 
-fn responses(route: &Route) -> Value {
-    let error = json!({ "$ref": "#/components/responses/Error" });
-    let ok = |schema: &str| {
-        json!({
-            "description": "OK",
-            "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } }
-        })
-    };
+fn responses(route: &Route, answers: &[(&'static str, Answer)]) -> Value {
+    let request_id = json!({ "x-request-id": { "$ref": "#/components/headers/RequestId" } });
     let mut map = Map::new();
-    match route.name {
-        "health" => {
-            map.insert("200".into(), ok("Health"));
-        }
-        "ready" => {
-            map.insert("200".into(), ok("Ready"));
-            map.insert("503".into(), ok("Ready"));
-        }
-        "openapi" => {
-            map.insert(
-                "200".into(),
-                json!({ "description": "OK", "content": { "application/json": { "schema": { "type": "object" } } } }),
-            );
-        }
-        _ => {}
+    for (status, answer) in answers {
+        let value = match answer {
+            Answer::Schema(schema) | Answer::SchemaWith(schema, _) => {
+                let mut headers = request_id.clone();
+                if let Answer::SchemaWith(_, extra) = answer {
+                    for (name, component) in *extra {
+                        headers[*name] =
+                            json!({ "$ref": format!("#/components/headers/{component}") });
+                    }
+                }
+                json!({
+                    "description": if status.starts_with('2') { "OK" } else { "See the body." },
+                    "headers": headers,
+                    "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } }
+                })
+            }
+            Answer::Empty(what) => json!({ "description": what, "headers": request_id.clone() }),
+            Answer::Error => json!({ "$ref": "#/components/responses/Error" }),
+        };
+        map.insert((*status).to_owned(), value);
     }
-    if let Access::Scope(_) = route.access {
-        map.insert("401".into(), error.clone());
-        map.insert("403".into(), error.clone());
-        map.insert("429".into(), error.clone());
+    if route.access.needs_credential() || route.path.starts_with("/api/v1/auth/") {
+        map.insert(
+            "429".into(),
+            json!({ "$ref": "#/components/responses/RateLimited" }),
+        );
     }
-    map.insert("default".into(), error);
+    if route.access.needs_credential() {
+        map.insert(
+            "401".into(),
+            json!({ "$ref": "#/components/responses/Unauthorized" }),
+        );
+        map.insert(
+            "403".into(),
+            json!({ "$ref": "#/components/responses/Error" }),
+        );
+    }
+    map.insert(
+        "default".into(),
+        json!({ "$ref": "#/components/responses/Error" }),
+    );
     Value::Object(map)
 }
 
-fn schemas() -> Value {
+fn object(required: &[&str], properties: Value) -> Value {
     json!({
-        "Error": {
-            "type": "object",
-            "required": ["error"],
-            "properties": {
-                "error": {
-                    "type": "object",
-                    "required": ["code", "message"],
-                    "properties": { "code": { "type": "string" }, "message": { "type": "string" } }
-                }
-            }
-        },
-        "Health": {
-            "type": "object",
-            "required": ["status", "version", "components"],
-            "properties": {
-                "status": { "const": "ok" },
-                "version": { "type": "string" },
-                "components": { "type": "array", "items": { "type": "string" } }
-            }
-        },
-        "ServiceStatus": {
-            "type": "object",
-            "required": ["name", "version", "missing_settings", "key_value_ok"],
-            "properties": {
-                "name": { "type": "string" },
-                "version": { "type": "string" },
-                "missing_settings": { "type": "array", "items": { "type": "string" } },
-                "key_value_ok": { "type": "boolean" }
-            }
-        },
-        "Ready": {
-            "type": "object",
-            "required": ["ready", "version", "services"],
-            "properties": {
-                "ready": { "type": "boolean" },
-                "version": { "type": "string" },
-                "services": { "type": "array", "items": { "$ref": "#/components/schemas/ServiceStatus" } },
-                "upstream": {
-                    "type": "object",
-                    "properties": { "kaltura": { "enum": ["ok", "failing"] } }
-                },
-                "error": {
-                    "type": "object",
-                    "required": ["code", "message"],
-                    "properties": { "code": { "type": "string" }, "message": { "type": "string" } }
-                }
-            }
-        }
+        "type": "object",
+        "required": required,
+        "properties": properties,
+        "additionalProperties": false
     })
+}
+
+fn schemas() -> Value {
+    let scopes: Vec<&str> = Scope::ALL.iter().map(|s| s.name()).collect();
+    let nullable_time = json!({ "type": ["integer", "null"], "minimum": 0 });
+    let time = json!({ "type": "integer", "minimum": 0 });
+    let error_body = object(
+        &["code", "message"],
+        json!({ "code": { "type": "string" }, "message": { "type": "string" } }),
+    );
+    let token_properties = json!({
+        "access_token": { "type": "string", "description": "Send as `Authorization: Bearer <access_token>`." },
+        "refresh_token": { "type": "string", "description": "For /api/v1/auth/refresh and /api/v1/auth/revoke only." },
+        "token_type": { "const": "Bearer" },
+        "expires_at": time,
+        "expires_in": time,
+        "refresh_expires_at": time
+    });
+    let token_fields = [
+        "access_token",
+        "refresh_token",
+        "token_type",
+        "expires_at",
+        "expires_in",
+        "refresh_expires_at",
+    ];
+    let mut sign_in_properties = token_properties.clone();
+    sign_in_properties["guild_id"] = json!({ "$ref": "#/components/schemas/Snowflake" });
+    sign_in_properties["role"] = json!({ "$ref": "#/components/schemas/Role" });
+    sign_in_properties["scopes"] =
+        json!({ "type": "array", "items": { "$ref": "#/components/schemas/Scope" } });
+    sign_in_properties["user"] = object(
+        &[
+            "id",
+            "username",
+            "global_name",
+            "display_name",
+            "kaltura_user_id",
+        ],
+        json!({
+            "id": { "$ref": "#/components/schemas/Snowflake" },
+            "username": { "type": "string" },
+            "global_name": { "type": ["string", "null"] },
+            "display_name": { "type": "string" },
+            "kaltura_user_id": { "type": "string" }
+        }),
+    );
+    let mut sign_in_required = token_fields.to_vec();
+    sign_in_required.extend(["guild_id", "role", "scopes", "user"]);
+    let key_properties = json!({
+        "id": { "type": "string", "pattern": "^[0-9a-f]{16}$" },
+        "guild_id": { "$ref": "#/components/schemas/Snowflake" },
+        "scopes": { "type": "array", "items": { "$ref": "#/components/schemas/Scope" } },
+        "label": { "type": "string" },
+        "created_by": { "$ref": "#/components/schemas/Actor" },
+        "created_at": time
+    });
+    let key_fields = [
+        "id",
+        "guild_id",
+        "scopes",
+        "label",
+        "created_by",
+        "created_at",
+    ];
+    let mut created_key_properties = key_properties.clone();
+    created_key_properties["key"] = json!({
+        "type": "string", "pattern": "^kdk_",
+        "description": "The whole key, shown this once: it is not stored and cannot be recovered."
+    });
+    let mut created_key_required = key_fields.to_vec();
+    created_key_required.push("key");
+
+    json!({
+        "Error": object(&["error"], json!({ "error": error_body })),
+        "Snowflake": { "type": "string", "pattern": "^[0-9]{17,20}$", "description": "A Discord ID." },
+        "Scope": { "enum": scopes },
+        "Role": { "enum": ["viewer", "moderator", "admin"] },
+        "Health": object(&["status", "version", "components"], json!({
+            "status": { "const": "ok" },
+            "version": { "type": "string" },
+            "components": { "type": "array", "items": { "type": "string" } }
+        })),
+        "ServiceStatus": object(&["name", "version", "missing_settings", "key_value_ok"], json!({
+            "name": { "type": "string" },
+            "version": { "type": "string" },
+            "missing_settings": { "type": "array", "items": { "type": "string" } },
+            "key_value_ok": { "type": "boolean" }
+        })),
+        "Ready": object(&["ready", "version", "services"], json!({
+            "ready": { "type": "boolean" },
+            "version": { "type": "string" },
+            "services": { "type": "array", "items": { "$ref": "#/components/schemas/ServiceStatus" } },
+            "upstream": object(&["kaltura"], json!({ "kaltura": { "enum": ["ok", "failing"] } })),
+            "error": error_body
+        })),
+        "OpenApiDocument": {
+            "type": "object",
+            "required": ["openapi", "info", "paths"],
+            "properties": { "openapi": { "const": "3.1.0" } }
+        },
+        "SignInRequest": {
+            "type": "object",
+            "required": ["code", "guild_id"],
+            "description": "Other fields (roles, permissions, ...) are ignored: roles come from Discord only.",
+            "properties": {
+                "code": { "type": "string", "minLength": 1, "maxLength": 512, "description": "The OAuth2 authorization code Discord gave the client (scope `identify`)." },
+                "guild_id": { "$ref": "#/components/schemas/Snowflake" },
+                "redirect_uri": { "type": "string", "maxLength": 2048, "description": "The redirect URI the authorization used; omit for a Discord Activity's flow." }
+            }
+        },
+        "Tokens": object(&token_fields, token_properties),
+        "SignIn": object(&sign_in_required, sign_in_properties),
+        "RefreshRequest": {
+            "type": "object", "required": ["refresh_token"],
+            "properties": { "refresh_token": { "type": "string", "minLength": 1 } }
+        },
+        "RevokeRequest": {
+            "type": "object", "required": ["token"],
+            "properties": { "token": { "type": "string", "minLength": 1, "description": "An access or refresh token of the session." } }
+        },
+        "Me": object(&["kind", "guild_id", "scopes"], json!({
+            "kind": { "enum": ["member", "api_key"] },
+            "guild_id": { "$ref": "#/components/schemas/Snowflake" },
+            "scopes": { "type": "array", "items": { "$ref": "#/components/schemas/Scope" } },
+            "user_id": { "$ref": "#/components/schemas/Snowflake" },
+            "role": { "$ref": "#/components/schemas/Role" },
+            "expires_at": time,
+            "key_id": { "type": "string" },
+            "label": { "type": "string" }
+        })),
+        "MeetingKind": { "enum": MeetingKind::NAMES },
+        "Meeting": object(
+            &["id", "kind", "title", "guild_id", "channel_id", "owner_id", "created_at", "start_time", "end_time", "ended_at", "active"],
+            json!({
+                "id": { "type": "string", "pattern": "^[0-9]+$" },
+                "kind": { "$ref": "#/components/schemas/MeetingKind" },
+                "title": { "type": "string" },
+                "guild_id": { "$ref": "#/components/schemas/Snowflake" },
+                "channel_id": { "$ref": "#/components/schemas/Snowflake" },
+                "owner_id": { "$ref": "#/components/schemas/Snowflake" },
+                "created_at": time,
+                "start_time": nullable_time,
+                "end_time": nullable_time,
+                "ended_at": nullable_time,
+                "active": { "type": "boolean" }
+            }),
+        ),
+        "MeetingList": object(&["meetings"], json!({
+            "meetings": { "type": "array", "items": { "$ref": "#/components/schemas/Meeting" } }
+        })),
+        "NewMeeting": {
+            "type": "object",
+            "required": ["kind", "title", "channel_id"],
+            "properties": {
+                "kind": { "$ref": "#/components/schemas/MeetingKind" },
+                "title": { "type": "string", "minLength": 1, "maxLength": 256 },
+                "description": { "type": "string", "maxLength": 1024 },
+                "channel_id": { "$ref": "#/components/schemas/Snowflake", "description": "A channel of the credential's server, where the meeting's events are posted." },
+                "start_time": { "type": "integer", "minimum": 0, "description": "Unix seconds; omit for a room open now." },
+                "duration_minutes": { "type": "integer", "minimum": 1, "maximum": 1440 }
+            }
+        },
+        "JoinLink": object(&["meeting_id", "role", "url"], json!({
+            "meeting_id": { "type": "string" },
+            "role": { "enum": ["host", "attendee"] },
+            "url": { "type": "string", "description": "A bearer credential for this member alone: never share or log it." }
+        })),
+        "GuildConfig": object(&["guild_id", "version", "deployment_version", "config", "overrides"], json!({
+            "guild_id": { "$ref": "#/components/schemas/Snowflake" },
+            "version": time,
+            "deployment_version": time,
+            "config": { "type": "object", "description": "The merged settings, every key." },
+            "overrides": { "type": "object", "description": "The server's own overrides." }
+        })),
+        "ConfigPatch": {
+            "type": "object",
+            "required": ["patch"],
+            "properties": {
+                "patch": { "type": "object", "description": "A JSON merge patch (RFC 7396) of the server's overrides; null removes one." },
+                "expected_version": { "type": "integer", "minimum": 0, "description": "The version the change is based on (or If-Match)." }
+            }
+        },
+        "ConfigReset": {
+            "type": "object",
+            "properties": { "section": { "enum": Section::NAMES, "description": "Omit to reset every section." } }
+        },
+        "ConfigUpdate": object(&["version", "changed_keys"], json!({
+            "version": time,
+            "changed_keys": { "type": "array", "items": { "type": "string" } }
+        })),
+        "Actor": object(&["type", "id"], json!({
+            "type": { "enum": ["discord_user", "api_key"] },
+            "id": { "type": "string" }
+        })),
+        "AuditEntry": object(&["at", "actor", "version", "changes"], json!({
+            "at": time,
+            "actor": { "$ref": "#/components/schemas/Actor" },
+            "version": time,
+            "changes": {
+                "type": "array",
+                "items": object(&["key", "old_value", "new_value"], json!({
+                    "key": { "type": "string" },
+                    "old_value": { "description": "The override before (any JSON), null if none." },
+                    "new_value": { "description": "The override after (any JSON), null if removed." }
+                }))
+            }
+        })),
+        "AuditLog": object(&["entries"], json!({
+            "entries": { "type": "array", "items": { "$ref": "#/components/schemas/AuditEntry" } }
+        })),
+        "ApiKey": object(&key_fields, key_properties),
+        "ApiKeyList": object(&["keys"], json!({
+            "keys": { "type": "array", "items": { "$ref": "#/components/schemas/ApiKey" } }
+        })),
+        "NewApiKey": {
+            "type": "object",
+            "required": ["label", "scopes"],
+            "properties": {
+                "label": { "type": "string", "minLength": 1, "maxLength": 100 },
+                "scopes": { "type": "array", "minItems": 1, "items": { "$ref": "#/components/schemas/Scope" }, "description": "Only scopes the caller holds." }
+            }
+        },
+        "CreatedApiKey": object(&created_key_required, created_key_properties)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::ROUTES;
+
+    fn refs(value: &Value, found: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => {
+                for (k, v) in map {
+                    if k == "$ref" {
+                        if let Some(s) = v.as_str() {
+                            found.push(s.to_owned());
+                        }
+                    }
+                    refs(v, found);
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|v| refs(v, found)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn every_route_is_specified_with_a_success_response() {
+        let document = document(ROUTES);
+        for route in ROUTES {
+            assert!(is_specified(route.name), "{} has no spec", route.name);
+            let responses =
+                &document["paths"][route.path][route.method.to_ascii_lowercase()]["responses"];
+            let success = responses
+                .as_object()
+                .unwrap()
+                .keys()
+                .any(|status| status.starts_with('2'));
+            assert!(success, "{} documents no success", route.name);
+        }
+    }
+
+    #[test]
+    fn every_reference_resolves() {
+        let document = document(ROUTES);
+        let mut found = Vec::new();
+        refs(&document, &mut found);
+        assert!(!found.is_empty());
+        for reference in found {
+            let pointer = reference.trim_start_matches('#');
+            assert!(
+                document.pointer(pointer).is_some(),
+                "{reference} does not resolve"
+            );
+        }
+    }
+
+    #[test]
+    fn credentialed_routes_document_401_403_and_429() {
+        let document = document(ROUTES);
+        for route in ROUTES.iter().filter(|r| r.access.needs_credential()) {
+            let op = &document["paths"][route.path][route.method.to_ascii_lowercase()];
+            for status in ["401", "403", "429"] {
+                assert!(
+                    op["responses"][status].is_object(),
+                    "{} {status}",
+                    route.name
+                );
+            }
+            assert_eq!(op["security"], json!([{ "bearer": [] }]));
+        }
+    }
 }

@@ -2,13 +2,35 @@
 //! whether it is deprecated. The same table drives dispatch, `405`/`Allow`, and the
 //! OpenAPI document, so they cannot disagree.
 
-/// Who may call a route.
+use crate::services::Scope;
+
+/// Who may call a route. Routes whose path has a `{guild_id}` are also refused (403)
+/// to a credential for another server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
     /// Anyone (health, readiness, sign-in, the OpenAPI document).
     Public,
+    /// Any valid access token or API key.
+    Authenticated,
     /// A valid access token or API key carrying this scope.
-    Scope(&'static str),
+    Scope(Scope),
+    /// A signed-in member's access token (not an API key) carrying this scope.
+    Member(Scope),
+}
+
+impl Access {
+    /// The scope the route needs, if any.
+    pub fn scope(self) -> Option<Scope> {
+        match self {
+            Self::Scope(scope) | Self::Member(scope) => Some(scope),
+            Self::Public | Self::Authenticated => None,
+        }
+    }
+
+    /// Whether a credential is needed.
+    pub fn needs_credential(self) -> bool {
+        self != Self::Public
+    }
 }
 
 /// A route marked deprecated: answered with `Deprecation` and `Sunset` headers.
@@ -106,7 +128,7 @@ mod tests {
             name: "list",
             method: "GET",
             path: "/api/v1/meetings",
-            access: Access::Scope("meetings:read"),
+            access: Access::Scope(Scope::MeetingsRead),
             deprecated: None,
             summary: "",
         },
@@ -114,7 +136,7 @@ mod tests {
             name: "create",
             method: "POST",
             path: "/api/v1/meetings",
-            access: Access::Scope("meetings:write"),
+            access: Access::Scope(Scope::MeetingsWrite),
             deprecated: None,
             summary: "",
         },
@@ -122,7 +144,7 @@ mod tests {
             name: "get",
             method: "GET",
             path: "/api/v1/meetings/{meeting_id}",
-            access: Access::Scope("meetings:read"),
+            access: Access::Scope(Scope::MeetingsRead),
             deprecated: None,
             summary: "",
         },
@@ -151,6 +173,8 @@ mod tests {
     fn unknown_paths_and_empty_parameters_do_not_match() {
         assert_eq!(find(TABLE, "GET", "/api/v2/meetings"), Match::NotFound);
         assert_eq!(find(TABLE, "GET", "/api/v1/meetings/42/x"), Match::NotFound);
-        assert!(matches!(find(TABLE, "GET", "/api/v1/meetings/"), Match::Found(r, _) if r.name == "list"));
+        assert!(
+            matches!(find(TABLE, "GET", "/api/v1/meetings/"), Match::Found(r, _) if r.name == "list")
+        );
     }
 }

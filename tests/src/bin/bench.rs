@@ -14,6 +14,10 @@
 //! component composed with `config`, `identity` and `kaltura`: the deferred answer, then
 //! the follow-up that maps the member, makes their join URL and `PATCH`es it to a fake
 //! Discord; besides the round trip it reports how long until each PATCH arrived).
+//! `meetings`: an authenticated `GET /api/v1/meetings` through the `gateway` composed with
+//! `identity` (access-token check), `config` and `kaltura` (three open meetings listed),
+//! with both rate limits counted in the key-value store; the member signs in once
+//! beforehand through the fake Discord's OAuth2 flow.
 
 use anyhow::{bail, Context, Result};
 use e2e::{Client, TestApp};
@@ -109,6 +113,9 @@ async fn main() -> Result<()> {
     }
     if scenario == "join" {
         return join(requests).await;
+    }
+    if scenario == "meetings" {
+        return meetings(requests).await;
     }
     let app: TestApp = e2e::app()
         .variable(
@@ -409,5 +416,122 @@ async fn join(requests: usize) -> Result<()> {
     report("client round trip", round_trips);
     report("host handling", app.take_handling_times());
     report("until PATCH arrived", delivered);
+    Ok(())
+}
+
+const MEETINGS_GUILD: &str = "310000000000000001";
+const MEETINGS_USER: &str = "320000000000000001";
+const MEETINGS_ROLE: &str = "330000000000000001";
+const MEETINGS_CHANNEL: &str = "340000000000000001";
+
+/// A fake Discord for one admin signing in to one server.
+fn meetings_discord(request: &e2e::Recorded) -> e2e::FakeResponse {
+    use serde_json::json;
+    let path = request.path.as_str();
+    let body = if path == "/api/v10/oauth2/token" {
+        json!({"access_token": "bench-user-token", "token_type": "Bearer", "expires_in": 604800, "scope": "identify"})
+    } else if path == "/api/v10/users/@me" {
+        json!({"id": MEETINGS_USER, "username": "bench"})
+    } else if path.ends_with(&format!("/members/{MEETINGS_USER}")) {
+        json!({"user": {"id": MEETINGS_USER, "username": "bench"}, "roles": [MEETINGS_ROLE]})
+    } else if path.ends_with("/roles") {
+        json!([{"id": MEETINGS_GUILD, "permissions": "0"}, {"id": MEETINGS_ROLE, "permissions": "8"}])
+    } else if path.starts_with("/api/v10/channels/") {
+        json!({"id": MEETINGS_CHANNEL, "guild_id": MEETINGS_GUILD, "type": 0})
+    } else {
+        json!({"id": MEETINGS_GUILD, "owner_id": "390000000000000001"})
+    };
+    e2e::FakeResponse::json(200, &body)
+}
+
+async fn meetings(requests: usize) -> Result<()> {
+    use serde_json::json;
+    let discord = e2e::FakeServer::discord().await?;
+    discord.respond_with(meetings_discord);
+    let kaltura = e2e::FakeServer::kaltura().await?;
+    let next = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(2001));
+    kaltura.respond_with(move |_| {
+        let id = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        e2e::FakeResponse::json(
+            200,
+            &json!({"id": id, "partnerId": 1234567, "name": "Bench", "status": 2,
+                    "objectType": "KalturaLocationScheduleResource"}),
+        )
+    });
+    let app: TestApp = e2e::app()
+        .variable("discord_application_id", "1100000000000000001")
+        .variable("discord_bot_token", "bench-bot-token")
+        .variable("discord_client_secret", "bench-client-secret")
+        .variable("discord_base_url", discord.url())
+        .variable("kaltura_partner_id", "1234567")
+        .variable("kaltura_admin_secret", KALTURA_ADMIN_SECRET)
+        .variable("kaltura_service_url", kaltura.url())
+        .variable("gateway_signing_key", "a".repeat(64))
+        .variable("gateway_rate_limit_per_token", "1000000")
+        .variable("gateway_rate_limit_per_address", "1000000")
+        .start()
+        .await?;
+    let mut client = Client::new(app.addr());
+    let json_header = [("content-type", "application/json")];
+    let signed_in = client
+        .send(
+            "POST",
+            "/api/v1/auth/discord",
+            &json_header,
+            json!({"code": "bench-code", "guild_id": MEETINGS_GUILD}).to_string(),
+        )
+        .await?;
+    if signed_in.status != 200 {
+        bail!("sign-in failed {}: {}", signed_in.status, signed_in.text());
+    }
+    let token = signed_in.json()?["access_token"]
+        .as_str()
+        .context("no access token")?
+        .to_owned();
+    let bearer = format!("Bearer {token}");
+    let headers = [
+        ("content-type", "application/json"),
+        ("authorization", bearer.as_str()),
+    ];
+    for n in 0..3 {
+        let created = client
+            .send(
+                "POST",
+                "/api/v1/meetings",
+                &headers,
+                json!({"kind": "meeting", "title": format!("Bench {n}"), "channel_id": MEETINGS_CHANNEL})
+                    .to_string(),
+            )
+            .await?;
+        if created.status != 201 {
+            bail!("create failed {}: {}", created.status, created.text());
+        }
+    }
+    let mut round_trips = Vec::with_capacity(requests);
+    let mut started = Instant::now();
+    for n in 0..(WARM_UP + requests) {
+        if n == WARM_UP {
+            app.take_handling_times();
+            started = Instant::now();
+        }
+        let t = Instant::now();
+        let response = client.send("GET", "/api/v1/meetings", &headers, "").await?;
+        if response.status != 200 {
+            bail!("unexpected status {}: {}", response.status, response.text());
+        }
+        if n >= WARM_UP {
+            round_trips.push(t.elapsed());
+        }
+        if n == 0 && response.json()?["meetings"].as_array().map(Vec::len) != Some(3) {
+            bail!("expected three meetings: {}", response.text());
+        }
+    }
+    let elapsed = started.elapsed();
+    println!(
+        "scenario meetings: {requests} authenticated GET /api/v1/meetings in {elapsed:.2?} = {:.0} requests/s (one connection, sequential, after {WARM_UP} warm-up; token verified, both rate limits counted, three meetings listed)",
+        requests as f64 / elapsed.as_secs_f64()
+    );
+    report("client round trip", round_trips);
+    report("host handling", app.take_handling_times());
     Ok(())
 }

@@ -1,0 +1,304 @@
+//! Who is calling, and may they: the `Authorization: Bearer` credential (an access
+//! token from sign-in, or a server's API key) verified through `identity`, then the
+//! route's scope and the server in its path checked against what was verified.
+//!
+//! A credential is for one Discord server. A route with `{guild_id}` in its path is
+//! refused (403) to a credential for any other server, whatever its scopes; resources
+//! found by their own ID (meetings) are checked against the credential's server by
+//! their handlers, which answer 404 for another server's.
+
+use crate::reply::Problem;
+use crate::router::Access;
+use crate::services::{AccessClaims, Actor, Identity, KeyClaims, Role, Scope, ServiceError};
+
+/// Who the credential belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    /// A member who signed in with Discord (an access token).
+    Member {
+        /// The Discord user ID.
+        user_id: String,
+        /// The member's Kaltura role on the server.
+        role: Role,
+        /// The session the token belongs to.
+        session_id: String,
+        /// When the token expires.
+        expires_at: u64,
+    },
+    /// An automation (an API key).
+    Key {
+        /// The key's ID.
+        id: String,
+        /// The key's label.
+        label: String,
+    },
+}
+
+/// A verified caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// The only server the credential is valid on.
+    pub guild_id: String,
+    /// What the credential allows there.
+    pub scopes: Vec<Scope>,
+    /// Who it belongs to.
+    pub principal: Principal,
+}
+
+impl Caller {
+    /// The caller of a verified access token.
+    pub fn member(claims: AccessClaims) -> Self {
+        Self {
+            guild_id: claims.guild_id,
+            scopes: claims.scopes,
+            principal: Principal::Member {
+                user_id: claims.user_id,
+                role: claims.role,
+                session_id: claims.session_id,
+                expires_at: claims.expires_at,
+            },
+        }
+    }
+
+    /// The caller of a verified API key.
+    pub fn key(claims: KeyClaims) -> Self {
+        Self {
+            guild_id: claims.guild_id,
+            scopes: claims.scopes,
+            principal: Principal::Key {
+                id: claims.id,
+                label: claims.label,
+            },
+        }
+    }
+
+    /// Whether the credential carries `scope`.
+    pub fn has(&self, scope: Scope) -> bool {
+        self.scopes.contains(&scope)
+    }
+
+    /// The member's user ID, `None` for an API key.
+    pub fn user_id(&self) -> Option<&str> {
+        match &self.principal {
+            Principal::Member { user_id, .. } => Some(user_id),
+            Principal::Key { .. } => None,
+        }
+    }
+
+    /// Who the caller is in audit records.
+    pub fn actor(&self) -> Actor {
+        match &self.principal {
+            Principal::Member { user_id, .. } => Actor::DiscordUser(user_id.clone()),
+            Principal::Key { id, .. } => Actor::ApiKey(id.clone()),
+        }
+    }
+
+    /// What the per-token rate limit counts: the session (so refreshing does not
+    /// reset it) or the API key.
+    pub fn rate_subject(&self) -> (&'static str, &str) {
+        match &self.principal {
+            Principal::Member { session_id, .. } => ("session", session_id),
+            Principal::Key { id, .. } => ("key", id),
+        }
+    }
+}
+
+/// The credential in an `Authorization` header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credential<'a> {
+    /// An access token (`kd1.…`).
+    AccessToken(&'a str),
+    /// An API key (`kdk_…`).
+    ApiKey(&'a str),
+}
+
+/// Reads `Authorization: Bearer <credential>` (the scheme is case-insensitive).
+///
+/// # Errors
+/// `401` with a `Bearer` challenge when the header is missing or not a bearer
+/// credential.
+pub fn credential(header: Option<&str>) -> Result<Credential<'_>, Problem> {
+    let header = header
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| {
+            Problem::unauthenticated(
+                "this route needs `Authorization: Bearer <access token or API key>`",
+            )
+        })?;
+    let (scheme, value) = header.split_once(' ').unwrap_or((header, ""));
+    let value = value.trim();
+    if !scheme.eq_ignore_ascii_case("bearer") || value.is_empty() {
+        return Err(Problem::unauthenticated(
+            "the Authorization header must be `Bearer <access token or API key>`",
+        ));
+    }
+    if value.starts_with("kdk_") {
+        Ok(Credential::ApiKey(value))
+    } else {
+        Ok(Credential::AccessToken(value))
+    }
+}
+
+/// Verifies the credential through `identity`.
+///
+/// # Errors
+/// `401 invalid_token` (with a challenge) for a malformed, forged, expired or revoked
+/// credential; `503` when identity is not configured or its store fails.
+pub fn authenticate(
+    identity: &dyn Identity,
+    credential: Credential<'_>,
+) -> Result<Caller, Problem> {
+    let refused = |what: &str, err: ServiceError| match err {
+        ServiceError::Invalid(why) | ServiceError::Forbidden(why) => {
+            Problem::invalid_token(format!("the {what} was refused: {why}"))
+        }
+        other => Problem::from(other),
+    };
+    match credential {
+        Credential::AccessToken(token) => identity
+            .verify_token(token)
+            .map(Caller::member)
+            .map_err(|err| refused("access token", err)),
+        Credential::ApiKey(key) => identity
+            .verify_api_key(key)
+            .map(Caller::key)
+            .map_err(|err| refused("API key", err)),
+    }
+}
+
+/// Whether `caller` may use a route with `access` and path parameters `params`.
+///
+/// # Errors
+/// `403` when a `{guild_id}` in the path is not the credential's server (checked
+/// first, whatever the scopes), when an API key calls a members-only route, or when
+/// the credential lacks the route's scope.
+pub fn authorize(
+    access: Access,
+    params: &[(&'static str, String)],
+    caller: &Caller,
+) -> Result<(), Problem> {
+    for (name, value) in params {
+        if *name == "guild_id" && *value != caller.guild_id {
+            return Err(Problem::forbidden(
+                "this credential is for another Discord server",
+            ));
+        }
+    }
+    if let Access::Member(_) = access {
+        if caller.user_id().is_none() {
+            return Err(Problem::forbidden(
+                "this route is for signed-in members only, not API keys",
+            ));
+        }
+    }
+    match access.scope() {
+        Some(scope) if !caller.has(scope) => Err(Problem::insufficient_scope(scope.name())),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GUILD: &str = "100000000000000001";
+    const OTHER: &str = "200000000000000002";
+
+    fn member(scopes: &[Scope]) -> Caller {
+        Caller {
+            guild_id: GUILD.into(),
+            scopes: scopes.to_vec(),
+            principal: Principal::Member {
+                user_id: "300000000000000003".into(),
+                role: Role::Admin,
+                session_id: "s1".into(),
+                expires_at: 1,
+            },
+        }
+    }
+
+    fn key(scopes: &[Scope]) -> Caller {
+        Caller {
+            guild_id: GUILD.into(),
+            scopes: scopes.to_vec(),
+            principal: Principal::Key {
+                id: "0123456789abcdef".into(),
+                label: "bot".into(),
+            },
+        }
+    }
+
+    fn guild(id: &str) -> Vec<(&'static str, String)> {
+        vec![("guild_id", id.to_owned())]
+    }
+
+    #[test]
+    fn a_missing_or_non_bearer_header_is_a_401_with_a_challenge() {
+        for header in [None, Some(""), Some("Basic abc"), Some("Bearer ")] {
+            let problem = credential(header).unwrap_err();
+            assert_eq!(problem.error.status, 401, "{header:?}");
+            assert_eq!(problem.headers[0].0, "www-authenticate");
+        }
+    }
+
+    #[test]
+    fn api_keys_and_access_tokens_are_told_apart_by_their_prefix() {
+        assert_eq!(
+            credential(Some("bearer kdk_0123_abc")).unwrap(),
+            Credential::ApiKey("kdk_0123_abc")
+        );
+        assert_eq!(
+            credential(Some("Bearer  kd1.a.b ")).unwrap(),
+            Credential::AccessToken("kd1.a.b")
+        );
+    }
+
+    #[test]
+    fn an_admin_of_one_server_is_refused_on_another_whatever_the_scopes() {
+        let admin = member(&Scope::ALL);
+        let problem =
+            authorize(Access::Scope(Scope::ConfigWrite), &guild(OTHER), &admin).unwrap_err();
+        assert_eq!(problem.error.status, 403);
+        assert!(authorize(Access::Scope(Scope::ConfigWrite), &guild(GUILD), &admin).is_ok());
+        let api_key = key(&Scope::ALL);
+        assert_eq!(
+            authorize(Access::Scope(Scope::KeysManage), &guild(OTHER), &api_key)
+                .unwrap_err()
+                .error
+                .status,
+            403
+        );
+    }
+
+    #[test]
+    fn a_missing_scope_is_a_403_naming_it() {
+        let viewer = member(&[Scope::MeetingsRead]);
+        let problem = authorize(Access::Scope(Scope::MeetingsWrite), &[], &viewer).unwrap_err();
+        assert_eq!(problem.error.status, 403);
+        assert_eq!(problem.error.code, "insufficient_scope");
+        assert!(problem.error.message.contains("meetings:write"));
+        assert!(authorize(Access::Scope(Scope::MeetingsRead), &[], &viewer).is_ok());
+        assert!(authorize(Access::Authenticated, &[], &viewer).is_ok());
+    }
+
+    #[test]
+    fn members_only_routes_refuse_api_keys() {
+        let automation = key(&[Scope::MeetingsRead]);
+        let problem = authorize(Access::Member(Scope::MeetingsRead), &[], &automation).unwrap_err();
+        assert_eq!(problem.error.status, 403);
+        assert!(authorize(
+            Access::Member(Scope::MeetingsRead),
+            &[],
+            &member(&[Scope::MeetingsRead])
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn rate_limits_count_sessions_and_keys() {
+        assert_eq!(member(&[]).rate_subject(), ("session", "s1"));
+        assert_eq!(key(&[]).rate_subject(), ("key", "0123456789abcdef"));
+        assert_eq!(key(&[]).actor(), Actor::ApiKey("0123456789abcdef".into()));
+    }
+}

@@ -1,0 +1,326 @@
+//! `/api/v1/guilds/{guild_id}/...`: a server's settings, audit log and API keys. The
+//! route layer has already refused every credential for another server
+//! ([`crate::auth::authorize`]); these handlers act on the credential's own server.
+
+use crate::api::Backend;
+use crate::auth::Caller;
+use crate::reply::{Body, Outcome, Problem, Response};
+use crate::services::{ApiKeyInfo, AuditEntry, ConfigView, Scope, Section, ServiceError};
+use common::ApiError;
+use serde_json::{json, Value};
+
+/// How many audit entries a page has when the query names no `limit`.
+pub const DEFAULT_AUDIT_LIMIT: u32 = 50;
+/// The most audit entries a page may have (the service keeps the last 200).
+pub const MAX_AUDIT_LIMIT: u32 = 200;
+
+fn json_text(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned()))
+}
+
+fn etag(version: u64) -> String {
+    format!("\"{version}\"")
+}
+
+fn config_json(guild_id: &str, view: &ConfigView) -> Value {
+    json!({
+        "guild_id": guild_id,
+        "version": view.version,
+        "deployment_version": view.deployment_version,
+        "config": json_text(&view.config_json),
+        "overrides": json_text(&view.overrides_json),
+    })
+}
+
+/// `GET /api/v1/guilds/{guild_id}/config`, with the version as `ETag`.
+///
+/// # Errors
+/// `503` when the store fails.
+pub fn get_config<B: Backend>(backend: &B, caller: &Caller) -> Outcome {
+    let view = backend
+        .config()
+        .get(&caller.guild_id)
+        .map_err(Problem::from)?;
+    Ok(Response::json(200, &config_json(&caller.guild_id, &view)).with("etag", etag(view.version)))
+}
+
+/// The version a write is based on: `If-Match: "<version>"` or the body's
+/// `expected_version`; both, if given, must agree.
+fn expected_version(if_match: Option<&str>, body: &Body) -> Result<u64, Problem> {
+    let header = match if_match.map(str::trim) {
+        None | Some("") => None,
+        Some(raw) => {
+            let tag = raw.strip_prefix("W/").unwrap_or(raw).trim_matches('"');
+            Some(tag.parse::<u64>().map_err(|_| {
+                Problem::invalid(
+                    "If-Match must be the configuration's version as ETag gives it, e.g. \"3\"",
+                )
+            })?)
+        }
+    };
+    match (header, body.opt_u64("expected_version")?) {
+        (Some(a), Some(b)) if a != b => Err(Problem::invalid(
+            "If-Match and `expected_version` name different versions",
+        )),
+        (Some(v), _) | (None, Some(v)) => Ok(v),
+        (None, None) => Err(ApiError::new(
+            428,
+            "precondition_required",
+            "say which version the change is based on: If-Match: \"<version>\" or `expected_version`",
+        )
+        .into()),
+    }
+}
+
+/// `PATCH /api/v1/guilds/{guild_id}/config` with `{"patch": {...}}` (a JSON merge
+/// patch of the server's overrides) and the version it is based on.
+///
+/// # Errors
+/// `428` without a version; `409` when it is stale; `400` for a patch that breaks a
+/// rule (the message names the key).
+pub fn update_config<B: Backend>(
+    backend: &B,
+    caller: &Caller,
+    if_match: Option<&str>,
+    body: &[u8],
+) -> Outcome {
+    let body = Body::parse(body, false)?;
+    let patch = match body.value("patch") {
+        Some(patch @ Value::Object(_)) => patch.to_string(),
+        _ => {
+            return Err(Problem::invalid(
+                "`patch` must be a JSON object (a JSON merge patch)",
+            ))
+        }
+    };
+    let version = expected_version(if_match, &body)?;
+    let result = backend
+        .config()
+        .update(&caller.guild_id, &patch, version, &caller.actor())
+        .map_err(|err| match err {
+            ServiceError::Conflict(_) => Problem::from(ApiError::new(
+                409,
+                "conflict",
+                format!(
+                    "the configuration is no longer at version {version}; GET it again and retry"
+                ),
+            )),
+            other => Problem::from(other),
+        })?;
+    Ok(Response::json(
+        200,
+        &json!({ "version": result.version, "changed_keys": result.changed_keys }),
+    )
+    .with("etag", etag(result.version)))
+}
+
+/// `POST /api/v1/guilds/{guild_id}/config/reset`, optionally `{"section": "roles"}`.
+///
+/// # Errors
+/// `400` for an unknown section.
+pub fn reset_config<B: Backend>(backend: &B, caller: &Caller, body: &[u8]) -> Outcome {
+    let body = Body::parse(body, true)?;
+    let section = match body.opt_str("section")? {
+        None => None,
+        Some(name) => Some(Section::parse(name).ok_or_else(|| {
+            Problem::invalid(format!(
+                "`section` must be one of {}",
+                Section::NAMES.join(", ")
+            ))
+        })?),
+    };
+    let result = backend
+        .config()
+        .reset(&caller.guild_id, section, &caller.actor())
+        .map_err(Problem::from)?;
+    Ok(Response::json(
+        200,
+        &json!({ "version": result.version, "changed_keys": result.changed_keys }),
+    )
+    .with("etag", etag(result.version)))
+}
+
+fn audit_json(entry: &AuditEntry) -> Value {
+    let changes: Vec<Value> = entry
+        .changes
+        .iter()
+        .map(|change| {
+            json!({
+                "key": change.key,
+                "old_value": change.old_value.as_deref().map(json_text),
+                "new_value": change.new_value.as_deref().map(json_text),
+            })
+        })
+        .collect();
+    json!({
+        "at": entry.at,
+        "actor": entry.actor.to_json(),
+        "version": entry.version,
+        "changes": changes,
+    })
+}
+
+/// The `limit` of a query string.
+fn audit_limit(query: &str) -> Result<u32, Problem> {
+    let raw = form_urlencoded::parse(query.as_bytes())
+        .find(|(name, _)| name == "limit")
+        .map(|(_, value)| value.into_owned());
+    match raw {
+        None => Ok(DEFAULT_AUDIT_LIMIT),
+        Some(raw) => raw
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=MAX_AUDIT_LIMIT).contains(n))
+            .ok_or_else(|| Problem::invalid(format!("`limit` must be 1 to {MAX_AUDIT_LIMIT}"))),
+    }
+}
+
+/// `GET /api/v1/guilds/{guild_id}/audit-log?limit=N`: the newest changes first.
+///
+/// # Errors
+/// `400` for a bad limit.
+pub fn audit_log<B: Backend>(backend: &B, caller: &Caller, query: &str) -> Outcome {
+    let limit = audit_limit(query)?;
+    let entries = backend
+        .config()
+        .audit_log(&caller.guild_id, limit)
+        .map_err(Problem::from)?;
+    let entries: Vec<Value> = entries.iter().map(audit_json).collect();
+    Ok(Response::json(200, &json!({ "entries": entries })))
+}
+
+fn key_json(info: &ApiKeyInfo) -> Value {
+    json!({
+        "id": info.id,
+        "guild_id": info.guild_id,
+        "scopes": info.scopes,
+        "label": info.label,
+        "created_by": info.created_by.to_json(),
+        "created_at": info.created_at,
+    })
+}
+
+/// `GET /api/v1/guilds/{guild_id}/api-keys`: never a secret nor a hash.
+///
+/// # Errors
+/// `503` when the store fails.
+pub fn list_keys<B: Backend>(backend: &B, caller: &Caller) -> Outcome {
+    let keys = backend
+        .identity()
+        .list_api_keys(&caller.guild_id)
+        .map_err(Problem::from)?;
+    let keys: Vec<Value> = keys.iter().map(key_json).collect();
+    Ok(Response::json(200, &json!({ "keys": keys })))
+}
+
+/// `POST /api/v1/guilds/{guild_id}/api-keys` with `{"label", "scopes"}`: the key is in
+/// the answer this once. A caller can only grant scopes it holds itself.
+///
+/// # Errors
+/// `400` for an unknown scope or a bad label; `403` for a scope the caller lacks;
+/// `409` when the server already has the most keys allowed.
+pub fn create_key<B: Backend>(backend: &B, caller: &Caller, body: &[u8]) -> Outcome {
+    let body = Body::parse(body, false)?;
+    let label = body.str("label")?;
+    let mut scopes = Vec::new();
+    for name in body.strings("scopes")? {
+        let scope = Scope::parse(name).ok_or_else(|| {
+            let known: Vec<&str> = Scope::ALL.iter().map(|s| s.name()).collect();
+            Problem::invalid(format!("unknown scope; scopes are {}", known.join(", ")))
+        })?;
+        if !caller.has(scope) {
+            return Err(Problem::forbidden(format!(
+                "you cannot grant {}: your credential does not hold it",
+                scope.name()
+            )));
+        }
+        if !scopes.contains(&scope) {
+            scopes.push(scope);
+        }
+    }
+    if scopes.is_empty() {
+        return Err(Problem::invalid("`scopes` must name at least one scope"));
+    }
+    let created = backend
+        .identity()
+        .create_api_key(&caller.guild_id, &scopes, label, &caller.actor())
+        .map_err(Problem::from)?;
+    let mut value = key_json(&created.info);
+    value["key"] = json!(created.secret_shown_once);
+    Ok(Response::json(201, &value)
+        .with(
+            "location",
+            format!(
+                "/api/v1/guilds/{}/api-keys/{}",
+                caller.guild_id, created.info.id
+            ),
+        )
+        .private())
+}
+
+/// `DELETE /api/v1/guilds/{guild_id}/api-keys/{key_id}`.
+///
+/// # Errors
+/// `404` when the server has no such key.
+pub fn revoke_key<B: Backend>(backend: &B, caller: &Caller, id: &str) -> Outcome {
+    backend
+        .identity()
+        .revoke_api_key(&caller.guild_id, id)
+        .map_err(|err| match err {
+            ServiceError::Invalid(_) | ServiceError::NotFound(_) => Problem::from(
+                ApiError::not_found(format!("this server has no API key {id}")),
+            ),
+            other => Problem::from(other),
+        })?;
+    Ok(Response::no_content())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(text: &str) -> Body {
+        Body::parse(text.as_bytes(), true).unwrap()
+    }
+
+    #[test]
+    fn the_expected_version_comes_from_if_match_or_the_body() {
+        assert_eq!(expected_version(Some("\"3\""), &body("")).unwrap(), 3);
+        assert_eq!(expected_version(Some("W/\"4\""), &body("")).unwrap(), 4);
+        assert_eq!(
+            expected_version(None, &body(r#"{"expected_version":5}"#)).unwrap(),
+            5
+        );
+        assert_eq!(
+            expected_version(Some("\"5\""), &body(r#"{"expected_version":5}"#)).unwrap(),
+            5
+        );
+        assert_eq!(
+            expected_version(Some("\"6\""), &body(r#"{"expected_version":5}"#))
+                .unwrap_err()
+                .error
+                .status,
+            400
+        );
+        assert_eq!(
+            expected_version(None, &body("")).unwrap_err().error.status,
+            428
+        );
+        assert_eq!(
+            expected_version(Some("*"), &body(""))
+                .unwrap_err()
+                .error
+                .status,
+            400
+        );
+    }
+
+    #[test]
+    fn the_audit_limit_is_bounded() {
+        assert_eq!(audit_limit("").unwrap(), DEFAULT_AUDIT_LIMIT);
+        assert_eq!(audit_limit("limit=7").unwrap(), 7);
+        assert!(audit_limit("limit=0").is_err());
+        assert!(audit_limit("limit=201").is_err());
+        assert!(audit_limit("limit=x").is_err());
+    }
+}

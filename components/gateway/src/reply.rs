@@ -1,0 +1,327 @@
+//! Responses as values, the [`Problem`] every handler fails with, and reading JSON
+//! request bodies field by field (so an error names the field and never echoes what
+//! the client sent: bodies carry authorization codes and tokens).
+
+use common::ApiError;
+use serde_json::{Map, Value};
+
+/// The realm in every `WWW-Authenticate` challenge.
+pub const REALM: &str = "kaltura-discord";
+
+/// A response as values: status, extra headers and a JSON body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response {
+    /// The HTTP status.
+    pub status: u16,
+    /// Headers besides `content-type: application/json`.
+    pub headers: Vec<(&'static str, String)>,
+    /// The JSON body (empty for `204`).
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    /// A JSON response.
+    pub fn json(status: u16, value: &Value) -> Self {
+        Self {
+            status,
+            headers: Vec::new(),
+            body: value.to_string().into_bytes(),
+        }
+    }
+
+    /// `204 No Content`.
+    pub fn no_content() -> Self {
+        Self {
+            status: 204,
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
+    /// An error response.
+    pub fn error(error: &ApiError) -> Self {
+        Self {
+            status: error.status,
+            headers: Vec::new(),
+            body: error.to_json(),
+        }
+    }
+
+    /// The same response with one more header.
+    #[must_use]
+    pub fn with(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    /// A response that carries a credential: never cached (RFC 6749 §5.1).
+    #[must_use]
+    pub fn private(self) -> Self {
+        self.with("cache-control", "no-store")
+    }
+
+    /// The first value of header `name`.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Why a request failed: the error body and any headers that go with it
+/// (`WWW-Authenticate`, `Retry-After`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The error answered.
+    pub error: ApiError,
+    /// Headers that go with it.
+    pub headers: Vec<(&'static str, String)>,
+    /// What to log beside it (never a secret), when the status alone does not say.
+    pub log: Option<String>,
+}
+
+impl From<ApiError> for Problem {
+    fn from(error: ApiError) -> Self {
+        Self {
+            error,
+            headers: Vec::new(),
+            log: None,
+        }
+    }
+}
+
+impl From<crate::services::ServiceError> for Problem {
+    /// The service's failure as an HTTP error; its detail is logged when the answer
+    /// is a 5xx (the caller sees a fixed message for storage and internal failures).
+    fn from(err: crate::services::ServiceError) -> Self {
+        let problem = Self::from(err.to_api());
+        if problem.error.status >= 500 {
+            problem.logged(err.detail())
+        } else {
+            problem
+        }
+    }
+}
+
+impl Problem {
+    /// `400 invalid`: the request is malformed; `message` says which field and rule.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        ApiError::new(400, "invalid", message).into()
+    }
+
+    /// `401`: no credential, with the bare `Bearer` challenge (RFC 6750 §3).
+    pub fn unauthenticated(message: impl Into<String>) -> Self {
+        Self::from(ApiError::new(401, "unauthenticated", message))
+            .with("www-authenticate", format!("Bearer realm=\"{REALM}\""))
+    }
+
+    /// `401`: a credential that is not accepted (`error="invalid_token"`).
+    pub fn invalid_token(message: impl Into<String>) -> Self {
+        Self::from(ApiError::new(401, "invalid_token", message)).with(
+            "www-authenticate",
+            format!("Bearer realm=\"{REALM}\", error=\"invalid_token\""),
+        )
+    }
+
+    /// `403`: the credential lacks `scope` (`error="insufficient_scope"`).
+    pub fn insufficient_scope(scope: &str) -> Self {
+        Self::from(ApiError::new(
+            403,
+            "insufficient_scope",
+            format!("this route needs the {scope} scope"),
+        ))
+        .with(
+            "www-authenticate",
+            format!("Bearer realm=\"{REALM}\", error=\"insufficient_scope\", scope=\"{scope}\""),
+        )
+    }
+
+    /// `403 forbidden`.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        ApiError::new(403, "forbidden", message).into()
+    }
+
+    /// `429`: try again after `secs` seconds.
+    pub fn rate_limited(what: &str, secs: u64) -> Self {
+        Self::from(ApiError::new(
+            429,
+            "rate_limited",
+            format!("too many requests for this {what}; retry after {secs} s"),
+        ))
+        .with("retry-after", secs.to_string())
+    }
+
+    /// The same problem with one more header.
+    #[must_use]
+    pub fn with(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    /// The same problem with a detail for the log.
+    #[must_use]
+    pub fn logged(mut self, detail: impl Into<String>) -> Self {
+        self.log = Some(detail.into());
+        self
+    }
+
+    /// The response.
+    pub fn into_response(self) -> Response {
+        let mut response = Response::error(&self.error);
+        response.headers.extend(self.headers);
+        response
+    }
+}
+
+/// What handlers return.
+pub type Outcome = Result<Response, Problem>;
+
+/// A JSON object body, read field by field.
+#[derive(Debug, Clone, Default)]
+pub struct Body(Map<String, Value>);
+
+impl Body {
+    /// Parses `bytes` as a JSON object; an empty body is an empty object when
+    /// `empty_ok`.
+    ///
+    /// # Errors
+    /// `400 invalid` when the body is not a JSON object (without echoing it).
+    pub fn parse(bytes: &[u8], empty_ok: bool) -> Result<Self, Problem> {
+        if empty_ok && bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Self::default());
+        }
+        match serde_json::from_slice::<Value>(bytes) {
+            Ok(Value::Object(map)) => Ok(Self(map)),
+            Ok(_) => Err(Problem::invalid("the body must be a JSON object")),
+            Err(_) => Err(Problem::invalid("the body is not valid JSON")),
+        }
+    }
+
+    /// The raw value of `field`, `None` when absent or `null`.
+    pub fn value(&self, field: &str) -> Option<&Value> {
+        self.0.get(field).filter(|v| !v.is_null())
+    }
+
+    /// An optional string field.
+    ///
+    /// # Errors
+    /// `400` when present but not a string.
+    pub fn opt_str(&self, field: &str) -> Result<Option<&str>, Problem> {
+        match self.value(field) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.as_str())),
+            Some(_) => Err(Problem::invalid(format!("`{field}` must be a string"))),
+        }
+    }
+
+    /// A required string field.
+    ///
+    /// # Errors
+    /// `400` when absent, empty or not a string.
+    pub fn str(&self, field: &str) -> Result<&str, Problem> {
+        match self.opt_str(field)? {
+            Some(s) if !s.trim().is_empty() => Ok(s),
+            _ => Err(Problem::invalid(format!("`{field}` is required"))),
+        }
+    }
+
+    /// An optional non-negative integer field.
+    ///
+    /// # Errors
+    /// `400` when present but not a non-negative integer.
+    pub fn opt_u64(&self, field: &str) -> Result<Option<u64>, Problem> {
+        match self.value(field) {
+            None => Ok(None),
+            Some(v) => v.as_u64().map(Some).ok_or_else(|| {
+                Problem::invalid(format!("`{field}` must be a non-negative integer"))
+            }),
+        }
+    }
+
+    /// A required array of strings.
+    ///
+    /// # Errors
+    /// `400` when absent or not an array of strings.
+    pub fn strings(&self, field: &str) -> Result<Vec<&str>, Problem> {
+        let wrong = || Problem::invalid(format!("`{field}` must be an array of strings"));
+        match self.value(field) {
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|item| item.as_str().ok_or_else(wrong))
+                .collect(),
+            Some(_) => Err(wrong()),
+            None => Err(Problem::invalid(format!("`{field}` is required"))),
+        }
+    }
+}
+
+/// Whether `s` is a Discord ID: 17 to 20 decimal digits.
+pub fn is_snowflake(s: &str) -> bool {
+    (17..=20).contains(&s.len())
+        && s.bytes().all(|b| b.is_ascii_digit())
+        && s.parse::<u64>().is_ok()
+}
+
+/// A required Discord ID field.
+///
+/// # Errors
+/// `400` when absent or not 17 to 20 digits.
+pub fn snowflake_field<'a>(body: &'a Body, field: &str) -> Result<&'a str, Problem> {
+    let value = body.str(field)?;
+    if is_snowflake(value) {
+        Ok(value)
+    } else {
+        Err(Problem::invalid(format!(
+            "`{field}` must be a Discord ID (17 to 20 digits)"
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_name_the_field_and_never_echo_the_body() {
+        let body = Body::parse(br#"{"code": 12345678, "list": ["a", 1]}"#, false).unwrap();
+        let err = body.str("code").unwrap_err();
+        assert_eq!(err.error.message, "`code` must be a string");
+        assert!(!err.error.message.contains("12345678"));
+        assert!(body.strings("list").is_err());
+        assert_eq!(
+            body.str("missing").unwrap_err().error.message,
+            "`missing` is required"
+        );
+        let broken = Body::parse(b"{\"secret-ish", false).unwrap_err();
+        assert!(!broken.error.message.contains("secret"));
+    }
+
+    #[test]
+    fn an_empty_body_is_an_empty_object_only_when_allowed() {
+        assert!(Body::parse(b"", true).is_ok());
+        assert!(Body::parse(b"", false).is_err());
+        assert!(Body::parse(b"[]", true).is_err());
+    }
+
+    #[test]
+    fn snowflakes_are_17_to_20_digits() {
+        assert!(is_snowflake("123456789012345678"));
+        assert!(!is_snowflake("1234"));
+        assert!(!is_snowflake("12345678901234567a"));
+        assert!(!is_snowflake("99999999999999999999"), "does not fit u64");
+    }
+
+    #[test]
+    fn challenges_follow_rfc_6750() {
+        let p = Problem::unauthenticated("no token");
+        assert_eq!(p.error.status, 401);
+        assert_eq!(p.headers[0].1, "Bearer realm=\"kaltura-discord\"");
+        let p = Problem::insufficient_scope("keys:manage");
+        assert_eq!(p.error.status, 403);
+        assert!(p.headers[0].1.contains("scope=\"keys:manage\""));
+        let r = Problem::rate_limited("token", 7).into_response();
+        assert_eq!(r.status, 429);
+        assert_eq!(r.header("retry-after"), Some("7"));
+    }
+}

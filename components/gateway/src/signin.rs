@@ -1,0 +1,392 @@
+//! Sign-in with Discord (`POST /api/v1/auth/discord`), refresh and revoke.
+//!
+//! Nobody gets a token without proving who they are, and nothing a client says about
+//! itself is believed:
+//! 1. the OAuth2 authorization code is exchanged with Discord (the application's client
+//!    ID and secret) — a made-up code fails here (401);
+//! 2. `GET /users/@me` with the user's Discord token says who the user is;
+//! 3. with the bot token, Discord's own records of that user on the server named in
+//!    the request — the guild member (404 if not a member: 403 here), the guild (its
+//!    owner) and its roles — give the member's role IDs and base permissions. Roles or
+//!    permissions in the request body are never read;
+//! 4. `config` (`role-for`) decides the member's Kaltura role from the server's role
+//!    mapping; `identity` records the member and their Kaltura user, and issues the
+//!    token with the scopes that role grants.
+//!
+//! The Discord user token is used for step 2 only: never stored, logged or returned.
+
+use crate::api::Backend;
+use crate::discord::{self, OAuthApp};
+use crate::keys;
+use crate::reply::{is_snowflake, snowflake_field, Body, Outcome, Problem, Response};
+use crate::services::{
+    MemberFacts, MemberInfo, Role, RoleMapping, ServiceError, Subject, TokenPair,
+};
+use common::ApiError;
+use discord_api::id::GuildId;
+use discord_api::model::{base_permissions, Guild, Member, Role as DiscordRole, User};
+use discord_api::rest::{self, TokenResponse};
+use serde_json::json;
+
+/// The variable with the access tokens' lifetime in seconds (60 to 3600).
+pub const TOKEN_TTL_SETTING: &str = "gateway_token_ttl_seconds";
+/// The access tokens' lifetime when the variable is unset.
+pub const DEFAULT_TOKEN_TTL: u32 = 900;
+
+/// The longest authorization code accepted.
+const MAX_CODE: usize = 512;
+/// The longest redirect URI accepted.
+const MAX_REDIRECT: usize = 2048;
+
+fn token_ttl(setting: Option<String>) -> Result<u32, Problem> {
+    match setting {
+        None => Ok(DEFAULT_TOKEN_TTL),
+        Some(raw) => raw
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|ttl| (60..=3600).contains(ttl))
+            .ok_or_else(|| ApiError::not_configured(&[TOKEN_TTL_SETTING.to_owned()]).into()),
+    }
+}
+
+fn tokens_json(pair: &TokenPair, now: u64) -> serde_json::Value {
+    json!({
+        "access_token": pair.access,
+        "refresh_token": pair.refresh,
+        "token_type": "Bearer",
+        "expires_at": pair.expires_at,
+        "expires_in": pair.expires_at.saturating_sub(now),
+        "refresh_expires_at": pair.refresh_expires_at,
+    })
+}
+
+struct SignIn<'a> {
+    code: &'a str,
+    guild: GuildId,
+    redirect_uri: Option<&'a str>,
+}
+
+fn read_sign_in(body: &Body) -> Result<SignIn<'_>, Problem> {
+    let code = body.str("code")?;
+    if code.len() > MAX_CODE || !code.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(Problem::invalid(
+            "`code` must be the authorization code Discord gave (visible ASCII, at most 512 characters)",
+        ));
+    }
+    let guild = snowflake_field(body, "guild_id")?
+        .parse()
+        .map_err(|_| Problem::invalid("`guild_id` must be a Discord ID (17 to 20 digits)"))?;
+    let redirect_uri = body.opt_str("redirect_uri")?;
+    if let Some(uri) = redirect_uri {
+        let scheme_ok = uri.starts_with("https://") || uri.starts_with("http://");
+        if !scheme_ok || uri.len() > MAX_REDIRECT || !uri.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(Problem::invalid(
+                "`redirect_uri` must be the http(s) URL the authorization used",
+            ));
+        }
+    }
+    Ok(SignIn {
+        code,
+        guild,
+        redirect_uri,
+    })
+}
+
+/// `POST /api/v1/auth/discord`.
+///
+/// # Errors
+/// `400` for a malformed body; `401 invalid_grant` when Discord does not accept the
+/// code; `403 not_a_member` when the user is not a member of the server (or the bot is
+/// not in it); `503` for missing settings; `502`/`503` when Discord fails.
+pub async fn discord<B: Backend>(backend: &B, body: &[u8]) -> Outcome {
+    let body = Body::parse(body, false)?;
+    let input = read_sign_in(&body)?;
+    let ttl = token_ttl(backend.setting(TOKEN_TTL_SETTING))?;
+    let (bot, app) = discord::settings(|name| backend.setting(name), true)?;
+    let app: OAuthApp = app.ok_or_else(|| ApiError::internal("OAuth2 settings were not read"))?;
+
+    // 1. The code, exchanged by this application: proves Discord issued it to us.
+    let response = discord::send(
+        backend,
+        discord::exchange_code(&bot.client, &app, input.code, input.redirect_uri),
+    )
+    .await?;
+    let tokens: TokenResponse = rest::decode(response).map_err(|err| match err {
+        rest::ApiError::ClientError { status, .. } if status == http::StatusCode::BAD_REQUEST => {
+            Problem::from(ApiError::new(
+                401,
+                "invalid_grant",
+                "Discord did not accept the authorization code (invalid, expired, already used, or another redirect_uri)",
+            ))
+        }
+        rest::ApiError::Unauthorized => Problem::from(ApiError::new(
+            502,
+            "discord_refused",
+            "Discord refused this application's client credentials",
+        ))
+        .logged("check discord_application_id and discord_client_secret"),
+        other => discord::upstream("the code exchange", &other),
+    })?;
+
+    // 2. Who the user is, with their own token.
+    let response =
+        discord::send(backend, bot.client.get_current_user(&tokens.access_token)).await?;
+    let user: User = rest::decode(response).map_err(|err| match err {
+        rest::ApiError::Unauthorized | rest::ApiError::Forbidden => Problem::from(ApiError::new(
+            401,
+            "invalid_grant",
+            "Discord did not accept the authorization for /users/@me (the `identify` scope is needed)",
+        )),
+        other => discord::upstream("/users/@me", &other),
+    })?;
+    drop(tokens);
+
+    // 3. The member, the guild and its roles, as Discord records them, with the bot token.
+    let (member, guild, roles) = futures::join!(
+        discord::send(
+            backend,
+            bot.client
+                .get_guild_member(bot.token(), input.guild, user.id)
+        ),
+        discord::send(backend, bot.client.get_guild(bot.token(), input.guild)),
+        discord::send(
+            backend,
+            bot.client.get_guild_roles(bot.token(), input.guild)
+        ),
+    );
+    let not_member = || {
+        Problem::from(ApiError::new(
+            403,
+            "not_a_member",
+            "you are not a member of this Discord server (or the bot is not in it)",
+        ))
+    };
+    let bot_missing = |err: rest::ApiError, step: &str| match err {
+        rest::ApiError::NotFound | rest::ApiError::Forbidden => Problem::from(ApiError::new(
+            403,
+            "not_a_member",
+            "the bot is not in this Discord server",
+        )),
+        other => discord::upstream(step, &other),
+    };
+    let member: Member = rest::decode(member?).map_err(|err| match err {
+        rest::ApiError::NotFound | rest::ApiError::Forbidden => not_member(),
+        other => discord::upstream("the guild member", &other),
+    })?;
+    if member.user.as_ref().is_some_and(|u| u.id != user.id) {
+        return Err(not_member());
+    }
+    let guild: Guild = rest::decode(guild?).map_err(|e| bot_missing(e, "the guild"))?;
+    let roles: Vec<DiscordRole> =
+        rest::decode(roles?).map_err(|e| bot_missing(e, "the guild's roles"))?;
+    if guild.id != input.guild {
+        return Err(Problem::from(ApiError::new(
+            502,
+            "discord_unexpected",
+            "Discord answered with another guild",
+        )));
+    }
+    let permissions = base_permissions(&guild, &roles, &member, user.id);
+
+    // 4. The role (config), the identity and the token (identity).
+    let guild_id = input.guild.to_string();
+    let user_id = user.id.to_string();
+    let role_ids: Vec<String> = member
+        .roles
+        .iter()
+        .map(ToString::to_string)
+        .filter(|id| is_snowflake(id))
+        .collect();
+    let role = backend
+        .config()
+        .role_for(
+            &guild_id,
+            &MemberInfo {
+                user_id: user_id.clone(),
+                role_ids: role_ids.clone(),
+                permissions: permissions.bits(),
+            },
+        )
+        .map_err(Problem::from)?;
+    let facts = MemberFacts {
+        guild_id: guild_id.clone(),
+        user_id: user_id.clone(),
+        username: user.username.clone(),
+        global_name: user.global_name.clone(),
+        nick: member.nick.clone(),
+        role_ids,
+        permissions: permissions.bits(),
+    };
+    let identity = backend
+        .identity()
+        .resolve_member(&facts, &mapping_for(&user_id, role))
+        .map_err(Problem::from)?;
+    let scopes = backend.identity().scopes_for_role(identity.role);
+    let pair = backend
+        .identity()
+        .issue_token(
+            &Subject {
+                user_id: user_id.clone(),
+                guild_id: guild_id.clone(),
+                role: identity.role,
+                scopes: scopes.clone(),
+            },
+            ttl,
+        )
+        .map_err(Problem::from)?;
+    remember_profile(
+        backend,
+        &guild_id,
+        &user_id,
+        &identity.display_name,
+        &identity.kaltura_user_id,
+    );
+
+    let mut body = tokens_json(&pair, backend.now());
+    body["guild_id"] = json!(guild_id);
+    body["role"] = json!(identity.role.name());
+    body["scopes"] = json!(scopes);
+    body["user"] = json!({
+        "id": user_id,
+        "username": user.username,
+        "global_name": user.global_name,
+        "display_name": identity.display_name,
+        "kaltura_user_id": identity.kaltura_user_id,
+    });
+    Ok(Response::json(200, &body).private())
+}
+
+/// The mapping handed to `identity`: the role `config` decided, as the member's own
+/// grant, so both services agree on it.
+fn mapping_for(user_id: &str, role: Role) -> RoleMapping {
+    RoleMapping {
+        roles: Vec::new(),
+        user_overrides: vec![(user_id.to_owned(), role)],
+        default_role: role,
+    }
+}
+
+/// Keeps the member's display name and Kaltura user ID for their join links (the
+/// access token carries neither). A failure is logged: joining then falls back to the
+/// Kaltura user ID as the name.
+fn remember_profile<B: Backend>(
+    backend: &B,
+    guild_id: &str,
+    user_id: &str,
+    display_name: &str,
+    kaltura_user_id: &str,
+) {
+    let record = json!({
+        "v": 1,
+        "display_name": display_name,
+        "kaltura_user_id": kaltura_user_id,
+        "updated_at": backend.now(),
+    });
+    let key = keys::member_profile(guild_id, user_id);
+    if let Err(err) = backend.store().set(&key, record.to_string().as_bytes()) {
+        backend.log(&format!("member profile not saved: {err}"));
+    }
+}
+
+/// `POST /api/v1/auth/refresh` with `{"refresh_token": ...}`.
+///
+/// # Errors
+/// `400` without a refresh token; `401 invalid_token` for a malformed, forged,
+/// expired, used or revoked one.
+pub fn refresh<B: Backend>(backend: &B, body: &[u8]) -> Outcome {
+    let body = Body::parse(body, false)?;
+    let token = body.str("refresh_token")?;
+    let pair = backend.identity().refresh(token).map_err(|err| match err {
+        ServiceError::Invalid(why) | ServiceError::Forbidden(why) => {
+            Problem::invalid_token(format!("the refresh token was refused: {why}"))
+        }
+        other => Problem::from(other),
+    })?;
+    Ok(Response::json(200, &tokens_json(&pair, backend.now())).private())
+}
+
+/// `POST /api/v1/auth/revoke` with `{"token": ...}` (access or refresh): ends the
+/// whole session. Having the token is the authorization to revoke it.
+///
+/// # Errors
+/// `400` without a token; `401 invalid_token` for a malformed or forged one.
+pub fn revoke<B: Backend>(backend: &B, body: &[u8]) -> Outcome {
+    let body = Body::parse(body, false)?;
+    let token = body.str("token")?;
+    backend.identity().revoke(token).map_err(|err| match err {
+        ServiceError::Invalid(why) | ServiceError::Forbidden(why) => {
+            Problem::invalid_token(format!("the token was refused: {why}"))
+        }
+        other => Problem::from(other),
+    })?;
+    Ok(Response::no_content())
+}
+
+/// The profile kept at sign-in, if any: `(display name, Kaltura user ID)`.
+pub fn profile<B: Backend>(backend: &B, guild_id: &str, user_id: &str) -> Option<(String, String)> {
+    let bytes = backend
+        .store()
+        .get(&keys::member_profile(guild_id, user_id))
+        .ok()??;
+    let value: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    if value["v"] != 1 {
+        return None;
+    }
+    Some((
+        value["display_name"].as_str()?.to_owned(),
+        value["kaltura_user_id"].as_str()?.to_owned(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_token_lifetime_has_a_default_and_bounds() {
+        assert_eq!(token_ttl(None).unwrap(), 900);
+        assert_eq!(token_ttl(Some("60".into())).unwrap(), 60);
+        assert_eq!(token_ttl(Some("59".into())).unwrap_err().error.status, 503);
+        assert_eq!(
+            token_ttl(Some("soon".into())).unwrap_err().error.status,
+            503
+        );
+    }
+
+    #[test]
+    fn the_config_role_is_handed_to_identity_as_the_members_own_grant() {
+        let mapping = mapping_for("300000000000000003", Role::Moderator);
+        assert_eq!(
+            mapping.user_overrides,
+            vec![("300000000000000003".to_owned(), Role::Moderator)]
+        );
+        assert_eq!(mapping.default_role, Role::Moderator);
+    }
+
+    #[test]
+    fn sign_in_input_is_checked_field_by_field() {
+        let ok = Body::parse(
+            br#"{"code":"abc","guild_id":"100000000000000001","roles":["999999999999999999"]}"#,
+            false,
+        )
+        .unwrap();
+        assert!(
+            read_sign_in(&ok).is_ok(),
+            "extra fields are ignored, never read"
+        );
+        for bad in [
+            r#"{"guild_id":"100000000000000001"}"#,
+            r#"{"code":"a b","guild_id":"100000000000000001"}"#,
+            r#"{"code":"abc","guild_id":"12"}"#,
+            r#"{"code":"abc","guild_id":"100000000000000001","redirect_uri":"javascript:x"}"#,
+        ] {
+            let body = Body::parse(bad.as_bytes(), false).unwrap();
+            assert_eq!(
+                read_sign_in(&body).err().unwrap().error.status,
+                400,
+                "{bad}"
+            );
+        }
+    }
+}
