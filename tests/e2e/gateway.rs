@@ -70,6 +70,7 @@ async fn the_app_starts_without_settings_and_ready_names_each_missing_one() {
         "discord_application_id",
         "discord_public_key",
         "discord_bot_token",
+        "discord_client_secret",
         "kaltura_partner_id",
         "kaltura_admin_secret",
         "gateway_signing_key",

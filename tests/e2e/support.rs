@@ -32,6 +32,7 @@ pub async fn configured() -> (AppBuilder, FakeServer, FakeServer) {
         .variable("discord_application_id", "1100000000000000001")
         .variable("discord_public_key", DISCORD_PUBLIC_KEY)
         .variable("discord_bot_token", "test-bot-token-not-real")
+        .variable("discord_client_secret", "test-client-secret-not-real")
         .variable("discord_base_url", discord.url())
         .variable("kaltura_partner_id", "1234567")
         .variable("kaltura_admin_secret", KALTURA_ADMIN_SECRET)

@@ -10,11 +10,12 @@
 
 use crate::auth::{self, Caller, Principal};
 use crate::cors::Cors;
-use crate::ratelimit::{self, CasStore, Decision, Limits, Policy};
+use crate::ratelimit::{self, Decision, Limits, Policy};
 use crate::reply::{Outcome, Problem};
 use crate::router::{self, Access, Match, Route};
 use crate::services::{Config, Identity, Kaltura, Scope};
 use crate::{guild, meetings, signin};
+use common::cas::CasStore;
 use common::{ApiError, KeyValue, ServiceStatus};
 use serde_json::json;
 use std::future::Future;

@@ -6,14 +6,11 @@
 wit_bindgen::generate!({ world: "gateway", path: "../../wit" });
 
 use crate::api::{self, Backend};
-use crate::ratelimit::{CasStore, SwapError};
 use crate::services as svc;
-use common::{KeyValue, ServiceStatus, StoreError};
+use common::{KeyValue, ServiceStatus};
 use kaltura_discord::services::{config, identity, kaltura, types};
-use spin_adapter::{ReadError, SpinVariables};
+use spin_adapter::{ReadError, SpinVariables, WasiCasStore};
 use spin_sdk::http::{IncomingRequest, ResponseOutparam};
-use spin_sdk::wit::wasi::keyvalue::{atomics, store};
-use std::cell::OnceCell;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -30,7 +27,8 @@ const DEFAULT_DISCORD_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The backend of one request (one instance).
 struct WitBackend {
-    bucket: OnceCell<Result<store::Bucket, StoreError>>,
+    /// The `default` store, through `wasi:keyvalue` for its compare-and-swap.
+    store: WasiCasStore,
 }
 
 fn from_wit_status(status: types::ServiceStatus) -> ServiceStatus {
@@ -56,14 +54,6 @@ fn error(err: types::Error) -> svc::ServiceError {
     }
 }
 
-fn store_error(err: store::Error) -> StoreError {
-    match err {
-        store::Error::NoSuchStore => StoreError::NoSuchStore,
-        store::Error::AccessDenied => StoreError::AccessDenied,
-        store::Error::Other(message) => StoreError::Other(message),
-    }
-}
-
 impl WitBackend {
     fn discord_timeout(&self) -> Duration {
         let Some(raw) = self.setting(DISCORD_TIMEOUT_SETTING) else {
@@ -79,44 +69,6 @@ impl WitBackend {
                 DEFAULT_DISCORD_TIMEOUT
             }
         }
-    }
-
-    fn bucket(&self) -> Result<&store::Bucket, StoreError> {
-        self.bucket
-            .get_or_init(|| store::open("default").map_err(store_error))
-            .as_ref()
-            .map_err(Clone::clone)
-    }
-}
-
-impl CasStore for WitBackend {
-    type Token = atomics::Cas;
-
-    fn load(&self, key: &str) -> Result<(Option<Vec<u8>>, atomics::Cas), StoreError> {
-        let cas = atomics::Cas::new(self.bucket()?, key).map_err(store_error)?;
-        let current = cas.current().map_err(store_error)?;
-        Ok((current, cas))
-    }
-
-    fn swap(&self, token: atomics::Cas, value: &[u8]) -> Result<(), SwapError> {
-        atomics::swap(token, value).map_err(|err| match err {
-            atomics::CasError::CasFailed(_) => SwapError::Conflict,
-            atomics::CasError::StoreError(err) => SwapError::Store(store_error(err)),
-        })
-    }
-}
-
-impl KeyValue for WitBackend {
-    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        self.bucket()?.get(key).map_err(store_error)
-    }
-
-    fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
-        self.bucket()?.set(key, value).map_err(store_error)
-    }
-
-    fn delete(&self, key: &str) -> Result<(), StoreError> {
-        self.bucket()?.delete(key).map_err(store_error)
     }
 }
 
@@ -152,7 +104,7 @@ impl Future for Deadline {
 }
 
 impl Backend for WitBackend {
-    type Rates = Self;
+    type Rates = WasiCasStore;
 
     fn gateway_status(&self) -> ServiceStatus {
         ServiceStatus::check(
@@ -213,12 +165,12 @@ impl Backend for WitBackend {
         &WitKaltura
     }
 
-    fn rates(&self) -> &Self {
-        self
+    fn rates(&self) -> &WasiCasStore {
+        &self.store
     }
 
     fn store(&self) -> &dyn KeyValue {
-        self
+        &self.store
     }
 
     async fn send(
@@ -654,7 +606,7 @@ async fn handle(request: IncomingRequest, out: ResponseOutparam) {
         }
     };
     let backend = WitBackend {
-        bucket: OnceCell::new(),
+        store: spin_adapter::cas_store(),
     };
     let response = api::handle(
         &api::Request {

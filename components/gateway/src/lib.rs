@@ -37,6 +37,7 @@ pub const REQUIRED_SETTINGS: &[&str] = &[
     "discord_application_id",
     "discord_public_key",
     "discord_bot_token",
+    "discord_client_secret",
 ];
 
 /// Every component of the application, as reported by `/api/v1/health`.

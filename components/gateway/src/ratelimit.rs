@@ -2,7 +2,8 @@
 //! count lives in the key-value store (one small document per subject, updated with
 //! compare-and-swap), so every replica counts the same requests.
 
-use common::StoreError;
+use common::cas::{CasStore, SwapError};
+use common::{KeyValue, StoreError};
 use serde::Deserialize;
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
@@ -108,34 +109,6 @@ fn decode(bytes: Option<&[u8]>) -> Option<Window> {
     })
 }
 
-/// Why a swap failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SwapError {
-    /// Another replica changed the value since it was loaded; nothing was written.
-    Conflict,
-    /// The store failed.
-    Store(StoreError),
-}
-
-/// A key-value store with compare-and-swap, shaped like `wasi:keyvalue/atomics`
-/// (`cas.new` + `cas.current`, then `swap`).
-pub trait CasStore {
-    /// What `load` hands out for a later `swap` (the `cas` handle in Spin).
-    type Token;
-
-    /// Reads the value at `key` with a token to replace it only if it is unchanged.
-    ///
-    /// # Errors
-    /// The store's error.
-    fn load(&self, key: &str) -> Result<(Option<Vec<u8>>, Self::Token), StoreError>;
-
-    /// Writes `value` if the key still holds what `load` read.
-    ///
-    /// # Errors
-    /// [`SwapError::Conflict`] when another write came first, or the store's error.
-    fn swap(&self, token: Self::Token, value: &[u8]) -> Result<(), SwapError>;
-}
-
 /// How often a count is retried when other replicas keep winning the swap.
 const ATTEMPTS: usize = 8;
 
@@ -192,6 +165,37 @@ impl MemoryCas {
     /// The window stored at `key`.
     pub fn window(&self, key: &str) -> Option<Window> {
         decode(self.entries.borrow().get(key).map(Vec::as_slice))
+    }
+}
+
+impl KeyValue for MemoryCas {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        match &self.failing {
+            Some(err) => Err(err.clone()),
+            None => Ok(self.entries.borrow().get(key).cloned()),
+        }
+    }
+
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        match &self.failing {
+            Some(err) => Err(err.clone()),
+            None => {
+                self.entries
+                    .borrow_mut()
+                    .insert(key.to_owned(), value.to_vec());
+                Ok(())
+            }
+        }
+    }
+
+    fn delete(&self, key: &str) -> Result<(), StoreError> {
+        match &self.failing {
+            Some(err) => Err(err.clone()),
+            None => {
+                self.entries.borrow_mut().remove(key);
+                Ok(())
+            }
+        }
     }
 }
 
