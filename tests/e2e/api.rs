@@ -18,6 +18,8 @@ const APPLICATION_ID: &str = "1100000000000000001";
 const CLIENT_SECRET: &str = "test-client-secret-not-real";
 const BOT_TOKEN: &str = "test-bot-token-not-real";
 const SIGNING_SEED: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+/// The deployment administrator's token (`gateway_admin_token`).
+const ADMIN_TOKEN: &str = "test-deployment-admin-token-not-real-0123456789";
 
 /// Server A: Ada is an admin there (a role with ADMINISTRATOR), Bob a plain member.
 const GUILD_A: &str = "111111111111111111";
@@ -333,7 +335,7 @@ impl Contract {
 
 #[tokio::test]
 async fn every_documented_route_answers_as_the_document_says() {
-    let world = api_world(&[]).await;
+    let world = api_world(&[("gateway_admin_token", ADMIN_TOKEN)]).await;
     let mut client = world.client();
     let c = Contract::fetch(&mut client).await;
 
@@ -464,6 +466,37 @@ async fn every_documented_route_answers_as_the_document_says() {
     .await;
     assert_eq!(r.status, 204, "{}", r.text());
     c.check("DELETE", "/api/v1/guilds/{guild_id}/api-keys/{key_id}", &r);
+
+    // The deployment-wide overrides, for the deployment's administrator.
+    let deployment = "/api/v1/deployment/config";
+    let r = call(&mut client, "GET", deployment, Some(ADMIN_TOKEN), None).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.header("etag"), Some("\"0\""));
+    c.check("GET", "/api/v1/deployment/config", &r);
+    let r = call(
+        &mut client,
+        "PATCH",
+        deployment,
+        Some(ADMIN_TOKEN),
+        Some(json!({"patch": {"features": {"recording_notices": false}}, "expected_version": 0})),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    c.check("PATCH", "/api/v1/deployment/config", &r);
+    let r = call(
+        &mut client,
+        "GET",
+        "/api/v1/deployment/audit-log?limit=10",
+        Some(ADMIN_TOKEN),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json().unwrap()["entries"].as_array().unwrap().len(), 1);
+    c.check("GET", "/api/v1/deployment/audit-log", &r);
+    let r = call(&mut client, "GET", deployment, Some(&ada), None).await;
+    assert_eq!(r.status, 403, "a server's admin is not the deployment's");
+    c.check("GET", "/api/v1/deployment/config", &r);
 
     // End the meeting, then end the session.
     let r = call(
@@ -969,6 +1002,199 @@ async fn a_stale_config_version_is_a_409_and_changes_nothing() {
     let body = r.json().unwrap();
     assert_eq!(body["version"], 1);
     assert_eq!(body["config"]["features"]["activity"], true);
+}
+
+#[tokio::test]
+async fn the_deployment_routes_are_unavailable_until_an_administrator_token_is_set() {
+    let world = api_world(&[]).await;
+    let mut client = world.client();
+    for (method, path) in [
+        ("GET", "/api/v1/deployment/config"),
+        ("PATCH", "/api/v1/deployment/config"),
+        ("GET", "/api/v1/deployment/audit-log"),
+    ] {
+        let r = call(
+            &mut client,
+            method,
+            path,
+            Some(ADMIN_TOKEN),
+            Some(json!({"patch": {}, "expected_version": 0})),
+        )
+        .await;
+        assert_eq!(r.status, 503, "{method} {path}: {}", r.text());
+        let body = r.json().unwrap();
+        assert_eq!(body["error"]["code"], "not_configured");
+        assert!(body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("gateway_admin_token"));
+    }
+    let r = client.get("/api/v1/ready").await.unwrap();
+    assert_eq!(r.status, 200, "the token is optional: {}", r.text());
+}
+
+#[tokio::test]
+async fn the_deployment_administrator_sets_what_every_server_inherits() {
+    let world = api_world(&[("gateway_admin_token", ADMIN_TOKEN)]).await;
+    let mut client = world.client();
+    let ada = token_of(&mut client, "code-ada", GUILD_A).await;
+    let deployment = "/api/v1/deployment/config";
+    let guild_config = format!("/api/v1/guilds/{GUILD_A}/config");
+
+    // Server credentials, even a server admin's, are refused on the deployment routes;
+    // the administrator's token is refused on the server routes; guesses are 401.
+    let r = call(
+        &mut client,
+        "POST",
+        &format!("/api/v1/guilds/{GUILD_A}/api-keys"),
+        Some(&ada),
+        Some(
+            json!({"label": "everything", "scopes": ["config:read", "config:write", "audit:read"]}),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let key = r.json().unwrap()["key"].as_str().unwrap().to_owned();
+    for credential in [ada.as_str(), key.as_str()] {
+        for (method, path) in [
+            ("GET", deployment),
+            ("PATCH", deployment),
+            ("GET", "/api/v1/deployment/audit-log"),
+        ] {
+            let r = call(
+                &mut client,
+                method,
+                path,
+                Some(credential),
+                Some(json!({"patch": {"features": {"activity": true}}, "expected_version": 0})),
+            )
+            .await;
+            assert_eq!(r.status, 403, "{method} {path}: {}", r.text());
+        }
+    }
+    for (method, path) in [
+        ("GET", "/api/v1/me".to_owned()),
+        ("GET", guild_config.clone()),
+        ("GET", format!("/api/v1/guilds/{GUILD_A}/audit-log")),
+    ] {
+        let r = call(&mut client, method, &path, Some(ADMIN_TOKEN), None).await;
+        assert_eq!(r.status, 403, "{method} {path}: {}", r.text());
+    }
+    for guess in ["not-the-admin-token", "kd1.forged"] {
+        let r = call(&mut client, "GET", deployment, Some(guess), None).await;
+        assert_eq!(r.status, 401, "{guess}: {}", r.text());
+        assert!(r.header("www-authenticate").is_some());
+    }
+
+    // Versions work as a server's do: 428 without one, 409 when stale, 400 naming the
+    // key and the rule, and a refused write changes nothing.
+    let patch = json!({"patch": {
+        "features": {"activity": true},
+        "kaltura": {"privileges": {"view": "setrole:PLAYBACK_BASE_ROLE"}}
+    }});
+    let r = call(
+        &mut client,
+        "PATCH",
+        deployment,
+        Some(ADMIN_TOKEN),
+        Some(patch.clone()),
+    )
+    .await;
+    assert_eq!(r.status, 428, "{}", r.text());
+    let bearer = format!("Bearer {ADMIN_TOKEN}");
+    let headers = [
+        ("content-type", "application/json"),
+        ("authorization", bearer.as_str()),
+        ("if-match", "\"0\""),
+    ];
+    let r = client
+        .send("PATCH", deployment, &headers, patch.to_string())
+        .await
+        .unwrap();
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.header("etag"), Some("\"1\""));
+    let changed = r.json().unwrap()["changed_keys"].clone();
+    assert!(
+        changed
+            .as_array()
+            .unwrap()
+            .contains(&json!("features.activity")),
+        "{changed}"
+    );
+    let r = client
+        .send(
+            "PATCH",
+            deployment,
+            &headers,
+            json!({"patch": {"features": {"activity": false}}}).to_string(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status, 409, "{}", r.text());
+    let r = call(
+        &mut client,
+        "PATCH",
+        deployment,
+        Some(ADMIN_TOKEN),
+        Some(json!({"patch": {"features": {"activity": "yes"}}, "expected_version": 1})),
+    )
+    .await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    let message = r.json().unwrap()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(message.contains("features.activity"), "{message}");
+    let r = call(&mut client, "GET", deployment, Some(ADMIN_TOKEN), None).await;
+    let body = r.json().unwrap();
+    assert_eq!(body["version"], 1);
+    assert_eq!(body["overrides"]["features"]["activity"], true);
+    assert_eq!(r.header("etag"), Some("\"1\""));
+
+    // Every server inherits it; a server may not set the deployment-only keys.
+    let r = call(&mut client, "GET", &guild_config, Some(&ada), None).await;
+    let body = r.json().unwrap();
+    assert_eq!(body["deployment_version"], 1, "{body}");
+    assert_eq!(body["version"], 0);
+    assert_eq!(body["config"]["features"]["activity"], true);
+    let r = call(
+        &mut client,
+        "PATCH",
+        &guild_config,
+        Some(&ada),
+        Some(json!({"patch": {"kaltura": {"privileges": {"view": "setrole:PLAYBACK_BASE_ROLE"}}}, "expected_version": 0})),
+    )
+    .await;
+    assert_eq!(r.status, 400, "{}", r.text());
+
+    // The audit log names the administrator, never the token.
+    let r = call(
+        &mut client,
+        "GET",
+        "/api/v1/deployment/audit-log?limit=5",
+        Some(ADMIN_TOKEN),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let entries = r.json().unwrap()["entries"].clone();
+    assert_eq!(entries.as_array().unwrap().len(), 1, "{entries}");
+    assert_eq!(
+        entries[0]["actor"],
+        json!({"type": "api_key", "id": "deployment-admin"})
+    );
+    let store: String = world
+        .app
+        .store()
+        .values()
+        .map(|v| String::from_utf8_lossy(v).into_owned())
+        .collect();
+    assert!(!store.contains(ADMIN_TOKEN), "the token is in the store");
+    assert!(
+        !world.app.logs().contains(ADMIN_TOKEN),
+        "the token is in the logs"
+    );
+    assert!(!r.text().contains(ADMIN_TOKEN));
 }
 
 #[tokio::test]

@@ -5,16 +5,21 @@
 //! goes out as values.
 //!
 //! Order of checks for a route that needs a credential: the per-address rate limit
-//! (so guessing credentials is limited too), the credential (401), the per-token rate
-//! limit, the server in the path and the scope (403), then the handler.
+//! (so guessing credentials is limited too), the credential (401; the deployment
+//! administrator's token is refused with 403), the per-token rate limit, the server in
+//! the path and the scope (403), then the handler.
+//!
+//! For a deployment route ([`Access::DeploymentAdmin`]): the per-address rate limit,
+//! the `gateway_admin_token` setting (503 naming it when unset), the administrator's
+//! token (401; a server's credential is refused with 403), then the handler.
 
-use crate::auth::{self, Caller, Principal};
+use crate::auth::{self, AdminToken, Caller, Principal};
 use crate::cors::Cors;
 use crate::ratelimit::{self, Decision, Limits, Policy};
 use crate::reply::{Outcome, Problem};
 use crate::router::{self, Access, Match, Route};
-use crate::services::{Config, Identity, Kaltura, Scope};
-use crate::{guild, meetings, signin};
+use crate::services::{Actor, Config, Identity, Kaltura, Scope};
+use crate::{deployment, guild, meetings, signin};
 use common::cas::CasStore;
 use common::{ApiError, KeyValue, ServiceStatus};
 use serde_json::json;
@@ -140,6 +145,12 @@ pub const ROUTES: &[Route] = &[
         "Creates an API key for the server with scopes the caller holds itself; the key is in this answer only."),
     route("revoke_api_key", "DELETE", "/api/v1/guilds/{guild_id}/api-keys/{key_id}", Access::Scope(Scope::KeysManage),
         "Revokes one of the server's API keys at once."),
+    route("get_deployment_config", "GET", "/api/v1/deployment/config", Access::DeploymentAdmin,
+        "The deployment-wide overrides (merged over the defaults and under every server's own overrides); the version is the ETag."),
+    route("update_deployment_config", "PATCH", "/api/v1/deployment/config", Access::DeploymentAdmin,
+        "Applies a JSON merge patch to the deployment-wide overrides (which may also set the deployment-only keys, kaltura.privileges.*), if the version it is based on (If-Match or expected_version) is current: 409 otherwise, 428 without one."),
+    route("deployment_audit_log", "GET", "/api/v1/deployment/audit-log", Access::DeploymentAdmin,
+        "The most recent changes of the deployment-wide overrides, newest first."),
 ];
 
 /// Answers one request.
@@ -258,10 +269,19 @@ async fn serve<B: Backend>(
     } else {
         None
     };
-    if !route.access.needs_credential() {
-        return public(route, query, request, backend).await;
+    match route.access {
+        Access::Public => return public(route, query, request, backend).await,
+        Access::DeploymentAdmin => {
+            let admin = AdminToken::from_setting(admin_setting(backend).as_deref())?;
+            let actor =
+                auth::authenticate_admin(backend.identity(), &admin, request.authorization)?;
+            return administration(route, &actor, query, request, backend);
+        }
+        Access::Authenticated | Access::Scope(_) | Access::Member(_) => {}
     }
     let credential = auth::credential(request.authorization)?;
+    let admin = AdminToken::from_setting(admin_setting(backend).as_deref()).ok();
+    auth::refuse_admin_token(admin.as_ref(), credential)?;
     let caller = auth::authenticate(backend.identity(), credential)?;
     let mut remaining = None;
     if let Some(policy) = limits.and_then(|l| l.per_token) {
@@ -280,6 +300,11 @@ async fn serve<B: Backend>(
             .push(("x-ratelimit-remaining", left.to_string()));
     }
     Ok(response)
+}
+
+/// The deployment administrator's token as set (a secret: never logged nor shown).
+fn admin_setting<B: Backend>(backend: &B) -> Option<String> {
+    backend.setting(auth::ADMIN_TOKEN_SETTING)
 }
 
 /// Counts one request of a subject; `Ok(None)` when the store could not count it (the
@@ -360,6 +385,24 @@ async fn private<B: Backend>(
         "list_api_keys" => guild::list_keys(backend, caller),
         "create_api_key" => guild::create_key(backend, caller, request.body),
         "revoke_api_key" => guild::revoke_key(backend, caller, param(params, "key_id")),
+        other => Err(unhandled(other)),
+    }
+}
+
+/// The deployment routes, for the deployment's administrator (recorded as `actor`).
+fn administration<B: Backend>(
+    route: &Route,
+    actor: &Actor,
+    query: &str,
+    request: &Request<'_>,
+    backend: &B,
+) -> Outcome {
+    match route.name {
+        "get_deployment_config" => deployment::get_config(backend),
+        "update_deployment_config" => {
+            deployment::update_config(backend, actor, request.if_match, request.body)
+        }
+        "deployment_audit_log" => deployment::audit_log(backend, query),
         other => Err(unhandled(other)),
     }
 }
@@ -582,6 +625,7 @@ mod tests {
     #[test]
     fn every_route_has_a_handler() {
         let fake = Fake::default();
+        fake.set(auth::ADMIN_TOKEN_SETTING, ADMIN_TOKEN);
         let admin = fake.identity.mint(GUILD, USER, Role::Admin, &Scope::ALL);
         for route in ROUTES {
             let path = route
@@ -589,7 +633,12 @@ mod tests {
                 .replace("{guild_id}", GUILD)
                 .replace("{meeting_id}", "1")
                 .replace("{key_id}", "0000000000000001");
-            let response = fake.call(route.method, &path, Some(&admin), "{}");
+            let credential = if route.access == Access::DeploymentAdmin {
+                ADMIN_TOKEN
+            } else {
+                admin.as_str()
+            };
+            let response = fake.call(route.method, &path, Some(credential), "{}");
             let text = String::from_utf8_lossy(&response.body).into_owned();
             assert!(!text.contains("has no handler"), "{}: {text}", route.name);
         }
@@ -1221,6 +1270,179 @@ mod tests {
             r#"{"label":"ci","scopes":["root"]}"#,
         );
         assert_eq!(unknown.status, 400);
+    }
+
+    // --- the deployment's administrator ---
+
+    #[test]
+    fn the_deployment_routes_answer_503_naming_the_setting_until_a_token_is_set() {
+        let fake = Fake::default();
+        for (method, path) in [
+            ("GET", "/api/v1/deployment/config"),
+            ("PATCH", "/api/v1/deployment/config"),
+            ("GET", "/api/v1/deployment/audit-log"),
+        ] {
+            let response = fake.call(method, path, Some(ADMIN_TOKEN), "{}");
+            assert_eq!(response.status, 503, "{method} {path}");
+            let json = body(&response);
+            assert_eq!(json["error"]["code"], "not_configured");
+            assert!(json["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains(auth::ADMIN_TOKEN_SETTING));
+        }
+        fake.set(auth::ADMIN_TOKEN_SETTING, "short");
+        let response = fake.get("/api/v1/deployment/config", Some("short"));
+        assert_eq!(response.status, 503, "a guessable token counts as unset");
+        assert!(!fake.everything_said(&response).contains("short\""));
+        assert_eq!(*fake.config.deployment.borrow(), (0, String::new()));
+    }
+
+    #[test]
+    fn the_administrator_reads_patches_and_audits_the_deployment_document() {
+        let fake = Fake::default();
+        fake.set(auth::ADMIN_TOKEN_SETTING, ADMIN_TOKEN);
+        let path = "/api/v1/deployment/config";
+        let got = fake.get(path, Some(ADMIN_TOKEN));
+        assert_eq!(got.status, 200);
+        assert_eq!(got.header("etag"), Some("\"0\""));
+        assert_eq!(
+            body(&got),
+            serde_json::json!({"version": 0, "overrides": {}})
+        );
+
+        let patch = r#"{"patch":{"kaltura":{"privileges":{"view":"sview:*"}}}}"#;
+        assert_eq!(
+            fake.call("PATCH", path, Some(ADMIN_TOKEN), patch).status,
+            428
+        );
+        let ok = fake.call_with(
+            Request {
+                method: "PATCH",
+                path_with_query: path,
+                if_match: Some("\"0\""),
+                body: patch.as_bytes(),
+                ..Request::default()
+            },
+            Some(ADMIN_TOKEN),
+        );
+        assert_eq!(ok.status, 200, "{}", body(&ok));
+        assert_eq!(ok.header("etag"), Some("\"1\""));
+        assert_eq!(
+            body(&ok)["changed_keys"],
+            serde_json::json!(["kaltura.privileges.view"])
+        );
+        let stale = fake.call(
+            "PATCH",
+            path,
+            Some(ADMIN_TOKEN),
+            r#"{"patch":{"features":{"activity":true}},"expected_version":0}"#,
+        );
+        assert_eq!(stale.status, 409);
+        let invalid = fake.call(
+            "PATCH",
+            path,
+            Some(ADMIN_TOKEN),
+            r#"{"patch":{"bogus":1},"expected_version":1}"#,
+        );
+        assert_eq!(invalid.status, 400);
+        assert!(body(&invalid)["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("bogus"));
+        assert_eq!(
+            fake.config.deployment.borrow().0,
+            1,
+            "refused writes change nothing"
+        );
+
+        let got = fake.get(path, Some(ADMIN_TOKEN));
+        assert_eq!(got.header("etag"), Some("\"1\""));
+        assert_eq!(
+            body(&got)["overrides"]["kaltura"]["privileges"]["view"],
+            "sview:*"
+        );
+        let audit = fake.get("/api/v1/deployment/audit-log?limit=5", Some(ADMIN_TOKEN));
+        assert_eq!(audit.status, 200);
+        assert_eq!(
+            body(&audit)["entries"][0]["actor"],
+            serde_json::json!({"type": "api_key", "id": auth::ADMIN_ACTOR_ID})
+        );
+        assert_eq!(
+            fake.get("/api/v1/deployment/audit-log?limit=0", Some(ADMIN_TOKEN))
+                .status,
+            400
+        );
+        // The token is recorded nowhere and said nowhere.
+        assert!(!format!("{:?}", fake.config.deployment_audit.borrow()).contains(ADMIN_TOKEN));
+        assert!(!fake.everything_said(&audit).contains(ADMIN_TOKEN));
+    }
+
+    #[test]
+    fn server_credentials_get_403_on_the_deployment_routes_and_guesses_401() {
+        let fake = Fake::default();
+        fake.set(auth::ADMIN_TOKEN_SETTING, ADMIN_TOKEN);
+        let member = fake.identity.mint(GUILD, USER, Role::Admin, &Scope::ALL);
+        let key = fake
+            .identity
+            .mint_key(GUILD, &Scope::ALL, Actor::DiscordUser(USER.into()));
+        for credential in [member.as_str(), key.as_str()] {
+            for (method, path, text) in [
+                ("GET", "/api/v1/deployment/config", ""),
+                (
+                    "PATCH",
+                    "/api/v1/deployment/config",
+                    r#"{"patch":{},"expected_version":0}"#,
+                ),
+                ("GET", "/api/v1/deployment/audit-log", ""),
+            ] {
+                let response = fake.call(method, path, Some(credential), text);
+                assert_eq!(response.status, 403, "{method} {path}");
+                assert_eq!(body(&response)["error"]["code"], "forbidden");
+            }
+        }
+        for guess in [
+            None,
+            Some("kd1.forged"),
+            Some("deployment-admin-token-0123456789abcdeX"),
+        ] {
+            let response = fake.get("/api/v1/deployment/config", guess);
+            assert_eq!(response.status, 401, "{guess:?}");
+            assert!(response.header("www-authenticate").is_some());
+        }
+        assert_eq!(fake.config.deployment.borrow().0, 0, "nothing changed");
+    }
+
+    #[test]
+    fn the_administrator_token_is_not_a_server_credential() {
+        let fake = Fake::default();
+        fake.set(auth::ADMIN_TOKEN_SETTING, ADMIN_TOKEN);
+        for (method, path) in [
+            ("GET", "/api/v1/me".to_owned()),
+            ("GET", "/api/v1/meetings".to_owned()),
+            ("GET", format!("/api/v1/guilds/{GUILD}/config")),
+            ("PATCH", format!("/api/v1/guilds/{GUILD}/config")),
+            ("GET", format!("/api/v1/guilds/{GUILD}/api-keys")),
+        ] {
+            let response = fake.call(method, &path, Some(ADMIN_TOKEN), "{}");
+            assert_eq!(response.status, 403, "{method} {path}");
+            assert!(!fake.everything_said(&response).contains(ADMIN_TOKEN));
+        }
+        assert!(fake.config.versions.borrow().is_empty());
+    }
+
+    #[test]
+    fn the_deployment_routes_are_limited_per_address() {
+        let fake = Fake::default();
+        fake.set(auth::ADMIN_TOKEN_SETTING, ADMIN_TOKEN);
+        fake.set(ratelimit::PER_ADDRESS_SETTING, "2");
+        for _ in 0..2 {
+            let response = fake.get("/api/v1/deployment/config", Some(ADMIN_TOKEN));
+            assert_eq!(response.status, 200);
+        }
+        let limited = fake.get("/api/v1/deployment/config", Some(ADMIN_TOKEN));
+        assert_eq!(limited.status, 429);
+        assert!(limited.header("retry-after").is_some());
     }
 
     // --- rate limits ---

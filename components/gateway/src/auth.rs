@@ -6,10 +6,83 @@
 //! refused (403) to a credential for any other server, whatever its scopes; resources
 //! found by their own ID (meetings) are checked against the credential's server by
 //! their handlers, which answer 404 for another server's.
+//!
+//! The deployment's administrator is not a member of any server: they present the
+//! `gateway_admin_token` secret ([`AdminToken`]), which opens the deployment routes
+//! ([`Access::DeploymentAdmin`]) and nothing else. Server credentials are refused (403)
+//! there, and the administrator's token is refused (403) on every server route.
 
 use crate::reply::Problem;
 use crate::router::Access;
 use crate::services::{AccessClaims, Actor, Identity, KeyClaims, Role, Scope, ServiceError};
+use common::ApiError;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+/// The secret Spin variable with the deployment administrator's token.
+pub const ADMIN_TOKEN_SETTING: &str = "gateway_admin_token";
+
+/// The fewest characters an administrator token may have (e.g. `openssl rand -hex 32`
+/// gives 64); a shorter one is treated as not configured.
+pub const ADMIN_TOKEN_MIN_CHARS: usize = 32;
+
+/// Who the deployment administrator is in audit records: `api-key("deployment-admin")`.
+/// The WIT `actor` has no case for an operator, and this ID can never be a server's
+/// API key (their IDs are 16 hexadecimal digits). The token itself is never recorded.
+pub const ADMIN_ACTOR_ID: &str = "deployment-admin";
+
+/// What a server route's credential is.
+const SERVER_CREDENTIAL: &str = "access token or API key";
+/// What a deployment route's credential is.
+const ADMIN_CREDENTIAL: &str = "deployment administrator token";
+
+/// The deployment administrator's token, as configured. Only its SHA-256 digest is
+/// kept, and a presented token is compared digest to digest in constant time, so
+/// neither its contents nor its length show in the time an answer takes.
+pub struct AdminToken {
+    digest: [u8; 32],
+}
+
+impl std::fmt::Debug for AdminToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AdminToken([redacted])")
+    }
+}
+
+impl AdminToken {
+    /// The token from the `gateway_admin_token` setting's value.
+    ///
+    /// # Errors
+    /// `503 not_configured` naming the setting (never its value) when it is unset,
+    /// empty or shorter than [`ADMIN_TOKEN_MIN_CHARS`].
+    pub fn from_setting(value: Option<&str>) -> Result<Self, Problem> {
+        match value {
+            None | Some("") => Err(ApiError::not_configured(&[ADMIN_TOKEN_SETTING.to_owned()]).into()),
+            Some(token) if token.chars().count() < ADMIN_TOKEN_MIN_CHARS => Err(ApiError::new(
+                503,
+                "not_configured",
+                format!(
+                    "the setting {ADMIN_TOKEN_SETTING} is too short: it needs at least {ADMIN_TOKEN_MIN_CHARS} characters"
+                ),
+            )
+            .into()),
+            Some(token) => Ok(Self {
+                digest: Sha256::digest(token.as_bytes()).into(),
+            }),
+        }
+    }
+
+    /// Whether `presented` is the administrator's token (constant time).
+    pub fn matches(&self, presented: &str) -> bool {
+        let digest: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
+        bool::from(digest.ct_eq(&self.digest))
+    }
+
+    /// Who the administrator is in audit records ([`ADMIN_ACTOR_ID`]).
+    pub fn actor() -> Actor {
+        Actor::ApiKey(ADMIN_ACTOR_ID.to_owned())
+    }
+}
 
 /// Who the credential belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,31 +185,101 @@ pub enum Credential<'a> {
     ApiKey(&'a str),
 }
 
+impl<'a> Credential<'a> {
+    /// The credential as presented.
+    pub fn value(self) -> &'a str {
+        match self {
+            Self::AccessToken(value) | Self::ApiKey(value) => value,
+        }
+    }
+
+    fn classify(value: &'a str) -> Self {
+        if value.starts_with("kdk_") {
+            Self::ApiKey(value)
+        } else {
+            Self::AccessToken(value)
+        }
+    }
+}
+
+/// The value of `Authorization: Bearer <value>` (the scheme is case-insensitive);
+/// `wanted` names the credential in the errors.
+fn bearer<'h>(header: Option<&'h str>, wanted: &str) -> Result<&'h str, Problem> {
+    let header = header
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| {
+            Problem::unauthenticated(format!(
+                "this route needs `Authorization: Bearer <{wanted}>`"
+            ))
+        })?;
+    let (scheme, value) = header.split_once(' ').unwrap_or((header, ""));
+    let value = value.trim();
+    if !scheme.eq_ignore_ascii_case("bearer") || value.is_empty() {
+        return Err(Problem::unauthenticated(format!(
+            "the Authorization header must be `Bearer <{wanted}>`"
+        )));
+    }
+    Ok(value)
+}
+
 /// Reads `Authorization: Bearer <credential>` (the scheme is case-insensitive).
 ///
 /// # Errors
 /// `401` with a `Bearer` challenge when the header is missing or not a bearer
 /// credential.
 pub fn credential(header: Option<&str>) -> Result<Credential<'_>, Problem> {
-    let header = header
-        .map(str::trim)
-        .filter(|h| !h.is_empty())
-        .ok_or_else(|| {
-            Problem::unauthenticated(
-                "this route needs `Authorization: Bearer <access token or API key>`",
-            )
-        })?;
-    let (scheme, value) = header.split_once(' ').unwrap_or((header, ""));
-    let value = value.trim();
-    if !scheme.eq_ignore_ascii_case("bearer") || value.is_empty() {
-        return Err(Problem::unauthenticated(
-            "the Authorization header must be `Bearer <access token or API key>`",
-        ));
+    bearer(header, SERVER_CREDENTIAL).map(Credential::classify)
+}
+
+/// Refuses the deployment administrator's token on a server's route: it is not a
+/// server credential. `admin` is `None` when the deployment has no (valid)
+/// administrator token.
+///
+/// # Errors
+/// `403` when `credential` is the administrator's token.
+pub fn refuse_admin_token(
+    admin: Option<&AdminToken>,
+    credential: Credential<'_>,
+) -> Result<(), Problem> {
+    match admin {
+        Some(admin) if admin.matches(credential.value()) => Err(Problem::forbidden(
+            "the deployment administrator's token is not a server credential: it opens \
+             /api/v1/deployment/... only; use a member's access token or a server's API key",
+        )),
+        _ => Ok(()),
     }
-    if value.starts_with("kdk_") {
-        Ok(Credential::ApiKey(value))
-    } else {
-        Ok(Credential::AccessToken(value))
+}
+
+/// Checks that the caller of a deployment route is the deployment's administrator,
+/// and returns who to record them as ([`AdminToken::actor`]).
+///
+/// A credential that is not the administrator's token is verified as a server
+/// credential only to answer precisely: a valid one is refused with 403 (server
+/// credentials never reach the deployment routes), anything else with 401.
+///
+/// # Errors
+/// `401` (with a challenge) without a bearer credential or with one that is neither;
+/// `403` for a valid access token or API key; `503` when `identity` cannot tell
+/// (not configured, store failing).
+pub fn authenticate_admin(
+    identity: &dyn Identity,
+    admin: &AdminToken,
+    header: Option<&str>,
+) -> Result<Actor, Problem> {
+    let presented = bearer(header, ADMIN_CREDENTIAL)?;
+    if admin.matches(presented) {
+        return Ok(AdminToken::actor());
+    }
+    match authenticate(identity, Credential::classify(presented)) {
+        Ok(_) => Err(Problem::forbidden(
+            "server credentials (access tokens, API keys) cannot use the deployment routes; \
+             they need the deployment administrator's token",
+        )),
+        Err(problem) if problem.error.status == 401 => Err(Problem::invalid_token(
+            "this is not the deployment administrator's token",
+        )),
+        Err(other) => Err(other),
     }
 }
 
@@ -178,6 +321,11 @@ pub fn authorize(
     params: &[(&'static str, String)],
     caller: &Caller,
 ) -> Result<(), Problem> {
+    if access == Access::DeploymentAdmin {
+        return Err(Problem::forbidden(
+            "server credentials (access tokens, API keys) cannot use the deployment routes",
+        ));
+    }
     for (name, value) in params {
         if *name == "guild_id" && *value != caller.guild_id {
             return Err(Problem::forbidden(
@@ -293,6 +441,56 @@ mod tests {
             &member(&[Scope::MeetingsRead])
         )
         .is_ok());
+    }
+
+    const TOKEN: &str = "0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn an_unset_empty_or_short_admin_token_is_not_configured() {
+        for value in [None, Some(""), Some("0123456789abcdef")] {
+            let problem = AdminToken::from_setting(value).unwrap_err();
+            assert_eq!(problem.error.status, 503, "{value:?}");
+            assert_eq!(problem.error.code, "not_configured");
+            assert!(problem.error.message.contains(ADMIN_TOKEN_SETTING));
+            assert!(!problem.error.message.contains("0123456789abcdef"));
+        }
+        assert!(AdminToken::from_setting(Some(TOKEN)).is_ok());
+    }
+
+    #[test]
+    fn the_admin_token_matches_itself_only_and_never_prints() {
+        let admin = AdminToken::from_setting(Some(TOKEN)).unwrap();
+        assert!(admin.matches(TOKEN));
+        for other in [
+            "",
+            "0123456789abcdef0123456789abcde",
+            "0123456789abcdef0123456789abcdeF",
+            &format!("{TOKEN}0"),
+        ] {
+            assert!(!admin.matches(other), "{other}");
+        }
+        assert!(!format!("{admin:?}").contains("0123"));
+        assert_eq!(AdminToken::actor(), Actor::ApiKey(ADMIN_ACTOR_ID.into()));
+    }
+
+    #[test]
+    fn the_admin_token_is_refused_as_a_server_credential() {
+        let admin = AdminToken::from_setting(Some(TOKEN)).unwrap();
+        let header = format!("Bearer {TOKEN}");
+        let presented = credential(Some(&header)).unwrap();
+        let problem = refuse_admin_token(Some(&admin), presented).unwrap_err();
+        assert_eq!(problem.error.status, 403);
+        assert!(!problem.error.message.contains(TOKEN));
+        assert!(refuse_admin_token(None, presented).is_ok());
+        let other = credential(Some("Bearer kd1.a.b")).unwrap();
+        assert!(refuse_admin_token(Some(&admin), other).is_ok());
+    }
+
+    #[test]
+    fn server_credentials_never_pass_the_deployment_access() {
+        let admin = member(&Scope::ALL);
+        let problem = authorize(Access::DeploymentAdmin, &[], &admin).unwrap_err();
+        assert_eq!(problem.error.status, 403);
     }
 
     #[test]

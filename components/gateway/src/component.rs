@@ -425,6 +425,29 @@ fn update_result(result: config::UpdateResult) -> svc::UpdateResult {
     }
 }
 
+fn audit_entries(entries: Vec<config::AuditEntry>) -> Vec<svc::AuditEntry> {
+    entries
+        .into_iter()
+        .map(|entry| svc::AuditEntry {
+            at: entry.at,
+            actor: match entry.actor {
+                config::Actor::DiscordUser(id) => svc::Actor::DiscordUser(id),
+                config::Actor::ApiKey(id) => svc::Actor::ApiKey(id),
+            },
+            version: entry.version,
+            changes: entry
+                .changes
+                .into_iter()
+                .map(|change| svc::Change {
+                    key: change.key,
+                    old_value: change.old_value,
+                    new_value: change.new_value,
+                })
+                .collect(),
+        })
+        .collect()
+}
+
 impl svc::Config for WitConfig {
     fn role_for(
         &self,
@@ -486,27 +509,34 @@ impl svc::Config for WitConfig {
         guild_id: &str,
         limit: u32,
     ) -> Result<Vec<svc::AuditEntry>, svc::ServiceError> {
-        Ok(config::audit_log(guild_id, limit)
-            .map_err(error)?
-            .into_iter()
-            .map(|entry| svc::AuditEntry {
-                at: entry.at,
-                actor: match entry.actor {
-                    config::Actor::DiscordUser(id) => svc::Actor::DiscordUser(id),
-                    config::Actor::ApiKey(id) => svc::Actor::ApiKey(id),
-                },
-                version: entry.version,
-                changes: entry
-                    .changes
-                    .into_iter()
-                    .map(|change| svc::Change {
-                        key: change.key,
-                        old_value: change.old_value,
-                        new_value: change.new_value,
-                    })
-                    .collect(),
-            })
-            .collect())
+        config::audit_log(guild_id, limit)
+            .map(audit_entries)
+            .map_err(error)
+    }
+
+    fn get_deployment(&self) -> Result<svc::DeploymentView, svc::ServiceError> {
+        let view = config::get_deployment().map_err(error)?;
+        Ok(svc::DeploymentView {
+            version: view.version,
+            overrides_json: view.overrides_json,
+        })
+    }
+
+    fn update_deployment(
+        &self,
+        patch_json: &str,
+        expected_version: u64,
+        actor: &svc::Actor,
+    ) -> Result<svc::UpdateResult, svc::ServiceError> {
+        config::update_deployment(patch_json, expected_version, &config_actor(actor))
+            .map(update_result)
+            .map_err(error)
+    }
+
+    fn deployment_audit_log(&self, limit: u32) -> Result<Vec<svc::AuditEntry>, svc::ServiceError> {
+        config::deployment_audit_log(limit)
+            .map(audit_entries)
+            .map_err(error)
     }
 }
 

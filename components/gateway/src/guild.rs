@@ -1,11 +1,17 @@
 //! `/api/v1/guilds/{guild_id}/...`: a server's settings, audit log and API keys. The
 //! route layer has already refused every credential for another server
 //! ([`crate::auth::authorize`]); these handlers act on the credential's own server.
+//!
+//! The pieces every configuration route shares (the version as `ETag`, the expected
+//! version of a write, the answer to a write, audit pages) are here too; the
+//! deployment-wide routes ([`crate::deployment`]) use them as they are.
 
 use crate::api::Backend;
 use crate::auth::Caller;
 use crate::reply::{Body, Outcome, Problem, Response};
-use crate::services::{ApiKeyInfo, AuditEntry, ConfigView, Scope, Section, ServiceError};
+use crate::services::{
+    ApiKeyInfo, AuditEntry, ConfigView, Scope, Section, ServiceError, UpdateResult,
+};
 use common::ApiError;
 use serde_json::{json, Value};
 
@@ -14,11 +20,13 @@ pub const DEFAULT_AUDIT_LIMIT: u32 = 50;
 /// The most audit entries a page may have (the service keeps the last 200).
 pub const MAX_AUDIT_LIMIT: u32 = 200;
 
-fn json_text(text: &str) -> Value {
+/// A stored JSON text as a value (a string if it is not JSON).
+pub(crate) fn json_text(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned()))
 }
 
-fn etag(version: u64) -> String {
+/// A document's version as an `ETag`.
+pub(crate) fn etag(version: u64) -> String {
     format!("\"{version}\"")
 }
 
@@ -72,6 +80,64 @@ fn expected_version(if_match: Option<&str>, body: &Body) -> Result<u64, Problem>
     }
 }
 
+/// A configuration write as a request states it: `{"patch": {...}}` (a JSON merge
+/// patch of an override document) and the version it is based on.
+pub(crate) struct Write {
+    /// The patch, as JSON text.
+    pub patch: String,
+    /// The version the patch is based on.
+    pub expected_version: u64,
+}
+
+impl Write {
+    /// Reads the body and `If-Match`.
+    ///
+    /// # Errors
+    /// `400` for a body that is not `{"patch": {...}}` or versions that disagree;
+    /// `428` without a version.
+    pub(crate) fn parse(if_match: Option<&str>, body: &[u8]) -> Result<Self, Problem> {
+        let body = Body::parse(body, false)?;
+        let patch = match body.value("patch") {
+            Some(patch @ Value::Object(_)) => patch.to_string(),
+            _ => {
+                return Err(Problem::invalid(
+                    "`patch` must be a JSON object (a JSON merge patch)",
+                ))
+            }
+        };
+        let expected_version = expected_version(if_match, &body)?;
+        Ok(Self {
+            patch,
+            expected_version,
+        })
+    }
+
+    /// The service's refusal as an answer: `409` when the version was stale.
+    pub(crate) fn refused(&self, err: ServiceError) -> Problem {
+        match err {
+            ServiceError::Conflict(_) => Problem::from(ApiError::new(
+                409,
+                "conflict",
+                format!(
+                    "the configuration is no longer at version {}; GET it again and retry",
+                    self.expected_version
+                ),
+            )),
+            other => Problem::from(other),
+        }
+    }
+}
+
+/// The answer to an accepted write: the new version (also as `ETag`) and the keys
+/// that changed.
+pub(crate) fn written(result: &UpdateResult) -> Response {
+    Response::json(
+        200,
+        &json!({ "version": result.version, "changed_keys": result.changed_keys }),
+    )
+    .with("etag", etag(result.version))
+}
+
 /// `PATCH /api/v1/guilds/{guild_id}/config` with `{"patch": {...}}` (a JSON merge
 /// patch of the server's overrides) and the version it is based on.
 ///
@@ -84,34 +150,17 @@ pub fn update_config<B: Backend>(
     if_match: Option<&str>,
     body: &[u8],
 ) -> Outcome {
-    let body = Body::parse(body, false)?;
-    let patch = match body.value("patch") {
-        Some(patch @ Value::Object(_)) => patch.to_string(),
-        _ => {
-            return Err(Problem::invalid(
-                "`patch` must be a JSON object (a JSON merge patch)",
-            ))
-        }
-    };
-    let version = expected_version(if_match, &body)?;
+    let write = Write::parse(if_match, body)?;
     let result = backend
         .config()
-        .update(&caller.guild_id, &patch, version, &caller.actor())
-        .map_err(|err| match err {
-            ServiceError::Conflict(_) => Problem::from(ApiError::new(
-                409,
-                "conflict",
-                format!(
-                    "the configuration is no longer at version {version}; GET it again and retry"
-                ),
-            )),
-            other => Problem::from(other),
-        })?;
-    Ok(Response::json(
-        200,
-        &json!({ "version": result.version, "changed_keys": result.changed_keys }),
-    )
-    .with("etag", etag(result.version)))
+        .update(
+            &caller.guild_id,
+            &write.patch,
+            write.expected_version,
+            &caller.actor(),
+        )
+        .map_err(|err| write.refused(err))?;
+    Ok(written(&result))
 }
 
 /// `POST /api/v1/guilds/{guild_id}/config/reset`, optionally `{"section": "roles"}`.
@@ -133,11 +182,7 @@ pub fn reset_config<B: Backend>(backend: &B, caller: &Caller, body: &[u8]) -> Ou
         .config()
         .reset(&caller.guild_id, section, &caller.actor())
         .map_err(Problem::from)?;
-    Ok(Response::json(
-        200,
-        &json!({ "version": result.version, "changed_keys": result.changed_keys }),
-    )
-    .with("etag", etag(result.version)))
+    Ok(written(&result))
 }
 
 fn audit_json(entry: &AuditEntry) -> Value {
@@ -161,7 +206,10 @@ fn audit_json(entry: &AuditEntry) -> Value {
 }
 
 /// The `limit` of a query string.
-fn audit_limit(query: &str) -> Result<u32, Problem> {
+///
+/// # Errors
+/// `400` unless it is 1 to [`MAX_AUDIT_LIMIT`].
+pub(crate) fn audit_limit(query: &str) -> Result<u32, Problem> {
     let raw = form_urlencoded::parse(query.as_bytes())
         .find(|(name, _)| name == "limit")
         .map(|(_, value)| value.into_owned());
@@ -185,8 +233,13 @@ pub fn audit_log<B: Backend>(backend: &B, caller: &Caller, query: &str) -> Outco
         .config()
         .audit_log(&caller.guild_id, limit)
         .map_err(Problem::from)?;
+    Ok(audit_page(&entries))
+}
+
+/// A page of audit entries, newest first: `{"entries": [...]}`.
+pub(crate) fn audit_page(entries: &[AuditEntry]) -> Response {
     let entries: Vec<Value> = entries.iter().map(audit_json).collect();
-    Ok(Response::json(200, &json!({ "entries": entries })))
+    Response::json(200, &json!({ "entries": entries }))
 }
 
 fn key_json(info: &ApiKeyInfo) -> Value {

@@ -4,9 +4,10 @@
 //!
 //! Host-free modules, unit-tested natively:
 //! - [`api`]: the route table, the order of checks and dispatch, over [`api::Backend`];
-//! - [`auth`]: bearer credentials, scopes and the one-server rule;
+//! - [`auth`]: bearer credentials, scopes, the one-server rule and the deployment
+//!   administrator's token;
 //! - [`signin`]: sign-in with Discord, refresh and revoke;
-//! - [`meetings`], [`guild`]: the resources;
+//! - [`meetings`], [`guild`], [`deployment`]: the resources;
 //! - [`ratelimit`]: fixed windows counted with compare-and-swap;
 //! - [`discord`]: Discord settings, sending and errors;
 //! - [`openapi`]: the document built from the route table;
@@ -17,6 +18,7 @@
 pub mod api;
 pub mod auth;
 pub mod cors;
+pub mod deployment;
 pub mod discord;
 pub mod guild;
 pub mod keys;
@@ -33,6 +35,8 @@ mod testing;
 
 /// The settings the gateway itself needs (the library services report their own).
 /// Sign-in also needs `discord_client_secret`; it answers 503 naming it when unset.
+/// `gateway_admin_token` ([`auth::ADMIN_TOKEN_SETTING`]) is optional, so not listed:
+/// without it the deployment routes answer 503 naming it and nothing else changes.
 pub const REQUIRED_SETTINGS: &[&str] = &[
     "discord_application_id",
     "discord_public_key",

@@ -3,6 +3,8 @@
 //! parameters and responses (with their JSON Schemas) are described here; the
 //! end-to-end suite checks every documented route's real responses against them.
 
+use crate::auth::ADMIN_TOKEN_SETTING;
+use crate::guild::{DEFAULT_AUDIT_LIMIT, MAX_AUDIT_LIMIT};
 use crate::router::{Access, Route};
 use crate::services::{MeetingKind, Scope, Section};
 use serde_json::{json, Map, Value};
@@ -26,6 +28,24 @@ enum Answer {
     Empty(&'static str),
     /// The error response.
     Error,
+}
+
+/// The `If-Match` header of a configuration write.
+fn if_match() -> Value {
+    json!({
+        "name": "If-Match", "in": "header", "required": false,
+        "description": "The version the change is based on, as the ETag of GET gives it (or `expected_version` in the body).",
+        "schema": { "type": "string" }
+    })
+}
+
+/// The `limit` query parameter of an audit log.
+fn audit_limit() -> Value {
+    json!({
+        "name": "limit", "in": "query", "required": false,
+        "description": format!("How many entries, newest first (default {DEFAULT_AUDIT_LIMIT})."),
+        "schema": { "type": "integer", "minimum": 1, "maximum": MAX_AUDIT_LIMIT }
+    })
 }
 
 fn spec(name: &str) -> Option<Spec> {
@@ -91,11 +111,7 @@ fn spec(name: &str) -> Option<Spec> {
         ),
         "update_config" => Spec {
             body: Some(("ConfigPatch", true)),
-            extra_parameters: vec![json!({
-                "name": "If-Match", "in": "header", "required": false,
-                "description": "The version the change is based on, as the ETag of GET gives it (or `expected_version` in the body).",
-                "schema": { "type": "string" }
-            })],
+            extra_parameters: vec![if_match()],
             responses: vec![
                 ("200", SchemaWith("ConfigUpdate", &[("etag", "ETag")])),
                 ("400", Error),
@@ -112,11 +128,7 @@ fn spec(name: &str) -> Option<Spec> {
         ),
         "audit_log" => Spec {
             body: None,
-            extra_parameters: vec![json!({
-                "name": "limit", "in": "query", "required": false,
-                "description": "How many entries, newest first (default 50).",
-                "schema": { "type": "integer", "minimum": 1, "maximum": 200 }
-            })],
+            extra_parameters: vec![audit_limit()],
             responses: vec![("200", Schema("AuditLog")), ("400", Error)],
         },
         "list_api_keys" => s(None, vec![("200", Schema("ApiKeyList"))]),
@@ -132,6 +144,29 @@ fn spec(name: &str) -> Option<Spec> {
             ],
         ),
         "revoke_api_key" => s(None, vec![("204", Empty("Revoked")), ("404", Error)]),
+        "get_deployment_config" => s(
+            None,
+            vec![
+                ("200", SchemaWith("DeploymentConfig", &[("etag", "ETag")])),
+                ("503", Error),
+            ],
+        ),
+        "update_deployment_config" => Spec {
+            body: Some(("ConfigPatch", true)),
+            extra_parameters: vec![if_match()],
+            responses: vec![
+                ("200", SchemaWith("ConfigUpdate", &[("etag", "ETag")])),
+                ("400", Error),
+                ("409", Error),
+                ("428", Error),
+                ("503", Error),
+            ],
+        },
+        "deployment_audit_log" => Spec {
+            body: None,
+            extra_parameters: vec![audit_limit()],
+            responses: vec![("200", Schema("AuditLog")), ("400", Error), ("503", Error)],
+        },
         _ => return None,
     };
     Some(spec)
@@ -162,7 +197,9 @@ pub fn document(routes: &[Route]) -> Value {
                 "Kaltura meetings for Discord servers. Sign in with a Discord OAuth2 authorization code ",
                 "(POST /api/v1/auth/discord) to get an access token for one server, or use an API key a ",
                 "server admin created; send either as `Authorization: Bearer`. A credential is valid on ",
-                "its own server only. Every error is {\"error\":{\"code\",\"message\"}}; every response ",
+                "its own server only. The deployment routes (/api/v1/deployment/...) take the deployment ",
+                "administrator's token instead, and refuse server credentials. ",
+                "Every error is {\"error\":{\"code\",\"message\"}}; every response ",
                 "carries x-request-id. Rate limits per token and per client address answer 429 with ",
                 "Retry-After. Deprecated routes answer with Deprecation and Sunset headers."
             )
@@ -206,6 +243,11 @@ pub fn document(routes: &[Route]) -> Value {
                     "type": "http",
                     "scheme": "bearer",
                     "description": "An access token from /api/v1/auth/discord, or an API key (kdk_...)."
+                },
+                "deploymentAdmin": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": format!("The deployment administrator's token: the secret setting {ADMIN_TOKEN_SETTING}. It opens the deployment routes only; it is not a server credential.")
                 }
             }
         }
@@ -229,6 +271,9 @@ fn operation(route: &Route) -> Value {
             " Needs a member's access token with the {} scope.",
             scope.name()
         )),
+        Access::DeploymentAdmin => description.push_str(&format!(
+            " Needs the deployment administrator's token ({ADMIN_TOKEN_SETTING}); server credentials (access tokens, API keys) get 403. 503 when the deployment has no administrator token."
+        )),
     }
     if route.path.contains("{guild_id}") {
         description.push_str(" The credential must be for this server (403 otherwise).");
@@ -247,11 +292,13 @@ fn operation(route: &Route) -> Value {
             "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } }
         });
     }
-    if route.access.needs_credential() {
-        op["security"] = json!([{ "bearer": [] }]);
-    } else {
-        op["security"] = json!([]);
-    }
+    op["security"] = match route.access {
+        Access::Public => json!([]),
+        Access::DeploymentAdmin => json!([{ "deploymentAdmin": [] }]),
+        Access::Authenticated | Access::Scope(_) | Access::Member(_) => {
+            json!([{ "bearer": [] }])
+        }
+    };
     if let Some(scope) = route.access.scope() {
         op["x-required-scope"] = json!(scope.name());
     }
@@ -268,6 +315,8 @@ fn tag(path: &str) -> &'static str {
         "meetings"
     } else if path.starts_with("/api/v1/guilds/") {
         "guilds"
+    } else if path.starts_with("/api/v1/deployment/") {
+        "deployment"
     } else {
         "service"
     }
@@ -520,11 +569,15 @@ fn schemas() -> Value {
             "config": { "type": "object", "description": "The merged settings, every key." },
             "overrides": { "type": "object", "description": "The server's own overrides." }
         })),
+        "DeploymentConfig": object(&["version", "overrides"], json!({
+            "version": time,
+            "overrides": { "type": "object", "description": "The deployment-wide overrides (sparse), `{}` when there are none." }
+        })),
         "ConfigPatch": {
             "type": "object",
             "required": ["patch"],
             "properties": {
-                "patch": { "type": "object", "description": "A JSON merge patch (RFC 7396) of the server's overrides; null removes one." },
+                "patch": { "type": "object", "description": "A JSON merge patch (RFC 7396) of the overrides (the server's, or the deployment's); null removes one." },
                 "expected_version": { "type": "integer", "minimum": 0, "description": "The version the change is based on (or If-Match)." }
             }
         },
@@ -538,7 +591,7 @@ fn schemas() -> Value {
         })),
         "Actor": object(&["type", "id"], json!({
             "type": { "enum": ["discord_user", "api_key"] },
-            "id": { "type": "string" }
+            "id": { "type": "string", "description": "A Discord user ID, an API key's ID, or `deployment-admin` for the deployment administrator." }
         })),
         "AuditEntry": object(&["at", "actor", "version", "changes"], json!({
             "at": time,
@@ -637,7 +690,34 @@ mod tests {
                     route.name
                 );
             }
-            assert_eq!(op["security"], json!([{ "bearer": [] }]));
+            let scheme = if route.access == Access::DeploymentAdmin {
+                "deploymentAdmin"
+            } else {
+                "bearer"
+            };
+            assert_eq!(op["security"], json!([{ scheme: [] }]), "{}", route.name);
+        }
+    }
+
+    #[test]
+    fn the_deployment_routes_document_the_administrator_token_and_503() {
+        let document = document(ROUTES);
+        let scheme = &document["components"]["securitySchemes"]["deploymentAdmin"];
+        assert_eq!(scheme["scheme"], "bearer");
+        assert!(scheme["description"]
+            .as_str()
+            .unwrap()
+            .contains(ADMIN_TOKEN_SETTING));
+        let admin_routes: Vec<&Route> = ROUTES
+            .iter()
+            .filter(|r| r.access == Access::DeploymentAdmin)
+            .collect();
+        assert_eq!(admin_routes.len(), 3);
+        for route in admin_routes {
+            assert!(route.path.starts_with("/api/v1/deployment/"));
+            let op = &document["paths"][route.path][route.method.to_ascii_lowercase()];
+            assert!(op["responses"]["503"].is_object(), "{}", route.name);
+            assert_eq!(op["tags"], json!(["deployment"]));
         }
     }
 }

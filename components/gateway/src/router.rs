@@ -16,6 +16,9 @@ pub enum Access {
     Scope(Scope),
     /// A signed-in member's access token (not an API key) carrying this scope.
     Member(Scope),
+    /// The deployment's administrator only: the `gateway_admin_token` secret, never a
+    /// server's credential (see [`crate::auth::AdminToken`]).
+    DeploymentAdmin,
 }
 
 impl Access {
@@ -23,7 +26,7 @@ impl Access {
     pub fn scope(self) -> Option<Scope> {
         match self {
             Self::Scope(scope) | Self::Member(scope) => Some(scope),
-            Self::Public | Self::Authenticated => None,
+            Self::Public | Self::Authenticated | Self::DeploymentAdmin => None,
         }
     }
 

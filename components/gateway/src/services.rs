@@ -364,6 +364,15 @@ pub struct ConfigView {
     pub overrides_json: String,
 }
 
+/// The deployment-wide overrides (WIT `deployment-view`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeploymentView {
+    /// The document's version, 0 when it has none.
+    pub version: u64,
+    /// The overrides, a sparse JSON object (`{}` when there are none).
+    pub overrides_json: String,
+}
+
 /// The result of an accepted write (WIT `update-result`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UpdateResult {
@@ -632,6 +641,27 @@ pub trait Config {
     /// # Errors
     /// `invalid`, `storage`, `other`.
     fn audit_log(&self, guild_id: &str, limit: u32) -> Result<Vec<AuditEntry>, ServiceError>;
+    /// WIT `get-deployment`. Shown to the deployment's administrator only.
+    ///
+    /// # Errors
+    /// `storage`, `other`.
+    fn get_deployment(&self) -> Result<DeploymentView, ServiceError>;
+    /// WIT `update-deployment`. The caller must have established that `actor` is the
+    /// deployment's administrator.
+    ///
+    /// # Errors
+    /// As `update`.
+    fn update_deployment(
+        &self,
+        patch_json: &str,
+        expected_version: u64,
+        actor: &Actor,
+    ) -> Result<UpdateResult, ServiceError>;
+    /// WIT `deployment-audit-log`.
+    ///
+    /// # Errors
+    /// `storage`, `other`.
+    fn deployment_audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>, ServiceError>;
 }
 
 /// The `kaltura` service.

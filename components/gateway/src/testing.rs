@@ -22,6 +22,8 @@ pub const ADMIN_ROLE: &str = "500000000000000008";
 pub const NOW: u64 = 1_700_000_000;
 pub const BOT_TOKEN: &str = "bot-token-secret";
 pub const CLIENT_SECRET: &str = "client-secret-value";
+/// A deployment administrator token (set it as `gateway_admin_token`).
+pub const ADMIN_TOKEN: &str = "deployment-admin-token-0123456789abcdef";
 
 #[derive(Default)]
 pub struct FakeIdentity {
@@ -271,6 +273,9 @@ pub struct FakeConfig {
     pub versions: RefCell<BTreeMap<String, u64>>,
     pub audit: RefCell<Vec<(String, AuditEntry)>>,
     pub role_queries: RefCell<Vec<(String, MemberInfo)>>,
+    /// The deployment document: its version and overrides (the last patch applied).
+    pub deployment: RefCell<(u64, String)>,
+    pub deployment_audit: RefCell<Vec<AuditEntry>>,
 }
 
 impl Config for FakeConfig {
@@ -360,6 +365,55 @@ impl Config for FakeConfig {
             .filter(|(g, _)| g == guild_id)
             .take(limit as usize)
             .map(|(_, e)| e.clone())
+            .collect())
+    }
+
+    fn get_deployment(&self) -> Result<DeploymentView, ServiceError> {
+        let (version, overrides) = self.deployment.borrow().clone();
+        Ok(DeploymentView {
+            version,
+            overrides_json: if version == 0 { "{}".into() } else { overrides },
+        })
+    }
+
+    fn update_deployment(
+        &self,
+        patch_json: &str,
+        expected_version: u64,
+        actor: &Actor,
+    ) -> Result<UpdateResult, ServiceError> {
+        let current = self.deployment.borrow().0;
+        if current != expected_version {
+            return Err(ServiceError::Conflict("stale version".into()));
+        }
+        if patch_json.contains("\"bogus\"") {
+            return Err(ServiceError::Invalid("bogus: not a known key".into()));
+        }
+        *self.deployment.borrow_mut() = (current + 1, patch_json.to_owned());
+        self.deployment_audit.borrow_mut().push(AuditEntry {
+            at: NOW,
+            actor: actor.clone(),
+            version: current + 1,
+            changes: vec![Change {
+                key: "kaltura.privileges.view".into(),
+                old_value: None,
+                new_value: Some("\"sview:*\"".into()),
+            }],
+        });
+        Ok(UpdateResult {
+            version: current + 1,
+            changed_keys: vec!["kaltura.privileges.view".into()],
+        })
+    }
+
+    fn deployment_audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>, ServiceError> {
+        Ok(self
+            .deployment_audit
+            .borrow()
+            .iter()
+            .rev()
+            .take(limit as usize)
+            .cloned()
             .collect())
     }
 }
