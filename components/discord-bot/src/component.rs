@@ -23,7 +23,7 @@ use common::Variables;
 use discord_api::id::{GuildId, UserId};
 use guild_config::{GuildConfig, KalturaRole, RolesConfig, Section};
 use kaltura_discord::services::{config, identity, kaltura, types};
-use spin_adapter::{ReadError, SpinVariables};
+use spin_adapter::SpinVariables;
 use spin_sdk::http::{IncomingRequest, ResponseOutparam};
 
 use crate::dispatch::FollowUp;
@@ -324,14 +324,7 @@ fn finish(job: &FollowUp) {
 async fn handle(request: IncomingRequest, out: ResponseOutparam) {
     let request = match spin_adapter::read_request(request, crate::endpoint::BODY_LIMIT) {
         Ok(request) => request,
-        Err(ReadError::TooLarge) => {
-            let error = common::ApiError::new(413, "payload_too_large", "the body is too large");
-            return spin_adapter::respond_error(out, &error, &[]);
-        }
-        Err(ReadError::Broken) => {
-            let error = common::ApiError::new(400, "bad_request", "the body could not be read");
-            return spin_adapter::respond_error(out, &error, &[]);
-        }
+        Err(err) => return spin_adapter::respond_error(out, &err.api_error(), &[]),
     };
     let headers = request.header_map();
     let now = std::time::SystemTime::now()

@@ -9,7 +9,7 @@ use crate::api::{self, Backend};
 use crate::services as svc;
 use common::{KeyValue, ServiceStatus};
 use kaltura_discord::services::{config, identity, kaltura, types};
-use spin_adapter::{ReadError, SpinVariables, WasiCasStore};
+use spin_adapter::{SpinVariables, WasiCasStore};
 use spin_sdk::http::{IncomingRequest, ResponseOutparam};
 use std::future::Future;
 use std::pin::Pin;
@@ -626,14 +626,7 @@ impl svc::Kaltura for WitKaltura {
 async fn handle(request: IncomingRequest, out: ResponseOutparam) {
     let request = match spin_adapter::read_request(request, BODY_LIMIT) {
         Ok(request) => request,
-        Err(ReadError::TooLarge) => {
-            let error = common::ApiError::new(413, "payload_too_large", "the body is too large");
-            return spin_adapter::respond_error(out, &error, &[]);
-        }
-        Err(ReadError::Broken) => {
-            let error = common::ApiError::new(400, "bad_request", "the body could not be read");
-            return spin_adapter::respond_error(out, &error, &[]);
-        }
+        Err(err) => return spin_adapter::respond_error(out, &err.api_error(), &[]),
     };
     let backend = WitBackend {
         store: spin_adapter::cas_store(),

@@ -7,7 +7,7 @@ wit_bindgen::generate!({ world: "notifications", path: "../../wit" });
 
 use guild_config::EventKind;
 use kaltura_discord::services::{config, kaltura, types};
-use spin_adapter::{HostTransport, ReadError, SpinVariables, SystemClock};
+use spin_adapter::{HostTransport, SpinVariables, SystemClock};
 use spin_sdk::http::{IncomingRequest, ResponseOutparam};
 
 use crate::handler::{self, Env, Incoming};
@@ -95,14 +95,7 @@ impl Directory for WitDirectory {
 async fn handle(request: IncomingRequest, out: ResponseOutparam) {
     let request = match spin_adapter::read_request(request, crate::receiver::BODY_LIMIT) {
         Ok(request) => request,
-        Err(ReadError::TooLarge) => {
-            let error = common::ApiError::new(413, "payload_too_large", "the body is too large");
-            return spin_adapter::respond_error(out, &error, &[]);
-        }
-        Err(ReadError::Broken) => {
-            let error = common::ApiError::new(400, "bad_request", "the body could not be read");
-            return spin_adapter::respond_error(out, &error, &[]);
-        }
+        Err(err) => return spin_adapter::respond_error(out, &err.api_error(), &[]),
     };
     let store = spin_adapter::cas_store();
     let env = Env {

@@ -166,6 +166,18 @@ pub enum ReadError {
     Broken,
 }
 
+impl ReadError {
+    /// The answer to give: `413` over the limit, `400` when the body could not be read.
+    pub fn api_error(&self) -> common::ApiError {
+        match self {
+            Self::TooLarge => {
+                common::ApiError::new(413, "payload_too_large", "the body is too large")
+            }
+            Self::Broken => common::ApiError::new(400, "bad_request", "the body could not be read"),
+        }
+    }
+}
+
 /// Bodies over the limit but under this size are read and discarded before the `413`,
 /// so the client is not cut off mid-upload and reliably sees the answer; larger ones
 /// are refused at once.
