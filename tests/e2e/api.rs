@@ -2,7 +2,8 @@
 //! and `kaltura` components, a fake Discord that speaks OAuth2 and REST v10 (token
 //! exchange, `/users/@me`, guild members, guilds, roles, channels) and a fake Kaltura.
 //! Every documented route is called and its answers are checked against the JSON
-//! Schemas of the OpenAPI document the gateway serves.
+//! Schemas of the OpenAPI document the gateway serves. The notifications audit log is
+//! filled by a real delivery: a signed Kaltura webhook through `notifications.wasm`.
 
 use crate::support::{configured, World};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -33,6 +34,8 @@ const ADMINS_A: &str = "444444444444444441";
 const ADMINS_B: &str = "444444444444444442";
 const CHANNEL_A: &str = "555555555555555551";
 const CHANNEL_B: &str = "555555555555555552";
+/// The id of every message the fake Discord creates.
+const MESSAGE: &str = "666666666666666661";
 
 /// The code each user's client gets from Discord, and the Discord token it is worth.
 const USERS: [(&str, &str, &str, &str); 3] = [
@@ -82,6 +85,23 @@ fn fake_discord(request: &Recorded) -> FakeResponse {
                 json!({"error": "invalid_grant", "error_description": "Invalid \"code\" in request."}),
             ),
         };
+    }
+    // Create Message: the notifications service posting a Kaltura event.
+    if let Some(channel) = path
+        .strip_prefix("/api/v10/channels/")
+        .and_then(|rest| rest.strip_suffix("/messages"))
+        .filter(|_| request.method == "POST")
+    {
+        if auth != format!("Bot {BOT_TOKEN}") {
+            return unauthorized();
+        }
+        if ![CHANNEL_A, CHANNEL_B].contains(&channel) {
+            return discord_json(404, json!({"message": "Unknown Channel", "code": 10003}));
+        }
+        return discord_json(
+            200,
+            json!({"id": MESSAGE, "channel_id": channel, "content": "…"}),
+        );
     }
     if request.method != "GET" {
         return discord_json(
@@ -439,6 +459,61 @@ async fn every_documented_route_answers_as_the_document_says() {
     let entries = r.json().unwrap()["entries"].as_array().unwrap().len();
     assert_eq!(entries, 2, "the patch and the reset");
     c.check("GET", "/api/v1/guilds/{guild_id}/audit-log", &r);
+
+    // The meeting starts in Kaltura: the notifications service posts it in the meeting's
+    // channel and audits the delivery; the gateway serves that audit log.
+    let r = crate::notifications::signed(
+        &world,
+        &format!("kd_event=meeting_start&kd_meeting_id={id}"),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let posted: Vec<String> = world
+        .discord
+        .received()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/messages"))
+        .map(|r| r.path.clone())
+        .collect();
+    assert_eq!(posted, [format!("/api/v10/channels/{CHANNEL_A}/messages")]);
+    let notifications = format!("/api/v1/guilds/{GUILD_A}/notifications/audit-log");
+    let r = call(
+        &mut client,
+        "GET",
+        &format!("{notifications}?limit=10"),
+        Some(&ada),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let log = r.json().unwrap();
+    let entries = log["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{log}");
+    assert_eq!(entries[0]["event"], "meeting_start");
+    assert_eq!(entries[0]["outcome"], "delivered");
+    assert_eq!(entries[0]["channel_id"], CHANNEL_A);
+    assert_eq!(entries[0]["kaltura_id"], id.as_str());
+    assert_eq!(entries[0]["message_id"], MESSAGE);
+    assert_eq!(entries[0]["attempts"][0]["status"], 200);
+    c.check(
+        "GET",
+        "/api/v1/guilds/{guild_id}/notifications/audit-log",
+        &r,
+    );
+    let r = call(
+        &mut client,
+        "GET",
+        &format!("{notifications}?limit=0"),
+        Some(&ada),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    c.check(
+        "GET",
+        "/api/v1/guilds/{guild_id}/notifications/audit-log",
+        &r,
+    );
 
     // API keys.
     let keys = format!("/api/v1/guilds/{GUILD_A}/api-keys");

@@ -67,7 +67,8 @@ async fn post(world: &World, path: &str, body: &str, headers: &[(&str, &str)]) -
         .unwrap()
 }
 
-async fn signed(world: &World, body: &str) -> TestResponse {
+/// Posts `body` to `/webhooks/kaltura`, signed with sha256 as Kaltura does.
+pub(crate) async fn signed(world: &World, body: &str) -> TestResponse {
     let signature = sign(body, "sha256");
     post(
         world,

@@ -57,7 +57,8 @@ pub trait Backend {
     fn kaltura(&self) -> &dyn Kaltura;
     /// The rate-limit store (compare-and-swap).
     fn rates(&self) -> &Self::Rates;
-    /// The gateway's own key-value records.
+    /// The `default` store: the gateway's own records ([`crate::keys`]), and, read-only
+    /// through `notify-log`, the notifications service's audit logs.
     fn store(&self) -> &dyn KeyValue;
     /// Sends an outbound HTTP request (to Discord).
     ///
@@ -139,6 +140,8 @@ pub const ROUTES: &[Route] = &[
         "Removes the server's overrides of one section, or of all of them."),
     route("audit_log", "GET", "/api/v1/guilds/{guild_id}/audit-log", Access::Scope(Scope::AuditRead),
         "The server's most recent configuration changes, newest first."),
+    route("notification_audit_log", "GET", "/api/v1/guilds/{guild_id}/notifications/audit-log", Access::Scope(Scope::AuditRead),
+        "The server's most recent deliveries of Kaltura events to its channels, newest first: each attempt (Discord's status, what happened, the wait before the next) and the outcome."),
     route("list_api_keys", "GET", "/api/v1/guilds/{guild_id}/api-keys", Access::Scope(Scope::KeysManage),
         "The server's API keys, without their secrets."),
     route("create_api_key", "POST", "/api/v1/guilds/{guild_id}/api-keys", Access::Scope(Scope::KeysManage),
@@ -382,6 +385,7 @@ async fn private<B: Backend>(
         "update_config" => guild::update_config(backend, caller, request.if_match, request.body),
         "reset_config" => guild::reset_config(backend, caller, request.body),
         "audit_log" => guild::audit_log(backend, caller, query),
+        "notification_audit_log" => guild::notification_audit_log(backend, caller, query),
         "list_api_keys" => guild::list_keys(backend, caller),
         "create_api_key" => guild::create_key(backend, caller, request.body),
         "revoke_api_key" => guild::revoke_key(backend, caller, param(params, "key_id")),
@@ -911,6 +915,11 @@ mod tests {
             ),
             (
                 "GET",
+                format!("/api/v1/guilds/{OTHER_GUILD}/notifications/audit-log"),
+                String::new(),
+            ),
+            (
+                "GET",
                 format!("/api/v1/guilds/{OTHER_GUILD}/api-keys"),
                 String::new(),
             ),
@@ -1219,6 +1228,116 @@ mod tests {
             r#"{"section":"nope"}"#,
         );
         assert_eq!(bad.status, 400);
+    }
+
+    /// A delivery as the notifications service records it.
+    fn delivery(at: u64, outcome: notify_log::AuditOutcome) -> notify_log::AuditEntry {
+        notify_log::AuditEntry {
+            at,
+            event_id: format!("job-{at}"),
+            event: "entry_ready".into(),
+            kaltura_id: Some("0_abc123".into()),
+            channel_id: CHANNEL.into(),
+            attempts: vec![notify_log::Attempt {
+                at_ms: at * 1000,
+                status: Some(200),
+                result: "delivered".into(),
+                wait_ms: None,
+            }],
+            outcome,
+            detail: None,
+            message_id: Some("600000000000000009".into()),
+        }
+    }
+
+    #[test]
+    fn the_notification_audit_log_is_the_notifications_services_log_newest_first() {
+        let fake = Fake::default();
+        let mut log = notify_log::AuditLog {
+            schema: notify_log::SCHEMA,
+            entries: Vec::new(),
+        };
+        for at in 1..=3 {
+            log = notify_log::with_entry(log, delivery(at, notify_log::AuditOutcome::Delivered));
+        }
+        let mut refused = delivery(4, notify_log::AuditOutcome::Undeliverable);
+        refused.detail = Some("403 Missing Access".into());
+        refused.message_id = None;
+        log = notify_log::with_entry(log, refused);
+        fake.store
+            .set(&notify_log::key(GUILD), &serde_json::to_vec(&log).unwrap())
+            .unwrap();
+        let path = format!("/api/v1/guilds/{GUILD}/notifications/audit-log");
+        let auditor = fake
+            .identity
+            .mint(GUILD, USER, Role::Admin, &[Scope::AuditRead]);
+
+        let page = fake.get(&format!("{path}?limit=2"), Some(&auditor));
+        assert_eq!(page.status, 200);
+        let json = body(&page);
+        let entries = json["entries"].as_array().unwrap();
+        assert_eq!(entries.len(), 2);
+        assert_eq!(entries[0]["at"], 4);
+        assert_eq!(entries[0]["outcome"], "undeliverable");
+        assert_eq!(entries[0]["detail"], "403 Missing Access");
+        assert_eq!(entries[1]["outcome"], "delivered");
+        assert_eq!(entries[1]["attempts"][0]["status"], 200);
+        assert_eq!(
+            entries[1],
+            serde_json::to_value(&log.entries[1]).unwrap(),
+            "entries are answered as the service stores them"
+        );
+        let all = body(&fake.get(&path, Some(&auditor)));
+        assert_eq!(all["entries"].as_array().unwrap().len(), 4);
+
+        assert_eq!(
+            fake.get(&format!("{path}?limit=101"), Some(&auditor))
+                .status,
+            400
+        );
+        let viewer = fake
+            .identity
+            .mint(GUILD, USER, Role::Viewer, &[Scope::MeetingsRead]);
+        assert_eq!(fake.get(&path, Some(&viewer)).status, 403);
+        let other = format!("/api/v1/guilds/{OTHER_GUILD}/notifications/audit-log");
+        assert_eq!(fake.get(&other, Some(&auditor)).status, 403);
+        assert_eq!(fake.get(&path, None).status, 401);
+        let everything: Vec<String> = fake.store.keys();
+        assert_eq!(
+            everything,
+            [notify_log::key(GUILD)],
+            "the gateway wrote nothing"
+        );
+    }
+
+    #[test]
+    fn a_server_without_notifications_has_an_empty_log_and_a_failing_store_is_503() {
+        let fake = Fake::default();
+        let auditor = fake
+            .identity
+            .mint(GUILD, USER, Role::Admin, &[Scope::AuditRead]);
+        let path = format!("/api/v1/guilds/{GUILD}/notifications/audit-log");
+        let empty = fake.get(&path, Some(&auditor));
+        assert_eq!(empty.status, 200);
+        assert_eq!(body(&empty), serde_json::json!({ "entries": [] }));
+
+        fake.store
+            .set(&notify_log::key(GUILD), b"not json")
+            .unwrap();
+        let unreadable = fake.get(&path, Some(&auditor));
+        assert_eq!(unreadable.status, 500);
+        assert!(fake.logs.borrow().iter().any(|l| l.contains("unreadable")));
+
+        let failing = Fake {
+            store: common::MemoryKeyValue::failing_with(common::StoreError::Other("down".into())),
+            ..Fake::default()
+        };
+        let auditor = failing
+            .identity
+            .mint(GUILD, USER, Role::Admin, &[Scope::AuditRead]);
+        let response = failing.get(&path, Some(&auditor));
+        assert_eq!(response.status, 503);
+        assert_eq!(body(&response)["error"]["code"], "storage_unavailable");
     }
 
     #[test]

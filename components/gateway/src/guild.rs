@@ -1,4 +1,5 @@
-//! `/api/v1/guilds/{guild_id}/...`: a server's settings, audit log and API keys. The
+//! `/api/v1/guilds/{guild_id}/...`: a server's settings, audit log, notification
+//! audit log and API keys. The
 //! route layer has already refused every credential for another server
 //! ([`crate::auth::authorize`]); these handlers act on the credential's own server.
 //!
@@ -19,6 +20,10 @@ use serde_json::{json, Value};
 pub const DEFAULT_AUDIT_LIMIT: u32 = 50;
 /// The most audit entries a page may have (the service keeps the last 200).
 pub const MAX_AUDIT_LIMIT: u32 = 200;
+/// How many notification audit entries a page has when the query names no `limit`.
+pub const DEFAULT_NOTIFICATION_AUDIT_LIMIT: u32 = 50;
+/// The most notification audit entries a page may have: all the log keeps.
+pub const MAX_NOTIFICATION_AUDIT_LIMIT: u32 = notify_log::KEEP as u32;
 
 /// A stored JSON text as a value (a string if it is not JSON).
 pub(crate) fn json_text(text: &str) -> Value {
@@ -205,21 +210,29 @@ fn audit_json(entry: &AuditEntry) -> Value {
     })
 }
 
-/// The `limit` of a query string.
+/// The `limit` of a configuration audit log's query string.
 ///
 /// # Errors
 /// `400` unless it is 1 to [`MAX_AUDIT_LIMIT`].
 pub(crate) fn audit_limit(query: &str) -> Result<u32, Problem> {
+    limit(query, DEFAULT_AUDIT_LIMIT, MAX_AUDIT_LIMIT)
+}
+
+/// The `limit` of a query string: `default` when absent.
+///
+/// # Errors
+/// `400` unless it is 1 to `max`.
+fn limit(query: &str, default: u32, max: u32) -> Result<u32, Problem> {
     let raw = form_urlencoded::parse(query.as_bytes())
         .find(|(name, _)| name == "limit")
         .map(|(_, value)| value.into_owned());
     match raw {
-        None => Ok(DEFAULT_AUDIT_LIMIT),
+        None => Ok(default),
         Some(raw) => raw
             .parse::<u32>()
             .ok()
-            .filter(|n| (1..=MAX_AUDIT_LIMIT).contains(n))
-            .ok_or_else(|| Problem::invalid(format!("`limit` must be 1 to {MAX_AUDIT_LIMIT}"))),
+            .filter(|n| (1..=max).contains(n))
+            .ok_or_else(|| Problem::invalid(format!("`limit` must be 1 to {max}"))),
     }
 }
 
@@ -240,6 +253,41 @@ pub fn audit_log<B: Backend>(backend: &B, caller: &Caller, query: &str) -> Outco
 pub(crate) fn audit_page(entries: &[AuditEntry]) -> Response {
     let entries: Vec<Value> = entries.iter().map(audit_json).collect();
     Response::json(200, &json!({ "entries": entries }))
+}
+
+/// `GET /api/v1/guilds/{guild_id}/notifications/audit-log?limit=N`: the notifications
+/// service's delivery audit log of the server, newest first, as that service stores it
+/// (`notify_log::AuditEntry`: ids, statuses and Discord's error text, never a secret).
+/// Read with the service's own reader, [`notify_log::read`]; the gateway never writes
+/// it.
+///
+/// # Errors
+/// `400` for a bad limit; `503` when the store fails; `500` when the stored log is
+/// unreadable.
+pub fn notification_audit_log<B: Backend>(backend: &B, caller: &Caller, query: &str) -> Outcome {
+    let limit = limit(
+        query,
+        DEFAULT_NOTIFICATION_AUDIT_LIMIT,
+        MAX_NOTIFICATION_AUDIT_LIMIT,
+    )?;
+    let limit = usize::try_from(limit).unwrap_or(notify_log::KEEP);
+    let entries =
+        notify_log::read(backend.store(), &caller.guild_id, limit).map_err(|err| match err {
+            notify_log::AuditReadError::InvalidGuild => Problem::invalid(err.to_string()),
+            notify_log::AuditReadError::Store(store) => {
+                Problem::from(ServiceError::Storage(store.to_string()))
+            }
+            notify_log::AuditReadError::Unreadable => Problem::from(ServiceError::Other(format!(
+                "the notification audit log of server {} is unreadable",
+                caller.guild_id
+            ))),
+        })?;
+    let entries = serde_json::to_value(&entries).map_err(|_| {
+        Problem::from(ServiceError::Other(
+            "cannot encode the notification audit log".into(),
+        ))
+    })?;
+    Ok(Response::json(200, &json!({ "entries": entries })))
 }
 
 fn key_json(info: &ApiKeyInfo) -> Value {
@@ -375,5 +423,22 @@ mod tests {
         assert!(audit_limit("limit=0").is_err());
         assert!(audit_limit("limit=201").is_err());
         assert!(audit_limit("limit=x").is_err());
+    }
+
+    #[test]
+    fn the_notification_audit_limit_is_bounded_by_what_the_log_keeps() {
+        let limit = |q| {
+            limit(
+                q,
+                DEFAULT_NOTIFICATION_AUDIT_LIMIT,
+                MAX_NOTIFICATION_AUDIT_LIMIT,
+            )
+        };
+        assert_eq!(limit("").unwrap(), DEFAULT_NOTIFICATION_AUDIT_LIMIT);
+        assert_eq!(limit("limit=100").unwrap(), 100);
+        assert_eq!(MAX_NOTIFICATION_AUDIT_LIMIT as usize, notify_log::KEEP);
+        let refused = limit("limit=101").unwrap_err();
+        assert_eq!(refused.error.message, "`limit` must be 1 to 100");
+        assert!(limit("limit=0").is_err());
     }
 }

@@ -1,5 +1,10 @@
 //! Every key-value key this service owns; no other service reads or writes them.
 //!
+//! The gateway also reads one key it does not own: a server's delivery audit log,
+//! `notify/v1/audit/<guild-id>`, which belongs to the notifications service. It reads it
+//! only through that service's `notify-log` crate ([`notify_log::read`]), never by the
+//! key, and never writes it.
+//!
 //! | key | value |
 //! |---|---|
 //! | `gateway/v1/ready-probe` | written, read back and deleted by `/api/v1/ready` |

@@ -4,9 +4,13 @@
 //! end-to-end suite checks every documented route's real responses against them.
 
 use crate::auth::ADMIN_TOKEN_SETTING;
-use crate::guild::{DEFAULT_AUDIT_LIMIT, MAX_AUDIT_LIMIT};
+use crate::guild::{
+    DEFAULT_AUDIT_LIMIT, DEFAULT_NOTIFICATION_AUDIT_LIMIT, MAX_AUDIT_LIMIT,
+    MAX_NOTIFICATION_AUDIT_LIMIT,
+};
 use crate::router::{Access, Route};
 use crate::services::{MeetingKind, Scope, Section};
+use notify_log::AuditOutcome;
 use serde_json::{json, Map, Value};
 
 /// What a route takes and answers, beyond what the route table says.
@@ -39,12 +43,17 @@ fn if_match() -> Value {
     })
 }
 
-/// The `limit` query parameter of an audit log.
+/// The `limit` query parameter of a configuration audit log.
 fn audit_limit() -> Value {
+    limit(DEFAULT_AUDIT_LIMIT, MAX_AUDIT_LIMIT)
+}
+
+/// A `limit` query parameter: how many entries, `default` when absent, at most `max`.
+fn limit(default: u32, max: u32) -> Value {
     json!({
         "name": "limit", "in": "query", "required": false,
-        "description": format!("How many entries, newest first (default {DEFAULT_AUDIT_LIMIT})."),
-        "schema": { "type": "integer", "minimum": 1, "maximum": MAX_AUDIT_LIMIT }
+        "description": format!("How many entries, newest first (default {default})."),
+        "schema": { "type": "integer", "minimum": 1, "maximum": max }
     })
 }
 
@@ -130,6 +139,18 @@ fn spec(name: &str) -> Option<Spec> {
             body: None,
             extra_parameters: vec![audit_limit()],
             responses: vec![("200", Schema("AuditLog")), ("400", Error)],
+        },
+        "notification_audit_log" => Spec {
+            body: None,
+            extra_parameters: vec![limit(
+                DEFAULT_NOTIFICATION_AUDIT_LIMIT,
+                MAX_NOTIFICATION_AUDIT_LIMIT,
+            )],
+            responses: vec![
+                ("200", Schema("NotificationAuditLog")),
+                ("400", Error),
+                ("503", Error),
+            ],
         },
         "list_api_keys" => s(None, vec![("200", Schema("ApiKeyList"))]),
         "create_api_key" => s(
@@ -467,7 +488,35 @@ fn schemas() -> Value {
     let mut created_key_required = key_fields.to_vec();
     created_key_required.push("key");
 
-    json!({
+    let notification_attempt = object(
+        &["at_ms", "result"],
+        json!({
+            "at_ms": { "type": "integer", "minimum": 0, "description": "When it was sent (Unix milliseconds)." },
+            "status": { "type": "integer", "minimum": 100, "maximum": 599, "description": "Discord's HTTP status; absent when no answer came (timeout, refused connection)." },
+            "result": { "type": "string", "description": "What happened, e.g. `rate limited; retry after 50ms`." },
+            "wait_ms": { "type": "integer", "minimum": 0, "description": "How long the next try waited after this one, in milliseconds." }
+        }),
+    );
+    let notification_entry = json!({
+        "description": "One delivery of one Kaltura event to one channel. Ids, statuses and Discord's error text only: no token, secret or Kaltura text (titles, names).",
+        "type": "object",
+        "required": ["at", "event_id", "event", "channel_id", "attempts", "outcome"],
+        "additionalProperties": false,
+        "properties": {
+            "at": { "type": "integer", "minimum": 0, "description": "When the delivery ended (Unix seconds)." },
+            "event_id": { "type": "string", "description": "The Kaltura event: `job-<eventNotificationJobId>`, or `sha256-<hex>` of a body without a job id." },
+            "event": { "type": "string", "description": "The product event: meeting_start, meeting_end, recording_ready or entry_ready." },
+            "kaltura_id": { "type": "string", "description": "The Kaltura entry or meeting it is about, when known." },
+            "channel_id": { "$ref": "#/components/schemas/Snowflake" },
+            "attempts": { "type": "array", "items": { "$ref": "#/components/schemas/NotificationAttempt" }, "description": "Every try, in order." },
+            "outcome": { "enum": AuditOutcome::NAMES, "description": "delivered; undeliverable (Discord refused it for good: 403, 404, another 4xx); retry_later (Kaltura was answered 5xx and will redeliver)." },
+            "detail": { "type": "string", "description": "Why, when it did not end delivered." },
+            "message_id": { "type": "string", "description": "The Discord message, when delivered." }
+        }
+    });
+
+    // Added apart: one `json!` of every schema would exceed the macro's recursion limit.
+    let mut all = json!({
         "Error": object(&["error"], json!({ "error": error_body })),
         "Snowflake": { "type": "string", "pattern": "^[0-9]{17,20}$", "description": "A Discord ID." },
         "Scope": { "enum": scopes },
@@ -622,7 +671,16 @@ fn schemas() -> Value {
             }
         },
         "CreatedApiKey": object(&created_key_required, created_key_properties)
-    })
+    });
+    all["NotificationAttempt"] = notification_attempt;
+    all["NotificationAuditEntry"] = notification_entry;
+    all["NotificationAuditLog"] = object(
+        &["entries"],
+        json!({
+            "entries": { "type": "array", "items": { "$ref": "#/components/schemas/NotificationAuditEntry" } }
+        }),
+    );
+    all
 }
 
 #[cfg(test)]

@@ -16,10 +16,9 @@
 
 use std::time::Duration;
 
-use discord_api::rest::{classify, ApiError};
-
-use crate::audit::Attempt;
 use common::{Clock, Transport};
+use discord_api::rest::{classify, ApiError};
+use notify_log::Attempt;
 
 /// Limits of the retries within one Kaltura request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

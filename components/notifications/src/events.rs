@@ -100,7 +100,7 @@ pub fn parse_event(name: &str) -> Option<EventKind> {
 }
 
 fn snowflake(s: &str) -> Option<String> {
-    crate::audit::is_snowflake(s).then(|| s.to_owned())
+    notify_log::is_snowflake(s).then(|| s.to_owned())
 }
 
 fn push_unique(list: &mut Vec<String>, id: String) {

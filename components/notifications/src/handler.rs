@@ -19,9 +19,9 @@ use common::{ApiError, Clock, Transport, Variables};
 use discord_api::rest::Client;
 use discord_api::token::BotToken;
 use guild_config::EventKind;
+use notify_log::{AuditEntry, AuditOutcome};
 use serde_json::{json, Value};
 
-use crate::audit::{self, AuditEntry, AuditOutcome};
 use crate::dedupe::{self, Claim, EventId, Mark, SeenState};
 use crate::delivery::{self, Outcome, Policy, Report};
 use crate::events::{self, KalturaEvent, Mapped};
@@ -251,7 +251,7 @@ pub fn handle<S: CasStore>(request: &Incoming<'_>, env: &Env<'_, S>) -> Reply {
             detail: detail.clone(),
             message_id: message_id.clone(),
         };
-        if let Err(err) = audit::append(env.store, &delivery.guild_id, &entry) {
+        if let Err(err) = notify_log::append(env.store, &delivery.guild_id, &entry) {
             notes.push(format!(
                 "audit of server {} failed: {err}",
                 delivery.guild_id

@@ -1,9 +1,12 @@
-//! Every key-value key this service owns; no other service writes them.
+//! Every key-value key this service owns; no other service writes them. The audit log's
+//! code (layout, key, append, read) is the `notify-log` crate, which this service owns
+//! and shares read-only with the gateway, so that `GET
+//! /api/v1/guilds/{guild_id}/notifications/audit-log` reads it without knowing the key.
 //!
 //! | key | value |
 //! |---|---|
 //! | `notify/v1/seen/<event-id>` | the dedupe record of one Kaltura event ([`crate::dedupe::SeenRecord`] JSON): in progress (with a lease), pending (some delivery may still succeed) or done, and which channels already have their message |
-//! | `notify/v1/audit/<guild-id>` | the server's delivery audit log ([`crate::audit::AuditLog`] JSON): the last [`crate::audit::KEEP`] entries, newest first |
+//! | `notify/v1/audit/<guild-id>` | the server's delivery audit log ([`notify_log::AuditLog`] JSON): the last [`notify_log::KEEP`] entries, newest first; written only here, read by the gateway through [`notify_log::read`] |
 //!
 //! `<event-id>` is `job-<eventNotificationJobId>` when Kaltura sends a job id, otherwise
 //! `sha256-<hex of the raw body>` (see [`crate::dedupe::EventId`]). Values are JSON with a
@@ -19,9 +22,10 @@ pub fn seen(id: &EventId) -> String {
     format!("{PREFIX}seen/{id}")
 }
 
-/// A Discord server's audit log. `guild_id` must already be a validated snowflake.
+/// A Discord server's audit log ([`notify_log::key`]). `guild_id` must already be a
+/// validated snowflake.
 pub fn audit(guild_id: &str) -> String {
-    format!("{PREFIX}audit/{guild_id}")
+    notify_log::key(guild_id)
 }
 
 #[cfg(test)]
@@ -37,5 +41,6 @@ mod tests {
             "notify/v1/audit/123456789012345678"
         );
         assert!(seen(&EventId::new(None, b"x")).starts_with("notify/v1/seen/sha256-"));
+        assert!(notify_log::KEY_PREFIX.starts_with(PREFIX));
     }
 }

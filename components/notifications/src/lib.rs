@@ -11,7 +11,7 @@
 //! | [`render`] | the server's template with escaped variables, explicit `allowed_mentions`, nonce |
 //! | [`delivery`] | posting with Discord's rules: `429` `retry_after`, `5xx` backoff, inside a 10 s budget |
 //! | [`dedupe`] | exactly once across Kaltura's redeliveries (compare-and-swap claim per event) |
-//! | [`audit`] | each server's audit log of attempts and outcomes, and the reader for the gateway |
+//! | [`notify_log`] (crate) | each server's audit log of attempts and outcomes: this service's, shared read-only with the gateway |
 //! | [`handler`] | the whole request, host-free, and what is answered when |
 //! | [`keys`] | key layout |
 //!
@@ -78,15 +78,16 @@
 //!   day.
 //!
 //! # Keys and audit
-//! See [`keys`]: `notify/v1/seen/<event-id>` and `notify/v1/audit/<guild-id>`;
-//! [`audit::read`] reads a server's log through any `common::KeyValue`.
+//! See [`keys`]: `notify/v1/seen/<event-id>` and `notify/v1/audit/<guild-id>`. The audit
+//! log's code is the `notify-log` crate: this service appends ([`notify_log::append`]);
+//! the gateway serves it (`GET /api/v1/guilds/{guild_id}/notifications/audit-log`)
+//! through [`notify_log::read`], which takes any `common::KeyValue`.
 //!
 //! # Secrets
 //! The bot token goes only into the `Authorization` header of requests to Discord; the
 //! admin secret only into the signature check. Neither appears in a log line, an
 //! error, an answer, an audit entry or a stored record.
 
-pub mod audit;
 pub mod dedupe;
 pub mod delivery;
 pub mod events;

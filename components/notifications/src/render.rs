@@ -95,7 +95,7 @@ pub fn variables(
         .or(event.entry_id.as_deref())
         .unwrap_or("Untitled");
     let owner = match meeting {
-        Some(m) if crate::audit::is_snowflake(&m.owner_id) => format!("<@{}>", m.owner_id),
+        Some(m) if notify_log::is_snowflake(&m.owner_id) => format!("<@{}>", m.owner_id),
         _ => event
             .owner
             .as_deref()

@@ -104,7 +104,7 @@ impl Fx {
         if let Some(v) = self.store.value(&crate::keys::audit(guild)) {
             common::KeyValue::set(&kv, &crate::keys::audit(guild), &v).unwrap();
         }
-        audit::read(&kv, guild, 100).unwrap()
+        notify_log::read(&kv, guild, 100).unwrap()
     }
 }
 

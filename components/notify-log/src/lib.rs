@@ -1,23 +1,39 @@
-//! Each Discord server's delivery audit log: every attempt to post a Kaltura event in
-//! one of its channels and the outcome, under `notify/v1/audit/<guild-id>`.
+//! The Notification & Webhook Service's delivery audit log: for each Discord server,
+//! every attempt to post a Kaltura event in one of its channels and the outcome, under
+//! `notify/v1/audit/<guild-id>` ([`key`]).
+//!
+//! **Who owns it.** The key and the document belong to the `notifications` service:
+//! only it writes them ([`append`]), and its `keys` module lists the key with the rest
+//! of its keys. This crate is that service's code for the log, split out so that the
+//! gateway can serve the log (`GET /api/v1/guilds/{guild_id}/notifications/audit-log`)
+//! by calling [`read`] — shared read-only, rather than the gateway knowing the key and
+//! the layout itself. A change of layout is a change here, with a new [`SCHEMA`].
 //!
 //! The value is one JSON document, [`AuditLog`]: `{"schema":1,"entries":[...]}` with the
 //! newest entry first and at most [`KEEP`] entries. [`append`] adds an entry with
 //! compare-and-swap (retried a few times), so concurrent notifications for the same
 //! server do not overwrite each other.
 //!
-//! An entry holds ids, statuses and Discord's error text — never a token, a secret or
-//! Kaltura text such as titles and names.
+//! **No secrets.** An entry holds ids, statuses and Discord's error text — never a
+//! token, a secret or Kaltura text such as titles and names. The gateway answers entries
+//! as they are stored, so a field added here must keep to that.
 //!
-//! **Reading it elsewhere** (the gateway): [`read`] takes only a `common::KeyValue`, so a
-//! component that opens the same `default` store can list a server's entries; this
-//! module depends on nothing but `common`, `serde` and `serde_json` so that it can move
-//! as is into a small shared crate.
+//! Host-free: it depends on `common` (the key-value and compare-and-swap ports),
+//! `serde`, `serde_json` and `thiserror` only, never on `spin-sdk`.
 
 use serde::{Deserialize, Serialize};
 
 use common::cas::{CasStore, SwapError};
 use common::StoreError;
+
+/// The prefix of every server's log key.
+pub const KEY_PREFIX: &str = "notify/v1/audit/";
+
+/// The key of a Discord server's log. `guild_id` must already be a validated snowflake
+/// ([`is_snowflake`]).
+pub fn key(guild_id: &str) -> String {
+    format!("{KEY_PREFIX}{guild_id}")
+}
 
 /// The schema of the stored log.
 pub const SCHEMA: u32 = 1;
@@ -51,6 +67,11 @@ pub enum AuditOutcome {
     Undeliverable,
     /// It may succeed later; Kaltura was answered 5xx and will redeliver.
     RetryLater,
+}
+
+impl AuditOutcome {
+    /// Every outcome as stored and served, in declaration order.
+    pub const NAMES: [&'static str; 3] = ["delivered", "undeliverable", "retry_later"];
 }
 
 /// One delivery of one event to one channel.
@@ -136,9 +157,9 @@ pub fn append<S: CasStore>(
     guild_id: &str,
     entry: &AuditEntry,
 ) -> Result<(), StoreError> {
-    let key = crate::keys::audit(guild_id);
+    let log_key = key(guild_id);
     for _ in 0..APPEND_TRIES {
-        let (current, token) = store.load(&key)?;
+        let (current, token) = store.load(&log_key)?;
         let log = decode(current.as_deref()).unwrap_or_else(|| AuditLog {
             schema: SCHEMA,
             entries: Vec::new(),
@@ -158,7 +179,8 @@ pub fn append<S: CasStore>(
 }
 
 /// The most recent entries of a server's log, newest first, at most `limit`; empty when
-/// it has none. For the gateway (`GET /api/v1/guilds/{id}/notifications/audit`, say).
+/// it has none. Only reads: this is what the gateway serves at
+/// `GET /api/v1/guilds/{guild_id}/notifications/audit-log`.
 ///
 /// # Errors
 /// [`AuditReadError::InvalidGuild`], the store's error, or
@@ -171,7 +193,7 @@ pub fn read(
     if !is_snowflake(guild_id) {
         return Err(AuditReadError::InvalidGuild);
     }
-    let bytes = kv.get(&crate::keys::audit(guild_id))?;
+    let bytes = kv.get(&key(guild_id))?;
     let mut log = decode(bytes.as_deref()).ok_or(AuditReadError::Unreadable)?;
     log.entries.truncate(limit);
     Ok(log.entries)
@@ -211,11 +233,8 @@ mod tests {
             append(&store, GUILD, &entry(n)).unwrap();
         }
         let kv = MemoryKeyValue::default();
-        kv.set(
-            &crate::keys::audit(GUILD),
-            &store.value(&crate::keys::audit(GUILD)).unwrap(),
-        )
-        .unwrap();
+        kv.set(&key(GUILD), &store.value(&key(GUILD)).unwrap())
+            .unwrap();
         let all = read(&kv, GUILD, 1000).unwrap();
         assert_eq!(all.len(), KEEP);
         assert_eq!(all[0].at, KEEP as u64 + 4);
@@ -226,15 +245,14 @@ mod tests {
     fn a_concurrent_append_is_not_lost() {
         let store = MemoryCasStore::default();
         append(&store, GUILD, &entry(1)).unwrap();
-        let key = crate::keys::audit(GUILD);
+        let log_key = key(GUILD);
         store.before_next_swap(move |entries| {
-            let current: AuditLog = serde_json::from_slice(&entries[&key]).unwrap();
+            let current: AuditLog = serde_json::from_slice(&entries[&log_key]).unwrap();
             let log = with_entry(current, entry(2));
-            entries.insert(key, serde_json::to_vec(&log).unwrap());
+            entries.insert(log_key, serde_json::to_vec(&log).unwrap());
         });
         append(&store, GUILD, &entry(3)).unwrap();
-        let log: AuditLog =
-            serde_json::from_slice(&store.value(&crate::keys::audit(GUILD)).unwrap()).unwrap();
+        let log: AuditLog = serde_json::from_slice(&store.value(&key(GUILD)).unwrap()).unwrap();
         let ats: Vec<u64> = log.entries.iter().map(|e| e.at).collect();
         assert_eq!(ats, [3, 2, 1]);
     }
@@ -244,8 +262,26 @@ mod tests {
         let kv = MemoryKeyValue::default();
         assert_eq!(read(&kv, "12", 10), Err(AuditReadError::InvalidGuild));
         assert_eq!(read(&kv, GUILD, 10), Ok(Vec::new()));
-        kv.set(&crate::keys::audit(GUILD), b"nope").unwrap();
+        kv.set(&key(GUILD), b"nope").unwrap();
         assert_eq!(read(&kv, GUILD, 10), Err(AuditReadError::Unreadable));
+    }
+
+    #[test]
+    fn the_outcome_names_are_their_serialized_forms() {
+        let outcomes = [
+            AuditOutcome::Delivered,
+            AuditOutcome::Undeliverable,
+            AuditOutcome::RetryLater,
+        ];
+        for (outcome, name) in outcomes.iter().zip(AuditOutcome::NAMES) {
+            assert_eq!(serde_json::to_value(outcome).unwrap(), name);
+        }
+    }
+
+    #[test]
+    fn the_key_is_the_notifications_services_audit_key() {
+        assert_eq!(key(GUILD), "notify/v1/audit/123456789012345678");
+        assert!(key(GUILD).starts_with(KEY_PREFIX));
     }
 
     #[test]
