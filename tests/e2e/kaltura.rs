@@ -217,7 +217,15 @@ async fn a_meeting_is_created_joined_listed_and_ended_through_the_real_component
         call!(kaltura, call_join_url, "42", &host_member()),
         Err(WitError::Invalid(_))
     ));
-    assert_eq!(kaltura.keys(), vec!["kaltura/v1/meeting/42"]);
+    // The record stays; both lists are left empty (compare-and-swap has no delete).
+    let store = kaltura.host.store();
+    for (key, value) in store.iter() {
+        if key != "kaltura/v1/meeting/42" {
+            assert!(key.ends_with("/meetings"), "{key}");
+            let index: serde_json::Value = serde_json::from_slice(value).unwrap();
+            assert_eq!(index["ids"], serde_json::json!([]), "{key}");
+        }
+    }
 }
 
 #[tokio::test]

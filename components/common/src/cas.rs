@@ -55,6 +55,63 @@ impl<S: CasStore + ?Sized> CasStore for &S {
     }
 }
 
+/// The token of a [`DynCasStore`]: the store's own token, boxed.
+pub struct AnyToken(Box<dyn std::any::Any>);
+
+impl std::fmt::Debug for AnyToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AnyToken")
+    }
+}
+
+/// A [`CasStore`] with its token boxed, so that a service can hold the store behind
+/// `&dyn` in its ports like the other ones. Every `CasStore` whose token is `'static` is
+/// one, and `dyn DynCasStore` is itself a [`CasStore`] (with [`AnyToken`]s).
+pub trait DynCasStore: KeyValue {
+    /// [`CasStore::load`] with the token boxed.
+    ///
+    /// # Errors
+    /// The store's error.
+    fn load_any(&self, key: &str) -> Result<(Option<Vec<u8>>, AnyToken), StoreError>;
+
+    /// [`CasStore::swap`] with a token from [`DynCasStore::load_any`] of this store.
+    ///
+    /// # Errors
+    /// [`SwapError::Conflict`], the store's error, or `Other` for another store's token.
+    fn swap_any(&self, token: AnyToken, value: &[u8]) -> Result<(), SwapError>;
+}
+
+impl<S: CasStore> DynCasStore for S
+where
+    S::Token: 'static,
+{
+    fn load_any(&self, key: &str) -> Result<(Option<Vec<u8>>, AnyToken), StoreError> {
+        let (value, token) = self.load(key)?;
+        Ok((value, AnyToken(Box::new(token))))
+    }
+
+    fn swap_any(&self, token: AnyToken, value: &[u8]) -> Result<(), SwapError> {
+        let token = token.0.downcast::<S::Token>().map_err(|_| {
+            SwapError::Store(StoreError::Other(
+                "a compare-and-swap token of another store".into(),
+            ))
+        })?;
+        self.swap(*token, value)
+    }
+}
+
+impl CasStore for dyn DynCasStore + '_ {
+    type Token = AnyToken;
+
+    fn load(&self, key: &str) -> Result<(Option<Vec<u8>>, AnyToken), StoreError> {
+        self.load_any(key)
+    }
+
+    fn swap(&self, token: AnyToken, value: &[u8]) -> Result<(), SwapError> {
+        self.swap_any(token, value)
+    }
+}
+
 /// A hook run right before a swap, to play another replica writing in between.
 type BeforeSwap = Box<dyn FnOnce(&mut BTreeMap<String, Vec<u8>>)>;
 
@@ -227,5 +284,19 @@ mod tests {
         store.set("k", b"2").unwrap();
         assert_eq!(store.swap(stale, b"3"), Err(SwapError::Conflict));
         assert_eq!(store.value("k"), Some(b"2".to_vec()));
+    }
+
+    #[test]
+    fn a_store_behind_dyn_keeps_its_compare_and_swap() {
+        let memory = MemoryCasStore::default();
+        let store: &dyn DynCasStore = &memory;
+        let (_, token) = store.load("k").unwrap();
+        store.swap(token, b"1").unwrap();
+        let (seen, stale) = store.load("k").unwrap();
+        assert_eq!(seen, Some(b"1".to_vec()));
+        memory.put("k", b"2");
+        assert_eq!(store.swap(stale, b"3"), Err(SwapError::Conflict));
+        let plain: &dyn KeyValue = store;
+        assert_eq!(plain.get("k").unwrap(), Some(b"2".to_vec()));
     }
 }

@@ -8,9 +8,9 @@
 //! the whole key (a fast hash suffices: the secret is random, not a password), compared
 //! in constant time. A server's key IDs are listed in
 //! `identity/v1/guild-api-keys/<guild-id>`, at most [`MAX_KEYS_PER_GUILD`]; a key works
-//! only while it is listed there, so what `list` shows is exactly what works (the
-//! store has no compare-and-set here: two keys created at once on one server may lose
-//! one of them from the list, which then simply does not work).
+//! only while it is listed there, so what `list` shows is exactly what works. The list
+//! is changed with compare-and-swap ([`crate::ports::update`]), so two keys created (or
+//! revoked) at once on one server are both listed (or both unlisted).
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -21,8 +21,9 @@ use subtle::ConstantTimeEq;
 use crate::error::{IdentityError, Result};
 use crate::ids;
 use crate::keys;
-use crate::ports::Env;
+use crate::ports::{self, Env};
 use crate::scopes::{self, Scope};
+use common::cas::DynCasStore;
 use common::KeyValue;
 
 /// The prefix of every API key.
@@ -160,14 +161,14 @@ fn read_key(kv: &dyn KeyValue, id: &str) -> Result<Option<Stored>> {
         })
 }
 
-fn read_index(kv: &dyn KeyValue, guild_id: u64) -> Result<GuildIndex> {
-    let Some(bytes) = kv.get(&keys::guild_api_keys(guild_id))? else {
+fn parse_index(guild_id: u64, bytes: Option<&[u8]>) -> Result<GuildIndex> {
+    let Some(bytes) = bytes else {
         return Ok(GuildIndex {
             v: SCHEMA_VERSION,
             ids: Vec::new(),
         });
     };
-    serde_json::from_slice::<GuildIndex>(&bytes)
+    serde_json::from_slice::<GuildIndex>(bytes)
         .ok()
         .filter(|index| index.v == SCHEMA_VERSION)
         .ok_or_else(|| {
@@ -177,9 +178,17 @@ fn read_index(kv: &dyn KeyValue, guild_id: u64) -> Result<GuildIndex> {
         })
 }
 
-fn write_index(kv: &dyn KeyValue, guild_id: u64, index: &GuildIndex) -> Result<()> {
-    kv.set(&keys::guild_api_keys(guild_id), &encode(index)?)?;
-    Ok(())
+fn read_index(kv: &dyn KeyValue, guild_id: u64) -> Result<GuildIndex> {
+    parse_index(
+        guild_id,
+        kv.get(&keys::guild_api_keys(guild_id))?.as_deref(),
+    )
+}
+
+fn too_many() -> IdentityError {
+    IdentityError::Conflict(format!(
+        "the server already has {MAX_KEYS_PER_GUILD} API keys; revoke one first"
+    ))
 }
 
 fn check_label(label: &str) -> Result<String> {
@@ -234,11 +243,8 @@ pub fn create(
     }
     let label = check_label(label)?;
     check_actor(created_by)?;
-    let mut index = read_index(env.kv, guild)?;
-    if index.ids.len() >= MAX_KEYS_PER_GUILD {
-        return Err(IdentityError::Conflict(format!(
-            "the server already has {MAX_KEYS_PER_GUILD} API keys; revoke one first"
-        )));
+    if read_index(env.kv, guild)?.ids.len() >= MAX_KEYS_PER_GUILD {
+        return Err(too_many());
     }
     let mut id = None;
     for _ in 0..3 {
@@ -262,8 +268,15 @@ pub fn create(
         sha256: hex::encode(hash(&presented)),
     };
     // Listed first: a key that exists is always listed, so it can always be revoked.
-    index.ids.push(id.clone());
-    write_index(env.kv, guild, &index)?;
+    // Atomically, so a key created at the same moment on another replica stays listed.
+    ports::update(env.kv, &keys::guild_api_keys(guild), |current| {
+        let mut index = parse_index(guild, current)?;
+        if index.ids.len() >= MAX_KEYS_PER_GUILD {
+            return Err(too_many());
+        }
+        index.ids.push(id.clone());
+        Ok((Some(encode(&index)?), ()))
+    })?;
     env.kv.set(&keys::api_key(&id), &encode(&stored)?)?;
     Ok(CreatedKey {
         id,
@@ -295,7 +308,7 @@ pub fn list(kv: &dyn KeyValue, guild_id: &str) -> Result<Vec<ApiKeyInfo>> {
 /// [`IdentityError::Invalid`] for a malformed server or key ID;
 /// [`IdentityError::NotFound`] when the server has no such key (also when it belongs to
 /// another server); [`IdentityError::Storage`]; [`IdentityError::Other`].
-pub fn revoke(kv: &dyn KeyValue, guild_id: &str, id: &str) -> Result<()> {
+pub fn revoke(kv: &dyn DynCasStore, guild_id: &str, id: &str) -> Result<()> {
     let guild = ids::snowflake("guild-id", guild_id)?;
     if !is_key_id(id) {
         return Err(IdentityError::invalid(
@@ -303,8 +316,7 @@ pub fn revoke(kv: &dyn KeyValue, guild_id: &str, id: &str) -> Result<()> {
             "must be an API key ID of 16 lowercase hex digits",
         ));
     }
-    let mut index = read_index(kv, guild)?;
-    let listed = index.ids.iter().any(|listed| listed == id);
+    let listed = read_index(kv, guild)?.ids.iter().any(|listed| listed == id);
     let stored = read_key(kv, id)?.filter(|s| s.guild_id == guild.to_string());
     if stored.is_none() && !listed {
         return Err(IdentityError::NotFound(format!(
@@ -316,8 +328,15 @@ pub fn revoke(kv: &dyn KeyValue, guild_id: &str, id: &str) -> Result<()> {
         kv.delete(&keys::api_key(id))?;
     }
     if listed {
-        index.ids.retain(|listed| listed != id);
-        write_index(kv, guild, &index)?;
+        // Atomically, so a key listed meanwhile by another replica stays listed.
+        ports::update(kv, &keys::guild_api_keys(guild), |current| {
+            let mut index = parse_index(guild, current)?;
+            if !index.ids.iter().any(|listed| listed == id) {
+                return Ok((None, ()));
+            }
+            index.ids.retain(|listed| listed != id);
+            Ok((Some(encode(&index)?), ()))
+        })?;
     }
     Ok(())
 }
@@ -366,6 +385,7 @@ pub fn verify(kv: &dyn KeyValue, presented: &str) -> Result<ApiKeyClaims> {
 mod tests {
     use super::*;
     use crate::testing::{Fixture, START};
+    use common::cas::MemoryCasStore;
     use common::{MemoryKeyValue, StoreError};
     use std::time::Duration;
 
@@ -558,15 +578,13 @@ mod tests {
         let fx = Fixture::new();
         let key = create_one(&fx, GUILD);
         let guild = ids::snowflake("g", GUILD).unwrap();
-        write_index(
-            &fx.kv,
-            guild,
-            &GuildIndex {
-                v: SCHEMA_VERSION,
-                ids: vec![],
-            },
-        )
-        .unwrap();
+        let empty = GuildIndex {
+            v: SCHEMA_VERSION,
+            ids: vec![],
+        };
+        fx.kv
+            .set(&keys::guild_api_keys(guild), &encode(&empty).unwrap())
+            .unwrap();
         assert_eq!(
             verify(&fx.kv, &key.secret_shown_once),
             Err(IdentityError::Forbidden("the API key is not valid".into()))
@@ -628,7 +646,7 @@ mod tests {
 
     #[test]
     fn malformed_ids_are_invalid_when_revoking_or_listing() {
-        let kv = MemoryKeyValue::default();
+        let kv = MemoryCasStore::default();
         assert!(matches!(
             revoke(&kv, GUILD, "../../x"),
             Err(IdentityError::Invalid(_))
@@ -651,5 +669,38 @@ mod tests {
             Err(IdentityError::Storage(_))
         ));
         assert!(matches!(list(&kv, GUILD), Err(IdentityError::Storage(_))));
+    }
+
+    #[test]
+    fn a_key_created_at_the_same_moment_on_another_replica_is_not_lost() {
+        let fx = Fixture::new();
+        let first = create_one(&fx, GUILD);
+        let list_key = keys::guild_api_keys(GUILD.parse().unwrap());
+        // Another replica lists its new key between this one's read and write.
+        let other = format!(r#"{{"v":1,"ids":["{}","0123456789abcdef"]}}"#, first.id);
+        let at = list_key.clone();
+        fx.kv.before_next_swap(move |entries| {
+            entries.insert(at, other.into_bytes());
+        });
+        let second = create_one(&fx, GUILD);
+        let listed = read_index(&fx.kv, GUILD.parse().unwrap()).unwrap().ids;
+        assert_eq!(
+            listed,
+            [first.id.clone(), "0123456789abcdef".into(), second.id]
+        );
+    }
+
+    #[test]
+    fn a_revoke_keeps_a_key_listed_meanwhile_by_another_replica() {
+        let fx = Fixture::new();
+        let first = create_one(&fx, GUILD);
+        let list_key = keys::guild_api_keys(GUILD.parse().unwrap());
+        let other = format!(r#"{{"v":1,"ids":["{}","0123456789abcdef"]}}"#, first.id);
+        fx.kv.before_next_swap(move |entries| {
+            entries.insert(list_key, other.into_bytes());
+        });
+        revoke(&fx.kv, GUILD, &first.id).unwrap();
+        let listed = read_index(&fx.kv, GUILD.parse().unwrap()).unwrap().ids;
+        assert_eq!(listed, ["0123456789abcdef"]);
     }
 }

@@ -1,5 +1,6 @@
 //! The Spin adapter: exports the WIT interface over the host-free logic. It builds the
-//! environment from `spin-adapter` (Spin's key-value store and variables, the system
+//! environment from `spin-adapter` (the compare-and-swap store over `wasi:keyvalue` —
+//! the same `default` store as Spin's key-value API —, Spin's variables, the system
 //! clock, `wasi:random`), converts WIT records to the crate's types one to one, and maps
 //! errors.
 
@@ -20,9 +21,9 @@ struct Component;
 
 /// Runs `f` with the environment of this call.
 fn with_env<T>(f: impl FnOnce(&Env<'_>) -> Result<T, IdentityError>) -> Result<T, Error> {
-    let kv = spin_adapter::key_value();
+    let kv = spin_adapter::cas_store();
     let env = Env {
-        kv: kv.as_ref(),
+        kv: &kv,
         vars: &SpinVariables,
         clock: &SystemClock,
         random: &HostRandom,

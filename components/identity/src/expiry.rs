@@ -5,13 +5,15 @@
 //! that are over, deleting their entries, and moves `identity/v1/expiry-cursor` on.
 //!
 //! Readers never rely on the sweep: an entry past its expiry is ignored where it is
-//! read. Without compare-and-set, two replicas adding to one bucket at once may lose an
-//! addition; that entry then stays until removed by hand (a few bytes, ignored anyway).
+//! read. An addition to a bucket is a compare-and-swap ([`crate::ports::update`]), so
+//! two replicas adding to one bucket at once both stay listed.
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{IdentityError, Result};
 use crate::keys;
+use crate::ports;
+use common::cas::DynCasStore;
 use common::KeyValue;
 
 /// The length of a bucket, in seconds.
@@ -40,32 +42,36 @@ fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>> {
         .map_err(|_| IdentityError::Other("an expiry record could not be encoded".into()))
 }
 
-fn read_bucket(kv: &dyn KeyValue, hour: u64) -> Result<Vec<String>> {
-    Ok(kv
-        .get(&keys::expiry_bucket(hour))?
+fn parse_bucket(bytes: Option<&[u8]>) -> Vec<String> {
+    bytes
         // An unreadable bucket is dropped: its entries are ignored once expired anyway.
-        .and_then(|bytes| serde_json::from_slice::<Bucket>(&bytes).ok())
+        .and_then(|bytes| serde_json::from_slice::<Bucket>(bytes).ok())
         .map(|bucket| bucket.keys)
-        .unwrap_or_default())
+        .unwrap_or_default()
+}
+
+fn read_bucket(kv: &dyn KeyValue, hour: u64) -> Result<Vec<String>> {
+    Ok(parse_bucket(kv.get(&keys::expiry_bucket(hour))?.as_deref()))
 }
 
 /// Lists `key` for deletion once `expires_at` (Unix seconds) is over.
 ///
 /// # Errors
 /// [`IdentityError::Storage`] when the store fails.
-pub fn register(kv: &dyn KeyValue, key: &str, expires_at: u64) -> Result<()> {
+pub fn register(kv: &dyn DynCasStore, key: &str, expires_at: u64) -> Result<()> {
     let hour = expires_at / BUCKET_SECONDS;
-    let mut listed = read_bucket(kv, hour)?;
-    if listed.iter().any(|k| k == key) {
-        return Ok(());
-    }
-    listed.push(key.to_owned());
-    let bucket = Bucket {
-        v: SCHEMA_VERSION,
-        keys: listed,
-    };
-    kv.set(&keys::expiry_bucket(hour), &encode(&bucket)?)?;
-    Ok(())
+    ports::update(kv, &keys::expiry_bucket(hour), |current| {
+        let mut listed = parse_bucket(current);
+        if listed.iter().any(|k| k == key) {
+            return Ok((None, ()));
+        }
+        listed.push(key.to_owned());
+        let bucket = Bucket {
+            v: SCHEMA_VERSION,
+            keys: listed,
+        };
+        Ok((Some(encode(&bucket)?), ()))
+    })
 }
 
 /// Deletes the entries of up to [`MAX_BUCKETS_PER_SWEEP`] hours that are over at `now`.
@@ -104,14 +110,14 @@ pub fn sweep(kv: &dyn KeyValue, now: u64) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use common::MemoryKeyValue;
+    use common::cas::MemoryCasStore;
 
     const HOUR: u64 = BUCKET_SECONDS;
     const T0: u64 = 1_700_000_000 / HOUR * HOUR;
 
     #[test]
     fn entries_are_deleted_once_their_hour_is_over() {
-        let kv = MemoryKeyValue::default();
+        let kv = MemoryCasStore::default();
         sweep(&kv, T0).unwrap();
         kv.set("identity/v1/session/a", b"{}").unwrap();
         kv.set("identity/v1/session/b", b"{}").unwrap();
@@ -133,7 +139,7 @@ mod tests {
 
     #[test]
     fn a_long_idle_store_catches_up_a_few_hours_per_sweep() {
-        let kv = MemoryKeyValue::default();
+        let kv = MemoryCasStore::default();
         sweep(&kv, T0).unwrap();
         let total = MAX_BUCKETS_PER_SWEEP + 6;
         for n in 0..total {
@@ -150,11 +156,30 @@ mod tests {
 
     #[test]
     fn keys_outside_this_service_are_never_deleted() {
-        let kv = MemoryKeyValue::default();
+        let kv = MemoryCasStore::default();
         sweep(&kv, T0).unwrap();
         kv.set("config/v1/guild/1", b"{}").unwrap();
         register(&kv, "config/v1/guild/1", T0 + 1).unwrap();
         sweep(&kv, T0 + HOUR).unwrap();
         assert!(kv.get("config/v1/guild/1").unwrap().is_some());
+    }
+
+    #[test]
+    fn an_entry_listed_by_another_replica_meanwhile_stays_listed() {
+        let kv = MemoryCasStore::default();
+        register(&kv, "identity/v1/session/a", T0 + 10).unwrap();
+        let other = br#"{"v":1,"keys":["identity/v1/session/a","identity/v1/session/b"]}"#;
+        kv.before_next_swap(move |entries| {
+            entries.insert(keys::expiry_bucket(T0 / HOUR), other.to_vec());
+        });
+        register(&kv, "identity/v1/session/c", T0 + 20).unwrap();
+        assert_eq!(
+            read_bucket(&kv, T0 / HOUR).unwrap(),
+            [
+                "identity/v1/session/a",
+                "identity/v1/session/b",
+                "identity/v1/session/c"
+            ]
+        );
     }
 }

@@ -3,7 +3,8 @@
 
 use std::cell::Cell;
 
-use common::{FakeClock, MemoryKeyValue, MemoryVariables, Random};
+use common::cas::MemoryCasStore;
+use common::{FakeClock, MemoryVariables, Random};
 
 use crate::ports::Env;
 use crate::signing::SIGNING_KEY_VARIABLE;
@@ -36,7 +37,7 @@ impl Random for SeqRandom {
 /// A store, variables (with the signing key), a clock at [`START`] and random bytes.
 pub struct Fixture {
     /// The key-value store.
-    pub kv: MemoryKeyValue,
+    pub kv: MemoryCasStore,
     /// The variables.
     pub vars: MemoryVariables,
     /// The clock.
@@ -49,7 +50,7 @@ impl Fixture {
     /// A fresh fixture.
     pub fn new() -> Self {
         Self {
-            kv: MemoryKeyValue::default(),
+            kv: MemoryCasStore::default(),
             vars: MemoryVariables::from_pairs(&[(SIGNING_KEY_VARIABLE, SEED)]),
             clock: FakeClock::at_secs(START),
             random: SeqRandom::default(),

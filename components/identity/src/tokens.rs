@@ -30,9 +30,9 @@
 //! [`verify`] refuses every token of a revoked session. Session records are deleted
 //! by the expiry sweep ([`crate::expiry`]) once the session is over.
 //!
-//! Two refreshes racing with the same token on two replicas may both succeed (the
-//! store has no compare-and-set here); the next use of either new refresh token then
-//! revokes the session.
+//! The session record is changed with compare-and-swap ([`crate::ports::update`]): of
+//! two refreshes racing with the same token on two replicas, one moves the generation
+//! on and the other then finds its token used, and revokes the session.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -44,7 +44,7 @@ use crate::error::{IdentityError, Result};
 use crate::expiry;
 use crate::ids;
 use crate::keys;
-use crate::ports::Env;
+use crate::ports::{self, Env};
 use crate::scopes::{self, Scope};
 use crate::signing;
 use common::KeyValue;
@@ -233,11 +233,8 @@ fn check_window(wire: &Wire, now: u64) -> Result<()> {
     Ok(())
 }
 
-fn read_session(kv: &dyn KeyValue, sid: &str, now: u64) -> Result<Option<Session>> {
-    let Some(bytes) = kv.get(&keys::session(sid))? else {
-        return Ok(None);
-    };
-    let session: Session = serde_json::from_slice(&bytes)
+fn parse_session(bytes: Option<&[u8]>, now: u64) -> Option<Session> {
+    let session: Session = serde_json::from_slice(bytes?)
         .ok()
         .filter(|s: &Session| s.v == SESSION_SCHEMA_VERSION)
         // Fail closed: a session whose state cannot be read is treated as revoked.
@@ -247,19 +244,37 @@ fn read_session(kv: &dyn KeyValue, sid: &str, now: u64) -> Result<Option<Session
             revoked: true,
             expires_at: u64::MAX,
         });
-    Ok((session.expires_at > now).then_some(session))
+    (session.expires_at > now).then_some(session)
 }
 
-fn write_session(kv: &dyn KeyValue, sid: &str, session: &Session, is_new: bool) -> Result<()> {
-    let bytes = serde_json::to_vec(session)
-        .map_err(|_| IdentityError::Other("a session record could not be encoded".into()))?;
-    let key = keys::session(sid);
-    if is_new {
-        // Listed before it is written, so it cannot be left behind unlisted.
-        expiry::register(kv, &key, session.expires_at)?;
-    }
-    kv.set(&key, &bytes)?;
-    Ok(())
+fn read_session(kv: &dyn KeyValue, sid: &str, now: u64) -> Result<Option<Session>> {
+    Ok(parse_session(kv.get(&keys::session(sid))?.as_deref(), now))
+}
+
+/// Changes the session record of `wire` atomically: `change` gets the current session
+/// (`None` if it has none or it is over) and returns the session to write (`None`:
+/// nothing to write) and what to answer. A new record is listed for expiry before it is
+/// written, so it cannot be left behind unlisted.
+fn update_session<T>(
+    env: &Env<'_>,
+    wire: &Wire,
+    now: u64,
+    mut change: impl FnMut(Option<Session>) -> (Option<Session>, T),
+) -> Result<T> {
+    let key = keys::session(&wire.sid);
+    ports::update(env.kv, &key, |current| {
+        let session = parse_session(current, now);
+        let (next, answer) = change(session);
+        let Some(next) = next else {
+            return Ok((None, answer));
+        };
+        if session.is_none() {
+            expiry::register(env.kv, &key, next.expires_at)?;
+        }
+        let bytes = serde_json::to_vec(&next)
+            .map_err(|_| IdentityError::Other("a session record could not be encoded".into()))?;
+        Ok((Some(bytes), answer))
+    })
 }
 
 fn revoked() -> IdentityError {
@@ -399,31 +414,35 @@ pub fn refresh(env: &Env<'_>, refresh_token: &str) -> Result<TokenPair> {
     let now = env.clock.now_secs();
     check_window(&wire, now)?;
     expiry::sweep(env.kv, now)?;
-    let session = read_session(env.kv, &wire.sid, now)?;
-    if session.is_some_and(|s| s.revoked) {
-        return Err(revoked());
-    }
-    let current = session.map_or(0, |s| s.generation);
-    if generation != current {
-        let revoked_session = Session {
+    let next = generation.saturating_add(1);
+    let outcome = update_session(env, &wire, now, |session| {
+        if session.is_some_and(|s| s.revoked) {
+            return (None, Err(revoked()));
+        }
+        let current = session.map_or(0, |s| s.generation);
+        if generation != current {
+            let revoked_session = Session {
+                v: SESSION_SCHEMA_VERSION,
+                generation: current,
+                revoked: true,
+                expires_at: wire.sexp,
+            };
+            return (
+                Some(revoked_session),
+                Err(IdentityError::Forbidden(
+                    "the refresh token was already used; its session is now revoked".into(),
+                )),
+            );
+        }
+        let rotated = Session {
             v: SESSION_SCHEMA_VERSION,
-            generation: current,
-            revoked: true,
+            generation: next,
+            revoked: false,
             expires_at: wire.sexp,
         };
-        write_session(env.kv, &wire.sid, &revoked_session, session.is_none())?;
-        return Err(IdentityError::Forbidden(
-            "the refresh token was already used; its session is now revoked".into(),
-        ));
-    }
-    let next = generation.saturating_add(1);
-    let rotated = Session {
-        v: SESSION_SCHEMA_VERSION,
-        generation: next,
-        revoked: false,
-        expires_at: wire.sexp,
-    };
-    write_session(env.kv, &wire.sid, &rotated, session.is_none())?;
+        (Some(rotated), Ok(()))
+    })?;
+    outcome?;
     // Unknown scope names are dropped here too, so a grant never grows.
     let template = Wire {
         scopes: scopes::names(&scopes::parse_known(&wire.scopes)),
@@ -447,24 +466,26 @@ pub fn revoke(env: &Env<'_>, token: &str) -> Result<()> {
         return Ok(());
     }
     expiry::sweep(env.kv, now)?;
-    let session = read_session(env.kv, &wire.sid, now)?;
-    if session.is_some_and(|s| s.revoked) {
-        return Ok(());
-    }
-    let revoked_session = Session {
-        v: SESSION_SCHEMA_VERSION,
-        generation: session.map_or(0, |s| s.generation),
-        revoked: true,
-        expires_at: wire.sexp,
-    };
-    write_session(env.kv, &wire.sid, &revoked_session, session.is_none())
+    update_session(env, &wire, now, |session| {
+        if session.is_some_and(|s| s.revoked) {
+            return (None, ());
+        }
+        let revoked_session = Session {
+            v: SESSION_SCHEMA_VERSION,
+            generation: session.map_or(0, |s| s.generation),
+            revoked: true,
+            expires_at: wire.sexp,
+        };
+        (Some(revoked_session), ())
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::testing::{Fixture, OTHER_SEED, START};
-    use common::{MemoryKeyValue, MemoryVariables, StoreError};
+    use common::cas::MemoryCasStore;
+    use common::{MemoryVariables, StoreError};
     use std::time::Duration;
 
     const USER: &str = "222222222222222222";
@@ -875,7 +896,8 @@ mod tests {
     fn a_failing_store_refuses_the_token_rather_than_accepting_it() {
         let fx = Fixture::new();
         let pair = issue(&fx.env(), &moderator(), 300).unwrap();
-        let failing = MemoryKeyValue::failing_with(StoreError::Other("down".into()));
+        let failing = MemoryCasStore::default();
+        failing.fail_with(Some(StoreError::Other("down".into())));
         let env = Env {
             kv: &failing,
             ..fx.env()
@@ -930,5 +952,27 @@ mod tests {
                 assert!(!value.contains(sig) && !key.contains(sig));
             }
         }
+    }
+
+    #[test]
+    fn of_two_refreshes_racing_with_one_token_only_one_succeeds() {
+        let fx = Fixture::new();
+        let pair = issue(&fx.env(), &moderator(), 300).unwrap();
+        let second = refresh(&fx.env(), &pair.refresh).unwrap();
+        // Another replica rotates the session with the same token between this one's
+        // read and write.
+        let key = keys::session(&verify(&fx.env(), &second.access).unwrap().session_id);
+        let raced = fx.kv.value(&key).unwrap();
+        let mut other: Session = serde_json::from_slice(&raced).unwrap();
+        other.generation += 1;
+        let other = serde_json::to_vec(&other).unwrap();
+        fx.kv.before_next_swap(move |entries| {
+            entries.insert(key, other);
+        });
+        assert!(matches!(
+            refresh(&fx.env(), &second.refresh),
+            Err(IdentityError::Forbidden(m)) if m.contains("already used")
+        ));
+        assert_eq!(verify(&fx.env(), &second.access), Err(revoked()));
     }
 }

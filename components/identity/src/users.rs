@@ -2,16 +2,17 @@
 //! Kaltura user ID (fixed when first seen), when they were first and last seen, and on
 //! which servers.
 //!
-//! Writes are read-modify-write without compare-and-set: two replicas seeing the same
-//! user at once may each add a server and one addition be lost until the next sighting.
-//! `last-seen` is rewritten at most once a minute, so busy users cost no write per call.
+//! Writes are compare-and-swap ([`crate::ports::update`]): two replicas seeing the same
+//! user at once both add their server, and a user mapped by two replicas at once keeps
+//! the Kaltura user ID written first. `last-seen` is rewritten at most once a minute, so
+//! busy users cost no write per call.
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{IdentityError, Result};
 use crate::ids;
 use crate::keys;
-use crate::ports::Env;
+use crate::ports::{self, Env};
 use common::KeyValue;
 
 /// The schema version of stored user records.
@@ -47,11 +48,11 @@ struct Stored {
     guild_ids: Vec<String>,
 }
 
-fn read(kv: &dyn KeyValue, user_id: u64) -> Result<Option<Stored>> {
-    let Some(bytes) = kv.get(&keys::user(user_id))? else {
+fn parse(user_id: u64, bytes: Option<&[u8]>) -> Result<Option<Stored>> {
+    let Some(bytes) = bytes else {
         return Ok(None);
     };
-    serde_json::from_slice::<Stored>(&bytes)
+    serde_json::from_slice::<Stored>(bytes)
         .ok()
         .filter(|stored| stored.v == SCHEMA_VERSION)
         .map(Some)
@@ -62,11 +63,13 @@ fn read(kv: &dyn KeyValue, user_id: u64) -> Result<Option<Stored>> {
         })
 }
 
-fn write(kv: &dyn KeyValue, user_id: u64, stored: &Stored) -> Result<()> {
-    let bytes = serde_json::to_vec(stored)
-        .map_err(|_| IdentityError::Other("a user record could not be encoded".into()))?;
-    kv.set(&keys::user(user_id), &bytes)?;
-    Ok(())
+fn read(kv: &dyn KeyValue, user_id: u64) -> Result<Option<Stored>> {
+    parse(user_id, kv.get(&keys::user(user_id))?.as_deref())
+}
+
+fn encode(stored: &Stored) -> Result<Vec<u8>> {
+    serde_json::to_vec(stored)
+        .map_err(|_| IdentityError::Other("a user record could not be encoded".into()))
 }
 
 /// What is stored about `user_id`; `Ok(None)` if the user was never mapped.
@@ -99,36 +102,54 @@ pub(crate) fn touch(
 ) -> Result<String> {
     let now = env.clock.now_secs();
     let guild = guild_id.to_string();
-    let (stored, changed) = match read(env.kv, user_id)? {
-        None => (
-            Stored {
-                v: SCHEMA_VERSION,
-                kaltura_user_id: new_kaltura_user_id()?,
-                first_seen: now,
-                last_seen: now,
-                guild_ids: vec![guild],
-            },
-            true,
-        ),
-        Some(mut stored) => {
-            let mut changed = false;
-            if !stored.guild_ids.contains(&guild) {
-                stored.guild_ids.push(guild);
-                let excess = stored.guild_ids.len().saturating_sub(MAX_GUILDS);
-                stored.guild_ids.drain(..excess);
-                changed = true;
+    let mut new_kaltura_user_id = Some(new_kaltura_user_id);
+    let mut made: Option<String> = None;
+    ports::update(env.kv, &keys::user(user_id), |current| {
+        let (stored, changed) = match parse(user_id, current)? {
+            None => {
+                // Made once, even when a concurrent write makes this try again.
+                let kaltura_user_id = match (&made, new_kaltura_user_id.take()) {
+                    (Some(id), _) => id.clone(),
+                    (None, Some(make)) => made.insert(make()?).clone(),
+                    (None, None) => {
+                        return Err(IdentityError::Other(
+                            "the Kaltura user ID was not made".into(),
+                        ))
+                    }
+                };
+                (
+                    Stored {
+                        v: SCHEMA_VERSION,
+                        kaltura_user_id,
+                        first_seen: now,
+                        last_seen: now,
+                        guild_ids: vec![guild.clone()],
+                    },
+                    true,
+                )
             }
-            if now >= stored.last_seen.saturating_add(LAST_SEEN_RESOLUTION) {
-                stored.last_seen = now;
-                changed = true;
+            Some(mut stored) => {
+                let mut changed = false;
+                if !stored.guild_ids.contains(&guild) {
+                    stored.guild_ids.push(guild.clone());
+                    let excess = stored.guild_ids.len().saturating_sub(MAX_GUILDS);
+                    stored.guild_ids.drain(..excess);
+                    changed = true;
+                }
+                if now >= stored.last_seen.saturating_add(LAST_SEEN_RESOLUTION) {
+                    stored.last_seen = now;
+                    changed = true;
+                }
+                (stored, changed)
             }
-            (stored, changed)
-        }
-    };
-    if changed {
-        write(env.kv, user_id, &stored)?;
-    }
-    Ok(stored.kaltura_user_id)
+        };
+        let bytes = if changed {
+            Some(encode(&stored)?)
+        } else {
+            None
+        };
+        Ok((bytes, stored.kaltura_user_id))
+    })
 }
 
 #[cfg(test)]

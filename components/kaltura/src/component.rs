@@ -1,6 +1,7 @@
-//! The Spin adapter: fills the ports with `spin-adapter`'s (variables, key-value store,
-//! outbound HTTP with wasi-http timeouts, clock, randomness), calls [`crate::Service`],
-//! and maps between the WIT types and the crate's own one to one.
+//! The Spin adapter: fills the ports with `spin-adapter`'s (variables, the
+//! compare-and-swap store over `wasi:keyvalue` — the same `default` store as Spin's
+//! key-value API —, outbound HTTP with wasi-http timeouts, clock, randomness), calls
+//! [`crate::Service`], and maps between the WIT types and the crate's own one to one.
 
 wit_bindgen::generate!({ world: "kaltura-service", path: "../../wit" });
 
@@ -14,10 +15,10 @@ use crate::{Error, Service};
 
 /// Runs `f` with the service over Spin's ports.
 fn with_service<T>(f: impl FnOnce(&Service<'_>) -> T) -> T {
-    let kv = spin_adapter::key_value();
+    let kv = spin_adapter::cas_store();
     let env = Env {
         vars: &SpinVariables,
-        kv: kv.as_ref(),
+        kv: &kv,
         transport: &HostTransport,
         clock: &SystemClock,
         random: &HostRandom,

@@ -1,9 +1,10 @@
-//! The ports this service runs against, in one [`Env`]: `common`'s key-value and
-//! variables, and its transport, clock (and waiting) and randomness. The Spin adapter
+//! The ports this service runs against, in one [`Env`]: `common`'s compare-and-swap
+//! key-value store and variables, and its transport, clock (and waiting) and randomness. The Spin adapter
 //! fills it with `spin-adapter`'s implementations; tests with the fakes in `testing` and
 //! `common`'s in-memory store and clock.
 
-use common::{Clock, KeyValue, Random, Transport, Variables};
+use common::cas::DynCasStore;
+use common::{Clock, Random, Transport, Variables};
 
 /// Everything this service's logic runs against; the adapter fills it from Spin.
 ///
@@ -13,8 +14,9 @@ use common::{Clock, KeyValue, Random, Transport, Variables};
 pub struct Env<'a> {
     /// Deployment settings.
     pub vars: &'a dyn Variables,
-    /// The key-value store (`kaltura/v1/...` keys).
-    pub kv: &'a dyn KeyValue,
+    /// The key-value store (`kaltura/v1/...` keys), with compare-and-swap for the
+    /// meeting indexes.
+    pub kv: &'a dyn DynCasStore,
     /// Outbound HTTP.
     pub transport: &'a dyn Transport,
     /// Time, and waiting between retries.

@@ -313,9 +313,8 @@ mod tests {
 
     #[test]
     fn a_store_failure_is_reported_instead_of_calling_blind() {
-        let fx = Fixture::with_kv(common::MemoryKeyValue::failing_with(
-            common::StoreError::AccessDenied,
-        ));
+        let fx = Fixture::new();
+        fx.kv.fail_with(Some(common::StoreError::AccessDenied));
         let upstream = fx.upstream();
         assert!(matches!(
             ping(&upstream, Retry::Idempotent),

@@ -2,13 +2,13 @@
 //! server and per owner an index of open meeting ids, newest first, so listing costs one
 //! read per meeting and never a Kaltura call.
 //!
-//! Spin's key-value store has no compare-and-set, so two replicas adding to the same
-//! index at the same moment could overwrite each other. Each index update reads the
-//! index back and repeats the merge (a few times) if its change is missing; what remains
-//! is a narrow window, acceptable for a listing aid: the meeting record itself is never
-//! lost, and `get-meeting` always finds it.
+//! Each index update is a compare-and-swap ([`common::cas`]): it loads the index,
+//! changes it and swaps it in only if no other replica wrote it meanwhile, and otherwise
+//! repeats the change on what the other wrote (a few times), so two meetings created in
+//! the same server at the same moment are both listed. An emptied index stays as an
+//! empty document (the store has no conditional delete).
 
-use common::KeyValue;
+use common::cas::{CasStore, DynCasStore, SwapError};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
@@ -21,7 +21,7 @@ const SCHEMA: u32 = 1;
 /// The most open meetings one server or owner may have (the index's size).
 pub const MAX_OPEN_PER_INDEX: usize = 100;
 
-/// How many times an index update is re-merged when a concurrent write lost it.
+/// How many times an index update is tried when other writes to it keep coming first.
 const INDEX_WRITE_TRIES: usize = 3;
 
 /// A meeting as stored: the WIT record plus what only this service needs.
@@ -54,15 +54,22 @@ struct Index {
     ids: Vec<String>,
 }
 
+fn decode_index(bytes: Option<&[u8]>) -> Vec<String> {
+    bytes
+        .and_then(|bytes| serde_json::from_slice::<Index>(bytes).ok())
+        .map(|index| index.ids)
+        .unwrap_or_default()
+}
+
 fn decode(bytes: &[u8]) -> Option<MeetingRecord> {
     serde_json::from_slice::<MeetingRecord>(bytes)
         .ok()
         .filter(|r| r.schema == SCHEMA)
 }
 
-/// The meeting records over a key-value store.
+/// The meeting records over a compare-and-swap store.
 pub struct MeetingStore<'a> {
-    kv: &'a dyn KeyValue,
+    kv: &'a dyn DynCasStore,
 }
 
 fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, Error> {
@@ -71,7 +78,7 @@ fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, Error> {
 
 impl<'a> MeetingStore<'a> {
     /// The records in `kv`.
-    pub fn new(kv: &'a dyn KeyValue) -> Self {
+    pub fn new(kv: &'a dyn DynCasStore) -> Self {
         Self { kv }
     }
 
@@ -110,12 +117,7 @@ impl<'a> MeetingStore<'a> {
     /// # Errors
     /// `Storage` when the store fails.
     pub fn index(&self, key: &str) -> Result<Vec<String>, Error> {
-        Ok(self
-            .kv
-            .get(key)?
-            .and_then(|bytes| serde_json::from_slice::<Index>(&bytes).ok())
-            .map(|index| index.ids)
-            .unwrap_or_default())
+        Ok(decode_index(self.kv.get(key)?.as_deref()))
     }
 
     /// Adds `id` at the front of the index `key`.
@@ -124,15 +126,11 @@ impl<'a> MeetingStore<'a> {
     /// `Storage` when the store fails.
     pub fn index_add(&self, key: &str, id: MeetingId) -> Result<(), Error> {
         let id = id.to_string();
-        self.update_index(
-            key,
-            |ids| {
-                if !ids.contains(&id) {
-                    ids.insert(0, id.clone());
-                }
-            },
-            |ids| ids.contains(&id),
-        )
+        self.update_index(key, |ids| {
+            if !ids.contains(&id) {
+                ids.insert(0, id.clone());
+            }
+        })
     }
 
     /// Removes `id` from the index `key`.
@@ -141,33 +139,24 @@ impl<'a> MeetingStore<'a> {
     /// `Storage` when the store fails.
     pub fn index_remove(&self, key: &str, id: MeetingId) -> Result<(), Error> {
         let id = id.to_string();
-        self.update_index(
-            key,
-            |ids| ids.retain(|i| *i != id),
-            |ids| !ids.contains(&id),
-        )
+        self.update_index(key, |ids| ids.retain(|i| *i != id))
     }
 
-    fn update_index(
-        &self,
-        key: &str,
-        change: impl Fn(&mut Vec<String>),
-        done: impl Fn(&[String]) -> bool,
-    ) -> Result<(), Error> {
+    /// Loads the index `key`, applies `change` and swaps the result in; when another
+    /// write came first, does it again on what that write left.
+    fn update_index(&self, key: &str, change: impl Fn(&mut Vec<String>)) -> Result<(), Error> {
         for _ in 0..INDEX_WRITE_TRIES {
-            let mut ids = self.index(key)?;
+            let (current, token) = self.kv.load(key)?;
+            let mut ids = decode_index(current.as_deref());
             change(&mut ids);
-            if ids.is_empty() {
-                self.kv.delete(key)?;
-            } else {
-                let index = Index {
-                    schema: SCHEMA,
-                    ids,
-                };
-                self.kv.set(key, &encode(&index)?)?;
-            }
-            if done(&self.index(key)?) {
-                return Ok(());
+            let index = Index {
+                schema: SCHEMA,
+                ids,
+            };
+            match self.kv.swap(token, &encode(&index)?) {
+                Ok(()) => return Ok(()),
+                Err(SwapError::Conflict) => {}
+                Err(SwapError::Store(err)) => return Err(err.into()),
             }
         }
         Err(Error::Storage(
@@ -215,7 +204,8 @@ impl<'a> MeetingStore<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use common::MemoryKeyValue;
+    use common::cas::MemoryCasStore;
+    use common::KeyValue;
 
     fn meeting(id: &str, ended_at: Option<u64>) -> Meeting {
         Meeting {
@@ -238,7 +228,7 @@ mod tests {
 
     #[test]
     fn a_record_round_trips_with_its_schema_and_event() {
-        let kv = MemoryKeyValue::default();
+        let kv = MemoryCasStore::default();
         let store = MeetingStore::new(&kv);
         let record = MeetingRecord::new(meeting("42", None), Some(777));
         store.put(id("42"), &record).unwrap();
@@ -253,7 +243,7 @@ mod tests {
 
     #[test]
     fn an_unreadable_record_is_a_storage_error_not_an_absence() {
-        let kv = MemoryKeyValue::default();
+        let kv = MemoryCasStore::default();
         kv.set("kaltura/v1/meeting/42", b"{not json").unwrap();
         assert!(matches!(
             MeetingStore::new(&kv).get(id("42")),
@@ -262,8 +252,8 @@ mod tests {
     }
 
     #[test]
-    fn an_index_keeps_newest_first_without_duplicates_and_disappears_when_empty() {
-        let kv = MemoryKeyValue::default();
+    fn an_index_keeps_newest_first_without_duplicates_and_reads_empty_when_emptied() {
+        let kv = MemoryCasStore::default();
         let store = MeetingStore::new(&kv);
         let key = "kaltura/v1/guild/123456789012345678/meetings";
         store.index_add(key, id("1")).unwrap();
@@ -272,12 +262,81 @@ mod tests {
         assert_eq!(store.index(key).unwrap(), vec!["2", "1"]);
         store.index_remove(key, id("2")).unwrap();
         store.index_remove(key, id("1")).unwrap();
-        assert!(kv.keys().is_empty());
+        assert!(store.index(key).unwrap().is_empty());
+        assert_eq!(kv.keys(), [key]);
+    }
+
+    fn index_with(ids: &[&str]) -> Vec<u8> {
+        serde_json::to_vec(&serde_json::json!({"schema": 1, "ids": ids})).unwrap()
+    }
+
+    #[test]
+    fn a_meeting_added_by_another_replica_meanwhile_is_not_lost() {
+        let kv = MemoryCasStore::default();
+        let store = MeetingStore::new(&kv);
+        let key = "kaltura/v1/guild/123456789012345678/meetings";
+        store.index_add(key, id("1")).unwrap();
+        let other = index_with(&["2", "1"]);
+        kv.before_next_swap(move |entries| {
+            entries.insert(key.into(), other);
+        });
+        store.index_add(key, id("3")).unwrap();
+        assert_eq!(store.index(key).unwrap(), vec!["3", "2", "1"]);
+    }
+
+    #[test]
+    fn a_removal_keeps_what_another_replica_added_meanwhile() {
+        let kv = MemoryCasStore::default();
+        let store = MeetingStore::new(&kv);
+        let key = "kaltura/v1/owner/323456789012345678/meetings";
+        store.index_add(key, id("1")).unwrap();
+        let other = index_with(&["2", "1"]);
+        kv.before_next_swap(move |entries| {
+            entries.insert(key.into(), other);
+        });
+        store.index_remove(key, id("1")).unwrap();
+        assert_eq!(store.index(key).unwrap(), vec!["2"]);
+    }
+
+    #[test]
+    fn an_index_that_keeps_changing_is_a_storage_error() {
+        struct Busy(MemoryCasStore);
+        impl KeyValue for Busy {
+            fn get(&self, key: &str) -> Result<Option<Vec<u8>>, common::StoreError> {
+                self.0.get(key)
+            }
+            fn set(&self, key: &str, value: &[u8]) -> Result<(), common::StoreError> {
+                self.0.set(key, value)
+            }
+            fn delete(&self, key: &str) -> Result<(), common::StoreError> {
+                self.0.delete(key)
+            }
+        }
+        impl CasStore for Busy {
+            type Token = <MemoryCasStore as CasStore>::Token;
+            fn load(
+                &self,
+                key: &str,
+            ) -> Result<(Option<Vec<u8>>, Self::Token), common::StoreError> {
+                self.0.load(key)
+            }
+            fn swap(&self, token: Self::Token, value: &[u8]) -> Result<(), SwapError> {
+                let _ = token;
+                let _ = value;
+                Err(SwapError::Conflict)
+            }
+        }
+        let kv = Busy(MemoryCasStore::default());
+        let store = MeetingStore::new(&kv);
+        assert!(matches!(
+            store.index_add("k", id("1")),
+            Err(Error::Storage(m)) if m.contains("kept changing")
+        ));
     }
 
     #[test]
     fn listing_skips_ended_missing_and_unreadable_meetings() {
-        let kv = MemoryKeyValue::default();
+        let kv = MemoryCasStore::default();
         let store = MeetingStore::new(&kv);
         let key = "kaltura/v1/guild/123456789012345678/meetings";
         store
@@ -296,7 +355,8 @@ mod tests {
 
     #[test]
     fn a_failing_store_is_reported() {
-        let kv = MemoryKeyValue::failing_with(common::StoreError::Other("down".into()));
+        let kv = MemoryCasStore::default();
+        kv.fail_with(Some(common::StoreError::Other("down".into())));
         let store = MeetingStore::new(&kv);
         assert!(matches!(store.list("k"), Err(Error::Storage(_))));
         assert!(matches!(store.get(id("1")), Err(Error::Storage(_))));

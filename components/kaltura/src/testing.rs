@@ -7,7 +7,8 @@ use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use common::{FakeClock, MemoryKeyValue, MemoryVariables, Random, Transport};
+use common::cas::MemoryCasStore;
+use common::{FakeClock, MemoryVariables, Random, Transport};
 use serde_json::Value;
 
 use crate::breaker;
@@ -170,7 +171,7 @@ impl Random for SeqRandom {
 /// Ports and settings for one test.
 pub struct Fixture {
     /// The store.
-    pub kv: MemoryKeyValue,
+    pub kv: MemoryCasStore,
     /// The settings.
     pub vars: MemoryVariables,
     /// The fake Kaltura.
@@ -184,11 +185,11 @@ pub struct Fixture {
 impl Fixture {
     /// A deployment with the admin secret.
     pub fn new() -> Self {
-        Self::with_kv(MemoryKeyValue::default())
+        Self::with_kv(MemoryCasStore::default())
     }
 
     /// The same, over `kv`.
-    pub fn with_kv(kv: MemoryKeyValue) -> Self {
+    pub fn with_kv(kv: MemoryCasStore) -> Self {
         Self {
             kv,
             vars: MemoryVariables::from_pairs(&[

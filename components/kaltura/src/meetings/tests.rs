@@ -364,40 +364,36 @@ fn a_failed_event_in_the_multirequest_removes_the_room_again() {
 
 #[test]
 fn a_store_failure_after_the_create_removes_the_room_again() {
-    let fx = Fixture::with_kv(common::MemoryKeyValue::default());
+    let fx = Fixture::new();
     fx.kaltura.script_json(ROOM);
     fx.kaltura
         .script_json(r#"[{"id":42,"status":3,"objectType":"KalturaLocationScheduleResource"}]"#);
-    let failing = FailingWrites { inner: &fx.kv };
-    let env = crate::ports::Env {
-        kv: &failing,
-        ..fx.env()
-    };
-    let err = Service::new(env).create_meeting(&request()).unwrap_err();
+    // The store reads but refuses meeting record writes (the breaker still works).
+    fx.kv.fail_sets_under(Some("kaltura/v1/meeting/"));
+    let err = Service::new(fx.env())
+        .create_meeting(&request())
+        .unwrap_err();
     assert!(matches!(err, Error::Storage(_)), "{err:?}");
     let requests = fx.kaltura.requests();
     assert_eq!(requests.len(), 2);
     assert_eq!(requests[1].json["1"]["action"], "delete");
 }
 
-/// A store that reads but refuses meeting writes (the breaker still works).
-struct FailingWrites<'a> {
-    inner: &'a common::MemoryKeyValue,
-}
-
-impl common::KeyValue for FailingWrites<'_> {
-    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, common::StoreError> {
-        self.inner.get(key)
-    }
-    fn set(&self, key: &str, value: &[u8]) -> Result<(), common::StoreError> {
-        if key.contains("/meeting/") {
-            return Err(common::StoreError::Other("disk full".into()));
-        }
-        self.inner.set(key, value)
-    }
-    fn delete(&self, key: &str) -> Result<(), common::StoreError> {
-        self.inner.delete(key)
-    }
+#[test]
+fn a_meeting_created_at_the_same_moment_on_another_replica_is_not_lost() {
+    let fx = Fixture::new();
+    fx.kaltura.script_json(ROOM);
+    let key = keys::guild_meetings(Snowflake::parse("g", GUILD).unwrap());
+    let other = br#"{"schema":1,"ids":["43"]}"#.to_vec();
+    let at = key.clone();
+    fx.kv.before_next_swap(move |entries| {
+        entries.insert(at, other);
+    });
+    fx.service().create_meeting(&request()).unwrap();
+    assert_eq!(
+        MeetingStore::new(&fx.kv).index(&key).unwrap(),
+        vec!["42", "43"]
+    );
 }
 
 #[test]
@@ -480,7 +476,11 @@ fn ending_cancels_the_event_deletes_the_room_and_unlists_the_meeting() {
         service.list_meetings(&MeetingFilter::Guild(GUILD.into())),
         Ok(vec![])
     );
-    assert_eq!(fx.kv.keys(), vec!["kaltura/v1/meeting/42"]);
+    // The record stays; both indexes are left empty (there is no conditional delete).
+    let store = MeetingStore::new(&fx.kv);
+    for key in fx.kv.keys() {
+        assert!(key == "kaltura/v1/meeting/42" || store.index(&key).unwrap().is_empty());
+    }
     service.end_meeting("42").unwrap();
     assert_eq!(
         fx.kaltura.requests().len(),
