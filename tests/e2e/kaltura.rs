@@ -17,13 +17,13 @@ use wasmtime::Store;
 mod service {
     wasmtime::component::bindgen!({
         path: "../wit",
-        world: "kaltura-discord:services/kaltura-service",
+        world: "kaltura-discord:app/kaltura-service",
         exports: { default: async },
     });
 }
 
-use service::exports::kaltura_discord::services::kaltura as wit;
-use service::kaltura_discord::services::types::Error as WitError;
+use service::exports::kaltura_discord::kaltura::kaltura as wit;
+use service::kaltura_discord::types::types::Error as WitError;
 
 const GUILD: &str = "123456789012345678";
 const CHANNEL: &str = "223456789012345678";

@@ -10,7 +10,7 @@ use wac_graph::{CompositionGraph, EncodeOptions};
 
 /// One dependency to plug in.
 pub struct Plug<'a> {
-    /// The dependency's name in spin.toml, e.g. `kaltura-discord:services/config`,
+    /// The dependency's name in spin.toml, e.g. `kaltura-discord:config/config`,
     /// optionally with `@version`.
     pub name: &'a str,
     /// The `.wasm` bytes of the component that satisfies it.

@@ -5,13 +5,13 @@
 //! Spin makes a new instance for every request, so the one [`crate::Service`] kept per
 //! instance reads each document at most once per request.
 
-wit_bindgen::generate!({ world: "config-service", path: "../../wit" });
+wit_bindgen::generate!({ world: "config-service", path: "../../wit", generate_all });
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use exports::kaltura_discord::services::config as wit;
-use kaltura_discord::services::types::{Error, ServiceStatus};
+use exports::kaltura_discord::config::config as wit;
+use kaltura_discord::types::types::{Error, ServiceStatus};
 use spin_adapter::{SpinVariables, SystemClock, WasiCasStore};
 
 use crate::input::{self, GuildId, Member};

@@ -1,5 +1,5 @@
 //! The Configuration Service: how each Discord server wants things done. A library
-//! component exporting `kaltura-discord:services/config` (see `wit/config.wit`); the
+//! component exporting `kaltura-discord:config/config` (see `wit/config.wit`); the
 //! HTTP components import it.
 //!
 //! The settings model (keys, defaults, layers, validation, audit entries) is the

@@ -15,14 +15,17 @@
 //! Logs carry the error ID and what failed, never the interaction token, a join URL or
 //! a KS (the token is only in the PATCH's path, which is never logged).
 
-wit_bindgen::generate!({ world: "discord-bot", path: "../../wit" });
+wit_bindgen::generate!({ world: "discord-bot", path: "../../wit", generate_all });
 
 use std::time::Duration;
 
 use common::Variables;
 use discord_api::id::{GuildId, UserId};
 use guild_config::{GuildConfig, KalturaRole, RolesConfig, Section};
-use kaltura_discord::services::{config, identity, kaltura, types};
+use kaltura_discord::config::config;
+use kaltura_discord::identity::identity;
+use kaltura_discord::kaltura::kaltura;
+use kaltura_discord::types::types;
 use spin_adapter::SpinVariables;
 use spin_sdk::http::{IncomingRequest, ResponseOutparam};
 

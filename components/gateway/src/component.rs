@@ -3,12 +3,15 @@
 //! give the rate limits their compare-and-swap) and Spin's outbound HTTP as its
 //! backend, and writes the response.
 
-wit_bindgen::generate!({ world: "gateway", path: "../../wit" });
+wit_bindgen::generate!({ world: "gateway", path: "../../wit", generate_all });
 
 use crate::api::{self, Backend};
 use crate::services as svc;
 use common::{KeyValue, ServiceStatus};
-use kaltura_discord::services::{config, identity, kaltura, types};
+use kaltura_discord::config::config;
+use kaltura_discord::identity::identity;
+use kaltura_discord::kaltura::kaltura;
+use kaltura_discord::types::types;
 use spin_adapter::{SpinVariables, WasiCasStore};
 use spin_sdk::http::{IncomingRequest, ResponseOutparam};
 use std::future::Future;

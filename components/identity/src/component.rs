@@ -4,10 +4,10 @@
 //! clock, `wasi:random`), converts WIT records to the crate's types one to one, and maps
 //! errors.
 
-wit_bindgen::generate!({ world: "identity-service", path: "../../wit" });
+wit_bindgen::generate!({ world: "identity-service", path: "../../wit", generate_all });
 
-use exports::kaltura_discord::services::identity as wit;
-use kaltura_discord::services::types::{Error, ServiceStatus};
+use exports::kaltura_discord::identity::identity as wit;
+use kaltura_discord::types::types::{Error, ServiceStatus};
 use spin_adapter::{HostRandom, SpinVariables, SystemClock};
 
 use crate::api_keys::{self, Actor, ApiKeyClaims, ApiKeyInfo, CreatedKey};

@@ -1,6 +1,6 @@
 //! The User Auth & Mapping Service: Discord members become Kaltura users with a role,
 //! the gateway's access tokens are issued and checked here, and so are the servers' API
-//! keys. A library component exporting `kaltura-discord:services/identity`
+//! keys. A library component exporting `kaltura-discord:identity/identity`
 //! (`wit/identity.wit` documents the contract).
 //!
 //! Logic here is host-free and tested natively with fakes; `component` is the thin Spin

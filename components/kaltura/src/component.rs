@@ -3,10 +3,10 @@
 //! key-value API —, outbound HTTP with wasi-http timeouts, clock, randomness), calls
 //! [`crate::Service`], and maps between the WIT types and the crate's own one to one.
 
-wit_bindgen::generate!({ world: "kaltura-service", path: "../../wit" });
+wit_bindgen::generate!({ world: "kaltura-service", path: "../../wit", generate_all });
 
-use exports::kaltura_discord::services::kaltura as wit;
-use kaltura_discord::services::types::{Error as WitError, ServiceStatus};
+use exports::kaltura_discord::kaltura::kaltura as wit;
+use kaltura_discord::types::types::{Error as WitError, ServiceStatus};
 use spin_adapter::{HostRandom, HostTransport, SpinVariables, SystemClock};
 
 use crate::model;

@@ -1,5 +1,5 @@
 //! The Kaltura Integration Service: the only place that speaks to Kaltura. A library
-//! component exporting `kaltura-discord:services/kaltura` (see `wit/kaltura.wit`).
+//! component exporting `kaltura-discord:kaltura/kaltura` (see `wit/kaltura.wit`).
 //!
 //! Logic here is host-free and sans-I/O: Kaltura requests are built and responses parsed
 //! as values by `kaltura-api`; sending, time, randomness, settings and the key-value

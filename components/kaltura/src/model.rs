@@ -1,5 +1,5 @@
 //! The service's domain types. Each mirrors a WIT record, variant or enum of
-//! `kaltura-discord:services/kaltura` one to one, so the adapter only moves fields.
+//! `kaltura-discord:kaltura/kaltura` one to one, so the adapter only moves fields.
 //! Plus the parsed ids ("parse, don't validate") the logic works with.
 
 use std::fmt;

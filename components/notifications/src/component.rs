@@ -3,10 +3,12 @@
 //! timeouts and clock; the composed `config` and `kaltura` services) and answers what
 //! the host-free [`crate::handler`] decided, with one log line on stderr.
 
-wit_bindgen::generate!({ world: "notifications", path: "../../wit" });
+wit_bindgen::generate!({ world: "notifications", path: "../../wit", generate_all });
 
 use guild_config::EventKind;
-use kaltura_discord::services::{config, kaltura, types};
+use kaltura_discord::config::config;
+use kaltura_discord::kaltura::kaltura;
+use kaltura_discord::types::types;
 use spin_adapter::{HostTransport, SpinVariables, SystemClock};
 use spin_sdk::http::{IncomingRequest, ResponseOutparam};
 
