@@ -1,7 +1,7 @@
 //! The I/O ports logic is written against, shaped like Spin's own host traits, with
 //! in-memory versions for tests: key-value, variables, outbound HTTP, the clock and
-//! randomness (the compare-and-swap store is in [`crate::cas`]). `spin-adapter`
-//! implements them over the host.
+//! randomness (the compare-and-swap store and the documents over it are in
+//! [`crate::cas`]). `spin-adapter` implements them over the host.
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
@@ -16,6 +16,10 @@ pub enum StoreError {
     /// No store with this label is configured.
     #[error("no such key-value store")]
     NoSuchStore,
+    /// Other writers kept changing the value for every attempt of a read-modify-write
+    /// ([`crate::cas::update`]); trying again later may work.
+    #[error("the value kept changing under concurrent writes")]
+    Contended,
     /// Any other failure reported by the host.
     #[error("key-value store error: {0}")]
     Other(String),
