@@ -9,7 +9,7 @@
 //! in constant time. A server's key IDs are listed in
 //! `identity/v1/guild-api-keys/<guild-id>`, at most [`MAX_KEYS_PER_GUILD`]; a key works
 //! only while it is listed there, so what `list` shows is exactly what works. The list
-//! is changed with compare-and-swap ([`crate::ports::update`]), so two keys created (or
+//! is changed through `common::cas` ([`crate::ports::update`]), so two keys created (or
 //! revoked) at once on one server are both listed (or both unlisted).
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -181,7 +181,7 @@ fn parse_index(guild_id: u64, bytes: Option<&[u8]>) -> Result<GuildIndex> {
 fn read_index(kv: &dyn KeyValue, guild_id: u64) -> Result<GuildIndex> {
     parse_index(
         guild_id,
-        kv.get(&keys::guild_api_keys(guild_id))?.as_deref(),
+        ports::read(kv, &keys::guild_api_keys(guild_id))?.as_deref(),
     )
 }
 
@@ -678,9 +678,8 @@ mod tests {
         let list_key = keys::guild_api_keys(GUILD.parse().unwrap());
         // Another replica lists its new key between this one's read and write.
         let other = format!(r#"{{"v":1,"ids":["{}","0123456789abcdef"]}}"#, first.id);
-        let at = list_key.clone();
-        fx.kv.before_next_swap(move |entries| {
-            entries.insert(at, other.into_bytes());
+        fx.kv.before_next_swap(move |other_replica| {
+            common::cas::write(other_replica, &list_key, other.as_bytes()).unwrap();
         });
         let second = create_one(&fx, GUILD);
         let listed = read_index(&fx.kv, GUILD.parse().unwrap()).unwrap().ids;
@@ -696,8 +695,8 @@ mod tests {
         let first = create_one(&fx, GUILD);
         let list_key = keys::guild_api_keys(GUILD.parse().unwrap());
         let other = format!(r#"{{"v":1,"ids":["{}","0123456789abcdef"]}}"#, first.id);
-        fx.kv.before_next_swap(move |entries| {
-            entries.insert(list_key, other.into_bytes());
+        fx.kv.before_next_swap(move |other_replica| {
+            common::cas::write(other_replica, &list_key, other.as_bytes()).unwrap();
         });
         revoke(&fx.kv, GUILD, &first.id).unwrap();
         let listed = read_index(&fx.kv, GUILD.parse().unwrap()).unwrap().ids;

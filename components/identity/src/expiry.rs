@@ -5,15 +5,17 @@
 //! that are over, deleting their entries, and moves `identity/v1/expiry-cursor` on.
 //!
 //! Readers never rely on the sweep: an entry past its expiry is ignored where it is
-//! read. An addition to a bucket is a compare-and-swap ([`crate::ports::update`]), so
-//! two replicas adding to one bucket at once both stay listed.
+//! read. An addition to a bucket goes through `common::cas` ([`crate::ports::update`]),
+//! so two replicas adding to one bucket at once both stay listed; the cursor only ever
+//! moves forward the same way, and swept entries and buckets are purged with every key
+//! of their layout (`common::cas::purge`).
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{IdentityError, Result};
 use crate::keys;
 use crate::ports;
-use common::cas::DynCasStore;
+use common::cas::{self, DynCasStore};
 use common::KeyValue;
 
 /// The length of a bucket, in seconds.
@@ -51,7 +53,13 @@ fn parse_bucket(bytes: Option<&[u8]>) -> Vec<String> {
 }
 
 fn read_bucket(kv: &dyn KeyValue, hour: u64) -> Result<Vec<String>> {
-    Ok(parse_bucket(kv.get(&keys::expiry_bucket(hour))?.as_deref()))
+    Ok(parse_bucket(
+        ports::read(kv, &keys::expiry_bucket(hour))?.as_deref(),
+    ))
+}
+
+fn parse_cursor(bytes: Option<&[u8]>) -> Option<Cursor> {
+    serde_json::from_slice::<Cursor>(bytes?).ok()
 }
 
 /// Lists `key` for deletion once `expires_at` (Unix seconds) is over.
@@ -78,11 +86,9 @@ pub fn register(kv: &dyn DynCasStore, key: &str, expires_at: u64) -> Result<()> 
 ///
 /// # Errors
 /// [`IdentityError::Storage`] when the store fails.
-pub fn sweep(kv: &dyn KeyValue, now: u64) -> Result<()> {
+pub fn sweep(kv: &dyn DynCasStore, now: u64) -> Result<()> {
     let current = now / BUCKET_SECONDS;
-    let cursor = kv
-        .get(keys::EXPIRY_CURSOR)?
-        .and_then(|bytes| serde_json::from_slice::<Cursor>(&bytes).ok());
+    let cursor = parse_cursor(ports::read(kv, keys::EXPIRY_CURSOR)?.as_deref());
     let start = match cursor {
         Some(cursor) => cursor.next,
         None => current,
@@ -92,25 +98,44 @@ pub fn sweep(kv: &dyn KeyValue, now: u64) -> Result<()> {
         for key in read_bucket(kv, hour)? {
             // Only this service's keys are ever listed; refuse anything else.
             if key.starts_with(keys::PREFIX) {
-                kv.delete(&key)?;
+                cas::purge(kv, &key)?;
             }
         }
-        kv.delete(&keys::expiry_bucket(hour))?;
+        cas::purge(kv, &keys::expiry_bucket(hour))?;
     }
-    if cursor.is_none() || end > start {
+    if cursor.is_some() && end <= start {
+        return Ok(());
+    }
+    let next = end.max(start);
+    // Forward only: a sweep that read an older cursor never moves it back.
+    ports::update(kv, keys::EXPIRY_CURSOR, |stored| {
+        if parse_cursor(stored).is_some_and(|stored| stored.next >= next) {
+            return Ok((None, ()));
+        }
         let cursor = Cursor {
             v: SCHEMA_VERSION,
-            next: end.max(start),
+            next,
         };
-        kv.set(keys::EXPIRY_CURSOR, &encode(&cursor)?)?;
-    }
-    Ok(())
+        Ok((Some(encode(&cursor)?), ()))
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use common::cas::MemoryCasStore;
+
+    /// Whether nothing but the cursor's keys is left.
+    fn only_the_cursor_is_left(kv: &MemoryCasStore) -> bool {
+        let layout = format!("{}#", keys::EXPIRY_CURSOR);
+        kv.keys()
+            .iter()
+            .all(|k| k == keys::EXPIRY_CURSOR || k.starts_with(&layout))
+    }
+
+    fn session(kv: &MemoryCasStore, key: &str) -> Option<Vec<u8>> {
+        cas::read(kv, key).unwrap()
+    }
 
     const HOUR: u64 = BUCKET_SECONDS;
     const T0: u64 = 1_700_000_000 / HOUR * HOUR;
@@ -119,22 +144,22 @@ mod tests {
     fn entries_are_deleted_once_their_hour_is_over() {
         let kv = MemoryCasStore::default();
         sweep(&kv, T0).unwrap();
-        kv.set("identity/v1/session/a", b"{}").unwrap();
-        kv.set("identity/v1/session/b", b"{}").unwrap();
+        cas::write(&kv, "identity/v1/session/a", b"{}").unwrap();
+        cas::write(&kv, "identity/v1/session/b", b"{}").unwrap();
         register(&kv, "identity/v1/session/a", T0 + 10).unwrap();
         register(&kv, "identity/v1/session/a", T0 + 20).unwrap();
         register(&kv, "identity/v1/session/b", T0 + 2 * HOUR + 5).unwrap();
 
         sweep(&kv, T0 + HOUR - 1).unwrap();
-        assert!(kv.get("identity/v1/session/a").unwrap().is_some());
+        assert!(session(&kv, "identity/v1/session/a").is_some());
 
         sweep(&kv, T0 + HOUR).unwrap();
-        assert!(kv.get("identity/v1/session/a").unwrap().is_none());
-        assert!(kv.get("identity/v1/session/b").unwrap().is_some());
+        assert!(session(&kv, "identity/v1/session/a").is_none());
+        assert!(session(&kv, "identity/v1/session/b").is_some());
 
         sweep(&kv, T0 + 3 * HOUR).unwrap();
-        assert!(kv.get("identity/v1/session/b").unwrap().is_none());
-        assert_eq!(kv.keys(), [keys::EXPIRY_CURSOR]);
+        assert!(session(&kv, "identity/v1/session/b").is_none());
+        assert!(only_the_cursor_is_left(&kv), "{:?}", kv.keys());
     }
 
     #[test]
@@ -144,24 +169,26 @@ mod tests {
         let total = MAX_BUCKETS_PER_SWEEP + 6;
         for n in 0..total {
             let key = format!("identity/v1/session/{n}");
-            kv.set(&key, b"{}").unwrap();
+            cas::write(&kv, &key, b"{}").unwrap();
             register(&kv, &key, T0 + n * HOUR).unwrap();
         }
         sweep(&kv, T0 + 100 * HOUR).unwrap();
-        let left = kv.keys().iter().filter(|k| k.contains("/session/")).count();
+        let left = (0..total)
+            .filter(|n| session(&kv, &format!("identity/v1/session/{n}")).is_some())
+            .count();
         assert_eq!(left, 6);
         sweep(&kv, T0 + 100 * HOUR).unwrap();
-        assert_eq!(kv.keys(), [keys::EXPIRY_CURSOR]);
+        assert!(only_the_cursor_is_left(&kv), "{:?}", kv.keys());
     }
 
     #[test]
     fn keys_outside_this_service_are_never_deleted() {
         let kv = MemoryCasStore::default();
         sweep(&kv, T0).unwrap();
-        kv.set("config/v1/guild/1", b"{}").unwrap();
+        cas::write(&kv, "config/v1/guild/1", b"{}").unwrap();
         register(&kv, "config/v1/guild/1", T0 + 1).unwrap();
         sweep(&kv, T0 + HOUR).unwrap();
-        assert!(kv.get("config/v1/guild/1").unwrap().is_some());
+        assert!(session(&kv, "config/v1/guild/1").is_some());
     }
 
     #[test]
@@ -169,8 +196,8 @@ mod tests {
         let kv = MemoryCasStore::default();
         register(&kv, "identity/v1/session/a", T0 + 10).unwrap();
         let other = br#"{"v":1,"keys":["identity/v1/session/a","identity/v1/session/b"]}"#;
-        kv.before_next_swap(move |entries| {
-            entries.insert(keys::expiry_bucket(T0 / HOUR), other.to_vec());
+        kv.before_next_swap(move |other_replica| {
+            cas::write(other_replica, &keys::expiry_bucket(T0 / HOUR), other).unwrap();
         });
         register(&kv, "identity/v1/session/c", T0 + 20).unwrap();
         assert_eq!(
@@ -181,5 +208,16 @@ mod tests {
                 "identity/v1/session/c"
             ]
         );
+    }
+
+    #[test]
+    fn the_cursor_never_moves_back_when_an_older_sweep_finishes_last() {
+        let kv = MemoryCasStore::default();
+        sweep(&kv, T0).unwrap();
+        // Another replica sweeps ten hours ahead while this one still holds the old cursor.
+        kv.before_next_swap(|other| sweep(other, T0 + 10 * HOUR).unwrap());
+        sweep(&kv, T0 + 2 * HOUR).unwrap();
+        let cursor = parse_cursor(ports::read(&kv, keys::EXPIRY_CURSOR).unwrap().as_deref());
+        assert_eq!(cursor.map(|c| c.next), Some(T0 / HOUR + 10));
     }
 }

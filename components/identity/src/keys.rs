@@ -10,7 +10,11 @@
 //! | `identity/v1/guild-api-keys/<guild-id>` | the IDs of a server's API keys |
 //! | `identity/v1/ready-probe` | written, read back and deleted by `status` |
 //!
-//! Values are JSON objects with a schema version `v`.
+//! Values are JSON objects with a schema version `v`. User records, sessions, the
+//! expiry buckets and cursor and the server key lists are documents of `common::cas`:
+//! the key holds a pointer and the JSON is at `<key>#<generation>` (read and written
+//! only through [`crate::ports::read`] and [`crate::ports::update`]); API key records are
+//! written once and deleted, as plain values.
 
 /// The prefix of every key of this service.
 pub const PREFIX: &str = "identity/v1/";

@@ -3,16 +3,17 @@
 //! implementations; tests with `common`'s in-memory store and clock and the random
 //! source in `testing`.
 
-use common::cas::{CasStore, DynCasStore, SwapError};
-use common::{Clock, Random, Variables};
+use common::cas::{self, Change, DynCasStore, UpdateError};
+use common::{Clock, KeyValue, Random, Variables};
 
-use crate::error::{IdentityError, Result};
+use crate::error::Result;
 
 /// Everything a call may use, borrowed from the adapter (or a test's fakes).
 #[derive(Clone, Copy)]
 pub struct Env<'a> {
-    /// The key-value store (`default`), with compare-and-swap for the documents that
-    /// requests change concurrently (key lists, user records, sessions, expiry buckets).
+    /// The key-value store (`default`), with its atomics: the documents that requests
+    /// change concurrently (key lists, user records, sessions, expiry buckets and the
+    /// expiry cursor) go through `common::cas` ([`update`], [`read`]).
     pub kv: &'a dyn DynCasStore,
     /// Deployment settings.
     pub vars: &'a dyn Variables,
@@ -31,13 +32,10 @@ impl Env<'_> {
     }
 }
 
-/// How many times [`update`] tries when other writes to the key keep coming first.
-pub(crate) const UPDATE_TRIES: usize = 5;
-
-/// Changes the document at `key` atomically: loads it, lets `change` decide from what is
-/// there what to write (`None`: nothing, the document is fine as it is) and what to
-/// answer, and swaps the new document in only if nobody wrote it meanwhile; otherwise
-/// does it again on what the other writer left.
+/// Changes the document at `key` atomically through `common::cas::update`: `change`
+/// decides from what is there what to write (`None`: nothing, the document is fine as
+/// it is) and what to answer; when another writer came first it runs again on what
+/// that writer left.
 ///
 /// # Errors
 /// What `change` returns; [`IdentityError::Storage`] when the store fails or other
@@ -47,19 +45,17 @@ pub(crate) fn update<T>(
     key: &str,
     mut change: impl FnMut(Option<&[u8]>) -> Result<(Option<Vec<u8>>, T)>,
 ) -> Result<T> {
-    for _ in 0..UPDATE_TRIES {
-        let (current, token) = kv.load(key)?;
-        let (next, answer) = change(current.as_deref())?;
-        let Some(next) = next else {
-            return Ok(answer);
-        };
-        match kv.swap(token, &next) {
-            Ok(()) => return Ok(answer),
-            Err(SwapError::Conflict) => {}
-            Err(SwapError::Store(err)) => return Err(err.into()),
-        }
-    }
-    Err(IdentityError::Storage(format!(
-        "{key} kept changing under concurrent writes"
-    )))
+    cas::update(kv, key, |current| {
+        let (next, answer) = change(current)?;
+        Ok((next.map_or(Change::Keep, Change::Write), answer))
+    })
+    .map_err(UpdateError::flatten)
+}
+
+/// The document at `key` as [`update`] writes it (`common::cas::read`).
+///
+/// # Errors
+/// [`IdentityError::Storage`] when the store fails.
+pub(crate) fn read(kv: &dyn KeyValue, key: &str) -> Result<Option<Vec<u8>>> {
+    Ok(cas::read(kv, key)?)
 }

@@ -2,7 +2,7 @@
 //! Kaltura user ID (fixed when first seen), when they were first and last seen, and on
 //! which servers.
 //!
-//! Writes are compare-and-swap ([`crate::ports::update`]): two replicas seeing the same
+//! Writes go through `common::cas` ([`crate::ports::update`]): two replicas seeing the same
 //! user at once both add their server, and a user mapped by two replicas at once keeps
 //! the Kaltura user ID written first. `last-seen` is rewritten at most once a minute, so
 //! busy users cost no write per call.
@@ -64,7 +64,7 @@ fn parse(user_id: u64, bytes: Option<&[u8]>) -> Result<Option<Stored>> {
 }
 
 fn read(kv: &dyn KeyValue, user_id: u64) -> Result<Option<Stored>> {
-    parse(user_id, kv.get(&keys::user(user_id))?.as_deref())
+    parse(user_id, ports::read(kv, &keys::user(user_id))?.as_deref())
 }
 
 fn encode(stored: &Stored) -> Result<Vec<u8>> {

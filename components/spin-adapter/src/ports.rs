@@ -1,6 +1,7 @@
-//! The `common` ports beyond key-value and variables, over the host: the
-//! compare-and-swap store over `wasi:keyvalue` (bucket `default`, with its `atomics`),
-//! the wall clock, `wasi:random` and outbound HTTP with wasi-http timeouts.
+//! The `common` ports beyond key-value and variables, over the host: the atomic store
+//! over `wasi:keyvalue` (bucket `default`, with its `atomics`: compare-and-swap and
+//! increment) that `common::cas` builds documents and counters on, the wall clock,
+//! `wasi:random` and outbound HTTP with wasi-http timeouts.
 
 use std::time::{Duration, SystemTime};
 
@@ -11,8 +12,10 @@ use spin_sdk::wit::wasi::keyvalue::{atomics, store};
 use crate::spin::{random_bytes, send_with_timeouts_blocking, sleep, Timeouts};
 
 /// The `default` bucket through `wasi:keyvalue`: the same store Spin's key-value API
-/// opens, whose `atomics` give the compare-and-swap. From [`cas_store`] it may instead
-/// hold why the bucket could not be opened, which every call then reports.
+/// opens, whose `atomics` give the compare-and-swap and increment. From [`cas_store`]
+/// it may instead hold why the bucket could not be opened, which every call then
+/// reports. Services use it through `common::cas` (`read`, `update`, `increment`),
+/// which stays correct on Spin's SQLite and Redis stores whatever their swaps report.
 pub struct WasiCasStore(Result<store::Bucket, StoreError>);
 
 fn store_error(err: store::Error) -> StoreError {
@@ -70,10 +73,24 @@ impl CasStore for WasiCasStore {
     }
 
     fn swap(&self, token: atomics::Cas, value: &[u8]) -> Result<(), SwapError> {
+        // The fresh `cas` handle that comes with a failure is dropped: `common::cas`
+        // loads again on its own terms.
         atomics::swap(token, value).map_err(|err| match err {
-            atomics::CasError::CasFailed(_) => SwapError::Conflict,
+            atomics::CasError::CasFailed(_) => SwapError::Failed,
             atomics::CasError::StoreError(err) => SwapError::Store(store_error(err)),
         })
+    }
+
+    fn increment(&self, key: &str, delta: i64) -> Result<i64, StoreError> {
+        atomics::increment(self.bucket()?, key, delta).map_err(store_error)
+    }
+
+    fn random(&self) -> u64 {
+        wasi::random::random::get_random_u64()
+    }
+
+    fn pause(&self, duration: Duration) {
+        sleep(duration);
     }
 }
 
