@@ -2,8 +2,11 @@
 //! every replica and every per-request instance sees the same circuit: after
 //! `failure_threshold` consecutive failures it opens and calls fail fast; after
 //! `cool_down` one call is let through (half-open) and its outcome closes or re-opens it.
+//! Each outcome is recorded with [`common::cas::update`], so failures reported at once by
+//! several instances all count.
 
-use common::{KeyValue, StoreError};
+use common::cas::{self, Change, DynCasStore, UpdateError};
+use common::StoreError;
 use serde::{Deserialize, Serialize};
 
 /// When the circuit opens and how long it stays open.
@@ -90,13 +93,19 @@ impl State {
 
 /// The breaker over a key-value store.
 pub struct Breaker<'a> {
-    kv: &'a dyn KeyValue,
+    kv: &'a dyn DynCasStore,
     policy: Policy,
+}
+
+fn decode(bytes: Option<&[u8]>) -> State {
+    bytes
+        .and_then(|bytes| serde_json::from_slice(bytes).ok())
+        .unwrap_or_default()
 }
 
 impl<'a> Breaker<'a> {
     /// A breaker with `policy` whose state is in `kv`.
-    pub fn new(kv: &'a dyn KeyValue, policy: Policy) -> Self {
+    pub fn new(kv: &'a dyn DynCasStore, policy: Policy) -> Self {
         Self { kv, policy }
     }
 
@@ -105,11 +114,7 @@ impl<'a> Breaker<'a> {
     /// # Errors
     /// The store failing.
     pub fn state(&self) -> Result<State, StoreError> {
-        Ok(self
-            .kv
-            .get(crate::keys::BREAKER)?
-            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-            .unwrap_or_default())
+        Ok(decode(cas::read(self.kv, crate::keys::BREAKER)?.as_deref()))
     }
 
     /// Whether a call may go ahead at `now`.
@@ -126,24 +131,27 @@ impl<'a> Breaker<'a> {
     /// # Errors
     /// The store failing.
     pub fn record(&self, success: bool, now: u64) -> Result<(), StoreError> {
-        let state = self.state()?;
-        let next = if success {
-            state.succeeded()
-        } else {
-            state.failed(&self.policy, now)
-        };
-        if next == state || (success && state == State::default()) {
-            return Ok(());
-        }
-        let bytes = serde_json::to_vec(&next).map_err(|e| StoreError::Other(e.to_string()))?;
-        self.kv.set(crate::keys::BREAKER, &bytes)
+        cas::update(self.kv, crate::keys::BREAKER, |current| {
+            let state = decode(current);
+            let next = if success {
+                state.succeeded()
+            } else {
+                state.failed(&self.policy, now)
+            };
+            if next == state || (success && state == State::default()) {
+                return Ok((Change::Keep, ()));
+            }
+            let bytes = serde_json::to_vec(&next).map_err(|e| StoreError::Other(e.to_string()))?;
+            Ok((Change::Write(bytes), ()))
+        })
+        .map_err(UpdateError::flatten)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use common::MemoryKeyValue;
+    use common::cas::MemoryCasStore;
 
     const POLICY: Policy = Policy {
         failure_threshold: 3,
@@ -152,7 +160,7 @@ mod tests {
 
     #[test]
     fn the_circuit_opens_after_the_threshold_of_consecutive_failures() {
-        let kv = MemoryKeyValue::default();
+        let kv = MemoryCasStore::default();
         let breaker = Breaker::new(&kv, POLICY);
         for _ in 0..2 {
             breaker.record(false, 100).unwrap();
@@ -169,7 +177,7 @@ mod tests {
 
     #[test]
     fn a_success_resets_the_count() {
-        let kv = MemoryKeyValue::default();
+        let kv = MemoryCasStore::default();
         let breaker = Breaker::new(&kv, POLICY);
         breaker.record(false, 1).unwrap();
         breaker.record(false, 1).unwrap();
@@ -180,7 +188,7 @@ mod tests {
 
     #[test]
     fn after_the_cool_down_one_trial_decides() {
-        let kv = MemoryKeyValue::default();
+        let kv = MemoryCasStore::default();
         let breaker = Breaker::new(&kv, POLICY);
         for _ in 0..3 {
             breaker.record(false, 100).unwrap();
@@ -198,14 +206,28 @@ mod tests {
 
     #[test]
     fn a_healthy_circuit_writes_nothing() {
-        let kv = MemoryKeyValue::default();
+        let kv = MemoryCasStore::default();
         Breaker::new(&kv, POLICY).record(true, 1).unwrap();
         assert!(kv.keys().is_empty());
     }
 
     #[test]
+    fn failures_recorded_at_once_by_two_instances_both_count() {
+        let kv = MemoryCasStore::default();
+        let breaker = Breaker::new(&kv, POLICY);
+        breaker.record(false, 100).unwrap();
+        kv.before_next_swap(|other| Breaker::new(other, POLICY).record(false, 100).unwrap());
+        breaker.record(false, 100).unwrap();
+        assert_eq!(breaker.state().unwrap().consecutive_failures, 3);
+        assert!(matches!(
+            breaker.admit(101).unwrap(),
+            Admission::Open { .. }
+        ));
+    }
+
+    #[test]
     fn the_state_is_shared_through_the_store() {
-        let kv = MemoryKeyValue::default();
+        let kv = MemoryCasStore::default();
         for _ in 0..3 {
             Breaker::new(&kv, POLICY).record(false, 100).unwrap();
         }

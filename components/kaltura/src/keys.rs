@@ -8,7 +8,9 @@
 //! | `kaltura/v1/guild/<guild-id>/meetings` | ids of a server's open meetings, newest first |
 //! | `kaltura/v1/owner/<user-id>/meetings` | ids of a user's open meetings, newest first |
 //!
-//! Values are JSON with a `schema` number. No KS or secret is ever stored.
+//! Values are JSON with a `schema` number. No KS or secret is ever stored. The breaker
+//! and the two indexes are documents of `common::cas`: the key holds a pointer and the
+//! JSON is at `<key>#<generation>`; meeting records are plain values.
 
 use crate::model::{MeetingId, Snowflake};
 

@@ -2,13 +2,15 @@
 //! server and per owner an index of open meeting ids, newest first, so listing costs one
 //! read per meeting and never a Kaltura call.
 //!
-//! Each index update is a compare-and-swap ([`common::cas`]): it loads the index,
-//! changes it and swaps it in only if no other replica wrote it meanwhile, and otherwise
-//! repeats the change on what the other wrote (a few times), so two meetings created in
-//! the same server at the same moment are both listed. An emptied index stays as an
-//! empty document (the store has no conditional delete).
+//! Each index is a document of [`common::cas`], changed with [`common::cas::update`]:
+//! the change is applied to what is stored and written only if no other replica wrote
+//! meanwhile, otherwise applied again to what the other left, so two meetings created in
+//! the same server at the same moment are both listed. An emptied index is deleted
+//! (only its few-byte pointer stays: the store has no conditional delete). Meeting
+//! records are written whole at creation and when the meeting ends, as plain values:
+//! nothing else changes them, so there is no read-modify-write to lose.
 
-use common::cas::{CasStore, DynCasStore, SwapError};
+use common::cas::{self, Change, DynCasStore, UpdateError};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
@@ -20,9 +22,6 @@ const SCHEMA: u32 = 1;
 
 /// The most open meetings one server or owner may have (the index's size).
 pub const MAX_OPEN_PER_INDEX: usize = 100;
-
-/// How many times an index update is tried when other writes to it keep coming first.
-const INDEX_WRITE_TRIES: usize = 3;
 
 /// A meeting as stored: the WIT record plus what only this service needs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,7 +116,7 @@ impl<'a> MeetingStore<'a> {
     /// # Errors
     /// `Storage` when the store fails.
     pub fn index(&self, key: &str) -> Result<Vec<String>, Error> {
-        Ok(decode_index(self.kv.get(key)?.as_deref()))
+        Ok(decode_index(cas::read(self.kv, key)?.as_deref()))
     }
 
     /// Adds `id` at the front of the index `key`.
@@ -142,26 +141,26 @@ impl<'a> MeetingStore<'a> {
         self.update_index(key, |ids| ids.retain(|i| *i != id))
     }
 
-    /// Loads the index `key`, applies `change` and swaps the result in; when another
-    /// write came first, does it again on what that write left.
+    /// Applies `change` to the index `key` atomically ([`cas::update`]); an index left
+    /// empty is deleted, an unchanged one not written.
     fn update_index(&self, key: &str, change: impl Fn(&mut Vec<String>)) -> Result<(), Error> {
-        for _ in 0..INDEX_WRITE_TRIES {
-            let (current, token) = self.kv.load(key)?;
-            let mut ids = decode_index(current.as_deref());
+        cas::update(self.kv, key, |current| {
+            let before = decode_index(current);
+            let mut ids = before.clone();
             change(&mut ids);
-            let index = Index {
-                schema: SCHEMA,
-                ids,
+            let next = if ids == before && current.is_some() {
+                Change::Keep
+            } else if ids.is_empty() {
+                Change::Delete
+            } else {
+                Change::Write(encode(&Index {
+                    schema: SCHEMA,
+                    ids,
+                })?)
             };
-            match self.kv.swap(token, &encode(&index)?) {
-                Ok(()) => return Ok(()),
-                Err(SwapError::Conflict) => {}
-                Err(SwapError::Store(err)) => return Err(err.into()),
-            }
-        }
-        Err(Error::Storage(
-            "a meeting list kept changing under concurrent writes".into(),
-        ))
+            Ok((next, ()))
+        })
+        .map_err(UpdateError::flatten)
     }
 
     /// The open meetings of an index, newest first; ids whose record is gone or
@@ -204,7 +203,7 @@ impl<'a> MeetingStore<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use common::cas::MemoryCasStore;
+    use common::cas::{Flavor, MemoryCasStore};
     use common::KeyValue;
 
     fn meeting(id: &str, ended_at: Option<u64>) -> Meeting {
@@ -277,8 +276,8 @@ mod tests {
         let key = "kaltura/v1/guild/123456789012345678/meetings";
         store.index_add(key, id("1")).unwrap();
         let other = index_with(&["2", "1"]);
-        kv.before_next_swap(move |entries| {
-            entries.insert(key.into(), other);
+        kv.before_next_swap(move |other_replica| {
+            cas::write(other_replica, key, &other).unwrap();
         });
         store.index_add(key, id("3")).unwrap();
         assert_eq!(store.index(key).unwrap(), vec!["3", "2", "1"]);
@@ -291,47 +290,41 @@ mod tests {
         let key = "kaltura/v1/owner/323456789012345678/meetings";
         store.index_add(key, id("1")).unwrap();
         let other = index_with(&["2", "1"]);
-        kv.before_next_swap(move |entries| {
-            entries.insert(key.into(), other);
+        kv.before_next_swap(move |other_replica| {
+            cas::write(other_replica, key, &other).unwrap();
         });
         store.index_remove(key, id("1")).unwrap();
         assert_eq!(store.index(key).unwrap(), vec!["2"]);
     }
 
+    /// Another replica rewrites the index before every swap of this one, forever.
+    fn interfere(kv: &MemoryCasStore) {
+        cas::write(kv, "k", &index_with(&["9"])).unwrap();
+        kv.before_next_swap(interfere);
+    }
+
     #[test]
     fn an_index_that_keeps_changing_is_a_storage_error() {
-        struct Busy(MemoryCasStore);
-        impl KeyValue for Busy {
-            fn get(&self, key: &str) -> Result<Option<Vec<u8>>, common::StoreError> {
-                self.0.get(key)
-            }
-            fn set(&self, key: &str, value: &[u8]) -> Result<(), common::StoreError> {
-                self.0.set(key, value)
-            }
-            fn delete(&self, key: &str) -> Result<(), common::StoreError> {
-                self.0.delete(key)
-            }
-        }
-        impl CasStore for Busy {
-            type Token = <MemoryCasStore as CasStore>::Token;
-            fn load(
-                &self,
-                key: &str,
-            ) -> Result<(Option<Vec<u8>>, Self::Token), common::StoreError> {
-                self.0.load(key)
-            }
-            fn swap(&self, token: Self::Token, value: &[u8]) -> Result<(), SwapError> {
-                let _ = token;
-                let _ = value;
-                Err(SwapError::Conflict)
-            }
-        }
-        let kv = Busy(MemoryCasStore::default());
+        let kv = MemoryCasStore::default();
+        kv.before_next_swap(interfere);
         let store = MeetingStore::new(&kv);
         assert!(matches!(
             store.index_add("k", id("1")),
             Err(Error::Storage(m)) if m.contains("kept changing")
         ));
+    }
+
+    #[test]
+    fn an_emptied_index_is_deleted_down_to_its_pointer_on_either_store() {
+        for flavor in [Flavor::Sqlite, Flavor::Redis] {
+            let kv = MemoryCasStore::new(flavor);
+            let store = MeetingStore::new(&kv);
+            store.index_add("k", id("1")).unwrap();
+            assert_eq!(kv.keys().len(), 2, "the pointer and the list");
+            store.index_remove("k", id("1")).unwrap();
+            assert_eq!(kv.keys(), ["k"], "{flavor:?}");
+            assert!(store.index("k").unwrap().is_empty());
+        }
     }
 
     #[test]
