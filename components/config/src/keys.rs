@@ -2,9 +2,9 @@
 //!
 //! | key | value |
 //! |---|---|
-//! | `config/v1/guild/<guild-id>` | the server's overrides: `StoredOverrides` JSON (schema, version, updated at/by, sparse document); written by compare-and-set |
+//! | `config/v1/guild/<guild-id>` | the server's overrides: `StoredOverrides` JSON (schema, version, updated at/by, sparse document), a `common::cas` document (the key holds a pointer, the JSON is at `<key>#<generation>`); written by compare-and-set on its version |
 //! | `config/v1/guild/<guild-id>/audit/<version>` | the `AuditEntry` JSON of the write that produced `<version>`; the last [`AUDIT_KEEP`] are kept |
-//! | `config/v1/deployment` | the deployment-wide overrides, as a server's |
+//! | `config/v1/deployment` | the deployment-wide overrides, as a server's (a `common::cas` document too) |
 //! | `config/v1/deployment/audit/<version>` | their audit entries, as a server's |
 //! | `config/v1/ready-probe` | written, read back and deleted by the readiness check |
 //!

@@ -4,9 +4,10 @@
 //!
 //! The settings model (keys, defaults, layers, validation, audit entries) is the
 //! host-free `guild-config` crate. This crate stores it: [`Service`] reads and writes
-//! the documents listed in [`keys`] through `common`'s [`CasStore`] port, whose writes
-//! are compare-and-swap, so concurrent writers on any number of replicas cannot lose
-//! each other's changes, and stamps them with `common`'s [`Clock`]. Everything here is
+//! the documents listed in [`keys`] through `common::cas` over the [`CasStore`] port,
+//! whose updates lose nothing and apply nothing twice on Spin's SQLite and Redis stores,
+//! so concurrent writers on any number of replicas cannot lose each other's changes,
+//! and stamps them with `common`'s [`Clock`]. Everything here is
 //! host-free and tested natively with `common`'s `MemoryCasStore` and `FakeClock`;
 //! `component` is the thin Spin adapter (`spin-adapter`'s `WasiCasStore`: `wasi:keyvalue`
 //! store and atomics, bucket `default`; and its `SystemClock`).

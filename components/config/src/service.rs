@@ -1,6 +1,8 @@
 //! The Configuration Service over a [`CasStore`]: reads merge the three layers,
-//! writes are validated and compare-and-set on the document's version, and every
-//! accepted write leaves an audit entry. One method per function of the WIT interface.
+//! writes are validated and compare-and-set on the document's version (through
+//! [`cas::update`], so exactly one of concurrent writers of a version wins, on Spin's
+//! SQLite and Redis stores alike), and every accepted write leaves an audit entry. One
+//! method per function of the WIT interface.
 //!
 //! A [`Service`] is meant to live for one request (in Spin, one component instance):
 //! it reads the deployment document and each server's document at most once and keeps
@@ -22,12 +24,8 @@ use serde_json::{Map, Value};
 use crate::error::ServiceError;
 use crate::input::{GuildId, Member};
 use crate::keys;
-use common::cas::{CasStore, SwapError};
-use common::Clock;
-
-/// How often a write that applies to the current version (`set` without a version,
-/// `reset`) is tried when other writes keep winning the race.
-pub const MAX_ATTEMPTS: u32 = 3;
+use common::cas::{self, CasStore, Change, UpdateError};
+use common::{Clock, StoreError};
 
 /// One server's merged settings (the WIT `guild-config-view`).
 #[derive(Debug, Clone, PartialEq)]
@@ -96,7 +94,8 @@ pub fn defaults() -> String {
 enum Expect {
     /// Only this one (compare-and-set as the caller asked); a lost race is a conflict.
     Exactly(u64),
-    /// Whatever is stored; a lost race is retried up to [`MAX_ATTEMPTS`] times.
+    /// Whatever is stored; a lost race is applied again to the newer version (within
+    /// [`cas::update`]'s budget).
     Current,
 }
 
@@ -403,9 +402,10 @@ impl<S: CasStore, C: Clock> Service<S, C> {
         Ok(result)
     }
 
-    /// The read-check-swap loop: loads the document at `key` with a compare-and-swap
-    /// token, lets `plan` build the next version from it (validation and the version
-    /// check happen there), swaps it in, then writes the audit entry.
+    /// The read-check-write: [`cas::update`] the document at `key` with what `plan`
+    /// builds from it (validation and the version check happen there; after a lost race
+    /// they happen again on the newer version, so an exact version is then refused),
+    /// then write the audit entry.
     fn write<T>(
         &self,
         key: &str,
@@ -415,39 +415,28 @@ impl<S: CasStore, C: Clock> Service<S, C> {
             u64,
         ) -> Result<(StoredOverrides, AuditEntry, T), ServiceError>,
     ) -> Result<Written<T>, ServiceError> {
-        let mut attempt = 1;
-        loop {
-            let (bytes, token) = self
-                .store
-                .load(key)
-                .map_err(|e| ServiceError::storage("reading the settings", &e))?;
-            let current = bytes.map(|b| decode(key, &b)).transpose()?;
+        let written = cas::update(&self.store, key, |bytes| {
+            let current = bytes.map(|b| decode(key, b)).transpose()?;
             let expected = match expect {
                 Expect::Exactly(version) => version,
                 Expect::Current => version_of(current.as_ref()),
             };
             let (stored, entry, extra) = plan(current.as_ref(), expected)?;
             let encoded = to_json(&stored)?;
-            match self.store.swap(token, encoded.as_bytes()) {
-                Ok(()) => {
-                    self.record(key, &entry)?;
-                    return Ok(Written {
-                        stored,
-                        entry,
-                        extra,
-                    });
-                }
-                Err(SwapError::Conflict)
-                    if matches!(expect, Expect::Current) && attempt < MAX_ATTEMPTS =>
-                {
-                    attempt += 1;
-                }
-                Err(SwapError::Conflict) => return Err(ServiceError::lost_race()),
-                Err(SwapError::Store(e)) => {
-                    return Err(ServiceError::storage("saving the settings", &e))
-                }
-            }
-        }
+            let written = Written {
+                stored,
+                entry,
+                extra,
+            };
+            Ok((Change::Write(encoded.into_bytes()), written))
+        })
+        .map_err(|err| match err {
+            UpdateError::Refused(err) => err,
+            UpdateError::Store(StoreError::Contended) => ServiceError::lost_race(),
+            UpdateError::Store(err) => ServiceError::storage("saving the settings", &err),
+        })?;
+        self.record(key, &written.entry)?;
+        Ok(written)
     }
 
     /// Writes the audit entry of an accepted write and drops the one that falls out of
@@ -503,8 +492,7 @@ impl<S: CasStore, C: Clock> Service<S, C> {
 
     /// Reads and decodes the document at `key` (no memo).
     fn read(&self, key: &str) -> Result<Option<StoredOverrides>, ServiceError> {
-        self.store
-            .get(key)
+        cas::read(&self.store, key)
             .map_err(|e| ServiceError::storage("reading the settings", &e))?
             .map(|bytes| decode(key, &bytes))
             .transpose()

@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use common::cas::MemoryCasStore;
+use common::cas::{self, Flavor, MemoryCasStore};
 use common::{FakeClock, StoreError};
 use guild_config::{
     defaults_json, Access, Actor, AuditEntry, Change, CommandName, EventKind, KalturaRole, Section,
@@ -352,7 +352,7 @@ fn a_set_with_a_stale_version_is_refused() {
 }
 
 /// Writes a valid version 1 of the server's document, as another replica would.
-fn other_replica_wrote(entries: &mut std::collections::BTreeMap<String, Vec<u8>>) {
+fn other_replica_wrote(store: &MemoryCasStore) {
     let (stored, _) = guild_config::apply_update(
         None,
         0,
@@ -361,7 +361,22 @@ fn other_replica_wrote(entries: &mut std::collections::BTreeMap<String, Vec<u8>>
         NOW,
     )
     .unwrap();
-    entries.insert(keys::guild(guild()), serde_json::to_vec(&stored).unwrap());
+    cas::write(
+        store,
+        &keys::guild(guild()),
+        &serde_json::to_vec(&stored).unwrap(),
+    )
+    .unwrap();
+}
+
+/// The keys that are not part of a document's layout (no `#`): documents and audit
+/// entries.
+fn documents(store: &MemoryCasStore) -> Vec<String> {
+    store
+        .keys()
+        .into_iter()
+        .filter(|k| !k.contains(cas::keys::SEPARATOR))
+        .collect()
 }
 
 #[test]
@@ -375,7 +390,7 @@ fn a_write_that_loses_the_compare_and_swap_is_a_conflict_and_changes_nothing() {
         admin(),
     );
     assert!(
-        matches!(&lost, Err(ServiceError::Conflict(m)) if m.contains("another change was saved first")),
+        matches!(&lost, Err(ServiceError::Conflict(m)) if m.contains("changed meanwhile")),
         "{lost:?}"
     );
     let view = service(&store).get(guild()).unwrap();
@@ -384,7 +399,7 @@ fn a_write_that_loses_the_compare_and_swap_is_a_conflict_and_changes_nothing() {
         json!({"features": {"embed_player": false}})
     );
     assert_eq!(
-        store.keys(),
+        documents(&store),
         [keys::guild(guild())],
         "no audit entry for the lost write"
     );
@@ -549,7 +564,7 @@ fn a_failing_store_is_a_storage_error() {
 #[test]
 fn an_unreadable_or_newer_stored_document_fails_closed() {
     let store = MemoryCasStore::default();
-    store.put(&keys::guild(guild()), b"{not json");
+    cas::write(&store, &keys::guild(guild()), b"{not json").unwrap();
     let err = service(&store).get(guild()).unwrap_err();
     assert!(
         matches!(&err, ServiceError::Other(m) if m.contains("config/v1/guild/")),
@@ -561,7 +576,12 @@ fn an_unreadable_or_newer_stored_document_fails_closed() {
 
     let (mut stored, _) = guild_config::apply_update(None, 0, &json!({}), admin(), NOW).unwrap();
     stored.schema = 2;
-    store.put(&keys::guild(guild()), &serde_json::to_vec(&stored).unwrap());
+    cas::write(
+        &store,
+        &keys::guild(guild()),
+        &serde_json::to_vec(&stored).unwrap(),
+    )
+    .unwrap();
     let err = service(&store).get(guild()).unwrap_err();
     assert!(
         matches!(&err, ServiceError::Other(m) if m.contains("schema 2")),
@@ -753,7 +773,7 @@ fn the_deployment_layer_is_versioned_and_audited() {
     assert_eq!((log[0].version, &log[0].actor), (1, &ops()));
 
     let stored: StoredOverrides =
-        serde_json::from_slice(&store.value(keys::DEPLOYMENT).unwrap()).unwrap();
+        serde_json::from_slice(&cas::read(&store, keys::DEPLOYMENT).unwrap().unwrap()).unwrap();
     assert_eq!(stored.updated_by, ops());
     assert!(
         service(&store).audit_log(guild(), 10).unwrap().is_empty(),
@@ -767,4 +787,51 @@ fn the_service_is_ready_with_a_working_store() {
     let status = status(&common::MemoryVariables::default(), &kv);
     assert_eq!(status.name, "config");
     assert!(status.is_ready());
+}
+
+#[test]
+fn of_twenty_concurrent_writes_of_the_same_version_exactly_one_is_accepted_on_either_store() {
+    for flavor in [Flavor::Sqlite, Flavor::Redis] {
+        let store = MemoryCasStore::new(flavor);
+        let outcomes: Vec<Result<UpdateResult, ServiceError>> = std::thread::scope(|scope| {
+            let writers: Vec<_> = (0..20)
+                .map(|n| {
+                    let store = &store;
+                    scope.spawn(move || {
+                        let patch = json!({"notifications": {"meeting_share": {"template": format!("writer {n}")}}});
+                        service(store).update(guild(), &patch, 0, admin())
+                    })
+                })
+                .collect();
+            writers.into_iter().map(|w| w.join().unwrap()).collect()
+        });
+        let accepted = outcomes.iter().filter(|o| o.is_ok()).count();
+        assert_eq!(accepted, 1, "{flavor:?}: {outcomes:?}");
+        assert!(outcomes
+            .iter()
+            .filter_map(|o| o.as_ref().err())
+            .all(|e| matches!(e, ServiceError::Conflict(_))));
+        assert_eq!(service(&store).get(guild()).unwrap().version, 1);
+        assert_eq!(service(&store).audit_log(guild(), 100).unwrap().len(), 1);
+    }
+}
+
+#[test]
+fn on_a_redis_store_writes_succeed_once_each_although_every_swap_reports_failure() {
+    let store = MemoryCasStore::new(Flavor::Redis);
+    for version in 0..3 {
+        let done = service(&store)
+            .set(
+                guild(),
+                "features.activity",
+                if version % 2 == 0 { "on" } else { "off" },
+                Some(version),
+                admin(),
+            )
+            .unwrap();
+        assert_eq!(done.version, version + 1);
+    }
+    let log = service(&store).audit_log(guild(), 10).unwrap();
+    let versions: Vec<u64> = log.iter().map(|e| e.version).collect();
+    assert_eq!(versions, [3, 2, 1]);
 }
