@@ -10,9 +10,10 @@
 //! the layout itself. A change of layout is a change here, with a new [`SCHEMA`].
 //!
 //! The value is one JSON document, [`AuditLog`]: `{"schema":1,"entries":[...]}` with the
-//! newest entry first and at most [`KEEP`] entries. [`append`] adds an entry with
-//! compare-and-swap (retried a few times), so concurrent notifications for the same
-//! server do not overwrite each other.
+//! newest entry first and at most [`KEEP`] entries, kept as a `common::cas` document
+//! (the key holds a pointer, the JSON is at `<key>#<generation>`). [`append`] adds an
+//! entry with [`cas::update`], so concurrent notifications for the same server neither
+//! overwrite each other nor add an entry twice.
 //!
 //! **No secrets.** An entry holds ids, statuses and Discord's error text — never a
 //! token, a secret or Kaltura text such as titles and names. The gateway answers entries
@@ -23,7 +24,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use common::cas::{CasStore, SwapError};
+use common::cas::{self, CasStore, Change, UpdateError};
 use common::StoreError;
 
 /// The prefix of every server's log key.
@@ -39,8 +40,6 @@ pub fn key(guild_id: &str) -> String {
 pub const SCHEMA: u32 = 1;
 /// How many entries each server's log keeps.
 pub const KEEP: usize = 100;
-/// How many times an append is retried when another write to the same log came first.
-const APPEND_TRIES: usize = 5;
 
 /// One try to post the message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -151,31 +150,23 @@ pub fn with_entry(mut log: AuditLog, entry: AuditEntry) -> AuditLog {
 /// started afresh rather than blocking every later entry.
 ///
 /// # Errors
-/// The store's error, or [`StoreError::Other`] when other writers kept winning.
-pub fn append<S: CasStore>(
+/// The store's error, or [`StoreError::Contended`] when other writers kept winning.
+pub fn append<S: CasStore + ?Sized>(
     store: &S,
     guild_id: &str,
     entry: &AuditEntry,
 ) -> Result<(), StoreError> {
-    let log_key = key(guild_id);
-    for _ in 0..APPEND_TRIES {
-        let (current, token) = store.load(&log_key)?;
-        let log = decode(current.as_deref()).unwrap_or_else(|| AuditLog {
+    cas::update(store, &key(guild_id), |current| {
+        let log = decode(current).unwrap_or_else(|| AuditLog {
             schema: SCHEMA,
             entries: Vec::new(),
         });
         let log = with_entry(log, entry.clone());
         let bytes = serde_json::to_vec(&log)
             .map_err(|_| StoreError::Other("cannot encode the audit log".into()))?;
-        match store.swap(token, &bytes) {
-            Ok(()) => return Ok(()),
-            Err(SwapError::Conflict) => {}
-            Err(SwapError::Store(err)) => return Err(err),
-        }
-    }
-    Err(StoreError::Other(
-        "the audit log kept changing while appending".into(),
-    ))
+        Ok((Change::Write(bytes), ()))
+    })
+    .map_err(UpdateError::flatten)
 }
 
 /// The most recent entries of a server's log, newest first, at most `limit`; empty when
@@ -193,7 +184,7 @@ pub fn read(
     if !is_snowflake(guild_id) {
         return Err(AuditReadError::InvalidGuild);
     }
-    let bytes = kv.get(&key(guild_id))?;
+    let bytes = cas::read(kv, &key(guild_id))?;
     let mut log = decode(bytes.as_deref()).ok_or(AuditReadError::Unreadable)?;
     log.entries.truncate(limit);
     Ok(log.entries)
@@ -202,7 +193,7 @@ pub fn read(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use common::cas::MemoryCasStore;
+    use common::cas::{Flavor, MemoryCasStore};
     use common::{KeyValue, MemoryKeyValue};
 
     const GUILD: &str = "123456789012345678";
@@ -232,28 +223,39 @@ mod tests {
         for n in 0..(KEEP as u64 + 5) {
             append(&store, GUILD, &entry(n)).unwrap();
         }
-        let kv = MemoryKeyValue::default();
-        kv.set(&key(GUILD), &store.value(&key(GUILD)).unwrap())
-            .unwrap();
-        let all = read(&kv, GUILD, 1000).unwrap();
+        // Read through a plain key-value view of the same store, as the gateway does.
+        let kv: &dyn KeyValue = &store;
+        let all = read(kv, GUILD, 1000).unwrap();
         assert_eq!(all.len(), KEEP);
         assert_eq!(all[0].at, KEEP as u64 + 4);
-        assert_eq!(read(&kv, GUILD, 3).unwrap().len(), 3);
+        assert_eq!(read(kv, GUILD, 3).unwrap().len(), 3);
     }
 
     #[test]
     fn a_concurrent_append_is_not_lost() {
         let store = MemoryCasStore::default();
         append(&store, GUILD, &entry(1)).unwrap();
-        let log_key = key(GUILD);
-        store.before_next_swap(move |entries| {
-            let current: AuditLog = serde_json::from_slice(&entries[&log_key]).unwrap();
-            let log = with_entry(current, entry(2));
-            entries.insert(log_key, serde_json::to_vec(&log).unwrap());
-        });
+        store.before_next_swap(|other| append(other, GUILD, &entry(2)).unwrap());
         append(&store, GUILD, &entry(3)).unwrap();
-        let log: AuditLog = serde_json::from_slice(&store.value(&key(GUILD)).unwrap()).unwrap();
-        let ats: Vec<u64> = log.entries.iter().map(|e| e.at).collect();
+        let ats: Vec<u64> = read(&store, GUILD, KEEP)
+            .unwrap()
+            .iter()
+            .map(|e| e.at)
+            .collect();
+        assert_eq!(ats, [3, 2, 1]);
+    }
+
+    #[test]
+    fn on_a_redis_store_each_append_lands_once_although_every_swap_reports_failure() {
+        let store = MemoryCasStore::new(Flavor::Redis);
+        store.after_next_swap(|other| append(other, GUILD, &entry(2)).unwrap());
+        append(&store, GUILD, &entry(1)).unwrap();
+        append(&store, GUILD, &entry(3)).unwrap();
+        let ats: Vec<u64> = read(&store, GUILD, KEEP)
+            .unwrap()
+            .iter()
+            .map(|e| e.at)
+            .collect();
         assert_eq!(ats, [3, 2, 1]);
     }
 
