@@ -1,13 +1,15 @@
 //! Exactly-once delivery across Kaltura's redeliveries: one record per event under
-//! `notify/v1/seen/<event-id>`, claimed with compare-and-swap.
+//! `notify/v1/seen/<event-id>` (a `common::cas` document), claimed with
+//! [`cas::update`].
 //!
 //! Kaltura delivers at least once: it retries anything but 200/204, and a retry carries
 //! the same `eventNotificationJobId` and the same body. So:
 //!
-//! 1. Before posting anything, an instance **claims** the event: it swaps in a record
-//!    `in_progress` with a lease ([`LEASE_SECS`]). The swap is atomic across replicas
-//!    (`wasi:keyvalue/atomics`), so of two concurrent copies exactly one wins; the other
-//!    sees [`Claim::Busy`] and answers 503, and Kaltura's next retry finds the outcome.
+//! 1. Before posting anything, an instance **claims** the event: it writes a record
+//!    `in_progress` with a lease ([`LEASE_SECS`]) with [`cas::update`], atomic across
+//!    replicas on Spin's SQLite and Redis stores alike, so of concurrent copies exactly
+//!    one wins; the others find its claim, see [`Claim::Busy`] and answer 503, and
+//!    Kaltura's next retry finds the outcome.
 //! 2. After each channel's outcome is final (delivered, or undeliverable: 403/404), the
 //!    record notes that channel, so a later redelivery never posts there again.
 //! 3. When every channel is final the record becomes `done` (a redelivery gets 200
@@ -30,7 +32,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use common::cas::{CasStore, SwapError};
+use common::cas::{self, CasStore, Change, UpdateError};
 use common::StoreError;
 
 /// The schema of the stored record.
@@ -188,36 +190,39 @@ pub fn decide(existing: Option<&[u8]>, id: &EventId, now: u64) -> Claim {
 ///
 /// # Errors
 /// The store's error.
-pub fn claim<S: CasStore>(
+pub fn claim<S: CasStore + ?Sized>(
     store: &S,
     key: &str,
     id: &EventId,
     now: u64,
 ) -> Result<Claim, StoreError> {
-    let (current, token) = store.load(key)?;
-    let decision = decide(current.as_deref(), id, now);
-    let Claim::Claimed(record) = decision else {
-        return Ok(decision);
-    };
-    match store.swap(token, &record.to_json()) {
-        Ok(()) => Ok(Claim::Claimed(record)),
-        Err(SwapError::Conflict) => Ok(Claim::Busy),
-        Err(SwapError::Store(err)) => Err(err),
-    }
+    cas::update(store, key, |current| {
+        let decision = decide(current, id, now);
+        let change = match &decision {
+            Claim::Claimed(record) => Change::Write(record.to_json()),
+            Claim::Duplicate(_) | Claim::Busy => Change::Keep,
+        };
+        Ok((change, decision))
+    })
+    .map_err(UpdateError::flatten)
 }
 
 /// Writes the record as it now stands (the claim's owner only).
 ///
 /// # Errors
 /// The store's error.
-pub fn save<S: CasStore>(store: &S, key: &str, record: &SeenRecord) -> Result<(), StoreError> {
-    store.set(key, &record.to_json())
+pub fn save<S: CasStore + ?Sized>(
+    store: &S,
+    key: &str,
+    record: &SeenRecord,
+) -> Result<(), StoreError> {
+    cas::write(store, key, &record.to_json())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use common::cas::MemoryCasStore;
+    use common::cas::{Flavor, MemoryCasStore};
 
     fn job() -> EventId {
         EventId::new(Some("98765"), b"body")
@@ -308,17 +313,44 @@ mod tests {
     }
 
     #[test]
-    fn of_two_concurrent_claims_exactly_one_wins() {
-        let store = MemoryCasStore::default();
-        let key = crate::keys::seen(&job());
-        // The other replica claims between our load and our swap.
-        let other = claimed(decide(None, &job(), 1000)).to_json();
-        let k = key.clone();
-        store.before_next_swap(move |entries| {
-            entries.entry(k).or_insert(other);
-        });
-        assert_eq!(claim(&store, &key, &job(), 1000), Ok(Claim::Busy));
-        assert_eq!(claim(&store, &key, &job(), 1001), Ok(Claim::Busy));
+    fn of_two_concurrent_claims_exactly_one_wins_on_either_store() {
+        for flavor in [Flavor::Sqlite, Flavor::Redis] {
+            let store = MemoryCasStore::new(flavor);
+            let key = crate::keys::seen(&job());
+            // The other replica claims between our load and our swap.
+            let k = key.clone();
+            store.before_next_swap(move |other| {
+                assert!(matches!(
+                    claim(other, &k, &job(), 1000),
+                    Ok(Claim::Claimed(_))
+                ));
+            });
+            assert_eq!(
+                claim(&store, &key, &job(), 1000),
+                Ok(Claim::Busy),
+                "{flavor:?}"
+            );
+            assert_eq!(claim(&store, &key, &job(), 1001), Ok(Claim::Busy));
+        }
+    }
+
+    #[test]
+    fn of_many_racing_copies_of_an_event_exactly_one_claims_it() {
+        for flavor in [Flavor::Sqlite, Flavor::Redis] {
+            let store = MemoryCasStore::new(flavor);
+            let key = crate::keys::seen(&job());
+            let claims: Vec<Claim> = std::thread::scope(|scope| {
+                let copies: Vec<_> = (0..10)
+                    .map(|_| scope.spawn(|| claim(&store, &key, &job(), 1000).unwrap()))
+                    .collect();
+                copies.into_iter().map(|c| c.join().unwrap()).collect()
+            });
+            let won = claims
+                .iter()
+                .filter(|c| matches!(c, Claim::Claimed(_)))
+                .count();
+            assert_eq!(won, 1, "{flavor:?}: {claims:?}");
+        }
     }
 
     #[test]

@@ -10,7 +10,9 @@
 //!
 //! `<event-id>` is `job-<eventNotificationJobId>` when Kaltura sends a job id, otherwise
 //! `sha256-<hex of the raw body>` (see [`crate::dedupe::EventId`]). Values are JSON with a
-//! `schema` number. No secret, token or Kaltura text (titles, names) is ever stored.
+//! `schema` number. No secret, token or Kaltura text (titles, names) is ever stored. Both
+//! are `common::cas` documents: the key holds a pointer and the JSON is at
+//! `<key>#<generation>` (read through `common::cas::read`).
 
 use crate::dedupe::EventId;
 

@@ -91,20 +91,15 @@ impl Fx {
 
     fn seen(&self, job: &str) -> SeenRecord {
         serde_json::from_slice(
-            &self
-                .store
-                .value(&format!("notify/v1/seen/job-{job}"))
+            &common::cas::read(&self.store, &format!("notify/v1/seen/job-{job}"))
+                .unwrap()
                 .unwrap(),
         )
         .unwrap()
     }
 
     fn audit(&self, guild: &str) -> Vec<AuditEntry> {
-        let kv = common::MemoryKeyValue::default();
-        if let Some(v) = self.store.value(&crate::keys::audit(guild)) {
-            common::KeyValue::set(&kv, &crate::keys::audit(guild), &v).unwrap();
-        }
-        notify_log::read(&kv, guild, 100).unwrap()
+        notify_log::read(&self.store, guild, 100).unwrap()
     }
 }
 
