@@ -55,7 +55,7 @@ pub trait Backend {
     fn config(&self) -> &dyn Config;
     /// The `kaltura` service.
     fn kaltura(&self) -> &dyn Kaltura;
-    /// The rate-limit store (compare-and-swap).
+    /// The rate-limit store (its atomic `increment` counts the windows).
     fn rates(&self) -> &Self::Rates;
     /// The `default` store: the gateway's own records ([`crate::keys`]), and, read-only
     /// through `notify-log`, the notifications service's audit logs.
@@ -1264,9 +1264,14 @@ mod tests {
         refused.detail = Some("403 Missing Access".into());
         refused.message_id = None;
         log = notify_log::with_entry(log, refused);
-        fake.store
-            .set(&notify_log::key(GUILD), &serde_json::to_vec(&log).unwrap())
-            .unwrap();
+        // As the notifications service stores it (`notify_log::append` does the same).
+        common::cas::write(
+            &fake.store,
+            &notify_log::key(GUILD),
+            &serde_json::to_vec(&log).unwrap(),
+        )
+        .unwrap();
+        let seeded = fake.store.keys();
         let path = format!("/api/v1/guilds/{GUILD}/notifications/audit-log");
         let auditor = fake
             .identity
@@ -1302,12 +1307,7 @@ mod tests {
         let other = format!("/api/v1/guilds/{OTHER_GUILD}/notifications/audit-log");
         assert_eq!(fake.get(&other, Some(&auditor)).status, 403);
         assert_eq!(fake.get(&path, None).status, 401);
-        let everything: Vec<String> = fake.store.keys();
-        assert_eq!(
-            everything,
-            [notify_log::key(GUILD)],
-            "the gateway wrote nothing"
-        );
+        assert_eq!(fake.store.keys(), seeded, "the gateway wrote nothing");
     }
 
     #[test]
@@ -1321,17 +1321,15 @@ mod tests {
         assert_eq!(empty.status, 200);
         assert_eq!(body(&empty), serde_json::json!({ "entries": [] }));
 
-        fake.store
-            .set(&notify_log::key(GUILD), b"not json")
-            .unwrap();
+        common::cas::write(&fake.store, &notify_log::key(GUILD), b"not json").unwrap();
         let unreadable = fake.get(&path, Some(&auditor));
         assert_eq!(unreadable.status, 500);
         assert!(fake.logs.borrow().iter().any(|l| l.contains("unreadable")));
 
-        let failing = Fake {
-            store: common::MemoryKeyValue::failing_with(common::StoreError::Other("down".into())),
-            ..Fake::default()
-        };
+        let failing = Fake::default();
+        failing
+            .store
+            .fail_with(Some(common::StoreError::Other("down".into())));
         let auditor = failing
             .identity
             .mint(GUILD, USER, Role::Admin, &[Scope::AuditRead]);

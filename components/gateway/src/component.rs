@@ -1,6 +1,6 @@
 //! The Spin adapter: reads the request, runs [`api::handle`] with the WIT-imported
 //! services, the `default` key-value store (through `wasi:keyvalue`, whose `atomics`
-//! give the rate limits their compare-and-swap) and Spin's outbound HTTP as its
+//! count the rate limits: `increment`) and Spin's outbound HTTP as its
 //! backend, and writes the response.
 
 wit_bindgen::generate!({ world: "gateway", path: "../../wit", generate_all });
@@ -30,7 +30,7 @@ const DEFAULT_DISCORD_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The backend of one request (one instance).
 struct WitBackend {
-    /// The `default` store, through `wasi:keyvalue` for its compare-and-swap.
+    /// The `default` store, through `wasi:keyvalue` for its atomic increment.
     store: WasiCasStore,
 }
 

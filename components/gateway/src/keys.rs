@@ -8,7 +8,8 @@
 //! | key | value |
 //! |---|---|
 //! | `gateway/v1/ready-probe` | written, read back and deleted by `/api/v1/ready` |
-//! | `gateway/v1/rate/<kind>/<subject>` | a rate-limit window `{"v":1,"start","count"}`; `kind` is `addr` (a client address), `session` (an access token's session ID) or `key` (an API key's ID) |
+//! | `gateway/v1/rate/<kind>/<subject>/<window-start>` | the requests counted in that rate-limit window, an `increment` counter; `kind` is `addr` (a client address), `session` (an access token's session ID) or `key` (an API key's ID) |
+//! | `gateway/v1/rate/<kind>/<subject>` | the start of the subject's latest window (decimal text): its previous window is deleted when a new one starts |
 //! | `gateway/v1/member/<guild-id>/<user-id>` | `{"v":1,"display_name","kaltura_user_id","updated_at"}`, written at sign-in, read for join links |
 
 /// The prefix of every key of this service.

@@ -8,7 +8,7 @@
 //!   administrator's token;
 //! - [`signin`]: sign-in with Discord, refresh and revoke;
 //! - [`meetings`], [`guild`], [`deployment`]: the resources;
-//! - [`ratelimit`]: fixed windows counted with compare-and-swap;
+//! - [`ratelimit`]: fixed windows counted with the store's atomic increment;
 //! - [`discord`]: Discord settings, sending and errors;
 //! - [`openapi`]: the document built from the route table;
 //! - [`services`]: the ports to `identity`, `config` and `kaltura`.

@@ -1,12 +1,15 @@
-//! Fixed-window rate limits, per access token and per client address. The window's
-//! count lives in the key-value store (one small document per subject, updated with
-//! compare-and-swap), so every replica counts the same requests.
+//! Fixed-window rate limits, per access token and per client address. Each window is a
+//! counter in the key-value store, counted with the store's atomic `increment`
+//! ([`common::cas::CasStore::increment`]): exact across replicas, whatever the store
+//! (no compare-and-swap, so nothing to lose or to count twice).
+//!
+//! | key | value |
+//! |---|---|
+//! | `gateway/v1/rate/<kind>/<subject>/<window-start>` | the requests counted in that window (the store's integer encoding) |
+//! | `gateway/v1/rate/<kind>/<subject>` | the start of the subject's latest window, decimal text; the first request of a window deletes the window it names, so a subject keeps one window stored |
 
-use common::cas::{CasStore, SwapError};
-use common::{KeyValue, StoreError};
-use serde::Deserialize;
-use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
+use common::cas::CasStore;
+use common::StoreError;
 
 /// How many requests a subject may make per window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,15 +32,6 @@ pub const PER_ADDRESS: Policy = Policy {
     window_secs: 60,
 };
 
-/// The stored count of the current window.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Window {
-    /// When the window started (Unix seconds, a multiple of the window length).
-    pub start: u64,
-    /// Requests counted in it.
-    pub count: u32,
-}
-
 /// The outcome for one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
@@ -53,191 +47,75 @@ pub enum Decision {
     },
 }
 
-/// Counts one request at `now` against `current` and returns the window to store and
-/// the decision. A refused request is not counted (the stored window is unchanged).
-pub fn decide(current: Option<Window>, policy: Policy, now: u64) -> (Window, Decision) {
-    let window_secs = policy.window_secs.max(1);
-    let start = now - now % window_secs;
-    let window = match current {
-        Some(window) if window.start == start => window,
-        _ => Window { start, count: 0 },
-    };
-    if window.count >= policy.limit {
-        let retry_after_secs = (start + window_secs).saturating_sub(now).max(1);
-        return (window, Decision::Limited { retry_after_secs });
-    }
-    let counted = Window {
-        start,
-        count: window.count + 1,
-    };
-    (
-        counted,
-        Decision::Allowed {
-            remaining: policy.limit - counted.count,
-        },
-    )
-}
-
-/// The key of a subject's window. Subjects are never secrets: a session ID, an API
-/// key's ID or a client address.
+/// The key of a subject: where its latest window's start is noted, and the prefix of
+/// its window counters. Subjects are never secrets: a session ID, an API key's ID or a
+/// client address.
 pub fn key(kind: &str, subject: &str) -> String {
     format!("{}rate/{kind}/{subject}", crate::keys::PREFIX)
 }
 
-/// The stored form of a [`Window`]: JSON with a schema version.
-#[derive(Deserialize)]
-struct Stored {
-    v: u32,
-    start: u64,
-    count: u32,
+/// The counter of the subject at `key` for the window starting at `start`.
+pub fn window_key(key: &str, start: u64) -> String {
+    format!("{key}/{start}")
 }
 
-fn encode(window: Window) -> Vec<u8> {
-    format!(
-        r#"{{"v":1,"start":{},"count":{}}}"#,
-        window.start, window.count
-    )
-    .into_bytes()
-}
-
-/// A stored window that cannot be read counts as no window: the subject starts over.
-fn decode(bytes: Option<&[u8]>) -> Option<Window> {
-    let stored: Stored = serde_json::from_slice(bytes?).ok()?;
-    (stored.v == 1).then_some(Window {
-        start: stored.start,
-        count: stored.count,
-    })
-}
-
-/// How often a count is retried when other replicas keep winning the swap.
-const ATTEMPTS: usize = 8;
-
-/// Why a request could not be counted.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CountError {
-    /// The store failed.
-    Store(StoreError),
-    /// Every attempt lost a compare-and-swap race.
-    Contended,
+/// The decision for the `counted`-th request of a window starting at `start`, at `now`.
+pub fn decide(counted: u64, policy: Policy, start: u64, now: u64) -> Decision {
+    let limit = u64::from(policy.limit);
+    if counted <= limit {
+        Decision::Allowed {
+            remaining: u32::try_from(limit - counted).unwrap_or(u32::MAX),
+        }
+    } else {
+        let end = start.saturating_add(policy.window_secs.max(1));
+        Decision::Limited {
+            retry_after_secs: end.saturating_sub(now).max(1),
+        }
+    }
 }
 
 /// Counts one request of the subject at `key` against `policy` at `now`, atomically
-/// across replicas: load, [`decide`], swap; retried when another replica wrote first.
-/// A refused request writes nothing.
+/// across replicas (one `increment` of the window's counter). Refused requests are
+/// counted too; they change no decision.
 ///
 /// # Errors
-/// [`CountError`] when the store fails or stays contended; the caller decides whether
-/// to let the request through.
-pub fn count<S: CasStore>(
+/// The store's error; the caller decides whether to let the request through.
+pub fn count<S: CasStore + ?Sized>(
     store: &S,
     key: &str,
     policy: Policy,
     now: u64,
-) -> Result<Decision, CountError> {
-    for _ in 0..ATTEMPTS {
-        let (current, token) = store.load(key).map_err(CountError::Store)?;
-        let (window, decision) = decide(decode(current.as_deref()), policy, now);
-        if let Decision::Limited { .. } = decision {
-            return Ok(decision);
-        }
-        match store.swap(token, &encode(window)) {
-            Ok(()) => return Ok(decision),
-            Err(SwapError::Conflict) => continue,
-            Err(SwapError::Store(err)) => return Err(CountError::Store(err)),
-        }
+) -> Result<Decision, StoreError> {
+    let window_secs = policy.window_secs.max(1);
+    let start = now - now % window_secs;
+    let counted = store.increment(&window_key(key, start), 1)?;
+    if counted == 1 {
+        forget_previous(store, key, start);
     }
-    Err(CountError::Contended)
+    Ok(decide(
+        u64::try_from(counted).unwrap_or(0),
+        policy,
+        start,
+        now,
+    ))
 }
 
-/// A [`CasStore`] in memory, for tests; `interfere` makes the next swaps lose as if
-/// another replica had written first.
-#[derive(Debug, Default)]
-pub struct MemoryCas {
-    entries: RefCell<BTreeMap<String, Vec<u8>>>,
-    /// How many of the coming swaps fail with a conflict (another replica's write
-    /// lands in between: its count is added to the stored window).
-    pub interfere: Cell<usize>,
-    /// When set, every call fails with this error.
-    pub failing: Option<StoreError>,
-}
-
-impl MemoryCas {
-    /// The window stored at `key`.
-    pub fn window(&self, key: &str) -> Option<Window> {
-        decode(self.entries.borrow().get(key).map(Vec::as_slice))
+/// Run by the first request of the window at `start` (exactly one per window): deletes
+/// the subject's previous window and notes this one. A replica whose clock is behind
+/// leaves a newer note alone. Best effort: a failure leaves one stale counter.
+fn forget_previous<S: CasStore + ?Sized>(store: &S, key: &str, start: u64) {
+    let previous = store
+        .get(key)
+        .ok()
+        .flatten()
+        .and_then(|bytes| std::str::from_utf8(&bytes).ok()?.parse::<u64>().ok());
+    if previous.is_some_and(|previous| previous >= start) {
+        return;
     }
-}
-
-impl KeyValue for MemoryCas {
-    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        match &self.failing {
-            Some(err) => Err(err.clone()),
-            None => Ok(self.entries.borrow().get(key).cloned()),
-        }
+    if let Some(previous) = previous {
+        let _stale_counter_left = store.delete(&window_key(key, previous));
     }
-
-    fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
-        match &self.failing {
-            Some(err) => Err(err.clone()),
-            None => {
-                self.entries
-                    .borrow_mut()
-                    .insert(key.to_owned(), value.to_vec());
-                Ok(())
-            }
-        }
-    }
-
-    fn delete(&self, key: &str) -> Result<(), StoreError> {
-        match &self.failing {
-            Some(err) => Err(err.clone()),
-            None => {
-                self.entries.borrow_mut().remove(key);
-                Ok(())
-            }
-        }
-    }
-}
-
-impl CasStore for MemoryCas {
-    type Token = (String, Option<Vec<u8>>);
-
-    fn load(&self, key: &str) -> Result<(Option<Vec<u8>>, Self::Token), StoreError> {
-        if let Some(err) = &self.failing {
-            return Err(err.clone());
-        }
-        let current = self.entries.borrow().get(key).cloned();
-        Ok((current.clone(), (key.to_owned(), current)))
-    }
-
-    fn swap(&self, token: Self::Token, value: &[u8]) -> Result<(), SwapError> {
-        let (key, seen) = token;
-        if self.interfere.get() > 0 {
-            self.interfere.set(self.interfere.get() - 1);
-            // Another replica counts one request in the same window first.
-            let mut entries = self.entries.borrow_mut();
-            let theirs = decode(entries.get(&key).map(Vec::as_slice));
-            let bumped = match (theirs, decode(Some(value))) {
-                (Some(w), Some(mine)) if w.start == mine.start => Window {
-                    start: w.start,
-                    count: w.count + 1,
-                },
-                (_, Some(mine)) => Window {
-                    start: mine.start,
-                    count: 1,
-                },
-                (_, None) => return Err(SwapError::Conflict),
-            };
-            entries.insert(key, encode(bumped));
-            return Err(SwapError::Conflict);
-        }
-        let mut entries = self.entries.borrow_mut();
-        if entries.get(&key) != seen.as_ref() {
-            return Err(SwapError::Conflict);
-        }
-        entries.insert(key, value.to_vec());
-        Ok(())
-    }
+    let _note_not_moved = store.set(key, start.to_string().as_bytes());
 }
 
 /// The three rate-limit settings, read from Spin variables.
@@ -311,6 +189,7 @@ pub fn client_address(header: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use common::cas::{Flavor, MemoryCasStore};
 
     const SMALL: Policy = Policy {
         limit: 2,
@@ -318,128 +197,112 @@ mod tests {
     };
 
     #[test]
-    fn requests_within_the_limit_are_allowed_and_counted() {
-        let (window, decision) = decide(None, SMALL, 120);
-        assert_eq!(decision, Decision::Allowed { remaining: 1 });
-        let (window, decision) = decide(Some(window), SMALL, 130);
-        assert_eq!(decision, Decision::Allowed { remaining: 0 });
-        assert_eq!(window.count, 2);
-    }
-
-    #[test]
-    fn the_request_over_the_limit_is_refused_until_the_window_ends() {
-        let full = Window {
-            start: 120,
-            count: 2,
-        };
-        let (window, decision) = decide(Some(full), SMALL, 150);
+    fn requests_within_the_limit_are_allowed_and_the_next_is_refused_until_the_window_ends() {
         assert_eq!(
-            decision,
+            decide(1, SMALL, 120, 120),
+            Decision::Allowed { remaining: 1 }
+        );
+        assert_eq!(
+            decide(2, SMALL, 120, 130),
+            Decision::Allowed { remaining: 0 }
+        );
+        assert_eq!(
+            decide(3, SMALL, 120, 150),
             Decision::Limited {
                 retry_after_secs: 30
             }
         );
-        assert_eq!(window, full, "a refused request is not counted");
-    }
-
-    #[test]
-    fn a_new_window_starts_from_zero() {
-        let full = Window {
-            start: 120,
-            count: 2,
-        };
-        let (window, decision) = decide(Some(full), SMALL, 180);
-        assert_eq!(decision, Decision::Allowed { remaining: 1 });
-        assert_eq!(window.start, 180);
+        assert_eq!(
+            decide(9, SMALL, 120, 179),
+            Decision::Limited {
+                retry_after_secs: 1
+            }
+        );
     }
 
     #[test]
     fn keys_stay_under_the_gateway_prefix() {
         assert!(key("token", "abc").starts_with("gateway/v1/rate/token/"));
-    }
-
-    #[test]
-    fn counting_stores_the_window_and_refuses_past_the_limit() {
-        let store = MemoryCas::default();
-        let k = key("session", "s1");
         assert_eq!(
-            count(&store, &k, SMALL, 120),
-            Ok(Decision::Allowed { remaining: 1 })
-        );
-        assert_eq!(
-            count(&store, &k, SMALL, 121),
-            Ok(Decision::Allowed { remaining: 0 })
-        );
-        assert_eq!(
-            count(&store, &k, SMALL, 130),
-            Ok(Decision::Limited {
-                retry_after_secs: 50
-            })
-        );
-        assert_eq!(
-            store.window(&k),
-            Some(Window {
-                start: 120,
-                count: 2
-            })
-        );
-        assert_eq!(
-            count(&store, &k, SMALL, 180),
-            Ok(Decision::Allowed { remaining: 1 })
+            window_key(&key("token", "abc"), 60),
+            "gateway/v1/rate/token/abc/60"
         );
     }
 
     #[test]
-    fn a_lost_race_is_retried_and_the_other_replicas_request_counts_too() {
-        let store = MemoryCas::default();
+    fn counting_refuses_past_the_limit_and_a_new_window_starts_over_on_either_store() {
+        for flavor in [Flavor::Sqlite, Flavor::Redis] {
+            let store = MemoryCasStore::new(flavor);
+            let k = key("session", "s1");
+            assert_eq!(
+                count(&store, &k, SMALL, 120),
+                Ok(Decision::Allowed { remaining: 1 })
+            );
+            assert_eq!(
+                count(&store, &k, SMALL, 121),
+                Ok(Decision::Allowed { remaining: 0 })
+            );
+            assert_eq!(
+                count(&store, &k, SMALL, 130),
+                Ok(Decision::Limited {
+                    retry_after_secs: 50
+                })
+            );
+            assert_eq!(
+                count(&store, &k, SMALL, 180),
+                Ok(Decision::Allowed { remaining: 1 })
+            );
+        }
+    }
+
+    #[test]
+    fn a_subject_keeps_only_its_latest_window_stored() {
+        let store = MemoryCasStore::default();
         let k = key("addr", "127.0.0.1");
-        store.interfere.set(1);
-        // Another replica's request lands first; ours is counted on top of it.
+        for now in [120, 121, 180, 600, 601] {
+            count(&store, &k, SMALL, now).unwrap();
+        }
+        assert_eq!(store.keys(), [k.clone(), window_key(&k, 600)]);
+        // A replica whose clock is a window behind counts in its own window, and leaves
+        // the newer one alone.
+        count(&store, &k, SMALL, 590).unwrap();
+        assert!(store.keys().contains(&window_key(&k, 600)));
         assert_eq!(
-            count(&store, &k, SMALL, 120),
-            Ok(Decision::Allowed { remaining: 0 })
-        );
-        assert_eq!(
-            store.window(&k),
-            Some(Window {
-                start: 120,
-                count: 2
+            count(&store, &k, SMALL, 602),
+            Ok(Decision::Limited {
+                retry_after_secs: 58
             })
         );
-        assert!(matches!(
-            count(&store, &k, SMALL, 121),
-            Ok(Decision::Limited { .. })
-        ));
     }
 
     #[test]
-    fn endless_contention_and_store_failures_are_reported() {
-        let store = MemoryCas::default();
-        store.interfere.set(ATTEMPTS);
-        let big = Policy {
-            limit: 1000,
-            window_secs: 60,
-        };
-        assert_eq!(count(&store, "k", big, 1), Err(CountError::Contended));
-        let broken = MemoryCas {
-            failing: Some(StoreError::AccessDenied),
-            ..MemoryCas::default()
-        };
-        assert_eq!(
-            count(&broken, "k", big, 1),
-            Err(CountError::Store(StoreError::AccessDenied))
-        );
+    fn requests_counted_at_once_on_many_replicas_are_each_counted_once() {
+        for flavor in [Flavor::Sqlite, Flavor::Redis] {
+            let store = MemoryCasStore::new(flavor);
+            let k = key("session", "busy");
+            let policy = Policy {
+                limit: 25,
+                window_secs: 60,
+            };
+            let decisions: Vec<Decision> = std::thread::scope(|scope| {
+                let replicas: Vec<_> = (0..40)
+                    .map(|_| scope.spawn(|| count(&store, &k, policy, 120).unwrap()))
+                    .collect();
+                replicas.into_iter().map(|r| r.join().unwrap()).collect()
+            });
+            let allowed = decisions
+                .iter()
+                .filter(|d| matches!(d, Decision::Allowed { .. }))
+                .count();
+            assert_eq!(allowed, 25, "{flavor:?}");
+        }
     }
 
     #[test]
-    fn an_unreadable_stored_window_starts_over() {
-        assert_eq!(decode(Some(b"not json")), None);
-        assert_eq!(decode(Some(br#"{"v":2,"start":1,"count":1}"#)), None);
-        let window = Window {
-            start: 60,
-            count: 3,
-        };
-        assert_eq!(decode(Some(&encode(window))), Some(window));
+    fn a_failing_store_is_reported() {
+        let store = MemoryCasStore::default();
+        store.fail_with(Some(StoreError::AccessDenied));
+        assert_eq!(count(&store, "k", SMALL, 1), Err(StoreError::AccessDenied));
     }
 
     #[test]

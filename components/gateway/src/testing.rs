@@ -2,9 +2,9 @@
 //! `kaltura` services that keep their state in memory, a scripted Discord, and a log.
 
 use crate::api::{self, Backend, Request, Response};
-use crate::ratelimit::MemoryCas;
 use crate::services::*;
-use common::{KeyValue, MemoryKeyValue, ServiceStatus};
+use common::cas::MemoryCasStore;
+use common::{KeyValue, ServiceStatus};
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -508,8 +508,8 @@ pub struct Fake {
     pub identity: FakeIdentity,
     pub config: FakeConfig,
     pub kaltura: FakeKaltura,
-    pub rates: MemoryCas,
-    pub store: MemoryKeyValue,
+    pub rates: MemoryCasStore,
+    pub store: MemoryCasStore,
     pub logs: RefCell<Vec<String>>,
     pub sent: RefCell<Vec<http::Request<Vec<u8>>>>,
     pub discord: RefCell<Responder>,
@@ -536,8 +536,8 @@ impl Default for Fake {
             identity: FakeIdentity::default(),
             config: FakeConfig::default(),
             kaltura: FakeKaltura::default(),
-            rates: MemoryCas::default(),
-            store: MemoryKeyValue::default(),
+            rates: MemoryCasStore::default(),
+            store: MemoryCasStore::default(),
             logs: RefCell::new(Vec::new()),
             sent: RefCell::new(Vec::new()),
             discord: RefCell::new(Box::new(|_| {
@@ -568,7 +568,7 @@ fn status(name: &str, missing: Vec<String>, store_ok: bool) -> ServiceStatus {
 }
 
 impl Backend for Fake {
-    type Rates = MemoryCas;
+    type Rates = MemoryCasStore;
 
     fn gateway_status(&self) -> ServiceStatus {
         status("gateway", self.missing.clone(), self.store_ok)
@@ -600,7 +600,7 @@ impl Backend for Fake {
     fn kaltura(&self) -> &dyn Kaltura {
         &self.kaltura
     }
-    fn rates(&self) -> &MemoryCas {
+    fn rates(&self) -> &MemoryCasStore {
         &self.rates
     }
     fn store(&self) -> &dyn KeyValue {
