@@ -606,7 +606,8 @@ async fn permissions_from_the_servers_config_are_checked_on_commands_and_buttons
     assert_eq!(refused["data"]["flags"], 64);
     assert!(!content(&refused).contains("is updated"));
     let stored = bot.world.app.store();
-    let doc = String::from_utf8_lossy(&stored[&format!("config/v1/guild/{GUILD}")]).into_owned();
+    let doc = crate::support::document(&stored, &format!("config/v1/guild/{GUILD}")).unwrap();
+    let doc = String::from_utf8_lossy(&doc).into_owned();
     assert!(doc.contains(r#""enabled":false"#), "{doc}");
 }
 

@@ -71,3 +71,23 @@ pub fn now() -> String {
         .as_secs()
         .to_string()
 }
+
+/// The document at `key` in a copy of the store, read the way `common::cas` documents
+/// its layout (independently of its code): the key holds a pointer, an integer in the
+/// store's increment encoding (8 bytes little-endian, or decimal text); a positive one
+/// names the document at `<key>#<generation>`, 0 or a negative one means none. Any
+/// other value at the key is a document stored in place (the form the tests seed).
+pub fn document(store: &std::collections::BTreeMap<String, Vec<u8>>, key: &str) -> Option<Vec<u8>> {
+    let raw = store.get(key)?;
+    let pointer = match <[u8; 8]>::try_from(raw.as_slice()) {
+        Ok(le) => Some(i64::from_le_bytes(le)),
+        Err(_) => std::str::from_utf8(raw)
+            .ok()
+            .and_then(|text| text.parse::<i64>().ok()),
+    };
+    match pointer {
+        Some(generation) if generation > 0 => store.get(&format!("{key}#{generation}")).cloned(),
+        Some(_) => None,
+        None => Some(raw.clone()),
+    }
+}
