@@ -295,9 +295,9 @@ fn load_document<S: CasStore + ?Sized>(
                 match store.get(&layout::document_key(key, generation))? {
                     Some(document) => Some(document),
                     None if store.get(key)?.as_deref() == Some(raw) => {
-                        return Err(StoreError::Other(format!(
-                            "the current document of {key} is missing"
-                        )))
+                        return Err(StoreError::Other(
+                            "the current generation of a document is missing".into(),
+                        ))
                     }
                     None => return Ok(None),
                 }
