@@ -252,7 +252,14 @@ where
             return Err(staged.abandon(store, err));
         }
     }
-    let committed = match store.swap(token, &encoding.encode(next)) {
+    let swapped = store.swap(token, &encoding.encode(next));
+    // The witness of `previous` goes whatever happened: `previous` was in place, so it
+    // committed, which is what its writer reads from a missing witness. (Left behind by
+    // a writer that lost, it would be a stray key.)
+    if let Some(previous) = loaded.previous {
+        let _tidied = store.delete(&layout::witness_key(key, previous));
+    }
+    let committed = match swapped {
         Ok(()) => true,
         Err(SwapError::Failed) => committed(store, key, next, encoding)?,
         // Unknown whether it applied: the staged keys stay, and the caller learns it.
@@ -265,11 +272,8 @@ where
     // Tidying after a committed write: a failure leaves a stray key, never a wrong
     // document, so it does not fail the update.
     let _tidied = store.delete(&layout::witness_key(key, next));
-    if let Some(previous) = loaded.previous {
-        let _tidied = store.delete(&layout::witness_key(key, previous));
-        if previous > 0 {
-            let _tidied = store.delete(&layout::document_key(key, previous));
-        }
+    if let Some(previous) = loaded.previous.filter(|previous| *previous > 0) {
+        let _tidied = store.delete(&layout::document_key(key, previous));
     }
     Ok(Attempt::Done(answer))
 }

@@ -66,6 +66,7 @@ pub struct MemoryCasStore {
     inner: Mutex<Inner>,
     before_swap: Mutex<Option<Hook>>,
     after_swap: Mutex<Option<Hook>>,
+    before_increment: Mutex<Option<Hook>>,
 }
 
 impl std::fmt::Debug for MemoryCasStore {
@@ -124,6 +125,14 @@ impl MemoryCasStore {
     /// if another replica acted before this one heard back from the store.
     pub fn after_next_swap(&self, other: impl FnOnce(&MemoryCasStore) + Send + 'static) {
         if let Ok(mut hook) = self.after_swap.lock() {
+            *hook = Some(Box::new(other));
+        }
+    }
+
+    /// Runs `other` right before the next `increment`, as if another replica acted
+    /// between this one's reads and its writes.
+    pub fn before_next_increment(&self, other: impl FnOnce(&MemoryCasStore) + Send + 'static) {
+        if let Ok(mut hook) = self.before_increment.lock() {
             *hook = Some(Box::new(other));
         }
     }
@@ -236,6 +245,9 @@ impl CasStore for MemoryCasStore {
     }
 
     fn increment(&self, key: &str, delta: i64) -> Result<i64, StoreError> {
+        if let Some(other) = take(&self.before_increment) {
+            other(self);
+        }
         let mut inner = self.lock();
         inner.check()?;
         let current = inner.entries.get(key).cloned();

@@ -51,9 +51,11 @@
 //!    not. A writer witnesses `o` before swapping, so the proof holds even when `n` was
 //!    replaced before its writer looked; witnesses count by 2 so that one re-created by
 //!    a late writer is never mistaken for the untouched 1.
-//! 5. Committed: delete `o`'s document and witness, and `n`'s witness. Not committed:
-//!    delete what was staged, pause (full jitter, 2 ms doubling to 64 ms) and try again,
-//!    at most [`ATTEMPTS`] times, then [`StoreError::Contended`].
+//! 5. Whatever happened, delete `o`'s witness (`o` was in place, so it committed, which
+//!    is what a missing witness reads as). Committed: delete `o`'s document and `n`'s
+//!    witness. Not committed: delete what was staged, pause (full jitter, 2 ms doubling
+//!    to 64 ms) and try again, at most [`ATTEMPTS`] times, then
+//!    [`StoreError::Contended`].
 //!
 //! Reads need only plain `get`: pointer, then document; if the document was replaced
 //! between the two reads, read again. A value at `<key>` that is not a pointer is a

@@ -203,6 +203,21 @@ fn a_first_writer_racing_another_first_writer_loses_nothing() {
 }
 
 #[test]
+fn a_writer_that_finds_its_loaded_generation_replaced_and_tidied_leaves_nothing_behind() {
+    for flavor in FLAVORS {
+        let store = MemoryCasStore::new(flavor);
+        bump(&store, KEY).unwrap();
+        // Between this writer's read of the document and its first write, another
+        // replaces it and tidies up the generation this one loaded.
+        store.before_next_increment(|other| {
+            bump(other, KEY).unwrap();
+        });
+        assert_eq!(bump(&store, KEY), Ok(3), "{flavor:?}");
+        assert_eq!(store.keys().len(), 2, "{flavor:?}: {:?}", store.keys());
+    }
+}
+
+#[test]
 fn on_redis_a_swap_reported_failed_after_it_committed_is_applied_once() {
     let store = MemoryCasStore::new(Flavor::Redis);
     for n in 1..=5 {
@@ -331,6 +346,7 @@ fn of_twenty_concurrent_first_writers_exactly_one_creates_the_document() {
             assert_eq!(winners.len(), 1, "{flavor:?}: {winners:?}");
             let stored = read(store.as_ref(), KEY).unwrap().unwrap();
             assert_eq!(stored, format!("by {}", winners[0]).into_bytes());
+            assert_eq!(store.keys().len(), 2, "{flavor:?}: {:?}", store.keys());
         }
     }
 }
