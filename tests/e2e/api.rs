@@ -1079,6 +1079,56 @@ async fn a_stale_config_version_is_a_409_and_changes_nothing() {
     assert_eq!(body["config"]["features"]["activity"], true);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn of_twenty_concurrent_writes_of_the_same_config_version_exactly_one_is_accepted() {
+    let world = api_world(&[]).await;
+    let mut client = world.client();
+    let ada = token_of(&mut client, "code-ada", GUILD_A).await;
+    let path = format!("/api/v1/guilds/{GUILD_A}/config");
+    let mut writers = tokio::task::JoinSet::new();
+    for n in 0..20 {
+        let mut client = world.client();
+        let (path, bearer) = (path.clone(), format!("Bearer {ada}"));
+        writers.spawn(async move {
+            let headers = [
+                ("content-type", "application/json"),
+                ("authorization", bearer.as_str()),
+                ("if-match", "\"0\""),
+            ];
+            let patch = json!({"patch": {"notifications": {"meeting_share": {"template": format!("writer {n}")}}}});
+            let r = client
+                .send("PATCH", &path, &headers, patch.to_string())
+                .await
+                .unwrap();
+            (r.status, r.text())
+        });
+    }
+    let mut statuses = Vec::new();
+    while let Some(done) = writers.join_next().await {
+        statuses.push(done.unwrap());
+    }
+    let accepted = statuses.iter().filter(|(status, _)| *status == 200).count();
+    assert_eq!(accepted, 1, "{statuses:?}");
+    assert!(
+        statuses
+            .iter()
+            .all(|(status, _)| [200, 409].contains(status)),
+        "{statuses:?}"
+    );
+    let r = call(&mut client, "GET", &path, Some(&ada), None).await;
+    assert_eq!(r.json().unwrap()["version"], 1);
+    let log = call(
+        &mut client,
+        "GET",
+        &format!("/api/v1/guilds/{GUILD_A}/audit-log"),
+        Some(&ada),
+        None,
+    )
+    .await;
+    assert_eq!(log.status, 200, "{}", log.text());
+    assert_eq!(log.json().unwrap()["entries"].as_array().unwrap().len(), 1);
+}
+
 #[tokio::test]
 async fn the_deployment_routes_are_unavailable_until_an_administrator_token_is_set() {
     let world = api_world(&[]).await;
