@@ -13,7 +13,7 @@
 //! Values are JSON objects with a schema version `v`. User records, sessions, the
 //! expiry buckets and cursor and the server key lists are documents of `common::cas`:
 //! the key holds a pointer and the JSON is at `<key>#<generation>` (read and written
-//! only through [`crate::ports::read`] and [`crate::ports::update`]); API key records are
+//! only through `ports::read` and `ports::update`); API key records are
 //! written once and deleted, as plain values.
 
 /// The prefix of every key of this service.

@@ -13,7 +13,7 @@ use crate::error::Result;
 pub struct Env<'a> {
     /// The key-value store (`default`), with its atomics: the documents that requests
     /// change concurrently (key lists, user records, sessions, expiry buckets and the
-    /// expiry cursor) go through `common::cas` ([`update`], [`read`]).
+    /// expiry cursor) go through `common::cas` (`ports::update`, `ports::read`).
     pub kv: &'a dyn DynCasStore,
     /// Deployment settings.
     pub vars: &'a dyn Variables,

@@ -4,7 +4,7 @@
 //! - **Documents** (a meeting list, a server's settings, a session record…):
 //!   [`read`], [`update`] (the caller's `decide` sees the current value and returns
 //!   [`Change::Write`], [`Change::Keep`] or [`Change::Delete`] with its answer),
-//!   [`write`] (unconditional, still through the layout) and [`purge`] (removal of an
+//!   [`write()`] (unconditional, still through the layout) and [`purge`] (removal of an
 //!   expired document and all its keys).
 //! - **Counters and claims** (rate-limit windows): [`CasStore::increment`] directly.
 //!
@@ -55,7 +55,7 @@
 //!    is what a missing witness reads as). Committed: delete `o`'s document and `n`'s
 //!    witness. Not committed: delete what was staged, pause (full jitter, 2 ms doubling
 //!    to 64 ms) and try again, at most [`ATTEMPTS`] times, then
-//!    [`StoreError::Contended`].
+//!    [`StoreError::Contended`](crate::StoreError::Contended).
 //!
 //! Reads need only plain `get`: pointer, then document; if the document was replaced
 //! between the two reads, read again. A value at `<key>` that is not a pointer is a
