@@ -49,7 +49,7 @@ impl<E> From<StoreError> for UpdateError<E> {
 }
 
 /// How many times [`update`] tries before reporting [`StoreError::Contended`].
-pub const ATTEMPTS: u32 = 10;
+pub const ATTEMPTS: u32 = 16;
 
 /// How many times [`read`] follows a pointer whose document was replaced meanwhile.
 const READ_TRIES: u32 = 5;
