@@ -86,7 +86,7 @@ macro_rules! call {
             .await
             .expect("kaltura.wasm instantiates with WASI, wasi-http, key-value and variables");
         bindings
-            .kaltura_discord_services_kaltura()
+            .kaltura_discord_kaltura_kaltura()
             .$func(&mut store $(, $arg)*)
             .await
             .expect("the call does not trap")
