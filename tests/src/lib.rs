@@ -5,17 +5,23 @@
 //! servers that record what they receive and answer in the real wire formats, and a
 //! small HTTP client. A test tool, not a product runtime.
 
+pub mod bindings;
 pub mod client;
 pub mod compose;
+pub mod deny;
+pub mod deny_adapter;
 pub mod fake;
 pub mod host;
+pub mod kv;
 pub mod manifest;
 pub mod outbound;
+pub mod redis_server;
 pub mod routes;
 
 pub use client::{Client, TestResponse};
 pub use fake::{FakeResponse, FakeServer, Recorded};
 pub use host::{AppBuilder, LibraryHost, OutboundAttempt, State, TestApp};
+pub use redis_server::RedisServer;
 
 /// The repository's root (where spin.toml is).
 pub fn repo_root() -> std::path::PathBuf {
