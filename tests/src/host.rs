@@ -12,6 +12,7 @@ use crate::deny;
 use crate::kv::{self, StoreConfig, Stores};
 use crate::manifest::{self, App};
 use crate::outbound::{self, AllowedHost};
+use crate::redis_server::RedisServer;
 use crate::routes::{self, Router};
 use anyhow::{bail, Context, Result};
 use bytes::Bytes;
@@ -49,6 +50,7 @@ pub struct OutboundAttempt {
 /// State shared by every request of one running app.
 pub(crate) struct Shared {
     pub(crate) stores: Stores,
+    _redis: Option<Arc<RedisServer>>,
     logs: MemoryOutputPipe,
     /// What the host itself reports (traps, Spin's errors), after the components' output.
     host_log: Mutex<String>,
@@ -214,6 +216,8 @@ pub struct AppBuilder {
     manifest_text: Option<String>,
     variables: BTreeMap<String, String>,
     stores: StoreChoice,
+    /// A private redis-server the app's store lives on, kept running with the app.
+    redis: Option<Arc<RedisServer>>,
 }
 
 /// Where the app's key-value stores come from.
@@ -235,6 +239,7 @@ impl AppBuilder {
             manifest_text: None,
             variables: BTreeMap::new(),
             stores: StoreChoice::Fresh,
+            redis: None,
         }
     }
 
@@ -264,6 +269,18 @@ impl AppBuilder {
     pub fn redis(mut self, url: impl Into<String>) -> Self {
         self.stores = StoreChoice::Default(StoreConfig::Redis(url.into()));
         self
+    }
+
+    /// Backs the `default` store with Spin's Redis store on a private `redis-server`
+    /// started now and stopped when the app (and every copy of this builder) is gone.
+    ///
+    /// # Errors
+    /// `redis-server` is not installed or does not start.
+    pub fn private_redis(mut self) -> Result<Self> {
+        let server = RedisServer::start()?;
+        self.stores = StoreChoice::Default(StoreConfig::Redis(server.url()));
+        self.redis = Some(Arc::new(server));
+        Ok(self)
     }
 
     /// Configures the stores from a Spin runtime config (its `[key_value_store.*]`
@@ -303,19 +320,32 @@ impl AppBuilder {
             prepared.insert(id, Arc::new(Prepared { permissions, pre }));
         }
 
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        // Like `spin up`, the app runs on a multi-threaded runtime of its own: requests
+        // are handled in parallel, whatever runtime the test itself uses.
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(RUNTIME_THREADS)
+            .thread_name("test-app")
+            .enable_all()
+            .build()
+            .context("starting the app's runtime")?;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
+        let listener = {
+            let _entered = runtime.enter();
+            TcpListener::from_std(listener)?
+        };
         let shared = loaded.shared.clone();
         let server = Arc::new(Server {
             router,
             prepared,
             shared: shared.clone(),
         });
-        let accept = tokio::spawn(serve(listener, server));
+        runtime.spawn(serve(listener, server));
         Ok(TestApp {
             addr,
             shared,
-            accept,
+            runtime: Some(runtime),
         })
     }
 
@@ -400,6 +430,7 @@ impl AppBuilder {
         );
         let shared = Arc::new(Shared {
             stores,
+            _redis: self.redis,
             logs,
             host_log: Mutex::new(String::new()),
             outbound: Mutex::new(Vec::new()),
@@ -728,16 +759,22 @@ impl Server {
     }
 }
 
-/// A running app. Dropping it stops accepting connections.
+/// A running app, on a runtime of its own. Dropping it stops it.
 pub struct TestApp {
     addr: SocketAddr,
     shared: Arc<Shared>,
-    accept: tokio::task::JoinHandle<()>,
+    runtime: Option<tokio::runtime::Runtime>,
 }
+
+/// Worker threads of each app's runtime: at least two, so requests overlap as they do
+/// on Spin's multi-threaded runtime.
+const RUNTIME_THREADS: usize = 2;
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        self.accept.abort();
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
     }
 }
 

@@ -8,6 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// A running `redis-server`, stopped on drop.
+#[derive(Debug)]
 pub struct RedisServer {
     child: Child,
     addr: SocketAddr,
