@@ -11,7 +11,7 @@ use crate::compose::{self, DependencyName};
 use crate::deny;
 use crate::kv::{self, StoreConfig, Stores};
 use crate::manifest::{self, App};
-use crate::outbound::{self, AllowedHost};
+use crate::outbound::AllowedHosts;
 use crate::redis_server::RedisServer;
 use crate::routes::{self, Router};
 use anyhow::{bail, Context, Result};
@@ -81,7 +81,7 @@ pub(crate) struct Permissions {
     pub(crate) id: String,
     pub(crate) stores: Vec<String>,
     variables: BTreeMap<String, String>,
-    allowed: Arc<Vec<AllowedHost>>,
+    allowed: Arc<AllowedHosts>,
 }
 
 /// A triggered component, composed, compiled and pre-linked.
@@ -109,7 +109,7 @@ impl State {
 
 struct Hooks {
     component: String,
-    allowed: Arc<Vec<AllowedHost>>,
+    allowed: Arc<AllowedHosts>,
     shared: Arc<Shared>,
 }
 
@@ -148,7 +148,7 @@ impl WasiHttpHooks for Hooks {
         options: Option<wasmtime_wasi_http::RequestOptions>,
         _fut: Box<dyn std::future::Future<Output = wasmtime_wasi_http::Result<()>> + Send>,
     ) -> SendFuture {
-        let allowed = outbound::is_allowed(&self.allowed, request.uri());
+        let allowed = self.allowed.allows(&request.uri().to_string());
         if let Ok(mut log) = self.shared.outbound.lock() {
             log.push(OutboundAttempt {
                 component: self.component.clone(),
@@ -160,6 +160,9 @@ impl WasiHttpHooks for Hooks {
         if !allowed {
             return Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) });
         }
+        // Spin drops the Host header of outbound requests (some servers refuse one).
+        let mut request = request;
+        request.headers_mut().remove(http::header::HOST);
         Box::new(async move {
             let (response, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
             Ok((
@@ -485,10 +488,12 @@ impl Loaded {
         for (name, template) in &def.variables {
             variables.insert(name.clone(), manifest::expand(template, &lookup)?);
         }
-        let mut allowed = Vec::new();
+        let mut expanded = Vec::new();
         for entry in &def.allowed_outbound_hosts {
-            allowed.push(AllowedHost::parse(&manifest::expand(entry, &lookup)?)?);
+            expanded.push(manifest::expand(entry, &lookup)?);
         }
+        let allowed = AllowedHosts::parse(&expanded)
+            .with_context(|| format!("component `{id}`: allowed_outbound_hosts"))?;
         Ok(Arc::new(Permissions {
             id: id.to_owned(),
             stores: def.key_value_stores.clone(),
