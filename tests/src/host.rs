@@ -686,7 +686,11 @@ impl Server {
         // fails), then Spin's, appended — a client's own `spin-*` header comes first.
         let mut headers = Vec::new();
         for (name, value) in request.headers() {
-            let value = std::str::from_utf8(value.as_bytes()).context("a header is not UTF-8")?;
+            let Ok(value) = std::str::from_utf8(value.as_bytes()) else {
+                self.shared
+                    .log("Error processing request: a header value is not UTF-8");
+                return Ok(plain(500, ""));
+            };
             headers.push((name.to_string(), value.to_owned()));
         }
         headers.extend(routes::spin_headers(
