@@ -7,9 +7,11 @@
 
 mod api;
 mod bot;
+mod composition;
 mod discord;
 mod gateway;
 mod host_semantics;
 mod kaltura;
 mod notifications;
+mod stores;
 mod support;
