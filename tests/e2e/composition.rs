@@ -151,16 +151,22 @@ async fn a_dependency_that_matches_no_import_is_refused_with_spins_message() {
 }
 
 #[tokio::test]
-async fn a_second_dependency_for_one_import_fails_when_its_package_registers_again() {
-    // Spin registers each matching dependency before it looks for conflicts, and two
-    // names that match one import always share its package: the registration fails
-    // first, so Spin's "dependency conflicts" message cannot be reached.
+async fn a_second_dependency_for_one_import_is_refused_when_the_manifest_loads() {
+    // Two names of one package that neither version nor interface tell apart: Spin's
+    // manifest validation refuses them before anything is composed (checked with
+    // `spin up`).
     let err = start_error(with_bot_dependency(
         "\"kaltura-discord:config\" = { component = \"config\" }",
     ))
     .await;
     assert!(
-        err.contains("package `kaltura-discord:config` has already been registered in the graph"),
+        err.contains("component Id(\"discord-bot\") has invalid dependencies"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "DependencyPackageName { package: PackageRef { namespace: \"kaltura-discord\", name: \"config\" }, version: None, interface: None } dependency conflicts with DependencyPackageName { package: PackageRef { namespace: \"kaltura-discord\", name: \"config\" }, version: None, interface: Some(Id(\"config\")) }"
+        ),
         "{err}"
     );
 }
