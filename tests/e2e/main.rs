@@ -13,5 +13,6 @@ mod gateway;
 mod host_semantics;
 mod kaltura;
 mod notifications;
+mod spin_parity;
 mod stores;
 mod support;
