@@ -114,6 +114,7 @@ async fn two_dependencies_from_one_package_fail_as_on_spin() {
 
 #[test]
 fn one_package_level_dependency_satisfies_every_interface_of_its_package() {
+    e2e::host_only!("calls the test host's composer directly");
     let main = component(
         &["kd-test:services/config", "kd-test:services/identity"],
         &[],
@@ -261,6 +262,7 @@ async fn adapter_call(
 
 #[tokio::test]
 async fn the_deny_adapter_answers_as_spins_does() {
+    e2e::host_only!("calls the test host's deny adapter on its own");
     use wasmtime::component::Val;
     let err = |payload: Val| Val::Result(Err(Some(Box::new(payload))));
     assert_eq!(
