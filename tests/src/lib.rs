@@ -21,6 +21,7 @@ pub mod manifest;
 pub mod outbound;
 pub mod redis_server;
 pub mod routes;
+pub mod shared_store;
 pub mod spin_cli;
 
 pub use app::TestApp;
@@ -28,6 +29,7 @@ pub use client::{Client, TestResponse};
 pub use fake::{FakeResponse, FakeServer, Recorded};
 pub use host::{AppBuilder, LibraryHost, OutboundAttempt, State};
 pub use redis_server::RedisServer;
+pub use shared_store::SharedStore;
 
 /// The repository's root (where spin.toml is).
 pub fn repo_root() -> std::path::PathBuf {
