@@ -13,6 +13,7 @@ mod gateway;
 mod host_semantics;
 mod kaltura;
 mod notifications;
+mod replicas;
 mod spin_parity;
 mod stores;
 mod support;
