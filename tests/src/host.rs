@@ -51,7 +51,6 @@ pub struct OutboundAttempt {
 /// State shared by every request of one running app.
 pub(crate) struct Shared {
     pub(crate) stores: Stores,
-    _redis: Option<Arc<RedisServer>>,
     logs: MemoryOutputPipe,
     /// What the host itself reports (traps, Spin's errors), after the components' output.
     host_log: Mutex<String>,
@@ -361,6 +360,7 @@ impl AppBuilder {
             addr,
             shared,
             runtime: Some(runtime),
+            _redis: loaded.redis,
         })
     }
 
@@ -400,6 +400,7 @@ impl AppBuilder {
             linker: linker()?,
             permissions: loaded.permissions(importer)?,
             shared: loaded.shared,
+            _redis: loaded.redis,
         })
     }
 
@@ -451,7 +452,6 @@ impl AppBuilder {
         );
         let shared = Arc::new(Shared {
             stores,
-            _redis: self.redis,
             logs,
             host_log: Mutex::new(String::new()),
             outbound: Mutex::new(Vec::new()),
@@ -463,6 +463,7 @@ impl AppBuilder {
             app,
             values,
             shared,
+            redis: self.redis,
         })
     }
 }
@@ -472,6 +473,9 @@ struct Loaded {
     app: App,
     values: BTreeMap<String, String>,
     shared: Arc<Shared>,
+    /// The private redis-server the stores use, if any: held by the app itself (not by
+    /// state its detached tasks share), so it stops when the app is dropped.
+    redis: Option<Arc<RedisServer>>,
 }
 
 impl Loaded {
@@ -562,6 +566,7 @@ pub struct LibraryHost {
     linker: Linker<State>,
     permissions: Arc<Permissions>,
     shared: Arc<Shared>,
+    _redis: Option<Arc<RedisServer>>,
 }
 
 impl LibraryHost {
@@ -791,6 +796,7 @@ pub(crate) struct HostApp {
     addr: SocketAddr,
     shared: Arc<Shared>,
     runtime: Option<tokio::runtime::Runtime>,
+    _redis: Option<Arc<RedisServer>>,
 }
 
 /// Worker threads of each app's runtime: at least two, so requests overlap as they do
