@@ -18,11 +18,12 @@
 //! through their own connection to the same SQLite file or Redis server.
 //!
 //! What Spin cannot show is taken from its trace, which this module turns on with
-//! `RUST_LOG` (and keeps out of [`SpinApp::logs`], since it echoes request paths and
-//! queries): each wasi-http instance's start ("Executing request using the Wasi
-//! executor") and end ("wasi-http memory consumed") give [`SpinApp::idle`] its count of
-//! running instances; the outbound checks ("Checking / Disallowed outbound networking
-//! request to '<url>'") give [`SpinApp::outbound`]. What only the in-process host can
+//! `RUST_LOG` (and keeps out of [`TestApp::logs`](crate::TestApp::logs), since it
+//! echoes request paths and queries): each wasi-http instance's start ("Executing
+//! request using the Wasi executor") and end ("wasi-http memory consumed") give
+//! [`TestApp::idle`](crate::TestApp::idle) its count of running instances; the outbound
+//! checks ("Checking / Disallowed outbound networking request to '`<url>`'") give
+//! [`TestApp::outbound`](crate::TestApp::outbound). What only the in-process host can
 //! offer — calling a library's exports, the deny adapter on its own, handling times —
 //! is refused under Spin, and tests of it start with [`host_only!`](crate::host_only).
 //!
