@@ -16,15 +16,23 @@
 //! - **Imports** ([`Imported`]): the one place the generated imports are bound to the
 //!   ports, for the HTTP components. Only what a component calls becomes an import of
 //!   it.
+//! - **Names and rules** the WIT states about its types, once: the text names of
+//!   [`KalturaRole`], [`identity::Scope`] (the API's `meetings:read`) and
+//!   [`kaltura::MeetingKind`] (`as_str`, `Display`, `FromStr`, and with the `serde`
+//!   feature their JSON), [`Actor::is_well_formed`], and the lengths of a
+//!   [`kaltura::MeetingRequest`]'s texts.
 
 mod bindings;
 mod error;
 mod exports;
 mod imports;
+mod names;
 mod ports;
+mod rules;
 
 pub use bindings::kaltura_discord::types::{common, config, identity, kaltura};
 pub use common::{Actor, Error, KalturaRole, Member, ServiceStatus, Snowflake};
 pub use error::ErrorKind;
 pub use imports::Imported;
+pub use names::UnknownName;
 pub use ports::{ApiKeys, Config, Kaltura, Members, Tokens};
