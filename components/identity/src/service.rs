@@ -192,7 +192,10 @@ mod tests {
                 &Actor::DiscordUser(USER),
             )
             .unwrap();
-            assert_eq!(ApiKeys::list(&identity, GUILD).unwrap(), std::slice::from_ref(&key.info));
+            assert_eq!(
+                ApiKeys::list(&identity, GUILD).unwrap(),
+                std::slice::from_ref(&key.info)
+            );
             let claims = ApiKeys::verify(&identity, &key.secret_shown_once).unwrap();
             assert_eq!(
                 (claims.guild_id, claims.scopes),
