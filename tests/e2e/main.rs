@@ -10,6 +10,7 @@ mod bot;
 mod discord;
 mod gateway;
 mod host_semantics;
+mod identity;
 mod kaltura;
 mod notifications;
 mod support;
