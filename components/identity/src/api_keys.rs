@@ -9,7 +9,7 @@
 //! in constant time. A server's key IDs are listed in
 //! `identity/v1/guild-api-keys/<guild-id>`, at most [`MAX_KEYS_PER_GUILD`]; a key works
 //! only while it is listed there, so what `list` shows is exactly what works. The list
-//! is changed through `common::cas` ([`crate::ports::update`]), so two keys created (or
+//! is changed through `common::cas` (`ports::update`), so two keys created (or
 //! revoked) at once on one server are both listed (or both unlisted).
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

@@ -5,7 +5,7 @@
 //! that are over, deleting their entries, and moves `identity/v1/expiry-cursor` on.
 //!
 //! Readers never rely on the sweep: an entry past its expiry is ignored where it is
-//! read. An addition to a bucket goes through `common::cas` ([`crate::ports::update`]),
+//! read. An addition to a bucket goes through `common::cas` (`ports::update`),
 //! so two replicas adding to one bucket at once both stay listed; the cursor only ever
 //! moves forward the same way, and swept entries and buckets are purged with every key
 //! of their layout (`common::cas::purge`).

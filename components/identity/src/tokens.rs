@@ -30,7 +30,7 @@
 //! [`verify`] refuses every token of a revoked session. Session records are deleted
 //! by the expiry sweep ([`crate::expiry`]) once the session is over.
 //!
-//! The session record is changed through `common::cas` ([`crate::ports::update`]): of
+//! The session record is changed through `common::cas` (`ports::update`): of
 //! two refreshes racing with the same token on two replicas, one moves the generation
 //! on and the other then finds its token used, and revokes the session.
 

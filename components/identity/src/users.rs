@@ -2,7 +2,7 @@
 //! Kaltura user ID (fixed when first seen), when they were first and last seen, and on
 //! which servers (as decimal text).
 //!
-//! Writes go through `common::cas` ([`crate::ports::update`]): two replicas seeing the same
+//! Writes go through `common::cas` (`ports::update`): two replicas seeing the same
 //! user at once both add their server, and a user mapped by two replicas at once keeps
 //! the Kaltura user ID written first. `last-seen` is rewritten at most once a minute, so
 //! busy users cost no write per call.
