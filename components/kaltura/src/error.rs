@@ -4,7 +4,6 @@
 //! a secret, a token or a KS.
 
 use common::StoreError;
-use contracts::ErrorKind;
 use kaltura_api::client::ApiError as KalturaError;
 use kaltura_api::{KsError, ValidationError};
 
@@ -50,11 +49,6 @@ pub(crate) fn from_ks(err: KsError) -> Error {
     }
 }
 
-/// Whether the same call may succeed later without any change (Kaltura unavailable).
-pub fn is_transient(err: &Error) -> bool {
-    err.kind() == ErrorKind::Unavailable
-}
-
 /// `err` in a sentence of another error's message: its case and its message.
 pub(crate) fn describe(err: &Error) -> String {
     format!("{}: {}", err.kind().name(), err.message())
@@ -80,7 +74,7 @@ mod tests {
         };
         assert!(matches!(from_kaltura(not_found), Error::NotFound(_)));
         assert!(matches!(from_kaltura(refused), Error::Forbidden(_)));
-        assert!(is_transient(&from_kaltura(down)));
+        assert!(matches!(from_kaltura(down), Error::Unavailable(_)));
     }
 
     #[test]
