@@ -21,7 +21,10 @@ mod bindings;
 mod error;
 mod exports;
 mod imports;
+mod names;
 mod ports;
+#[cfg(feature = "serde")]
+mod serde_impls;
 
 pub use bindings::kaltura_discord::types::{common, config, identity, kaltura};
 pub use common::{Actor, Error, KalturaRole, Member, ServiceStatus, Snowflake};
