@@ -57,12 +57,12 @@
 //! ```
 //! use contracts::{Actor, KalturaRole};
 //! use discord_api::Permissions;
-//! use guild_config::{apply_update, set_patch_from_str, GuildConfig};
+//! use guild_config::{apply_update, set_patch_from_str, GuildConfig, Layer};
 //! use serde_json::json;
 //!
 //! let actor = Actor::DiscordUser(987_654_321_098_765_432);
 //! let patch = set_patch_from_str("roles.mapping.123456789012345678", "moderator")?;
-//! let (stored, audit) = apply_update(None, 0, &patch, actor, 1_700_000_000)?;
+//! let (stored, audit) = apply_update(Layer::Guild, None, 0, &patch, actor, 1_700_000_000)?;
 //! assert_eq!(stored.version, 1);
 //! assert_eq!(audit.keys(), ["roles.mapping.123456789012345678"]);
 //!

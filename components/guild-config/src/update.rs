@@ -232,21 +232,24 @@ impl From<StoredAuditEntry> for AuditEntry {
     }
 }
 
-/// Applies a merge `patch` to a server's stored overrides, if `expected_version` is
-/// the stored version (0 when nothing is stored): the compare-and-set check. The
-/// storage makes the read-compare-write atomic; this decides. Returns the new
-/// document (version + 1, stamped with `actor` and `now`, Unix seconds) and its audit
-/// entry.
+/// Applies a merge `patch` to the stored overrides of `layer` (a server's, or the
+/// deployment-wide ones), if `expected_version` is the stored version (0 when nothing
+/// is stored): the compare-and-set check. The storage makes the read-compare-write
+/// atomic; this decides. Returns the new document (version + 1, stamped with `actor`
+/// and `now`, Unix seconds) and its audit entry.
 ///
-/// The patch is validated as a [`Layer::Guild`] document (known keys, types, rules,
-/// no deployment-only keys), then the result (limits). `current` is never changed.
-/// A patch that changes nothing still makes a new version, with an empty change list.
+/// The patch is validated as a document of `layer` (known keys, types, rules; on a
+/// server's, no deployment-only keys), then the result (limits of the layer; the
+/// caller checks the layers merged, [`crate::GuildConfig::resolve`]). `current` is
+/// never changed. A patch that changes nothing still makes a new version, with an
+/// empty change list.
 ///
 /// # Errors
 /// [`ConfigError::UnsupportedSchema`] if `current` was written with another schema;
 /// [`ConfigError::Conflict`] if `expected_version` is stale;
 /// [`ConfigError::Invalid`] if the patch or its result breaks a rule.
 pub fn apply_update(
+    layer: Layer,
     current: Option<&StoredOverrides>,
     expected_version: u64,
     patch: &Value,
@@ -271,10 +274,10 @@ pub fn apply_update(
     if stored_version != expected_version {
         return Err(conflict);
     }
-    validate_overrides(patch, Layer::Guild)?;
+    validate_overrides(patch, layer)?;
     let mut new_doc = merge_patch(old_doc, patch);
     prune_empty(&mut new_doc);
-    validate_overrides(&new_doc, Layer::Guild)?;
+    validate_overrides(&new_doc, layer)?;
     let version = stored_version.checked_add(1).ok_or(conflict)?;
     let entry = StoredAuditEntry {
         at: now,
@@ -373,7 +376,7 @@ mod tests {
         patch: &Value,
     ) -> (StoredOverrides, StoredAuditEntry) {
         let version = current.map_or(0, |c| c.version);
-        apply_update(current, version, patch, admin(), NOW).unwrap()
+        apply_update(Layer::Guild, current, version, patch, admin(), NOW).unwrap()
     }
 
     #[test]
@@ -477,7 +480,7 @@ mod tests {
     #[test]
     fn the_first_write_starts_at_version_one() {
         let patch = set_patch_from_str("features.activity", "on").unwrap();
-        let (stored, entry) = apply_update(None, 0, &patch, admin(), NOW).unwrap();
+        let (stored, entry) = apply_update(Layer::Guild, None, 0, &patch, admin(), NOW).unwrap();
         assert_eq!(stored.version, 1);
         assert_eq!(stored.schema, SCHEMA_VERSION);
         assert_eq!(stored.updated_at, NOW);
@@ -491,6 +494,7 @@ mod tests {
         let (v1, _) = write(None, &json!({"features": {"activity": true}}));
         let (v2, _) = write(Some(&v1), &json!({"features": {"activity": false}}));
         let err = apply_update(
+            Layer::Guild,
             Some(&v2),
             1,
             &json!({"features": {"embed_player": false}}),
@@ -509,7 +513,7 @@ mod tests {
 
     #[test]
     fn writing_over_nothing_with_a_nonzero_version_is_a_conflict() {
-        let err = apply_update(None, 3, &json!({}), admin(), NOW).unwrap_err();
+        let err = apply_update(Layer::Guild, None, 3, &json!({}), admin(), NOW).unwrap_err();
         assert_eq!(
             err,
             ConfigError::Conflict {
@@ -524,7 +528,7 @@ mod tests {
         let (v1, _) = write(None, &json!({"roles": {"mapping": {ROLE: "admin"}}}));
         let before = v1.clone();
         let bad = json!({"roles": {"mapping": {ROLE: "moderator", "oops": "viewer"}}});
-        let err = apply_update(Some(&v1), 1, &bad, admin(), NOW + 5).unwrap_err();
+        let err = apply_update(Layer::Guild, Some(&v1), 1, &bad, admin(), NOW + 5).unwrap_err();
         assert_eq!(
             err,
             ConfigError::invalid("roles.mapping.oops", Rule::NotASnowflake)
@@ -535,7 +539,7 @@ mod tests {
     #[test]
     fn a_server_cannot_write_a_deployment_only_key() {
         let patch = set_patch("kaltura.privileges.join", json!("disableentitlement")).unwrap();
-        let err = apply_update(None, 0, &patch, admin(), NOW).unwrap_err();
+        let err = apply_update(Layer::Guild, None, 0, &patch, admin(), NOW).unwrap_err();
         assert_eq!(
             err,
             ConfigError::invalid("kaltura.privileges.join", Rule::DeploymentOnly)
@@ -543,8 +547,22 @@ mod tests {
     }
 
     #[test]
+    fn the_deployment_layer_may_write_its_own_keys() {
+        let patch = json!({"kaltura": {"privileges": {"join": "disableentitlement"}}});
+        let (stored, entry) =
+            apply_update(Layer::Deployment, None, 0, &patch, admin(), NOW).unwrap();
+        assert_eq!(stored.doc, patch);
+        assert_eq!(entry.keys(), ["kaltura.privileges.join"]);
+        let bad = json!({"kaltura": {"privileges": {"join": "a;b"}}});
+        let err = apply_update(Layer::Deployment, None, 0, &bad, admin(), NOW).unwrap_err();
+        assert!(
+            matches!(err, ConfigError::Invalid { path, .. } if path == "kaltura.privileges.join")
+        );
+    }
+
+    #[test]
     fn the_patch_must_be_an_object() {
-        let err = apply_update(None, 0, &json!([]), admin(), NOW).unwrap_err();
+        let err = apply_update(Layer::Guild, None, 0, &json!([]), admin(), NOW).unwrap_err();
         assert!(matches!(err, ConfigError::Invalid { path, .. } if path.is_empty()));
     }
 
@@ -552,7 +570,8 @@ mod tests {
     fn a_document_from_another_schema_is_not_overwritten() {
         let (mut stored, _) = write(None, &json!({"features": {"activity": true}}));
         stored.schema = 2;
-        let err = apply_update(Some(&stored), 1, &json!({}), admin(), NOW).unwrap_err();
+        let err =
+            apply_update(Layer::Guild, Some(&stored), 1, &json!({}), admin(), NOW).unwrap_err();
         assert_eq!(
             err,
             ConfigError::UnsupportedSchema {
@@ -575,6 +594,7 @@ mod tests {
             &json!({"roles": {"mapping": mapping(100_000_000_000_000_000, 90)}}),
         );
         let err = apply_update(
+            Layer::Guild,
             Some(&v1),
             1,
             &json!({"roles": {"mapping": mapping(200_000_000_000_000_000, 11)}}),
@@ -637,7 +657,8 @@ mod tests {
             "roles": {"mapping": {ROLE: "admin"}},
             "notifications": {"events": {"meeting_start": {"channel_id": USER}}}
         });
-        let (v2, entry) = apply_update(Some(&v1), 1, &patch, admin(), NOW + 60).unwrap();
+        let (v2, entry) =
+            apply_update(Layer::Guild, Some(&v1), 1, &patch, admin(), NOW + 60).unwrap();
         assert_eq!(entry.at, NOW + 60);
         assert_eq!(entry.actor, admin());
         assert_eq!(entry.version, v2.version);
@@ -714,7 +735,7 @@ mod tests {
     }
 
     fn stored_by(actor: Actor) -> Value {
-        let (stored, _) = apply_update(None, 0, &json!({}), actor, NOW).unwrap();
+        let (stored, _) = apply_update(Layer::Guild, None, 0, &json!({}), actor, NOW).unwrap();
         serde_json::to_value(stored).unwrap()["updated_by"].clone()
     }
 
