@@ -13,12 +13,12 @@ use crate::error::Rule;
 ///
 /// # Errors
 /// [`Rule::NotASnowflake`] for anything else.
-pub fn parse_id<M>(s: &str) -> Result<Id<M>, Rule> {
+pub(crate) fn parse_id<M>(s: &str) -> Result<Id<M>, Rule> {
     s.parse().map_err(|_| Rule::NotASnowflake)
 }
 
 /// An ID kind people mention in Discord: how it renders, and reading it back as typed.
-pub trait Mention: Sized {
+pub(crate) trait Mention: Sized {
     /// Discord markup that renders as a mention of this ID.
     fn mention(self) -> String;
 
@@ -119,7 +119,7 @@ const PERMISSION_NAMES: &[(&str, u64)] = &[
 ];
 
 /// The names of the set bits (`MANAGE_GUILD`); unnamed bits as `1<<n`.
-pub fn permission_names(permissions: Permissions) -> Vec<String> {
+pub(crate) fn permission_names(permissions: Permissions) -> Vec<String> {
     let bits = permissions.bits();
     (0..64)
         .filter(|bit| bits & (1u64 << bit) != 0)
@@ -136,7 +136,7 @@ pub fn permission_names(permissions: Permissions) -> Vec<String> {
 ///
 /// # Errors
 /// [`Rule::NotPermissionBits`] if it is not a decimal number.
-pub fn parse_permissions(s: &str) -> Result<Permissions, Rule> {
+pub(crate) fn parse_permissions(s: &str) -> Result<Permissions, Rule> {
     s.parse().map_err(|_| Rule::NotPermissionBits)
 }
 
@@ -145,7 +145,7 @@ pub fn parse_permissions(s: &str) -> Result<Permissions, Rule> {
 ///
 /// # Errors
 /// [`Rule::NotPermissionBits`] on a name Discord does not define.
-pub fn parse_permissions_typed(s: &str) -> Result<Permissions, Rule> {
+pub(crate) fn parse_permissions_typed(s: &str) -> Result<Permissions, Rule> {
     let s = s.trim();
     if s.bytes().all(|b| b.is_ascii_digit()) {
         return parse_permissions(s);

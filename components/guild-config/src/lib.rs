@@ -89,9 +89,6 @@ pub mod template;
 mod update;
 
 pub use access::{permission_check, role_for};
-pub use discord::{
-    parse_id, parse_permissions, parse_permissions_typed, permission_names, Mention,
-};
 pub use error::{ConfigError, Rule};
 pub use layers::{merge, merge_patch};
 pub use model::{
