@@ -868,7 +868,7 @@ fn roles_come_from_the_override_the_administrator_bit_the_mapping_and_the_defaul
 }
 
 #[test]
-fn an_event_is_posted_only_once_it_has_a_channel_with_the_servers_template() {
+fn an_event_is_rendered_with_the_servers_template_for_its_chosen_channel_or_none() {
     let store = MemoryCasStore::default();
     let start = MessageKind::Event(Event::MeetingStart);
     let filled = values(&[
@@ -876,11 +876,13 @@ fn an_event_is_posted_only_once_it_has_a_channel_with_the_servers_template() {
         ("type", "Webinar"),
         ("url", "the Join button below"),
     ]);
+    let unrouted = service(&store)
+        .render_message(GUILD, start, &filled)
+        .unwrap()
+        .unwrap();
     assert_eq!(
-        service(&store)
-            .render_message(GUILD, start, &filled)
-            .unwrap(),
-        None
+        unrouted.channel_id, None,
+        "no channel chosen: the caller knows where (a meeting's own channel) or nowhere"
     );
     set(
         &store,
@@ -918,7 +920,7 @@ fn an_event_is_posted_only_once_it_has_a_channel_with_the_servers_template() {
 }
 
 #[test]
-fn recording_ready_is_not_posted_with_recording_notices_off() {
+fn an_event_turned_off_or_recording_ready_with_recording_notices_off_is_not_posted() {
     let store = MemoryCasStore::default();
     let ready = MessageKind::Event(Event::RecordingReady);
     set(
@@ -934,6 +936,22 @@ fn recording_ready_is_not_posted_with_recording_notices_off() {
     set(&store, "features.recording_notices", "off").unwrap();
     assert_eq!(
         service(&store).render_message(GUILD, ready, &[]).unwrap(),
+        None
+    );
+    let end = MessageKind::Event(Event::MeetingEnd);
+    set(&store, "notifications.events.meeting_end.enabled", "off").unwrap();
+    assert_eq!(
+        service(&store).render_message(GUILD, end, &[]).unwrap(),
+        None
+    );
+    let start = MessageKind::Event(Event::MeetingStart);
+    assert!(service(&store)
+        .render_message(GUILD, start, &[])
+        .unwrap()
+        .is_some());
+    set(&store, "notifications.enabled", "off").unwrap();
+    assert_eq!(
+        service(&store).render_message(GUILD, start, &[]).unwrap(),
         None
     );
 }

@@ -322,29 +322,28 @@ impl GuildConfig {
         }
     }
 
-    /// The channel `event` is posted in, or `None` when it is not posted: notifications
-    /// off, the event off, no channel set, or (for `recording_ready`)
-    /// `features.recording_notices` off.
-    pub fn event_channel(&self, event: Event) -> Option<ChannelId> {
-        let settings = self.notifications.events.get(event);
+    /// Whether `event` is posted on this server: notifications, the event and (for
+    /// `recording_ready`) `features.recording_notices` are on.
+    pub fn posts(&self, event: Event) -> bool {
         let suppressed = event == Event::RecordingReady && !self.features.recording_notices;
-        if !self.notifications.enabled || !settings.enabled || suppressed {
-            return None;
-        }
-        settings.channel_id
+        self.notifications.enabled && self.notifications.events.get(event).enabled && !suppressed
     }
 
     /// The server's message of kind `kind` with `values` filled into its template
-    /// ([`render_template`]), cut to Discord's content limit; `None` for an event that
-    /// is not posted ([`GuildConfig::event_channel`]). A meeting share is always
-    /// rendered, without a channel: it goes where it was asked for.
+    /// ([`render_template`]), cut to Discord's content limit; `None` for an event the
+    /// server does not post ([`GuildConfig::posts`]). An event goes to the channel the
+    /// server chose for it, if any (`channel_id` `None` otherwise: the caller posts it
+    /// where it belongs on its own, such as a meeting's own channel, or nowhere). A
+    /// meeting share is always rendered, without a channel: it goes where it was asked
+    /// for.
     pub fn message(&self, kind: MessageKind, values: &[(String, String)]) -> Option<Message> {
         let channel_id = match kind {
-            MessageKind::Event(event) => Some(self.event_channel(event)?.get()),
+            MessageKind::Event(event) if !self.posts(event) => return None,
+            MessageKind::Event(event) => self.notifications.events.get(event).channel_id,
             MessageKind::MeetingShare => None,
         };
         Some(Message {
-            channel_id,
+            channel_id: channel_id.map(ChannelId::get),
             content: cut(
                 render_template(self.template(kind), values),
                 limits::CONTENT,
@@ -490,13 +489,14 @@ mod tests {
     }
 
     #[test]
-    fn an_event_is_posted_only_with_a_channel_and_every_switch_on() {
+    fn an_event_is_posted_with_every_switch_on_in_the_chosen_channel_or_none() {
         let mut c = GuildConfig::default();
-        assert_eq!(c.message(MEETING_START, &[]), None);
+        let message = c.message(MEETING_START, &[]).unwrap();
+        assert_eq!(message.channel_id, None, "no channel chosen");
+        assert!(!message.allow_everyone_mentions);
         c.notifications.events.meeting_start.channel_id = ChannelId::new(CHANNEL);
         let message = c.message(MEETING_START, &[]).unwrap();
         assert_eq!(message.channel_id, Some(CHANNEL));
-        assert!(!message.allow_everyone_mentions);
         c.notifications.events.meeting_start.enabled = false;
         assert_eq!(c.message(MEETING_START, &[]), None);
         c.notifications.events.meeting_start.enabled = true;
