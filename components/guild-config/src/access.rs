@@ -8,7 +8,7 @@ use contracts::KalturaRole;
 use discord_api::id::{RoleId, UserId};
 use discord_api::Permissions;
 
-use crate::discord::{permission_names, Mention};
+use crate::discord::Mention;
 use crate::model::GuildConfig;
 
 /// Why [`permission_check`] denied a command.
@@ -36,7 +36,7 @@ impl fmt::Display for DenyReason {
             DenyReason::MissingPermissions(missing) => write!(
                 f,
                 "You need these Discord permissions: {}.",
-                permission_names(*missing).join(", ")
+                missing.names().join(", ")
             ),
             DenyReason::MissingRole(roles) => {
                 let mentions: Vec<String> = roles.iter().map(|r| r.mention()).collect();
@@ -86,8 +86,9 @@ fn deny_reason(
     }
     let required = settings.required_permissions;
     if !member_permissions.allows(required) {
-        let missing = Permissions::from_bits(required.bits() & !member_permissions.bits());
-        return Some(DenyReason::MissingPermissions(missing));
+        return Some(DenyReason::MissingPermissions(
+            required.difference(member_permissions),
+        ));
     }
     let has_role = is_admin
         || settings.allowed_roles.is_empty()

@@ -9,7 +9,7 @@ use contracts::config::{Command, Event, Section, SettingLine};
 use contracts::KalturaRole;
 use discord_api::response::limits;
 
-use crate::discord::{permission_names, Mention};
+use crate::discord::Mention;
 use crate::model::{cut, EventConfig, GuildConfig};
 
 fn on_off(on: bool) -> &'static str {
@@ -79,10 +79,7 @@ pub fn render_readable(config: &GuildConfig, section: Section) -> Vec<SettingLin
                 let permissions = if c.required_permissions.is_empty() {
                     "no permissions needed".to_string()
                 } else {
-                    format!(
-                        "needs {}",
-                        permission_names(c.required_permissions).join(", ")
-                    )
+                    format!("needs {}", c.required_permissions.names().join(", "))
                 };
                 lines.push((
                     format!("/{}", command.name()),
