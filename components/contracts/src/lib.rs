@@ -23,6 +23,7 @@ mod exports;
 mod imports;
 mod names;
 mod ports;
+mod rules;
 #[cfg(feature = "serde")]
 mod serde_impls;
 

@@ -1,21 +1,22 @@
 //! The names the contract's enums go by outside WIT — in the settings documents, slash
 //! commands, the API's JSON and logs — in one place, so that every component spells
-//! them alike. Each enum also lists its cases in WIT order (`ALL`); their derived
-//! order is the WIT order too, so `KalturaRole::Viewer < KalturaRole::Admin`.
+//! them alike: `as_str`, `parse` (exact names) and every case in WIT order as `ALL`.
+//! Their derived order is the WIT order too, so `KalturaRole::Viewer <
+//! KalturaRole::Admin`.
 
 use crate::config::{Command, Event, Section};
 use crate::KalturaRole;
 
 impl KalturaRole {
     /// Every role, lowest first.
-    pub const ALL: [KalturaRole; 3] = [
+    pub const ALL: &'static [KalturaRole] = &[
         KalturaRole::Viewer,
         KalturaRole::Moderator,
         KalturaRole::Admin,
     ];
 
     /// The role's name: `viewer`, `moderator` or `admin`.
-    pub fn name(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             KalturaRole::Viewer => "viewer",
             KalturaRole::Moderator => "moderator",
@@ -24,14 +25,14 @@ impl KalturaRole {
     }
 
     /// The role of this exact name; `None` for anything else.
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|role| role.name() == name)
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|role| role.as_str() == name)
     }
 }
 
 impl Section {
     /// Every section, in document order.
-    pub const ALL: [Section; 5] = [
+    pub const ALL: &'static [Section] = &[
         Section::Commands,
         Section::Roles,
         Section::Notifications,
@@ -40,7 +41,7 @@ impl Section {
     ];
 
     /// The section's key in the settings document: `commands`, `roles`, …
-    pub fn name(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Section::Commands => "commands",
             Section::Roles => "roles",
@@ -51,14 +52,17 @@ impl Section {
     }
 
     /// The section of this exact key; `None` for anything else.
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|section| section.name() == name)
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|section| section.as_str() == name)
     }
 }
 
 impl Command {
     /// Every command, in menu order.
-    pub const ALL: [Command; 5] = [
+    pub const ALL: &'static [Command] = &[
         Command::KalturaStart,
         Command::KalturaJoin,
         Command::KalturaList,
@@ -67,7 +71,7 @@ impl Command {
     ];
 
     /// The Discord command's name, also its key under `commands`: `kaltura-start`, …
-    pub fn name(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Command::KalturaStart => "kaltura-start",
             Command::KalturaJoin => "kaltura-join",
@@ -78,15 +82,18 @@ impl Command {
     }
 
     /// The command of this name, written with or without its leading `/`.
-    pub fn from_name(name: &str) -> Option<Self> {
+    pub fn parse(name: &str) -> Option<Self> {
         let name = name.strip_prefix('/').unwrap_or(name);
-        Self::ALL.into_iter().find(|command| command.name() == name)
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|command| command.as_str() == name)
     }
 }
 
 impl Event {
     /// Every event, in document order.
-    pub const ALL: [Event; 4] = [
+    pub const ALL: &'static [Event] = &[
         Event::MeetingStart,
         Event::MeetingEnd,
         Event::RecordingReady,
@@ -94,7 +101,7 @@ impl Event {
     ];
 
     /// The event's key under `notifications.events`: `meeting_start`, …
-    pub fn name(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Event::MeetingStart => "meeting_start",
             Event::MeetingEnd => "meeting_end",
@@ -104,8 +111,11 @@ impl Event {
     }
 
     /// The event of this exact key; `None` for anything else.
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|event| event.name() == name)
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|event| event.as_str() == name)
     }
 }
 
@@ -116,34 +126,31 @@ mod tests {
     #[test]
     fn every_name_reads_back_as_its_case() {
         for role in KalturaRole::ALL {
-            assert_eq!(KalturaRole::from_name(role.name()), Some(role));
+            assert_eq!(KalturaRole::parse(role.as_str()), Some(*role));
         }
         for section in Section::ALL {
-            assert_eq!(Section::from_name(section.name()), Some(section));
+            assert_eq!(Section::parse(section.as_str()), Some(*section));
         }
         for command in Command::ALL {
-            assert_eq!(Command::from_name(command.name()), Some(command));
+            assert_eq!(Command::parse(command.as_str()), Some(*command));
         }
         for event in Event::ALL {
-            assert_eq!(Event::from_name(event.name()), Some(event));
+            assert_eq!(Event::parse(event.as_str()), Some(*event));
         }
     }
 
     #[test]
     fn names_are_exact() {
-        assert_eq!(KalturaRole::from_name("Admin"), None);
-        assert_eq!(Section::from_name(" roles"), None);
-        assert_eq!(Event::from_name("meeting-start"), None);
-        assert_eq!(Command::from_name("kaltura"), None);
+        assert_eq!(KalturaRole::parse("Admin"), None);
+        assert_eq!(Section::parse(" roles"), None);
+        assert_eq!(Event::parse("meeting-start"), None);
+        assert_eq!(Command::parse("kaltura"), None);
     }
 
     #[test]
     fn a_command_may_be_written_with_its_slash() {
-        assert_eq!(
-            Command::from_name("/kaltura-end"),
-            Some(Command::KalturaEnd)
-        );
-        assert_eq!(Command::from_name("//kaltura-end"), None);
+        assert_eq!(Command::parse("/kaltura-end"), Some(Command::KalturaEnd));
+        assert_eq!(Command::parse("//kaltura-end"), None);
     }
 
     #[test]

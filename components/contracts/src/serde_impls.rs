@@ -17,14 +17,14 @@ const FEATURE_FIELDS: &[&str] = &["activity", "embed_player", "recording_notices
 
 impl Serialize for KalturaRole {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.name())
+        serializer.serialize_str(self.as_str())
     }
 }
 
 impl<'de> Deserialize<'de> for KalturaRole {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let name = String::deserialize(deserializer)?;
-        KalturaRole::from_name(&name).ok_or_else(|| de::Error::unknown_variant(&name, ROLE_NAMES))
+        KalturaRole::parse(&name).ok_or_else(|| de::Error::unknown_variant(&name, ROLE_NAMES))
     }
 }
 
@@ -70,8 +70,11 @@ mod tests {
     fn a_role_is_stored_as_its_name() {
         for role in KalturaRole::ALL {
             let stored = serde_json::to_value(role).unwrap();
-            assert_eq!(stored, json!(role.name()));
-            assert_eq!(serde_json::from_value::<KalturaRole>(stored).unwrap(), role);
+            assert_eq!(stored, json!(role.as_str()));
+            assert_eq!(
+                serde_json::from_value::<KalturaRole>(stored).unwrap(),
+                *role
+            );
         }
         assert!(serde_json::from_value::<KalturaRole>(json!("Admin")).is_err());
         assert!(serde_json::from_value::<KalturaRole>(json!(2)).is_err());
