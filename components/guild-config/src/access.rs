@@ -31,7 +31,7 @@ impl fmt::Display for DenyReason {
                 f.write_str("Kaltura commands are turned off on this server.")
             }
             DenyReason::CommandDisabled(command) => {
-                write!(f, "/{} is turned off on this server.", command.name())
+                write!(f, "/{} is turned off on this server.", command.as_str())
             }
             DenyReason::MissingPermissions(missing) => write!(
                 f,

@@ -460,7 +460,7 @@ mod tests {
         assert_eq!(d.kaltura.player_uiconf_id, None);
         assert!(d.kaltura.category_ids.is_empty());
         assert!(d.roles.mapping.is_empty() && d.roles.user_overrides.is_empty());
-        for event in Event::ALL {
+        for &event in Event::ALL {
             assert_eq!(d.notifications.events.get(event).channel_id, None);
         }
         let json = defaults_json();
@@ -478,7 +478,7 @@ mod tests {
     #[test]
     fn only_kaltura_config_requires_a_permission_by_default() {
         let d = GuildConfig::default();
-        for command in Command::ALL {
+        for &command in Command::ALL {
             let expected = if command == Command::KalturaConfig {
                 Permissions::MANAGE_GUILD
             } else {

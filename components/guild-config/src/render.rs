@@ -67,7 +67,7 @@ pub fn render_readable(config: &GuildConfig, section: Section) -> Vec<SettingLin
                 "All commands".to_string(),
                 on_off(config.commands.enabled).to_string(),
             )];
-            for command in Command::ALL {
+            for &command in Command::ALL {
                 let c = config.commands.get(command);
                 let roles = if c.allowed_roles.is_empty() {
                     "any role".to_string()
@@ -82,7 +82,7 @@ pub fn render_readable(config: &GuildConfig, section: Section) -> Vec<SettingLin
                     format!("needs {}", c.required_permissions.names().join(", "))
                 };
                 lines.push((
-                    format!("/{}", command.name()),
+                    format!("/{}", command.as_str()),
                     format!("{} · {roles} · {permissions}", on_off(c.enabled)),
                 ));
             }
@@ -92,23 +92,23 @@ pub fn render_readable(config: &GuildConfig, section: Section) -> Vec<SettingLin
             let roles = &config.roles;
             let mut lines = vec![(
                 "Default role".to_string(),
-                roles.default_role.name().to_string(),
+                roles.default_role.as_str().to_string(),
             )];
             let mut by_role: BTreeMap<KalturaRole, Vec<String>> = BTreeMap::new();
             for (id, role) in &roles.mapping {
                 by_role.entry(*role).or_default().push(id.mention());
             }
-            for role in KalturaRole::ALL.into_iter().rev() {
+            for &role in KalturaRole::ALL.iter().rev() {
                 let mentions = by_role.remove(&role).unwrap_or_default();
                 lines.push((
-                    format!("Discord roles → {}", role.name()),
+                    format!("Discord roles → {}", role.as_str()),
                     or_none(mentions),
                 ));
             }
             let users: Vec<String> = roles
                 .user_overrides
                 .iter()
-                .map(|(id, role)| format!("{} → {}", id.mention(), role.name()))
+                .map(|(id, role)| format!("{} → {}", id.mention(), role.as_str()))
                 .collect();
             lines.push(("Per-user roles".to_string(), or_none(users)));
             lines
@@ -127,7 +127,7 @@ pub fn render_readable(config: &GuildConfig, section: Section) -> Vec<SettingLin
                     .to_string(),
                 ),
             ];
-            for event in Event::ALL {
+            for &event in Event::ALL {
                 lines.push((
                     event_label(event).to_string(),
                     event_line(n.events.get(event)),
@@ -303,7 +303,7 @@ mod tests {
             );
         }
         c.commands.start.required_permissions = Permissions::from_bits(u64::MAX);
-        for section in Section::ALL {
+        for &section in Section::ALL {
             let lines = render_readable(&c, section);
             assert!(!lines.is_empty() && lines.len() <= 25, "{section:?}");
             for SettingLine { name, value } in &lines {

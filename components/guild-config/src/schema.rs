@@ -362,7 +362,7 @@ fn check(kind: &Kind, value: &Value, path: &str, layer: Layer) -> Result<(), Con
             let s = value
                 .as_str()
                 .ok_or_else(|| wrong(path, "a role name string"))?;
-            KalturaRole::from_name(s)
+            KalturaRole::parse(s)
                 .map(drop)
                 .ok_or_else(|| at(Rule::UnknownRole))
         }
@@ -560,7 +560,7 @@ pub(crate) fn parse_typed(kind: &Kind, raw: &str) -> Result<Option<Value>, Rule>
         // `none` removes a mapping or user override (the only way to drop one entry of a
         // map from Discord), or lets `default_role` fall back to the layer below.
         Kind::Role if is_none => return Ok(None),
-        Kind::Role => Value::String(parse_role_typed(trimmed)?.name().to_string()),
+        Kind::Role => Value::String(parse_role_typed(trimmed)?.as_str().to_string()),
         Kind::Channel if is_none || trimmed.is_empty() => return Ok(None),
         Kind::Channel => Value::String(ChannelId::parse_typed(trimmed)?.to_string()),
         Kind::RoleList { .. } if is_none => Value::Array(Vec::new()),
@@ -587,7 +587,7 @@ pub(crate) fn parse_typed(kind: &Kind, raw: &str) -> Result<Option<Value>, Rule>
 
 /// Reads a role typed by a person, ignoring case.
 fn parse_role_typed(s: &str) -> Result<KalturaRole, Rule> {
-    KalturaRole::from_name(&s.to_ascii_lowercase()).ok_or(Rule::UnknownRole)
+    KalturaRole::parse(&s.to_ascii_lowercase()).ok_or(Rule::UnknownRole)
 }
 
 fn parse_bool(s: &str) -> Result<bool, Rule> {
@@ -1206,7 +1206,7 @@ mod tests {
     #[test]
     fn every_command_name_has_a_schema_entry() {
         for command in Command::ALL {
-            assert!(resolve(&format!("commands.{}.enabled", command.name())).is_ok());
+            assert!(resolve(&format!("commands.{}.enabled", command.as_str())).is_ok());
         }
     }
 }

@@ -37,7 +37,7 @@ pub const MESSAGE_KINDS: [MessageKind; 5] = [
 /// The template's name: the event's key, or `meeting_share`.
 pub fn template_name(kind: MessageKind) -> &'static str {
     match kind {
-        MessageKind::Event(event) => event.name(),
+        MessageKind::Event(event) => event.as_str(),
         MessageKind::MeetingShare => "meeting_share",
     }
 }

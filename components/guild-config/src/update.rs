@@ -77,7 +77,7 @@ pub fn unset_patch(path: &str) -> Result<Value, ConfigError> {
 /// A merge patch that removes every override of one section.
 pub fn reset_patch(section: Section) -> Value {
     let mut patch = Map::new();
-    patch.insert(section.name().to_string(), Value::Null);
+    patch.insert(section.as_str().to_string(), Value::Null);
     Value::Object(patch)
 }
 
@@ -86,36 +86,27 @@ pub fn reset_all_patch() -> Value {
     Value::Object(
         Section::ALL
             .iter()
-            .map(|s| (s.name().to_string(), Value::Null))
+            .map(|s| (s.as_str().to_string(), Value::Null))
             .collect(),
     )
 }
 
-/// Checks an actor before it is recorded: a Discord user by a non-zero ID; an API key
-/// by its ID (never the key): 1 to 64 letters, digits, `_`, `-`, `.` or `:`.
+/// Checks an actor before it is recorded: well formed as the contract defines it
+/// ([`Actor::is_well_formed`]: a Discord user by a non-zero ID; an API key by its ID,
+/// never the key, of 1 to 64 letters, digits, `_`, `-`, `.` or `:`).
 ///
 /// # Errors
 /// [`ConfigError::Invalid`] at path `actor`.
 pub fn check_actor(actor: &Actor) -> Result<(), ConfigError> {
     match actor {
-        Actor::DiscordUser(0) => Err(ConfigError::invalid("actor", Rule::NotASnowflake)),
-        Actor::DiscordUser(_) => Ok(()),
-        Actor::ApiKey(id) => {
-            let ok = (1..=64).contains(&id.len())
-                && id
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':'));
-            if ok {
-                Ok(())
-            } else {
-                Err(ConfigError::invalid(
-                    "actor",
-                    Rule::WrongType {
-                        expected: "an API key ID of 1 to 64 letters, digits, `_`, `-`, `.` or `:`",
-                    },
-                ))
-            }
-        }
+        _ if actor.is_well_formed() => Ok(()),
+        Actor::DiscordUser(_) => Err(ConfigError::invalid("actor", Rule::NotASnowflake)),
+        Actor::ApiKey(_) => Err(ConfigError::invalid(
+            "actor",
+            Rule::WrongType {
+                expected: "an API key ID of 1 to 64 letters, digits, `_`, `-`, `.` or `:`",
+            },
+        )),
     }
 }
 
