@@ -16,11 +16,13 @@
 //! - **Imports** ([`Imported`]): the one place the generated imports are bound to the
 //!   ports, for the HTTP components. Only what a component calls becomes an import of
 //!   it.
-//! - **Names and rules** the WIT states about its types, once: the text names of
-//!   [`KalturaRole`], [`identity::Scope`] (the API's `meetings:read`) and
-//!   [`kaltura::MeetingKind`] (`as_str`, `Display`, `FromStr`, and with the `serde`
-//!   feature their JSON), [`Actor::is_well_formed`], and the lengths of a
-//!   [`kaltura::MeetingRequest`]'s texts.
+//! - **Names and rules** the WIT states about its types, once: the text names of the
+//!   contract enums ([`KalturaRole`], [`identity::Scope`] — the API's `meetings:read` —,
+//!   [`kaltura::MeetingKind`], [`config::Section`], [`config::Command`],
+//!   [`config::Event`]: `ALL`, `as_str`, `parse`, `Display`, `FromStr`, and with the
+//!   `serde` feature their JSON), [`Actor::is_well_formed`], the lengths of a
+//!   [`kaltura::MeetingRequest`]'s texts and the text form of meeting IDs
+//!   ([`meeting::parse_id`]).
 
 mod bindings;
 mod error;
@@ -29,6 +31,8 @@ mod imports;
 mod names;
 mod ports;
 mod rules;
+#[cfg(feature = "serde")]
+mod serde_impls;
 
 pub use bindings::kaltura_discord::types::{common, config, identity, kaltura};
 pub use common::{Actor, Error, KalturaRole, Member, ServiceStatus, Snowflake};

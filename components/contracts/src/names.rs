@@ -4,6 +4,7 @@
 //! (de)serialization as those names, so documents and tokens written before keep
 //! reading the same.
 
+use crate::config::{Command, Event, Section};
 use crate::identity::Scope;
 use crate::kaltura::MeetingKind;
 use crate::KalturaRole;
@@ -23,8 +24,9 @@ impl std::fmt::Display for UnknownName {
 
 impl std::error::Error for UnknownName {}
 
-/// Implements `ALL`, `as_str`, `Display`, `FromStr` (exact names) and, with the `serde`
-/// feature, `Serialize`/`Deserialize` for a contract enum, from its cases and their names.
+/// Implements `ALL`, `as_str`, `parse`, `Display`, `FromStr` (exact names) and, with the
+/// `serde` feature, `Serialize`/`Deserialize` for a contract enum, from its cases and
+/// their names.
 macro_rules! names {
     ($ty:ty, $what:literal, { $($case:ident => $name:literal),+ $(,)? }) => {
         impl $ty {
@@ -36,6 +38,11 @@ macro_rules! names {
                 match self {
                     $(Self::$case => $name),+
                 }
+            }
+
+            /// The case named exactly `name`, if any.
+            pub fn parse(name: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|case| case.as_str() == name)
             }
         }
 
@@ -49,11 +56,7 @@ macro_rules! names {
             type Err = UnknownName;
 
             fn from_str(s: &str) -> Result<Self, UnknownName> {
-                Self::ALL
-                    .iter()
-                    .copied()
-                    .find(|case| case.as_str() == s)
-                    .ok_or(UnknownName { what: $what })
+                Self::parse(s).ok_or(UnknownName { what: $what })
             }
         }
 
@@ -95,6 +98,42 @@ names!(MeetingKind, "meeting kind", {
     Webinar => "webinar",
     Meeting => "meeting",
     Classroom => "classroom",
+});
+
+impl MeetingKind {
+    /// The kind as members read it: Webinar, Interactive Meeting Room, Virtual Classroom.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Webinar => "Webinar",
+            Self::Meeting => "Interactive Meeting Room",
+            Self::Classroom => "Virtual Classroom",
+        }
+    }
+}
+
+// The slash commands, and `commands.<name>` in settings.
+names!(Command, "command", {
+    KalturaStart => "kaltura-start",
+    KalturaJoin => "kaltura-join",
+    KalturaList => "kaltura-list",
+    KalturaEnd => "kaltura-end",
+    KalturaConfig => "kaltura-config",
+});
+
+names!(Section, "settings section", {
+    Commands => "commands",
+    Roles => "roles",
+    Notifications => "notifications",
+    Features => "features",
+    Kaltura => "kaltura",
+});
+
+// `notifications.events.<name>` in settings, and a webhook's `kd_event`.
+names!(Event, "event", {
+    MeetingStart => "meeting_start",
+    MeetingEnd => "meeting_end",
+    RecordingReady => "recording_ready",
+    EntryReady => "entry_ready",
 });
 
 #[cfg(test)]
@@ -140,6 +179,29 @@ mod tests {
         );
         let kinds: Vec<&str> = MeetingKind::ALL.iter().map(|k| k.as_str()).collect();
         assert_eq!(kinds, ["webinar", "meeting", "classroom"]);
+        let commands: Vec<&str> = Command::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(
+            commands,
+            ["kaltura-start", "kaltura-join", "kaltura-list", "kaltura-end", "kaltura-config"]
+        );
+        let sections: Vec<&str> = Section::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(sections, ["commands", "roles", "notifications", "features", "kaltura"]);
+        let events: Vec<&str> = Event::ALL.iter().map(|e| e.as_str()).collect();
+        assert_eq!(
+            events,
+            ["meeting_start", "meeting_end", "recording_ready", "entry_ready"]
+        );
+        assert_eq!(MeetingKind::Meeting.label(), "Interactive Meeting Room");
+    }
+
+    #[test]
+    fn parse_takes_exact_names_only() {
+        assert_eq!(Command::parse("kaltura-start"), Some(Command::KalturaStart));
+        assert_eq!(Command::parse("Kaltura-Start"), None);
+        assert_eq!(Section::parse(" roles"), None);
+        assert_eq!(Event::parse("meeting-start"), None);
+        assert_eq!(MeetingKind::parse("Webinar"), None);
+        assert_eq!(KalturaRole::parse("admin"), Some(KalturaRole::Admin));
     }
 
     #[test]
