@@ -16,11 +16,15 @@
 //! - **Imports** ([`Imported`]): the one place the generated imports are bound to the
 //!   ports, for the HTTP components. Only what a component calls becomes an import of
 //!   it.
+//! - **Names** (`ALL`, `name()`, `parse()` on [`identity::Scope`], [`KalturaRole`],
+//!   [`kaltura::MeetingKind`], [`config::Section`]): how those enums are spelled in
+//!   tokens, stored documents and the API, once.
 
 mod bindings;
 mod error;
 mod exports;
 mod imports;
+mod names;
 mod ports;
 
 pub use bindings::kaltura_discord::types::{common, config, identity, kaltura};
