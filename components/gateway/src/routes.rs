@@ -7,6 +7,9 @@
 use crate::auth::Guard;
 use crate::router;
 use contracts::identity::Scope;
+// Short names for the table.
+use Endpoint::{Deployment as D, Public as P, Server as S};
+use Guard::{Authenticated, Member, Scope as Needs};
 
 /// A route of this API.
 pub type Route = router::Route<Endpoint>;
@@ -99,6 +102,7 @@ impl Endpoint {
     }
 }
 
+/// A route that is not deprecated.
 const fn route(
     name: &'static str,
     method: &'static str,
@@ -115,9 +119,6 @@ const fn route(
         summary,
     }
 }
-
-use Endpoint::{Deployment as D, Public as P, Server as S};
-use Guard::{Authenticated, Member, Scope as Needs};
 
 /// Every route of `/api/v1`.
 #[rustfmt::skip]
