@@ -16,7 +16,7 @@
 //! - **Imports** ([`Imported`]): the one place the generated imports are bound to the
 //!   ports, for the HTTP components. Only what a component calls becomes an import of
 //!   it.
-//! - **Names** (`ALL`, `name()`, `parse()` on [`identity::Scope`], [`KalturaRole`],
+//! - **Names** (`ALL`, `as_str()`, `parse()` on [`identity::Scope`], [`KalturaRole`],
 //!   [`kaltura::MeetingKind`], [`config::Section`]): how those enums are spelled in
 //!   tokens, stored documents and the API, once.
 

@@ -1,14 +1,14 @@
 //! The names contract enums go by outside the WIT: in tokens, stored documents and the
 //! API (`meetings:read`, `moderator`, `webinar`, `roles`). One list per enum, so every
 //! caller and service spells them the same way; each enum gets `ALL` (in WIT order),
-//! `name()` and `parse()`.
+//! `as_str()` and `parse()`.
 
 use crate::config::Section;
 use crate::identity::Scope;
 use crate::kaltura::MeetingKind;
 use crate::KalturaRole;
 
-/// Writes `ALL`, `name` and `parse` for a contract enum from its cases and their names.
+/// Writes `ALL`, `as_str` and `parse` for a contract enum from its cases and their names.
 macro_rules! names {
     ($what:literal, $enum:ident { $($case:ident => $name:literal,)* }) => {
         impl $enum {
@@ -16,15 +16,15 @@ macro_rules! names {
             pub const ALL: &'static [$enum] = &[$($enum::$case,)*];
 
             #[doc = concat!("The ", $what, "'s name outside the WIT (tokens, documents, the API).")]
-            pub fn name(self) -> &'static str {
+            pub fn as_str(self) -> &'static str {
                 match self {
                     $($enum::$case => $name,)*
                 }
             }
 
-            #[doc = concat!("The ", $what, " named `name` (exactly as [`Self::name`] spells it).")]
+            #[doc = concat!("The ", $what, " named `name` (exactly as [`Self::as_str`] spells it).")]
             pub fn parse(name: &str) -> Option<Self> {
-                Self::ALL.iter().copied().find(|case| case.name() == name)
+                Self::ALL.iter().copied().find(|case| case.as_str() == name)
             }
         }
     };
@@ -65,28 +65,29 @@ mod tests {
 
     fn round_trips<T: Copy + PartialEq + std::fmt::Debug>(
         all: &[T],
-        name: fn(T) -> &'static str,
+        as_str: fn(T) -> &'static str,
         parse: fn(&str) -> Option<T>,
     ) {
         for case in all {
-            assert_eq!(parse(name(*case)), Some(*case), "{case:?}");
+            assert_eq!(parse(as_str(*case)), Some(*case), "{case:?}");
         }
-        let names: std::collections::BTreeSet<&str> = all.iter().map(|case| name(*case)).collect();
+        let names: std::collections::BTreeSet<&str> =
+            all.iter().map(|case| as_str(*case)).collect();
         assert_eq!(names.len(), all.len(), "names are distinct");
         assert_eq!(parse(""), None);
     }
 
     #[test]
     fn every_name_parses_back_to_its_case() {
-        round_trips(Scope::ALL, Scope::name, Scope::parse);
-        round_trips(KalturaRole::ALL, KalturaRole::name, KalturaRole::parse);
-        round_trips(MeetingKind::ALL, MeetingKind::name, MeetingKind::parse);
-        round_trips(Section::ALL, Section::name, Section::parse);
+        round_trips(Scope::ALL, Scope::as_str, Scope::parse);
+        round_trips(KalturaRole::ALL, KalturaRole::as_str, KalturaRole::parse);
+        round_trips(MeetingKind::ALL, MeetingKind::as_str, MeetingKind::parse);
+        round_trips(Section::ALL, Section::as_str, Section::parse);
     }
 
     #[test]
     fn scope_names_are_the_ones_the_wit_documents() {
-        let names: Vec<&str> = Scope::ALL.iter().map(|s| s.name()).collect();
+        let names: Vec<&str> = Scope::ALL.iter().map(|s| s.as_str()).collect();
         assert_eq!(
             names,
             [

@@ -392,7 +392,7 @@ pub fn authorize(
     match tokens.authorize(caller.guild_id, &caller.scopes, server, needed) {
         Ok(()) => Ok(()),
         Err(Error::Forbidden(_)) if server != caller.guild_id => Err(another_server()),
-        Err(Error::Forbidden(_)) => Err(Problem::insufficient_scope(needed.name())),
+        Err(Error::Forbidden(_)) => Err(Problem::insufficient_scope(needed.as_str())),
         Err(other) => Err(Problem::from(other)),
     }
 }
@@ -407,7 +407,7 @@ pub fn actor_json(actor: &Actor) -> serde_json::Value {
 
 /// Scopes as the API names them.
 pub fn scope_names(scopes: &[Scope]) -> Vec<&'static str> {
-    scopes.iter().map(|scope| scope.name()).collect()
+    scopes.iter().map(|scope| scope.as_str()).collect()
 }
 
 /// `GET /api/v1/me`: who the credential belongs to.
@@ -425,7 +425,7 @@ pub fn me(caller: &Caller) -> Response {
         } => {
             body["kind"] = json!("member");
             body["user_id"] = json!(user_id.to_string());
-            body["role"] = json!(role.name());
+            body["role"] = json!(role.as_str());
             body["expires_at"] = json!(expires_at);
         }
         Principal::Key { id, label } => {

@@ -182,7 +182,7 @@ pub fn reset_config<B: Backend>(backend: &B, caller: &Caller, body: &[u8]) -> Ou
     let section = match body.opt_str("section")? {
         None => None,
         Some(name) => Some(Section::parse(name).ok_or_else(|| {
-            let names: Vec<&str> = Section::ALL.iter().map(|s| s.name()).collect();
+            let names: Vec<&str> = Section::ALL.iter().map(|s| s.as_str()).collect();
             Problem::invalid(format!("`section` must be one of {}", names.join(", ")))
         })?),
     };
@@ -338,7 +338,7 @@ pub fn create_key<B: Backend>(backend: &B, caller: &Caller, body: &[u8]) -> Outc
         if !caller.holds(backend.tokens(), scope)? {
             return Err(Problem::forbidden(format!(
                 "you cannot grant {}: your credential does not hold it",
-                scope.name()
+                scope.as_str()
             )));
         }
         if !scopes.contains(&scope) {

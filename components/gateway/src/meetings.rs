@@ -24,7 +24,7 @@ use serde_json::{json, Value};
 pub fn meeting_json(meeting: &Meeting) -> Value {
     json!({
         "id": meeting.id.to_string(),
-        "kind": meeting.kind.name(),
+        "kind": meeting.kind.as_str(),
         "title": meeting.title,
         "guild_id": meeting.guild_id.to_string(),
         "channel_id": meeting.channel_id.to_string(),
@@ -138,7 +138,7 @@ fn owner_of<B: Backend>(backend: &B, caller: &Caller) -> Result<Snowflake, Probl
 pub async fn create<B: Backend>(backend: &B, caller: &Caller, body: &[u8]) -> Outcome {
     let body = Body::parse(body, false)?;
     let kind = MeetingKind::parse(body.str("kind")?).ok_or_else(|| {
-        let names: Vec<&str> = MeetingKind::ALL.iter().map(|k| k.name()).collect();
+        let names: Vec<&str> = MeetingKind::ALL.iter().map(|k| k.as_str()).collect();
         Problem::invalid(format!("`kind` must be one of {}", names.join(", ")))
     })?;
     let title = body.str("title")?.to_owned();

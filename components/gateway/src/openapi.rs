@@ -286,11 +286,11 @@ fn operation(route: &Route) -> Value {
             description.push_str(" Needs any valid credential.");
         }
         Endpoint::Server(Guard::Scope(scope), _) => {
-            description.push_str(&format!(" Needs the {} scope.", scope.name()));
+            description.push_str(&format!(" Needs the {} scope.", scope.as_str()));
         }
         Endpoint::Server(Guard::Member(scope), _) => description.push_str(&format!(
             " Needs a member's access token with the {} scope.",
-            scope.name()
+            scope.as_str()
         )),
         Endpoint::Deployment(_) => description.push_str(&format!(
             " Needs the deployment administrator's token ({ADMIN_TOKEN_SETTING}); server credentials (access tokens, API keys) get 403. 503 when the deployment has no administrator token."
@@ -319,7 +319,7 @@ fn operation(route: &Route) -> Value {
         Endpoint::Server(_, _) => json!([{ "bearer": [] }]),
     };
     if let Some(scope) = route.endpoint.scope() {
-        op["x-required-scope"] = json!(scope.name());
+        op["x-required-scope"] = json!(scope.as_str());
     }
     if route.deprecated.is_some() {
         op["deprecated"] = json!(true);
@@ -416,10 +416,10 @@ fn object(required: &[&str], properties: Value) -> Value {
 }
 
 fn schemas() -> Value {
-    let scopes: Vec<&str> = Scope::ALL.iter().map(|s| s.name()).collect();
-    let roles: Vec<&str> = KalturaRole::ALL.iter().map(|r| r.name()).collect();
-    let kinds: Vec<&str> = MeetingKind::ALL.iter().map(|k| k.name()).collect();
-    let sections: Vec<&str> = Section::ALL.iter().map(|s| s.name()).collect();
+    let scopes: Vec<&str> = Scope::ALL.iter().map(|s| s.as_str()).collect();
+    let roles: Vec<&str> = KalturaRole::ALL.iter().map(|r| r.as_str()).collect();
+    let kinds: Vec<&str> = MeetingKind::ALL.iter().map(|k| k.as_str()).collect();
+    let sections: Vec<&str> = Section::ALL.iter().map(|s| s.as_str()).collect();
     let nullable_time = json!({ "type": ["integer", "null"], "minimum": 0 });
     let time = json!({ "type": "integer", "minimum": 0 });
     let error_body = object(

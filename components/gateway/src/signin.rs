@@ -225,7 +225,7 @@ pub async fn discord<B: Backend>(backend: &B, body: &[u8]) -> Outcome {
 
     let mut body = tokens_json(&pair, backend.now());
     body["guild_id"] = json!(member.guild_id.to_string());
-    body["role"] = json!(role.name());
+    body["role"] = json!(role.as_str());
     body["scopes"] = json!(scope_names(&scopes));
     body["user"] = json!({
         "id": member.user_id.to_string(),

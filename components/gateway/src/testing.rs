@@ -280,7 +280,7 @@ impl contracts::Tokens for FakeIdentity {
             return Err(Error::forbidden("the grant is for another server"));
         }
         if !granted_scopes.contains(&needed) {
-            return Err(Error::forbidden(format!("{} is missing", needed.name())));
+            return Err(Error::forbidden(format!("{} is missing", needed.as_str())));
         }
         Ok(())
     }
