@@ -348,7 +348,7 @@ fn parameters(path: &str, extra: Vec<Value>) -> Value {
         .map(|name| {
             let schema = match name {
                 "guild_id" => json!({ "$ref": "#/components/schemas/Snowflake" }),
-                "meeting_id" => json!({ "type": "string", "pattern": "^[0-9]{1,20}$" }),
+                "meeting_id" => json!({ "type": "string", "pattern": "^[1-9][0-9]{0,19}$" }),
                 "key_id" => json!({ "type": "string", "pattern": "^[0-9a-f]{16}$" }),
                 _ => json!({ "type": "string" }),
             };
