@@ -3,7 +3,7 @@
 //! Discord's failures into this API's errors. Tokens and secrets only ever travel in
 //! the requests `discord_api` builds; no error or log line carries one.
 
-use crate::api::Backend;
+use crate::backend::Backend;
 use crate::reply::Problem;
 use common::ApiError;
 use discord_api::id::{ApplicationId, ChannelId};
@@ -22,7 +22,31 @@ pub const CLIENT_SECRET: &str = "discord_client_secret";
 /// The redirect URI registered for the sign-in, used when a request names none.
 pub const REDIRECT_URI: &str = "discord_oauth_redirect_uri";
 
+/// Discord's origin when [`BASE_URL`] is empty.
 const DEFAULT_BASE_URL: &str = "https://discord.com";
+
+/// TEMPORARY (issue 12): the base URL of Discord's API from the [`BASE_URL`] setting:
+/// empty means Discord itself; a trailing `/` is dropped; `discord_api`'s `Client`
+/// validates the rest. `discord-api` is getting the one definition of this rule (the
+/// bot's helper adds it); this call site switches to it when that is merged.
+fn base_url(setting: Option<String>) -> String {
+    let raw = setting.unwrap_or_default();
+    let raw = raw.trim().trim_end_matches('/');
+    if raw.is_empty() {
+        DEFAULT_BASE_URL.to_owned()
+    } else {
+        raw.to_owned()
+    }
+}
+
+/// TEMPORARY (issue 12): how long Discord asks to wait, in whole seconds for
+/// `Retry-After` (rounded up, at least 1). `discord-api` is getting the one handling of
+/// Discord's 429 (the bot's helper adds it); this call site switches to it when that is
+/// merged.
+fn retry_after_secs(retry_after: std::time::Duration) -> u64 {
+    let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+    secs.max(1)
+}
 
 /// The bot's side of Discord: requests made with the bot token.
 pub struct Bot {
@@ -59,8 +83,7 @@ pub fn settings(
     oauth: bool,
 ) -> Result<(Bot, Option<OAuthApp>), Problem> {
     let mut missing = Vec::new();
-    let base = setting(BASE_URL).unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
-    let base = base.trim().trim_end_matches('/').to_owned();
+    let base = base_url(setting(BASE_URL));
     let client = Client::new(
         &base,
         env!("CARGO_PKG_REPOSITORY"),
@@ -192,16 +215,13 @@ pub async fn send<B: Backend>(
 pub fn upstream(step: &str, err: &rest::ApiError) -> Problem {
     match err {
         rest::ApiError::RateLimited { retry_after, .. } => {
-            let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+            let secs = retry_after_secs(*retry_after);
             Problem::from(ApiError::new(
                 503,
                 "discord_rate_limited",
-                format!(
-                    "Discord is rate limiting {step}; retry after {} s",
-                    secs.max(1)
-                ),
+                format!("Discord is rate limiting {step}; retry after {secs} s"),
             ))
-            .with("retry-after", secs.max(1).to_string())
+            .with("retry-after", secs.to_string())
         }
         rest::ApiError::ServerError(_) => Problem::from(ApiError::new(
             502,
@@ -278,6 +298,34 @@ mod tests {
         );
         assert_eq!(request.headers()[AUTHORIZATION], "Bot bot-token");
         assert!(request.headers()[AUTHORIZATION].is_sensitive());
+    }
+
+    #[test]
+    fn an_empty_base_url_is_discord_and_a_trailing_slash_is_dropped() {
+        assert_eq!(base_url(None), DEFAULT_BASE_URL);
+        assert_eq!(base_url(Some("  ".into())), DEFAULT_BASE_URL);
+        assert_eq!(
+            base_url(Some("https://discord.test/".into())),
+            "https://discord.test"
+        );
+        let no_client = |name: &str| match name {
+            BASE_URL => Some("discord.com".into()),
+            BOT_TOKEN => Some("t".into()),
+            _ => None,
+        };
+        let Err(problem) = settings(no_client, false) else {
+            panic!("a base URL without a scheme")
+        };
+        assert!(problem.error.message.contains(BASE_URL));
+    }
+
+    #[test]
+    fn a_wait_is_whole_seconds_rounded_up_and_at_least_one() {
+        use std::time::Duration;
+        assert_eq!(retry_after_secs(Duration::ZERO), 1);
+        assert_eq!(retry_after_secs(Duration::from_millis(1)), 1);
+        assert_eq!(retry_after_secs(Duration::from_secs(2)), 2);
+        assert_eq!(retry_after_secs(Duration::from_millis(2001)), 3);
     }
 
     #[test]
