@@ -16,11 +16,15 @@
 //! - **Imports** ([`Imported`]): the one place the generated imports are bound to the
 //!   ports, for the HTTP components. Only what a component calls becomes an import of
 //!   it.
+//! - **Names and caller-side rules** ([`names`], [`meeting`]): the names the enums go by
+//!   outside WIT, the title limit and the meeting-id text form, once.
 
 mod bindings;
 mod error;
 mod exports;
 mod imports;
+pub mod meeting;
+pub mod names;
 mod ports;
 
 pub use bindings::kaltura_discord::types::{common, config, identity, kaltura};
