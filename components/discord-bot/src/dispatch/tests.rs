@@ -7,8 +7,8 @@ use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 
 use contracts::config::{
-    AuditEntry, Command, DeploymentSettings, GuildSettings, Message, SettingKey, SettingLine,
-    UpdateResult,
+    AuditEntry, Command, DeploymentSettings, GuildSettings, Message, Section, SettingKey,
+    SettingLine, UpdateResult,
 };
 use contracts::identity::{KalturaIdentity, UserRecord};
 use contracts::kaltura::{MediaEntry, MediaPage};
