@@ -28,6 +28,7 @@ mod bindings;
 mod error;
 mod exports;
 mod imports;
+pub mod meeting;
 mod names;
 mod ports;
 mod rules;

@@ -852,6 +852,32 @@ mod tests {
     }
 
     #[test]
+    fn a_meeting_path_is_read_with_the_one_meeting_id_rule() {
+        // Pinned (issue 12): one rule for meeting IDs in text, shared with the bot
+        // (`contracts::meeting::parse_id`); `042` used to reach the kaltura service,
+        // which read it as 42.
+        let fake = Fake::default();
+        fake.discord(|request| DiscordWorld::member(&[]).respond(request));
+        let moderator = fake.identity.mint(
+            GUILD,
+            USER,
+            Role::Moderator,
+            &[Scope::MeetingsRead, Scope::MeetingsWrite],
+        );
+        let created = fake.call(
+            "POST",
+            "/api/v1/meetings",
+            Some(&moderator),
+            &format!(r#"{{"kind":"webinar","title":"Town hall","channel_id":"{CHANNEL}"}}"#),
+        );
+        let id = body(&created)["id"].as_str().unwrap().to_owned();
+        let get = |path: String| fake.get(&path, Some(&moderator)).status;
+        assert_eq!(get(format!("/api/v1/meetings/{id}")), 200);
+        assert_eq!(get(format!("/api/v1/meetings/0{id}")), 404);
+        assert_eq!(get(format!("/api/v1/meetings/{id}x")), 404);
+    }
+
+    #[test]
     fn a_meeting_cannot_be_announced_in_another_servers_channel() {
         let fake = Fake::default();
         fake.discord(|request| DiscordWorld::member(&[]).respond(request));

@@ -23,30 +23,6 @@ pub const CLIENT_SECRET: &str = "discord_client_secret";
 pub const REDIRECT_URI: &str = "discord_oauth_redirect_uri";
 
 /// Discord's origin when [`BASE_URL`] is empty.
-const DEFAULT_BASE_URL: &str = "https://discord.com";
-
-/// TEMPORARY (issue 12): the base URL of Discord's API from the [`BASE_URL`] setting:
-/// empty means Discord itself; a trailing `/` is dropped; `discord_api`'s `Client`
-/// validates the rest. `discord-api` is getting the one definition of this rule (the
-/// bot's helper adds it); this call site switches to it when that is merged.
-fn base_url(setting: Option<String>) -> String {
-    let raw = setting.unwrap_or_default();
-    let raw = raw.trim().trim_end_matches('/');
-    if raw.is_empty() {
-        DEFAULT_BASE_URL.to_owned()
-    } else {
-        raw.to_owned()
-    }
-}
-
-/// TEMPORARY (issue 12): how long Discord asks to wait, in whole seconds for
-/// `Retry-After` (rounded up, at least 1). `discord-api` is getting the one handling of
-/// Discord's 429 (the bot's helper adds it); this call site switches to it when that is
-/// merged.
-fn retry_after_secs(retry_after: std::time::Duration) -> u64 {
-    let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
-    secs.max(1)
-}
 
 /// The bot's side of Discord: requests made with the bot token.
 pub struct Bot {
@@ -83,12 +59,14 @@ pub fn settings(
     oauth: bool,
 ) -> Result<(Bot, Option<OAuthApp>), Problem> {
     let mut missing = Vec::new();
-    let base = base_url(setting(BASE_URL));
-    let client = Client::new(
-        &base,
-        env!("CARGO_PKG_REPOSITORY"),
-        env!("CARGO_PKG_VERSION"),
-    );
+    let client = rest::base_url(setting(BASE_URL).as_deref()).and_then(|base| {
+        let client = Client::new(
+            &base,
+            env!("CARGO_PKG_REPOSITORY"),
+            env!("CARGO_PKG_VERSION"),
+        )?;
+        Ok((client, base))
+    });
     if client.is_err() {
         missing.push(BASE_URL.to_owned());
     }
@@ -115,7 +93,7 @@ pub fn settings(
         }
     }
     match (client, token) {
-        (Ok(client), Some(token)) if missing.is_empty() => Ok((
+        (Ok((client, base)), Some(token)) if missing.is_empty() => Ok((
             Bot {
                 client,
                 base,
@@ -215,7 +193,7 @@ pub async fn send<B: Backend>(
 pub fn upstream(step: &str, err: &rest::ApiError) -> Problem {
     match err {
         rest::ApiError::RateLimited { retry_after, .. } => {
-            let secs = retry_after_secs(*retry_after);
+            let secs = rest::retry_after_secs(*retry_after);
             Problem::from(ApiError::new(
                 503,
                 "discord_rate_limited",
@@ -301,13 +279,7 @@ mod tests {
     }
 
     #[test]
-    fn an_empty_base_url_is_discord_and_a_trailing_slash_is_dropped() {
-        assert_eq!(base_url(None), DEFAULT_BASE_URL);
-        assert_eq!(base_url(Some("  ".into())), DEFAULT_BASE_URL);
-        assert_eq!(
-            base_url(Some("https://discord.test/".into())),
-            "https://discord.test"
-        );
+    fn an_unusable_base_url_is_named_as_not_configured() {
         let no_client = |name: &str| match name {
             BASE_URL => Some("discord.com".into()),
             BOT_TOKEN => Some("t".into()),
@@ -317,15 +289,6 @@ mod tests {
             panic!("a base URL without a scheme")
         };
         assert!(problem.error.message.contains(BASE_URL));
-    }
-
-    #[test]
-    fn a_wait_is_whole_seconds_rounded_up_and_at_least_one() {
-        use std::time::Duration;
-        assert_eq!(retry_after_secs(Duration::ZERO), 1);
-        assert_eq!(retry_after_secs(Duration::from_millis(1)), 1);
-        assert_eq!(retry_after_secs(Duration::from_secs(2)), 2);
-        assert_eq!(retry_after_secs(Duration::from_millis(2001)), 3);
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::signin;
 use common::ApiError;
 use contracts::identity::Scope;
 use contracts::kaltura::{
-    Meeting, MeetingFilter, MeetingId, MeetingKind, MeetingRequest, Participant, Requester,
+    Meeting, MeetingFilter, MeetingKind, MeetingRequest, Participant, Requester,
 };
 use contracts::{Actor, KalturaRole, Snowflake};
 use discord_api::id::{ChannelMarker, GuildId};
@@ -37,17 +37,6 @@ pub fn meeting_json(meeting: &Meeting) -> Value {
     })
 }
 
-/// TEMPORARY (issue 12): the meeting ID of a path, written exactly as the service
-/// writes its IDs (decimal digits, no sign, no leading zero, at most `u64::MAX`);
-/// `None` for anything else (answered 404: no meeting has that ID). The bot's helper
-/// adds this rule to `contracts` once (`contracts::meeting::parse_id`, same behaviour);
-/// this call site switches to it when that is merged.
-fn meeting_id(raw: &str) -> Option<MeetingId> {
-    let canonical =
-        !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit()) && !raw.starts_with('0');
-    canonical.then(|| raw.parse().ok()).flatten()
-}
-
 /// The meeting `id` if it belongs to the caller's server; 404 otherwise.
 fn own_meeting<B: Backend>(backend: &B, caller: &Caller, id: &str) -> Result<Meeting, Problem> {
     let not_found = || {
@@ -55,7 +44,7 @@ fn own_meeting<B: Backend>(backend: &B, caller: &Caller, id: &str) -> Result<Mee
             "no meeting {id} on this server"
         )))
     };
-    let id = meeting_id(id).ok_or_else(not_found)?;
+    let id = contracts::meeting::parse_id(id).ok_or_else(not_found)?;
     match backend.kaltura().get_meeting(id).map_err(Problem::from)? {
         Some(meeting) if meeting.guild_id == caller.guild_id => Ok(meeting),
         _ => Err(not_found()),
@@ -258,30 +247,4 @@ pub fn end<B: Backend>(backend: &B, caller: &Caller, id: &str) -> Outcome {
         .map_err(Problem::from)?
         .unwrap_or(meeting);
     Ok(Response::json(200, &meeting_json(&ended)))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_path_meeting_id_is_written_as_the_service_writes_ids() {
-        assert_eq!(meeting_id("42"), Some(42));
-        assert_eq!(meeting_id("18446744073709551615"), Some(u64::MAX));
-        // Pinned (issue 12): one rule for meeting IDs in text, shared with the bot; a
-        // leading zero used to reach the kaltura service, which read `042` as 42.
-        assert_eq!(meeting_id("042"), None);
-        for bad in [
-            "",
-            "0",
-            "+1",
-            "-1",
-            "4a",
-            "18446744073709551616",
-            " 1",
-            "1 ",
-        ] {
-            assert_eq!(meeting_id(bad), None, "{bad:?}");
-        }
-    }
 }
