@@ -1449,3 +1449,31 @@ async fn a_discord_that_does_not_answer_in_time_is_a_502_not_a_hang() {
     );
     assert!(world.app.logs().contains("no answer within 300 ms"));
 }
+
+#[tokio::test]
+#[ignore = "product bug under real Spin: Spin appends its spin-client-addr after a client's own, and the gateway reads the first value, so a client can pick its rate-limit address (tracked for the gateway; the host is right)"]
+async fn a_client_cannot_dodge_the_address_limit_with_its_own_spin_client_addr() {
+    let world = api_world(&[("gateway_rate_limit_per_address", "3")]).await;
+    let mut client = world.client();
+    let mut statuses = Vec::new();
+    for n in 0..6 {
+        let spoofed = format!("10.0.0.{n}:1234");
+        let r = client
+            .send(
+                "GET",
+                "/api/v1/me",
+                &[
+                    ("authorization", "Bearer kd1.guess"),
+                    ("spin-client-addr", spoofed.as_str()),
+                ],
+                "",
+            )
+            .await
+            .unwrap();
+        statuses.push(r.status);
+    }
+    assert!(
+        statuses.contains(&429),
+        "six requests from one connection, limit three: {statuses:?}"
+    );
+}

@@ -40,7 +40,16 @@ impl Kaltura {
     /// A deployment with the admin secret, pointed at `fake`, plus `extra` settings (an
     /// empty value unsets one).
     fn new(fake: &FakeServer, extra: &[(&str, &str)]) -> anyhow::Result<Self> {
-        let mut builder = e2e::app()
+        Self::with_builder(e2e::app(), fake, extra)
+    }
+
+    /// As [`Kaltura::new`], from `builder` (e.g. another manifest).
+    fn with_builder(
+        builder: e2e::AppBuilder,
+        fake: &FakeServer,
+        extra: &[(&str, &str)],
+    ) -> anyhow::Result<Self> {
+        let mut builder = builder
             .variable("kaltura_partner_id", "1234567")
             .variable("kaltura_admin_secret", KALTURA_ADMIN_SECRET)
             .variable("kaltura_service_url", fake.url())
@@ -444,4 +453,75 @@ async fn an_app_token_deployment_gets_its_sessions_from_kaltura() {
         Err(WitError::Forbidden(message)) => assert!(!message.contains("djJ8"), "{message}"),
         other => panic!("{other:?}"),
     }
+}
+
+/// spin.toml where the gateway's dependencies say what they inherit one by one:
+/// `config` and `identity` everything, `kaltura` only the capability sets `sets`.
+fn gateway_inheriting(sets: &str) -> String {
+    let manifest = std::fs::read_to_string(e2e::repo_root().join("spin.toml")).unwrap();
+    let gateway = manifest.find("[component.gateway]").unwrap();
+    let (before, after) = manifest.split_at(gateway);
+    let after = after
+        .replacen("dependencies_inherit_configuration = true\n", "", 1)
+        .replacen(
+            "\"kaltura-discord:config/config\" = { component = \"config\" }",
+            "\"kaltura-discord:config/config\" = { component = \"config\", inherit_configuration = true }",
+            1,
+        )
+        .replacen(
+            "\"kaltura-discord:identity/identity\" = { component = \"identity\" }",
+            "\"kaltura-discord:identity/identity\" = { component = \"identity\", inherit_configuration = true }",
+            1,
+        )
+        .replacen(
+            "\"kaltura-discord:kaltura/kaltura\" = { component = \"kaltura\" }",
+            &format!("\"kaltura-discord:kaltura/kaltura\" = {{ component = \"kaltura\", inherit_configuration = {sets} }}"),
+            1,
+        );
+    assert!(after.contains(&format!("inherit_configuration = {sets}")));
+    format!("{before}{after}")
+}
+
+#[tokio::test]
+async fn without_allowed_outbound_hosts_the_deny_adapter_answers_and_nothing_leaves() {
+    let fake = FakeServer::start(working_kaltura).await.unwrap();
+    let manifest = gateway_inheriting("[\"key_value_stores\", \"variables\"]");
+    let kaltura = Kaltura::with_builder(e2e::app().manifest_text(manifest), &fake, &[]).unwrap();
+    assert!(call!(kaltura, call_search_media, "lecture", 1).is_err());
+    assert!(fake.received().is_empty());
+    assert!(
+        kaltura.host.outbound().is_empty(),
+        "the adapter answered: the request never reached the host"
+    );
+
+    // Inheriting them, the same call reaches Kaltura.
+    let manifest =
+        gateway_inheriting("[\"key_value_stores\", \"variables\", \"allowed_outbound_hosts\"]");
+    let kaltura = Kaltura::with_builder(e2e::app().manifest_text(manifest), &fake, &[]).unwrap();
+    assert!(call!(kaltura, call_search_media, "lecture", 1).is_ok());
+    assert_eq!(fake.received().len(), 1);
+}
+
+#[tokio::test]
+async fn without_variables_every_setting_is_undefined_for_the_library() {
+    let fake = FakeServer::start(working_kaltura).await.unwrap();
+    let denied = Kaltura::with_builder(
+        e2e::app().manifest_text(gateway_inheriting(
+            "[\"key_value_stores\", \"allowed_outbound_hosts\"]",
+        )),
+        &fake,
+        &[("kaltura_player_uiconf_id", "4321")],
+    )
+    .unwrap();
+    assert!(
+        call!(denied, call_player_embed_url, "0_abc123", None).is_err(),
+        "no partner id: undefined"
+    );
+    let inherited = Kaltura::with_builder(
+        e2e::app().manifest_text(gateway_inheriting("true")),
+        &fake,
+        &[("kaltura_player_uiconf_id", "4321")],
+    )
+    .unwrap();
+    assert!(call!(inherited, call_player_embed_url, "0_abc123", None).is_ok());
 }

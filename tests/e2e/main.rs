@@ -7,10 +7,12 @@
 
 mod api;
 mod bot;
+mod composition;
 mod discord;
 mod gateway;
 mod host_semantics;
 mod identity;
 mod kaltura;
 mod notifications;
+mod stores;
 mod support;

@@ -4,10 +4,16 @@
 //! store, variables and `allowed_outbound_hosts` — and serves them on 127.0.0.1.
 //! It is a test tool, not a product runtime.
 
-use crate::compose::{self, Plug};
+use crate::bindings::fermyon::spin::key_value;
+use crate::bindings::fermyon::spin::variables;
+use crate::bindings::wasi::keyvalue::{atomics, store as wasi_store};
+use crate::compose::{self, DependencyName};
+use crate::deny;
+use crate::kv::{self, StoreConfig, Stores};
 use crate::manifest::{self, App};
-use crate::outbound::{self, AllowedHost};
-use crate::routes;
+use crate::outbound::AllowedHosts;
+use crate::redis_server::RedisServer;
+use crate::routes::{self, Router};
 use anyhow::{bail, Context, Result};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -18,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 use tokio::net::TcpListener;
-use wasmtime::component::{Component, HasSelf, Linker, Resource, ResourceTable};
+use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
 use wasmtime::{Engine, Store};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
@@ -27,35 +33,6 @@ use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView};
-
-mod spin {
-    wasmtime::component::bindgen!({
-        path: "wit",
-        world: "fermyon:spin/host",
-        with: {
-            "fermyon:spin/key-value.store": super::KvStoreHandle,
-            "wasi:keyvalue/store.bucket": super::KvStoreHandle,
-            "wasi:keyvalue/atomics.cas": super::CasHandle,
-        },
-    });
-}
-use spin::fermyon::spin::{key_value, variables};
-use spin::wasi::keyvalue::{atomics, store as wasi_store};
-
-/// The label of the one store Spin configures without a runtime config.
-const DEFAULT_STORE: &str = "default";
-
-/// An open key-value store as the guest holds it.
-pub struct KvStoreHandle {
-    label: String,
-}
-
-/// A compare-and-swap handle: the value a key had when the handle was made.
-pub struct CasHandle {
-    label: String,
-    key: String,
-    snapshot: Option<Vec<u8>>,
-}
 
 /// One outbound request a component tried to make.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,20 +48,40 @@ pub struct OutboundAttempt {
 }
 
 /// State shared by every request of one running app.
-struct Shared {
-    stores: Mutex<HashMap<String, BTreeMap<String, Vec<u8>>>>,
+pub(crate) struct Shared {
+    pub(crate) stores: Stores,
+    _redis: Option<Arc<RedisServer>>,
     logs: MemoryOutputPipe,
+    /// What the host itself reports (traps, Spin's errors), after the components' output.
+    host_log: Mutex<String>,
     outbound: Mutex<Vec<OutboundAttempt>>,
     handling_times: Mutex<Vec<Duration>>,
     in_flight: tokio::sync::watch::Sender<usize>,
 }
 
+impl Shared {
+    fn log(&self, line: &str) {
+        if let Ok(mut log) = self.host_log.lock() {
+            log.push_str(line);
+            log.push('\n');
+        }
+    }
+
+    fn logs(&self) -> String {
+        let mut logs = String::from_utf8_lossy(&self.logs.contents()).into_owned();
+        if let Ok(host) = self.host_log.lock() {
+            logs.push_str(&host);
+        }
+        logs
+    }
+}
+
 /// What one component may use: Spin's per-component configuration, resolved.
-struct Permissions {
-    id: String,
-    stores: Vec<String>,
+pub(crate) struct Permissions {
+    pub(crate) id: String,
+    pub(crate) stores: Vec<String>,
     variables: BTreeMap<String, String>,
-    allowed: Arc<Vec<AllowedHost>>,
+    allowed: Arc<AllowedHosts>,
 }
 
 /// A triggered component, composed, compiled and pre-linked.
@@ -97,15 +94,22 @@ struct Prepared {
 pub struct State {
     wasi: WasiCtx,
     http: WasiHttpCtx,
-    table: ResourceTable,
+    pub(crate) table: ResourceTable,
     hooks: Hooks,
-    component: Arc<Permissions>,
-    shared: Arc<Shared>,
+    pub(crate) component: Arc<Permissions>,
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl State {
+    /// Adds a line to the app's log.
+    pub(crate) fn log(&self, line: &str) {
+        self.shared.log(line);
+    }
 }
 
 struct Hooks {
     component: String,
-    allowed: Arc<Vec<AllowedHost>>,
+    allowed: Arc<AllowedHosts>,
     shared: Arc<Shared>,
 }
 
@@ -144,7 +148,7 @@ impl WasiHttpHooks for Hooks {
         options: Option<wasmtime_wasi_http::RequestOptions>,
         _fut: Box<dyn std::future::Future<Output = wasmtime_wasi_http::Result<()>> + Send>,
     ) -> SendFuture {
-        let allowed = outbound::is_allowed(&self.allowed, request.uri());
+        let allowed = self.allowed.allows(&request.uri().to_string());
         if let Ok(mut log) = self.shared.outbound.lock() {
             log.push(OutboundAttempt {
                 component: self.component.clone(),
@@ -156,6 +160,9 @@ impl WasiHttpHooks for Hooks {
         if !allowed {
             return Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) });
         }
+        // Spin drops the Host header of outbound requests (some servers refuse one).
+        let mut request = request;
+        request.headers_mut().remove(http::header::HOST);
         Box::new(async move {
             let (response, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
             Ok((
@@ -166,271 +173,16 @@ impl WasiHttpHooks for Hooks {
     }
 }
 
-impl key_value::Host for State {}
-
-impl key_value::HostStore for State {
-    fn open(&mut self, label: String) -> Result<Resource<KvStoreHandle>, key_value::Error> {
-        if !self.component.stores.contains(&label) {
-            return Err(key_value::Error::AccessDenied);
-        }
-        if label != DEFAULT_STORE {
-            return Err(key_value::Error::NoSuchStore);
-        }
-        self.table
-            .push(KvStoreHandle { label })
-            .map_err(|e| key_value::Error::Other(e.to_string()))
-    }
-
-    fn get(
-        &mut self,
-        store: Resource<KvStoreHandle>,
-        key: String,
-    ) -> Result<Option<Vec<u8>>, key_value::Error> {
-        let label = self.label(&store)?;
-        self.with_store(&label, |entries| Ok(entries.get(&key).cloned()))
-    }
-
-    fn set(
-        &mut self,
-        store: Resource<KvStoreHandle>,
-        key: String,
-        value: Vec<u8>,
-    ) -> Result<(), key_value::Error> {
-        let label = self.label(&store)?;
-        self.with_store(&label, |entries| {
-            entries.insert(key, value);
-            Ok(())
-        })
-    }
-
-    fn delete(
-        &mut self,
-        store: Resource<KvStoreHandle>,
-        key: String,
-    ) -> Result<(), key_value::Error> {
-        let label = self.label(&store)?;
-        self.with_store(&label, |entries| {
-            entries.remove(&key);
-            Ok(())
-        })
-    }
-
-    fn exists(
-        &mut self,
-        store: Resource<KvStoreHandle>,
-        key: String,
-    ) -> Result<bool, key_value::Error> {
-        let label = self.label(&store)?;
-        self.with_store(&label, |entries| Ok(entries.contains_key(&key)))
-    }
-
-    fn get_keys(
-        &mut self,
-        store: Resource<KvStoreHandle>,
-    ) -> Result<Vec<String>, key_value::Error> {
-        let label = self.label(&store)?;
-        self.with_store(&label, |entries| Ok(entries.keys().cloned().collect()))
-    }
-
-    fn drop(&mut self, store: Resource<KvStoreHandle>) -> wasmtime::Result<()> {
-        self.table.delete(store)?;
-        Ok(())
-    }
-}
-
-impl State {
-    fn label(&self, store: &Resource<KvStoreHandle>) -> Result<String, key_value::Error> {
-        self.table
-            .get(store)
-            .map(|handle| handle.label.clone())
-            .map_err(|e| key_value::Error::Other(e.to_string()))
-    }
-
-    fn with_store<T>(
-        &self,
-        label: &str,
-        f: impl FnOnce(&mut BTreeMap<String, Vec<u8>>) -> Result<T, key_value::Error>,
-    ) -> Result<T, key_value::Error> {
-        let mut stores = self
-            .shared
-            .stores
-            .lock()
-            .map_err(|_| key_value::Error::Other("store lock poisoned".into()))?;
-        f(stores.entry(label.to_owned()).or_default())
-    }
-}
-
-// wasi:keyvalue (0.2.0-draft2), which Spin 3 provides beside its own key-value API, on
-// the same stores: `open` follows the same `key_value_stores` rules, and `swap` succeeds
-// only if the key still holds the value it held when the `cas` handle was made.
-
-fn wasi_error(err: key_value::Error) -> wasi_store::Error {
-    match err {
-        key_value::Error::AccessDenied => wasi_store::Error::AccessDenied,
-        key_value::Error::NoSuchStore => wasi_store::Error::NoSuchStore,
-        key_value::Error::StoreTableFull => wasi_store::Error::Other("store table full".into()),
-        key_value::Error::Other(message) => wasi_store::Error::Other(message),
-    }
-}
-
-impl wasi_store::Host for State {
-    fn open(&mut self, identifier: String) -> Result<Resource<KvStoreHandle>, wasi_store::Error> {
-        key_value::HostStore::open(self, identifier).map_err(wasi_error)
-    }
-}
-
-impl wasi_store::HostBucket for State {
-    fn get(
-        &mut self,
-        bucket: Resource<KvStoreHandle>,
-        key: String,
-    ) -> Result<Option<Vec<u8>>, wasi_store::Error> {
-        key_value::HostStore::get(self, bucket, key).map_err(wasi_error)
-    }
-
-    fn set(
-        &mut self,
-        bucket: Resource<KvStoreHandle>,
-        key: String,
-        value: Vec<u8>,
-    ) -> Result<(), wasi_store::Error> {
-        key_value::HostStore::set(self, bucket, key, value).map_err(wasi_error)
-    }
-
-    fn delete(
-        &mut self,
-        bucket: Resource<KvStoreHandle>,
-        key: String,
-    ) -> Result<(), wasi_store::Error> {
-        key_value::HostStore::delete(self, bucket, key).map_err(wasi_error)
-    }
-
-    fn exists(
-        &mut self,
-        bucket: Resource<KvStoreHandle>,
-        key: String,
-    ) -> Result<bool, wasi_store::Error> {
-        key_value::HostStore::exists(self, bucket, key).map_err(wasi_error)
-    }
-
-    fn list_keys(
-        &mut self,
-        bucket: Resource<KvStoreHandle>,
-        _cursor: Option<String>,
-    ) -> Result<wasi_store::KeyResponse, wasi_store::Error> {
-        let keys = key_value::HostStore::get_keys(self, bucket).map_err(wasi_error)?;
-        Ok(wasi_store::KeyResponse { keys, cursor: None })
-    }
-
-    fn drop(&mut self, bucket: Resource<KvStoreHandle>) -> wasmtime::Result<()> {
-        self.table.delete(bucket)?;
-        Ok(())
-    }
-}
-
-impl atomics::Host for State {
-    fn increment(
-        &mut self,
-        bucket: Resource<KvStoreHandle>,
-        key: String,
-        delta: i64,
-    ) -> Result<i64, wasi_store::Error> {
-        let label = self.label(&bucket).map_err(wasi_error)?;
-        self.with_store(&label, |entries| {
-            let current = match entries.get(&key) {
-                None => 0,
-                Some(bytes) => std::str::from_utf8(bytes)
-                    .ok()
-                    .and_then(|text| text.parse::<i64>().ok())
-                    .ok_or_else(|| key_value::Error::Other("value is not an integer".into()))?,
-            };
-            let next = current.saturating_add(delta);
-            entries.insert(key, next.to_string().into_bytes());
-            Ok(next)
-        })
-        .map_err(wasi_error)
-    }
-
-    fn swap(&mut self, cas: Resource<CasHandle>, value: Vec<u8>) -> Result<(), atomics::CasError> {
-        let handle = self
-            .table
-            .delete(cas)
-            .map_err(|e| atomics::CasError::StoreError(wasi_store::Error::Other(e.to_string())))?;
-        let outcome = self.with_store(&handle.label, |entries| {
-            let current = entries.get(&handle.key).cloned();
-            if current == handle.snapshot {
-                entries.insert(handle.key.clone(), value);
-                Ok(None)
-            } else {
-                Ok(Some(current))
-            }
-        });
-        match outcome {
-            Ok(None) => Ok(()),
-            Ok(Some(current)) => {
-                let fresh = self
-                    .table
-                    .push(CasHandle {
-                        label: handle.label,
-                        key: handle.key,
-                        snapshot: current,
-                    })
-                    .map_err(|e| {
-                        atomics::CasError::StoreError(wasi_store::Error::Other(e.to_string()))
-                    })?;
-                Err(atomics::CasError::CasFailed(fresh))
-            }
-            Err(err) => Err(atomics::CasError::StoreError(wasi_error(err))),
-        }
-    }
-}
-
-impl atomics::HostCas for State {
-    fn new(
-        &mut self,
-        bucket: Resource<KvStoreHandle>,
-        key: String,
-    ) -> Result<Resource<CasHandle>, wasi_store::Error> {
-        let label = self.label(&bucket).map_err(wasi_error)?;
-        let snapshot = self
-            .with_store(&label, |entries| Ok(entries.get(&key).cloned()))
-            .map_err(wasi_error)?;
-        self.table
-            .push(CasHandle {
-                label,
-                key,
-                snapshot,
-            })
-            .map_err(|e| wasi_store::Error::Other(e.to_string()))
-    }
-
-    fn current(&mut self, cas: Resource<CasHandle>) -> Result<Option<Vec<u8>>, wasi_store::Error> {
-        self.table
-            .get(&cas)
-            .map(|handle| handle.snapshot.clone())
-            .map_err(|e| wasi_store::Error::Other(e.to_string()))
-    }
-
-    fn drop(&mut self, cas: Resource<CasHandle>) -> wasmtime::Result<()> {
-        self.table.delete(cas)?;
-        Ok(())
-    }
-}
-
 impl variables::Host for State {
-    fn get(&mut self, name: String) -> Result<String, variables::Error> {
-        let valid = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-            && name
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-        if !valid {
-            return Err(variables::Error::InvalidName(name));
+    async fn get(&mut self, name: String) -> wasmtime::Result<Result<String, variables::Error>> {
+        if let Some(reason) = manifest::invalid_key(&name) {
+            return Ok(Err(variables::Error::InvalidName(format!(
+                "{name:?}: {reason}"
+            ))));
         }
-        self.component
-            .variables
-            .get(&name)
-            .cloned()
-            .ok_or(variables::Error::Undefined(name))
+        Ok(self.component.variables.get(&name).cloned().ok_or_else(|| {
+            variables::Error::Undefined(format!("no variable for {:?}.{name:?}", self.component.id))
+        }))
     }
 }
 
@@ -460,12 +212,26 @@ fn compile(bytes: &[u8]) -> Result<Component> {
     Ok(component)
 }
 
-/// How to start an app: which manifest, and which variable values to provide.
+/// How to start an app: which manifest, which variable values, which stores.
 #[derive(Debug, Clone)]
 pub struct AppBuilder {
     manifest: PathBuf,
     manifest_text: Option<String>,
     variables: BTreeMap<String, String>,
+    stores: StoreChoice,
+    /// A private redis-server the app's store lives on, kept running with the app.
+    redis: Option<Arc<RedisServer>>,
+}
+
+/// Where the app's key-value stores come from.
+#[derive(Debug, Clone)]
+enum StoreChoice {
+    /// The `default` label on a fresh in-memory SQLite database (the tests' isolation).
+    Fresh,
+    /// The `default` label on this backend.
+    Default(StoreConfig),
+    /// A Spin runtime config file's `[key_value_store.*]` tables.
+    RuntimeConfig { text: String, base: PathBuf },
 }
 
 impl AppBuilder {
@@ -475,6 +241,8 @@ impl AppBuilder {
             manifest: path.into(),
             manifest_text: None,
             variables: BTreeMap::new(),
+            stores: StoreChoice::Fresh,
+            redis: None,
         }
     }
 
@@ -491,13 +259,53 @@ impl AppBuilder {
         self
     }
 
+    /// Backs the `default` store with Spin's SQLite store on the database file `path`
+    /// (as `[key_value_store.default] type = "spin"`): apps given the same file share it
+    /// as two `spin up` on one file do, each with its own connection.
+    pub fn sqlite_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.stores = StoreChoice::Default(StoreConfig::Sqlite(Some(path.into())));
+        self
+    }
+
+    /// Backs the `default` store with Spin's Redis store at `url` (as
+    /// `[key_value_store.default] type = "redis"`): apps given the same server share it.
+    pub fn redis(mut self, url: impl Into<String>) -> Self {
+        self.stores = StoreChoice::Default(StoreConfig::Redis(url.into()));
+        self
+    }
+
+    /// Backs the `default` store with Spin's Redis store on a private `redis-server`
+    /// started now and stopped when the app (and every copy of this builder) is gone.
+    ///
+    /// # Errors
+    /// `redis-server` is not installed or does not start.
+    pub fn private_redis(mut self) -> Result<Self> {
+        let server = RedisServer::start()?;
+        self.stores = StoreChoice::Default(StoreConfig::Redis(server.url()));
+        self.redis = Some(Arc::new(server));
+        Ok(self)
+    }
+
+    /// Configures the stores from a Spin runtime config (its `[key_value_store.*]`
+    /// tables; relative SQLite paths are relative to `base`), as
+    /// `spin up --runtime-config-file` does.
+    pub fn runtime_config(mut self, text: impl Into<String>, base: impl Into<PathBuf>) -> Self {
+        self.stores = StoreChoice::RuntimeConfig {
+            text: text.into(),
+            base: base.into(),
+        };
+        self
+    }
+
     /// Loads, composes, compiles and serves the app on 127.0.0.1.
     ///
     /// # Errors
     /// Anything Spin would refuse at start-up (bad manifest, a required variable
-    /// without a value, a missing `.wasm`, a composition that does not fit).
+    /// without a value, a missing `.wasm`, a composition that does not fit, a store
+    /// label that is not configured).
     pub async fn start(self) -> Result<TestApp> {
         let loaded = self.load()?;
+        let router = Router::build(&loaded.app.http_triggers)?;
         let mut prepared = HashMap::new();
         for trigger in &loaded.app.http_triggers {
             if prepared.contains_key(&trigger.component) {
@@ -515,26 +323,39 @@ impl AppBuilder {
             prepared.insert(id, Arc::new(Prepared { permissions, pre }));
         }
 
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        // Like `spin up`, the app runs on a multi-threaded runtime of its own: requests
+        // are handled in parallel, whatever runtime the test itself uses.
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(RUNTIME_THREADS)
+            .thread_name("test-app")
+            .enable_all()
+            .build()
+            .context("starting the app's runtime")?;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
+        let listener = {
+            let _entered = runtime.enter();
+            TcpListener::from_std(listener)?
+        };
         let shared = loaded.shared.clone();
         let server = Arc::new(Server {
-            app: loaded.app,
+            router,
             prepared,
             shared: shared.clone(),
-            addr,
         });
-        let accept = tokio::spawn(serve(listener, server));
+        runtime.spawn(serve(listener, server));
         Ok(TestApp {
             addr,
             shared,
-            accept,
+            runtime: Some(runtime),
         })
     }
 
     /// Prepares library component `library` to be called directly, with the
     /// configuration it inherits from `importer` (its stores, variables and outbound
-    /// hosts), as Spin runs it inside `importer`.
+    /// hosts) and the deny adapter for what it does not inherit, as Spin composes it
+    /// into `importer`.
     ///
     /// # Errors
     /// As [`AppBuilder::start`], or when `importer` does not depend on `library`.
@@ -545,15 +366,17 @@ impl AppBuilder {
             .components
             .get(importer)
             .with_context(|| format!("no component `{importer}`"))?;
-        let depends = def
+        let dependency = def
             .dependencies
             .values()
-            .any(|d| d.component.as_deref() == Some(library));
-        if !depends || !def.dependencies_inherit_configuration {
-            bail!("`{importer}` does not depend on `{library}` with inherited configuration");
-        }
+            .find(|d| d.component.as_deref() == Some(library))
+            .with_context(|| format!("`{importer}` does not depend on `{library}`"))?;
         let source = &loaded.app.components[library].source;
-        let component = compile(&read_wasm(&loaded.app.root, source, library)?)?;
+        let bytes = deny::apply_deny_adapter(
+            &read_wasm(&loaded.app.root, source, library)?,
+            &def.inherit(dependency),
+        )?;
+        let component = compile(&bytes)?;
         Ok(LibraryHost {
             component,
             linker: linker()?,
@@ -585,13 +408,34 @@ impl AppBuilder {
                 (None, None) => bail!("required variable `{name}` has no value"),
             };
         }
+        let configs = match self.stores {
+            StoreChoice::Fresh => {
+                BTreeMap::from([(kv::DEFAULT_LABEL.to_owned(), StoreConfig::Sqlite(None))])
+            }
+            StoreChoice::Default(config) => {
+                BTreeMap::from([(kv::DEFAULT_LABEL.to_owned(), config)])
+            }
+            StoreChoice::RuntimeConfig { text, base } => {
+                kv::parse_runtime_config(&text, &base, StoreConfig::Sqlite(None))?
+            }
+        };
+        let stores = Stores::new(&configs)?;
+        for (id, component) in &app.components {
+            for label in &component.key_value_stores {
+                if !stores.is_defined(label) {
+                    bail!("unknown key_value_stores label {label:?} for component {id:?}");
+                }
+            }
+        }
         let (logs, in_flight) = (
             MemoryOutputPipe::new(64 * 1024 * 1024),
             tokio::sync::watch::channel(0usize).0,
         );
         let shared = Arc::new(Shared {
-            stores: Mutex::new(HashMap::new()),
+            stores,
+            _redis: self.redis,
             logs,
+            host_log: Mutex::new(String::new()),
             outbound: Mutex::new(Vec::new()),
             handling_times: Mutex::new(Vec::new()),
             in_flight,
@@ -613,35 +457,25 @@ struct Loaded {
 }
 
 impl Loaded {
-    /// Component `id` composed with its dependencies and compiled.
+    /// Component `id` composed with its dependencies, as Spin composes it, and compiled.
     fn composed(&self, id: &str) -> Result<Component> {
         let def = &self.app.components[id];
         let main = read_wasm(&self.app.root, &def.source, id)?;
-        let mut dependency_bytes = Vec::new();
+        let mut dependencies = Vec::new();
         for (name, dep) in &def.dependencies {
-            if !def.dependencies_inherit_configuration {
-                bail!("component `{id}`: the test host runs dependencies only with dependencies_inherit_configuration = true");
-            }
             let source = match (&dep.component, &dep.path) {
                 (Some(other), _) => self.app.components[other].source.clone(),
                 (None, Some(path)) => path.clone(),
                 (None, None) => bail!("dependency `{name}` has no source"),
             };
-            dependency_bytes.push((
-                name.clone(),
-                read_wasm(&self.app.root, &source, name)?,
-                dep.export.clone(),
-            ));
+            dependencies.push(compose::Dependency {
+                name: name.parse::<DependencyName>()?,
+                bytes: read_wasm(&self.app.root, &source, name)?,
+                export: dep.export.clone(),
+                inherit: def.inherit(dep),
+            });
         }
-        let plugs: Vec<Plug<'_>> = dependency_bytes
-            .iter()
-            .map(|(name, bytes, export)| Plug {
-                name,
-                bytes,
-                export: export.as_deref(),
-            })
-            .collect();
-        let composed = compose::compose(&main, &plugs)
+        let composed = compose::compose(id, &main, &dependencies)
             .with_context(|| format!("composing component `{id}`"))?;
         compile(&composed).with_context(|| format!("compiling `{id}`"))
     }
@@ -649,20 +483,17 @@ impl Loaded {
     /// What component `id` may use, with its templates expanded.
     fn permissions(&self, id: &str) -> Result<Arc<Permissions>> {
         let def = &self.app.components[id];
-        for store in &def.key_value_stores {
-            if store != DEFAULT_STORE {
-                bail!("component `{id}`: key-value store `{store}` is not configured");
-            }
-        }
         let lookup = |name: &str| self.values.get(name).cloned();
         let mut variables = BTreeMap::new();
         for (name, template) in &def.variables {
             variables.insert(name.clone(), manifest::expand(template, &lookup)?);
         }
-        let mut allowed = Vec::new();
+        let mut expanded = Vec::new();
         for entry in &def.allowed_outbound_hosts {
-            allowed.push(AllowedHost::parse(&manifest::expand(entry, &lookup)?)?);
+            expanded.push(manifest::expand(entry, &lookup)?);
         }
+        let allowed = AllowedHosts::parse(&expanded)
+            .with_context(|| format!("component `{id}`: allowed_outbound_hosts"))?;
         Ok(Arc::new(Permissions {
             id: id.to_owned(),
             stores: def.key_value_stores.clone(),
@@ -736,9 +567,10 @@ impl LibraryHost {
         stored(&self.shared)
     }
 
-    /// Everything the instances wrote to stdout and stderr so far.
+    /// Everything the instances wrote to stdout and stderr so far, then what the host
+    /// reported.
     pub fn logs(&self) -> String {
-        String::from_utf8_lossy(&self.shared.logs.contents()).into_owned()
+        self.shared.logs()
     }
 
     /// Every outbound request the instances tried, allowed or not.
@@ -752,12 +584,13 @@ impl LibraryHost {
 }
 
 fn stored(shared: &Shared) -> BTreeMap<String, Vec<u8>> {
-    shared
-        .stores
-        .lock()
-        .ok()
-        .and_then(|stores| stores.get(DEFAULT_STORE).cloned())
-        .unwrap_or_default()
+    match shared.stores.entries(kv::DEFAULT_LABEL) {
+        Ok(entries) => entries,
+        Err(err) => {
+            shared.log(&format!("reading the default store for the test: {err:#}"));
+            BTreeMap::new()
+        }
+    }
 }
 
 fn read_wasm(root: &Path, source: &str, what: &str) -> Result<Vec<u8>> {
@@ -771,10 +604,9 @@ fn read_wasm(root: &Path, source: &str, what: &str) -> Result<Vec<u8>> {
 }
 
 struct Server {
-    app: App,
+    router: Router,
     prepared: HashMap<String, Arc<Prepared>>,
     shared: Arc<Shared>,
-    addr: SocketAddr,
 }
 
 async fn serve(listener: TcpListener, server: Arc<Server>) {
@@ -797,8 +629,9 @@ async fn serve(listener: TcpListener, server: Arc<Server>) {
     }
 }
 
-fn plain(status: u16, text: &str) -> hyper::Response<HyperOutgoingBody> {
-    let body = Full::new(Bytes::from(text.to_owned()))
+/// A response with `status` and `body`; Spin's own 404 and 500 have an empty body.
+fn plain(status: u16, body: &'static str) -> hyper::Response<HyperOutgoingBody> {
+    let body = Full::new(Bytes::from_static(body.as_bytes()))
         .map_err(|never| match never {})
         .boxed_unsync();
     let mut response = hyper::Response::new(body);
@@ -808,37 +641,74 @@ fn plain(status: u16, text: &str) -> hyper::Response<HyperOutgoingBody> {
 }
 
 impl Server {
+    /// Spin's `HttpServer::handle` and its wasi-http executor: Spin's own paths first,
+    /// then routing, the request's headers rebuilt with Spin's `spin-*` headers appended
+    /// after the client's, a fresh instance per request that may run on after it
+    /// responds, and an empty 500 when the component fails before responding.
     async fn handle(
         &self,
         mut request: hyper::Request<hyper::body::Incoming>,
         client: SocketAddr,
     ) -> Result<hyper::Response<HyperOutgoingBody>> {
         let started = std::time::Instant::now();
+        // Spin's `strip_forbidden_headers` (no service chaining here, so only this).
+        request.headers_mut().remove(http::header::CONNECTION);
         let path = request.uri().path().to_owned();
-        let Some(matched) = routes::find(&self.app.http_triggers, &path) else {
-            return Ok(plain(404, "Not Found"));
+        if let Some(well_known) = path.strip_prefix(routes::WELL_KNOWN_PREFIX) {
+            return Ok(match well_known {
+                "health" => plain(200, "OK"),
+                _ => plain(404, ""),
+            });
+        }
+        let Some(matched) = self.router.route(&path) else {
+            return Ok(plain(404, ""));
         };
         let Some(prepared) = self.prepared.get(&matched.component).cloned() else {
-            return Ok(plain(500, "component not prepared"));
+            self.shared
+                .log(&format!("unknown component ID {:?}", matched.component));
+            return Ok(plain(500, ""));
+        };
+        // Spin's `set_req_uri`: scheme and authority from the Host header.
+        let host = match request.headers().get(http::header::HOST) {
+            Some(host) => host
+                .to_str()
+                .context("'Host' header is not valid UTF-8")?
+                .to_owned(),
+            None => bail!("no 'Host' header present in request"),
         };
         let path_and_query = request
             .uri()
             .path_and_query()
             .map(|pq| pq.as_str().to_owned())
             .unwrap_or_else(|| path.clone());
-        let full_url = format!("http://{}{}", self.addr, path_and_query);
-        *request.uri_mut() = full_url.parse()?;
-        let headers = request.headers_mut();
-        let spoofed: Vec<_> = headers
-            .keys()
-            .filter(|name| name.as_str().starts_with("spin-"))
-            .cloned()
-            .collect();
-        for name in spoofed {
-            headers.remove(name);
+        *request.uri_mut() = format!("http://{host}{path_and_query}").parse()?;
+        // Spin's `prepare_request`: the client's headers (all UTF-8, or the request
+        // fails), then Spin's, appended — a client's own `spin-*` header comes first.
+        let mut headers = Vec::new();
+        for (name, value) in request.headers() {
+            let Ok(value) = std::str::from_utf8(value.as_bytes()) else {
+                self.shared
+                    .log("Error processing request: a header value is not UTF-8");
+                return Ok(plain(500, ""));
+            };
+            headers.push((name.to_string(), value.to_owned()));
         }
-        for (name, value) in routes::spin_headers(&matched, &full_url, &client.to_string()) {
-            headers.insert(name, value.parse()?);
+        headers.extend(routes::spin_headers(
+            &matched,
+            "http",
+            &host,
+            &path_and_query,
+            client,
+        ));
+        let map = request.headers_mut();
+        map.clear();
+        for (name, value) in headers {
+            if let (Ok(name), Ok(value)) = (
+                name.parse::<http::HeaderName>(),
+                http::HeaderValue::from_bytes(value.as_bytes()),
+            ) {
+                map.append(name, value);
+            }
         }
 
         let mut store = new_store(&prepared.permissions, &self.shared);
@@ -854,6 +724,7 @@ impl Server {
         self.shared.in_flight.send_modify(|n| *n += 1);
         let shared = self.shared.clone();
         let pre = prepared.pre.clone();
+        let component = matched.component.clone();
         let task = tokio::spawn(async move {
             let result = async {
                 let proxy = pre.instantiate_async(&mut store).await?;
@@ -863,6 +734,9 @@ impl Server {
                     .await
             }
             .await;
+            if let Err(err) = &result {
+                shared.log(&format!("component `{component}` failed: {err:?}"));
+            }
             shared.in_flight.send_modify(|n| *n -= 1);
             result
         });
@@ -874,29 +748,42 @@ impl Server {
                 }
                 Ok(response)
             }
-            Ok(Err(code)) => Ok(plain(500, &format!("component error: {code:?}"))),
+            Ok(Err(code)) => {
+                self.shared
+                    .log(&format!("guest failed to produce a response: {code:?}"));
+                Ok(plain(500, ""))
+            }
             Err(_) => {
                 let why = match task.await {
-                    Ok(Ok(())) => "the component never set a response".to_owned(),
-                    Ok(Err(trap)) => format!("the component trapped: {trap:?}"),
-                    Err(join) => format!("the component task failed: {join}"),
+                    Ok(Ok(())) => {
+                        "guest failed to produce a response prior to returning".to_owned()
+                    }
+                    Ok(Err(trap)) => format!("guest invocation failed: {trap:?}"),
+                    Err(join) => format!("guest invocation panicked: {join}"),
                 };
-                Ok(plain(500, &why))
+                self.shared.log(&format!("Error processing request: {why}"));
+                Ok(plain(500, ""))
             }
         }
     }
 }
 
-/// A running app. Dropping it stops accepting connections.
+/// A running app, on a runtime of its own. Dropping it stops it.
 pub struct TestApp {
     addr: SocketAddr,
     shared: Arc<Shared>,
-    accept: tokio::task::JoinHandle<()>,
+    runtime: Option<tokio::runtime::Runtime>,
 }
+
+/// Worker threads of each app's runtime: at least two, so requests overlap as they do
+/// on Spin's multi-threaded runtime.
+const RUNTIME_THREADS: usize = 2;
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        self.accept.abort();
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
     }
 }
 
@@ -911,9 +798,10 @@ impl TestApp {
         format!("http://{}{}", self.addr, path)
     }
 
-    /// Everything the components wrote to stdout and stderr so far.
+    /// Everything the components wrote to stdout and stderr so far, then what the host
+    /// reported (failed instances, store panics).
     pub fn logs(&self) -> String {
-        String::from_utf8_lossy(&self.shared.logs.contents()).into_owned()
+        self.shared.logs()
     }
 
     /// Every outbound request the components tried, allowed or not.
@@ -935,19 +823,21 @@ impl TestApp {
             .unwrap_or_default()
     }
 
-    /// A copy of the `default` store's entries.
+    /// A copy of the `default` store's entries (on Redis: every key of the server).
     pub fn store(&self) -> BTreeMap<String, Vec<u8>> {
         stored(&self.shared)
     }
 
-    /// Writes `value` at `key` in the `default` store, as if a component had (to set up
-    /// state that no route writes yet, e.g. a server's settings in `config`'s layout).
+    /// Writes `value` at `key` in the `default` store, as a component's `set` would (to
+    /// set up state that no route writes yet, e.g. a server's settings in `config`'s
+    /// layout).
+    ///
+    /// # Panics
+    /// When the store cannot be written: a test set-up that did not happen.
+    #[allow(clippy::panic)]
     pub fn seed(&self, key: &str, value: &[u8]) {
-        if let Ok(mut stores) = self.shared.stores.lock() {
-            stores
-                .entry(DEFAULT_STORE.to_owned())
-                .or_default()
-                .insert(key.to_owned(), value.to_vec());
+        if let Err(err) = self.shared.stores.seed(kv::DEFAULT_LABEL, key, value) {
+            panic!("seeding `{key}` in the default store: {err:#}");
         }
     }
 

@@ -5,17 +5,23 @@
 //! servers that record what they receive and answer in the real wire formats, and a
 //! small HTTP client. A test tool, not a product runtime.
 
+pub mod bindings;
 pub mod client;
 pub mod compose;
+pub mod deny;
+pub mod deny_adapter;
 pub mod fake;
 pub mod host;
+pub mod kv;
 pub mod manifest;
 pub mod outbound;
+pub mod redis_server;
 pub mod routes;
 
 pub use client::{Client, TestResponse};
 pub use fake::{FakeResponse, FakeServer, Recorded};
 pub use host::{AppBuilder, LibraryHost, OutboundAttempt, State, TestApp};
+pub use redis_server::RedisServer;
 
 /// The repository's root (where spin.toml is).
 pub fn repo_root() -> std::path::PathBuf {
@@ -25,7 +31,19 @@ pub fn repo_root() -> std::path::PathBuf {
         .unwrap_or_else(|| std::path::PathBuf::from(".."))
 }
 
-/// An [`AppBuilder`] for the repository's own spin.toml.
+/// An [`AppBuilder`] for the repository's own spin.toml, its `default` store on a
+/// fresh in-memory SQLite database — or, with `E2E_KV_STORE=redis`, on a private
+/// `redis-server`, so the whole suite can run against Spin's Redis store.
+///
+/// # Panics
+/// With `E2E_KV_STORE=redis`, when `redis-server` cannot be started.
+#[allow(clippy::panic)]
 pub fn app() -> AppBuilder {
-    AppBuilder::new(repo_root().join("spin.toml"))
+    let builder = AppBuilder::new(repo_root().join("spin.toml"));
+    match std::env::var("E2E_KV_STORE").as_deref() {
+        Ok("redis") => builder
+            .private_redis()
+            .unwrap_or_else(|err| panic!("E2E_KV_STORE=redis: {err:#}")),
+        _ => builder,
+    }
 }

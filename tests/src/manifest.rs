@@ -2,6 +2,8 @@
 //! variables need a default or `required = true`, templates must name declared
 //! variables, and a component used as a dependency may not hold permissions of its own.
 
+use crate::compose::DependencyName;
+use crate::deny::Inherit;
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -66,9 +68,9 @@ pub struct Component {
     /// WIT interfaces satisfied by other components or files.
     #[serde(default)]
     pub dependencies: BTreeMap<String, Dependency>,
-    /// Whether dependencies use this component's stores, hosts and variables.
-    #[serde(default)]
-    pub dependencies_inherit_configuration: bool,
+    /// Whether every dependency inherits this component's capabilities (`true`), or
+    /// none does (`false` or absent, unless a dependency says otherwise).
+    pub dependencies_inherit_configuration: Option<bool>,
     /// The build command; unused by the host (the test command builds first).
     pub build: Option<toml::Value>,
     /// Files the component may read; must be empty here.
@@ -89,6 +91,35 @@ pub struct Dependency {
     pub path: Option<String>,
     /// Which export to plug in, when it differs from the import's name.
     pub export: Option<String>,
+    /// What this dependency inherits from the importing component (Spin 4).
+    pub inherit_configuration: Option<InheritConfiguration>,
+}
+
+/// A dependency's `inherit_configuration`: `true`/`false`, or the capability sets it
+/// inherits (`["key_value_stores", "variables"]`).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum InheritConfiguration {
+    /// Everything or nothing.
+    All(bool),
+    /// Only these capability sets.
+    Some(Vec<String>),
+}
+
+impl Component {
+    /// What dependency `dependency` inherits, resolved as Spin resolves it: the
+    /// component-level `true` gives every dependency everything; otherwise the
+    /// dependency's own `inherit_configuration` (absent or `false`: nothing).
+    pub fn inherit(&self, dependency: &Dependency) -> Inherit {
+        if self.dependencies_inherit_configuration == Some(true) {
+            return Inherit::All;
+        }
+        match &dependency.inherit_configuration {
+            Some(InheritConfiguration::All(true)) => Inherit::All,
+            Some(InheritConfiguration::Some(sets)) => Inherit::Some(sets.clone()),
+            Some(InheritConfiguration::All(false)) | None => Inherit::Some(Vec::new()),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -175,12 +206,6 @@ impl App {
                 _ => {}
             }
         }
-        let dependency_ids: Vec<&str> = self
-            .components
-            .values()
-            .flat_map(|c| c.dependencies.values())
-            .filter_map(|d| d.component.as_deref())
-            .collect();
         for (id, component) in &self.components {
             for (name, template) in &component.variables {
                 check_variable_name(name)?;
@@ -200,7 +225,21 @@ impl App {
             if !component.files.is_empty() {
                 bail!("component `{id}`: `files` is not supported by the test host");
             }
+            if component.dependencies_inherit_configuration.is_some()
+                && component
+                    .dependencies
+                    .values()
+                    .any(|dep| dep.inherit_configuration.is_some())
+            {
+                bail!(
+                    "Component `{id}` specifies both `dependencies_inherit_configuration` \
+                     and per-dependency `inherit_configuration`. These are mutually exclusive; \
+                     use one or the other."
+                );
+            }
             for (name, dep) in &component.dependencies {
+                name.parse::<DependencyName>()
+                    .with_context(|| format!("component `{id}`: dependency `{name}`"))?;
                 match (&dep.component, &dep.path) {
                     (Some(other), None) => {
                         if !self.components.contains_key(other) {
@@ -211,12 +250,18 @@ impl App {
                     _ => bail!("component `{id}` dependency `{name}` needs exactly one of `component` or `path`"),
                 }
             }
-            if dependency_ids.contains(&id.as_str())
-                && (!component.key_value_stores.is_empty()
-                    || !component.allowed_outbound_hosts.is_empty()
-                    || !component.variables.is_empty())
-            {
-                bail!("component `{id}` is a dependency: dependencies may not have their own resources or permissions");
+            for (depender, other) in &self.components {
+                let depends = other
+                    .dependencies
+                    .values()
+                    .any(|d| d.component.as_deref() == Some(id.as_str()));
+                let surprises = component.resources_and_permissions();
+                if depends && !surprises.is_empty() {
+                    bail!(
+                        "Dependencies may not have their own resources or permissions. Component {id} cannot be used as a dependency of {depender} because it specifies: {}",
+                        surprises.join(", ")
+                    );
+                }
             }
         }
         for trigger in &self.http_triggers {
@@ -241,16 +286,54 @@ impl App {
     }
 }
 
+impl Component {
+    /// What Spin refuses in a component used as a dependency, in Spin's order.
+    fn resources_and_permissions(&self) -> Vec<&'static str> {
+        [
+            (
+                "allowed_outbound_hosts",
+                self.allowed_outbound_hosts.is_empty(),
+            ),
+            ("dependencies", self.dependencies.is_empty()),
+            ("environment", self.environment.is_empty()),
+            ("files", self.files.is_empty()),
+            ("key_value_stores", self.key_value_stores.is_empty()),
+            ("variables", self.variables.is_empty()),
+        ]
+        .into_iter()
+        .filter(|(_, empty)| !empty)
+        .map(|(name, _)| name)
+        .collect()
+    }
+}
+
 fn check_variable_name(name: &str) -> Result<()> {
-    let mut chars = name.chars();
-    let ok = chars.next().is_some_and(|c| c.is_ascii_lowercase())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if !ok {
-        bail!("invalid variable name `{name}`: lower-case letters, digits and `_`, starting with a letter");
+    if let Some(reason) = invalid_key(name) {
+        bail!("invalid variable name {name:?}: {reason}");
     }
     Ok(())
+}
+
+/// Why `key` is not a valid variable name by Spin's rules
+/// (`spin_expressions::Key::validate`), or `None` when it is.
+pub fn invalid_key(key: &str) -> Option<String> {
+    let (Some(first), Some(last)) = (key.bytes().next(), key.bytes().last()) else {
+        return Some("must not be empty".to_owned());
+    };
+    if let Some(invalid) = key
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_'))
+    {
+        Some(format!("invalid character {invalid:?}. Variable names may contain only lower-case letters, numbers, and underscores."))
+    } else if !first.is_ascii_lowercase() {
+        Some("must start with a lowercase ASCII letter".to_owned())
+    } else if !last.is_ascii_alphanumeric() {
+        Some("must end with a lowercase ASCII letter or digit".to_owned())
+    } else if key.contains("__") {
+        Some("must not contain multiple consecutive underscores".to_owned())
+    } else {
+        None
+    }
 }
 
 /// The variable names a `{{ name }}` template refers to.
@@ -315,6 +398,22 @@ mod tests {
     }
 
     #[test]
+    fn variable_names_follow_spins_key_rules() {
+        assert!(invalid_key("kaltura_partner_id").is_none());
+        for bad in [
+            "",
+            "Upper",
+            "1st",
+            "trailing_",
+            "two__underscores",
+            "dash-ed",
+        ] {
+            assert!(invalid_key(bad).is_some(), "{bad}");
+        }
+        assert!(parse("[variables]\nx_ = { default = \"\" }\n").is_err());
+    }
+
+    #[test]
     fn a_template_must_name_a_declared_variable() {
         let text =
             "[component.a]\nsource = \"a.wasm\"\n[component.a.variables]\nx = \"{{ nope }}\"\n";
@@ -325,7 +424,36 @@ mod tests {
     fn a_dependency_may_not_have_permissions() {
         let text = "[component.a]\nsource = \"a.wasm\"\n[component.a.dependencies]\n\"x:y/z\" = { component = \"b\" }\n[component.b]\nsource = \"b.wasm\"\nkey_value_stores = [\"default\"]\n";
         let err = parse(text).unwrap_err().to_string();
-        assert!(err.contains("may not have their own resources"), "{err}");
+        assert!(
+            err.contains("Dependencies may not have their own resources or permissions. Component b cannot be used as a dependency of a because it specifies: key_value_stores"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn component_and_dependency_inheritance_exclude_each_other() {
+        let text = "[component.a]\nsource = \"a.wasm\"\ndependencies_inherit_configuration = true\n[component.a.dependencies]\n\"x:y/z\" = { component = \"b\", inherit_configuration = [\"variables\"] }\n[component.b]\nsource = \"b.wasm\"\n";
+        let err = parse(text).unwrap_err().to_string();
+        assert!(err.contains("mutually exclusive"), "{err}");
+    }
+
+    #[test]
+    fn inheritance_resolves_as_spin_resolves_it() {
+        let text = "[component.a]\nsource = \"a.wasm\"\n[component.a.dependencies]\n\"x:y/z\" = { component = \"b\", inherit_configuration = [\"variables\"] }\n\"x:y/w\" = { component = \"b\" }\n\"x:v/w\" = { component = \"b\", inherit_configuration = true }\n[component.b]\nsource = \"b.wasm\"\n";
+        let app = parse(text).unwrap();
+        let a = &app.components["a"];
+        assert_eq!(
+            a.inherit(&a.dependencies["x:y/z"]),
+            Inherit::Some(vec!["variables".into()])
+        );
+        assert_eq!(a.inherit(&a.dependencies["x:y/w"]), Inherit::Some(vec![]));
+        assert_eq!(a.inherit(&a.dependencies["x:v/w"]), Inherit::All);
+    }
+
+    #[test]
+    fn a_dependency_name_spin_cannot_parse_is_refused() {
+        let text = "[component.a]\nsource = \"a.wasm\"\n[component.a.dependencies]\n\"X:y/z\" = { component = \"b\" }\n[component.b]\nsource = \"b.wasm\"\n";
+        assert!(parse(text).is_err());
     }
 
     #[test]
