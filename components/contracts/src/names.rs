@@ -182,14 +182,28 @@ mod tests {
         let commands: Vec<&str> = Command::ALL.iter().map(|c| c.as_str()).collect();
         assert_eq!(
             commands,
-            ["kaltura-start", "kaltura-join", "kaltura-list", "kaltura-end", "kaltura-config"]
+            [
+                "kaltura-start",
+                "kaltura-join",
+                "kaltura-list",
+                "kaltura-end",
+                "kaltura-config"
+            ]
         );
         let sections: Vec<&str> = Section::ALL.iter().map(|s| s.as_str()).collect();
-        assert_eq!(sections, ["commands", "roles", "notifications", "features", "kaltura"]);
+        assert_eq!(
+            sections,
+            ["commands", "roles", "notifications", "features", "kaltura"]
+        );
         let events: Vec<&str> = Event::ALL.iter().map(|e| e.as_str()).collect();
         assert_eq!(
             events,
-            ["meeting_start", "meeting_end", "recording_ready", "entry_ready"]
+            [
+                "meeting_start",
+                "meeting_end",
+                "recording_ready",
+                "entry_ready"
+            ]
         );
         assert_eq!(MeetingKind::Meeting.label(), "Interactive Meeting Room");
     }

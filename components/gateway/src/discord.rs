@@ -22,8 +22,6 @@ pub const CLIENT_SECRET: &str = "discord_client_secret";
 /// The redirect URI registered for the sign-in, used when a request names none.
 pub const REDIRECT_URI: &str = "discord_oauth_redirect_uri";
 
-/// Discord's origin when [`BASE_URL`] is empty.
-
 /// The bot's side of Discord: requests made with the bot token.
 pub struct Bot {
     /// Builds the requests.
