@@ -192,7 +192,7 @@ async fn an_export_the_dependency_does_not_have_is_refused_with_spins_message() 
 async fn an_export_of_another_type_is_refused_with_spins_message() {
     let manifest = manifest().replacen(
         "\"kaltura-discord:config/config\" = { component = \"config\" }",
-        "\"kaltura-discord:config/config\" = { component = \"identity\", export = \"kaltura-discord:identity/identity@0.1.0\" }",
+        "\"kaltura-discord:config/config\" = { component = \"identity\", export = \"kaltura-discord:identity/members@0.1.0\" }",
         1,
     );
     let err = start_error(manifest).await;
@@ -201,7 +201,7 @@ async fn an_export_of_another_type_is_refused_with_spins_message() {
         "{err}"
     );
     assert!(
-        err.contains("dependency 'kaltura-discord:config/config' exports 'kaltura-discord:identity/identity@0.1.0' which is not compatible with import 'kaltura-discord:config/config@0.1.0'"),
+        err.contains("dependency 'kaltura-discord:config/config' exports 'kaltura-discord:identity/members@0.1.0' which is not compatible with import 'kaltura-discord:config/config@0.1.0'"),
         "{err}"
     );
 }

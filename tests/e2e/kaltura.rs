@@ -22,12 +22,13 @@ mod service {
     });
 }
 
-use service::exports::kaltura_discord::kaltura::kaltura as wit;
-use service::kaltura_discord::types::types::Error as WitError;
+use service::kaltura_discord::types::common::{Error as WitError, KalturaRole};
+use service::kaltura_discord::types::kaltura as wit;
 
-const GUILD: &str = "123456789012345678";
-const CHANNEL: &str = "223456789012345678";
-const OWNER: &str = "323456789012345678";
+const GUILD: u64 = 123_456_789_012_345_678;
+const CHANNEL: u64 = 223_456_789_012_345_678;
+const OWNER: u64 = 323_456_789_012_345_678;
+const MEMBER: u64 = 423_456_789_012_345_678;
 
 /// The `kaltura` component as the gateway runs it (its variables, store and outbound
 /// hosts), called directly through its WIT exports by the test host.
@@ -107,19 +108,29 @@ fn request(start_time: Option<u64>) -> wit::MeetingRequest {
         kind: wit::MeetingKind::Classroom,
         title: "Physics 101".into(),
         description: None,
-        guild_id: GUILD.into(),
-        channel_id: CHANNEL.into(),
-        owner_id: OWNER.into(),
+        guild_id: GUILD,
+        channel_id: CHANNEL,
+        owner_id: OWNER,
         start_time,
         duration_minutes: None,
     }
 }
 
-fn host_member() -> wit::MemberIdentity {
-    wit::MemberIdentity {
+/// A moderator who does not own the meeting: a host by the one rule.
+fn host_member() -> wit::Participant {
+    wit::Participant {
+        user_id: MEMBER,
         kaltura_user_id: "discord-423456789012345678".into(),
         display_name: "Marie Curie".into(),
-        role: wit::MemberRole::Host,
+        role: KalturaRole::Moderator,
+    }
+}
+
+/// Who asks to end a meeting: a member with `role`.
+fn requester(user_id: u64, role: KalturaRole) -> wit::Requester {
+    wit::Requester {
+        user_id: Some(user_id),
+        role,
     }
 }
 
@@ -167,7 +178,7 @@ async fn a_meeting_is_created_joined_listed_and_ended_through_the_real_component
     let kaltura = Kaltura::new(&fake, &[]).unwrap();
 
     let meeting = call!(kaltura, call_create_meeting, &request(None)).unwrap();
-    assert_eq!(meeting.id, "42");
+    assert_eq!(meeting.id, 42);
     assert_eq!(meeting.kind, wit::MeetingKind::Classroom);
     assert_eq!(meeting.guild_id, GUILD);
     let add = &fake.received()[0];
@@ -189,17 +200,17 @@ async fn a_meeting_is_created_joined_listed_and_ended_through_the_real_component
     );
 
     // Each call below runs in a new instance: the meeting is found through the store.
-    let found = call!(kaltura, call_get_meeting, "42").unwrap().unwrap();
+    let found = call!(kaltura, call_get_meeting, 42).unwrap().unwrap();
     assert_eq!(found.channel_id, CHANNEL);
     let listed = call!(
         kaltura,
         call_list_meetings,
-        &wit::MeetingFilter::Guild(GUILD.into())
+        wit::MeetingFilter::Guild(GUILD)
     )
     .unwrap();
     assert_eq!(listed.len(), 1);
 
-    let url = call!(kaltura, call_join_url, "42", &host_member()).unwrap();
+    let url = call!(kaltura, call_join_url, 42, &host_member()).unwrap();
     assert!(
         url.starts_with("https://kaf.example.edu/virtualEvent/launch?ks=djJ8"),
         "{url}"
@@ -212,19 +223,48 @@ async fn a_meeting_is_created_joined_listed_and_ended_through_the_real_component
     let ks = url.split_once("?ks=").unwrap().1;
     assert!(!kaltura.stored().contains(&ks[..24]), "no KS is stored");
 
-    call!(kaltura, call_end_meeting, "42").unwrap();
+    // The one owner-or-moderator rule, in the service: a viewer who does not own it may
+    // not end it; its owner may, even as a viewer.
+    assert!(call!(
+        kaltura,
+        call_may_manage,
+        42,
+        requester(OWNER, KalturaRole::Viewer)
+    )
+    .unwrap());
+    match call!(
+        kaltura,
+        call_end_meeting,
+        42,
+        requester(MEMBER, KalturaRole::Viewer)
+    ) {
+        Err(WitError::Forbidden(_)) => {}
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        fake.received().len(),
+        1,
+        "a refused end does not call Kaltura"
+    );
+    call!(
+        kaltura,
+        call_end_meeting,
+        42,
+        requester(OWNER, KalturaRole::Viewer)
+    )
+    .unwrap();
     let end = fake.received()[1].json().unwrap();
     assert_eq!(end["1"]["service"], "schedule_scheduleresource");
     assert_eq!(end["1"]["action"], "delete");
     let listed = call!(
         kaltura,
         call_list_meetings,
-        &wit::MeetingFilter::Owner(OWNER.into())
+        wit::MeetingFilter::Owner(OWNER)
     )
     .unwrap();
     assert!(listed.is_empty());
     assert!(matches!(
-        call!(kaltura, call_join_url, "42", &host_member()),
+        call!(kaltura, call_join_url, 42, &host_member()),
         Err(WitError::Invalid(_))
     ));
     // The record stays; both lists are deleted down to their pointers.
@@ -416,7 +456,7 @@ async fn an_app_token_deployment_gets_its_sessions_from_kaltura() {
     );
     assert_eq!(received[2].json().unwrap()["ks"], "djJ8YWRtaW4ta3M");
     // The session Kaltura gave is an admin one: it must not become a member's join link.
-    match call!(kaltura, call_join_url, "42", &host_member()) {
+    match call!(kaltura, call_join_url, 42, &host_member()) {
         Err(WitError::Forbidden(message)) => assert!(!message.contains("djJ8"), "{message}"),
         other => panic!("{other:?}"),
     }

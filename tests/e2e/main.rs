@@ -11,6 +11,7 @@ mod composition;
 mod discord;
 mod gateway;
 mod host_semantics;
+mod identity;
 mod kaltura;
 mod notifications;
 mod replicas;

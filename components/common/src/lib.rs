@@ -15,4 +15,3 @@ pub use ports::{
     Clock, FakeClock, KeyValue, MemoryKeyValue, MemoryVariables, Random, StoreError, Transport,
     Variables,
 };
-pub use status::ServiceStatus;

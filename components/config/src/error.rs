@@ -1,101 +1,42 @@
-//! The service's one error type, [`ServiceError`]: the cases of the WIT `error` variant
-//! this service raises.
+//! The contract's errors this service raises for its own reasons (a lost race, the
+//! store, an unusable stored document); a rejected value comes from `guild-config`'s
+//! `ConfigError`. Messages are safe to show to the person who made the call: they name
+//! keys and rules, never a secret or a stored value.
 
 use common::StoreError;
-use guild_config::ConfigError;
+use contracts::Error;
 
-/// Why a configuration call failed. Each case is the WIT `error` case of the same name;
-/// messages are safe to show to the person who made the call (they name keys and rules,
-/// never a secret or a stored value).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ServiceError {
-    /// The input was rejected; the message names the key or field and the rule.
-    #[error("{0}")]
-    Invalid(String),
-    /// A write was based on a stale version, or lost the compare-and-set race.
-    #[error("{0}")]
-    Conflict(String),
-    /// The key-value store failed.
-    #[error("{0}")]
-    Storage(String),
-    /// Anything else: stored documents that cannot be read or merged.
-    #[error("{0}")]
-    Other(String),
+/// A write that lost the compare-and-set race to another writer.
+pub(crate) fn lost_race() -> Error {
+    Error::Conflict(
+        "the settings changed meanwhile (another change was saved first); reload them and try again"
+            .into(),
+    )
 }
 
-impl ServiceError {
-    /// The matching case of the WIT `error` variant, e.g. `conflict`.
-    pub fn code(&self) -> &'static str {
-        match self {
-            ServiceError::Invalid(_) => "invalid",
-            ServiceError::Conflict(_) => "conflict",
-            ServiceError::Storage(_) => "storage",
-            ServiceError::Other(_) => "other",
-        }
-    }
-
-    /// The error for a write that lost the compare-and-set race to another writer.
-    pub(crate) fn lost_race() -> Self {
-        ServiceError::Conflict(
-            "the settings changed meanwhile (another change was saved first); reload them and try again"
-                .into(),
-        )
-    }
-
-    /// A key-value failure while doing `what` (e.g. "reading the settings").
-    pub(crate) fn storage(what: &str, err: &StoreError) -> Self {
-        ServiceError::Storage(format!("{what} failed: {err}"))
-    }
-
-    /// A stored document that cannot be used, at `key`.
-    pub(crate) fn unreadable(key: &str, why: impl std::fmt::Display) -> Self {
-        ServiceError::Other(format!("the stored document `{key}` cannot be used: {why}"))
-    }
+/// A key-value failure while doing `what` (e.g. "reading the settings").
+pub(crate) fn storage(what: &str, err: &StoreError) -> Error {
+    Error::storage(format!("{what} failed: {err}"))
 }
 
-impl From<ConfigError> for ServiceError {
-    /// A rejected write is `invalid`, a stale version `conflict`, a stored document of
-    /// another schema `other`.
-    fn from(err: ConfigError) -> Self {
-        let message = err.to_string();
-        match err {
-            ConfigError::Invalid { .. } => ServiceError::Invalid(message),
-            ConfigError::Conflict { .. } => ServiceError::Conflict(message),
-            ConfigError::UnsupportedSchema { .. } => ServiceError::Other(message),
-        }
-    }
+/// A stored document that cannot be used, at `key`.
+pub(crate) fn unreadable(key: &str, why: impl std::fmt::Display) -> Error {
+    Error::other(format!("the stored document `{key}` cannot be used: {why}"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use guild_config::Rule;
+    use contracts::ErrorKind;
 
     #[test]
-    fn each_config_error_maps_to_its_wit_case() {
-        let invalid = ConfigError::invalid("features.activity", Rule::WrongType { expected: "x" });
-        assert_eq!(ServiceError::from(invalid).code(), "invalid");
-        let stale = ConfigError::Conflict {
-            expected: 1,
-            actual: 2,
-        };
-        assert_eq!(ServiceError::from(stale).code(), "conflict");
-        let schema = ConfigError::UnsupportedSchema {
-            found: 9,
-            supported: 1,
-        };
-        assert_eq!(ServiceError::from(schema).code(), "other");
-    }
-
-    #[test]
-    fn an_invalid_error_keeps_the_key_and_rule_in_its_message() {
-        let err = ServiceError::from(ConfigError::invalid(
-            "roles.default_role",
-            Rule::UnknownRole,
-        ));
-        assert_eq!(
-            err.to_string(),
-            "roles.default_role: must be one of viewer, moderator, admin"
-        );
+    fn each_error_is_its_contract_case_with_a_message_naming_what_failed() {
+        assert_eq!(lost_race().kind(), ErrorKind::Conflict);
+        let err = storage("reading the settings", &StoreError::AccessDenied);
+        assert_eq!(err.kind(), ErrorKind::Storage);
+        assert!(err.message().starts_with("reading the settings failed: "));
+        let err = unreadable("config/v1/deployment", "not JSON");
+        assert_eq!(err.kind(), ErrorKind::Other);
+        assert!(err.message().contains("`config/v1/deployment`"));
     }
 }

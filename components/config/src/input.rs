@@ -1,124 +1,79 @@
-//! Reading the interface's inputs into checked values ("parse, don't validate"): the
-//! server ID, the member, the actor and the patch. Every rejection is
-//! [`ServiceError::Invalid`] naming the field.
+//! Reading the contract's inputs into checked values ("parse, don't validate"): Discord
+//! IDs (never zero), the member, the actor and the patch. Every rejection is `invalid`
+//! naming the field.
 
-use std::fmt;
-use std::str::FromStr;
-
-use guild_config::{Actor, ApiKeyId, Permissions, RoleId, Rule, UserId};
+use contracts::{Actor, Error, Member, Snowflake};
+use discord_api::id::{GuildId, Id, RoleId, UserId};
+use discord_api::Permissions;
+use guild_config::{check_actor, Rule};
 use serde_json::Value;
 
-use crate::error::ServiceError;
-
-/// A Discord server ("guild") ID: a decimal snowflake of 17 to 20 digits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct GuildId(u64);
-
-impl GuildId {
-    /// Reads the `guild-id` argument.
-    ///
-    /// # Errors
-    /// [`ServiceError::Invalid`] naming `guild-id` if it is not a Discord ID.
-    pub fn parse(s: &str) -> Result<Self, ServiceError> {
-        s.parse()
-            .map_err(|rule: Rule| ServiceError::Invalid(format!("guild-id: {rule}")))
-    }
-
-    /// The numeric ID.
-    pub fn get(self) -> u64 {
-        self.0
-    }
+/// Reads a snowflake argument: the contract carries IDs as numbers, so only zero is
+/// not a Discord ID.
+fn id<M>(id: Snowflake, field: &str) -> Result<Id<M>, Error> {
+    Id::new(id).ok_or_else(|| Error::invalid(format!("{field}: {}", Rule::NotASnowflake)))
 }
 
-impl FromStr for GuildId {
-    type Err = Rule;
-
-    /// Reads a bare decimal ID. Every Discord ID follows the same rule, so this is
-    /// [`UserId`]'s parser.
-    fn from_str(s: &str) -> Result<Self, Rule> {
-        s.parse::<UserId>().map(|id| GuildId(id.get()))
-    }
+/// Reads the `guild-id` argument.
+///
+/// # Errors
+/// `invalid` naming `guild-id` for zero.
+pub(crate) fn guild(guild_id: Snowflake) -> Result<GuildId, Error> {
+    id(guild_id, "guild-id")
 }
 
-impl fmt::Display for GuildId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
-    }
-}
-
-/// A Discord member as an interaction reports it, checked.
+/// A member as the rules need it, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Member {
+pub(crate) struct CheckedMember {
+    /// The member's server.
+    pub guild: GuildId,
     /// The member's user ID.
-    pub user_id: UserId,
+    pub user: UserId,
     /// The IDs of the member's roles.
-    pub role_ids: Vec<RoleId>,
+    pub roles: Vec<RoleId>,
     /// The member's permission bits.
     pub permissions: Permissions,
 }
 
-impl Member {
-    /// Reads the `member` argument.
-    ///
-    /// # Errors
-    /// [`ServiceError::Invalid`] naming `member.user-id` or `member.role-ids[i]` if an
-    /// ID is malformed.
-    pub fn parse(
-        user_id: &str,
-        role_ids: &[String],
-        permissions: u64,
-    ) -> Result<Self, ServiceError> {
-        let user_id = user_id
-            .parse()
-            .map_err(|rule: Rule| ServiceError::Invalid(format!("member.user-id: {rule}")))?;
-        let role_ids = role_ids
-            .iter()
-            .enumerate()
-            .map(|(i, id)| {
-                id.parse().map_err(|rule: Rule| {
-                    ServiceError::Invalid(format!("member.role-ids[{i}]: {rule}"))
-                })
-            })
-            .collect::<Result<_, _>>()?;
-        Ok(Member {
-            user_id,
-            role_ids,
-            permissions: Permissions(permissions),
-        })
-    }
-}
-
-/// Reads the actor `discord-user(id)`.
+/// Reads the `member` argument.
 ///
 /// # Errors
-/// [`ServiceError::Invalid`] naming `actor` if the ID is malformed.
-pub fn discord_user(id: &str) -> Result<Actor, ServiceError> {
-    id.parse()
-        .map(Actor::DiscordUser)
-        .map_err(|rule: Rule| ServiceError::Invalid(format!("actor: {rule}")))
+/// `invalid` naming `member.guild-id`, `member.user-id` or `member.role-ids[i]` for a
+/// zero ID.
+pub(crate) fn member(member: &Member) -> Result<CheckedMember, Error> {
+    let roles = member
+        .role_ids
+        .iter()
+        .enumerate()
+        .map(|(i, role)| id(*role, &format!("member.role-ids[{i}]")))
+        .collect::<Result<_, _>>()?;
+    Ok(CheckedMember {
+        guild: id(member.guild_id, "member.guild-id")?,
+        user: id(member.user_id, "member.user-id")?,
+        roles,
+        permissions: Permissions::from_bits(member.permissions),
+    })
 }
 
-/// Reads the actor `api-key(id)`.
+/// Checks the `actor` argument ([`check_actor`]).
 ///
 /// # Errors
-/// [`ServiceError::Invalid`] naming `actor` if the key ID is malformed.
-pub fn api_key(id: &str) -> Result<Actor, ServiceError> {
-    ApiKeyId::new(id)
-        .map(Actor::ApiKey)
-        .map_err(ServiceError::from)
+/// `invalid` naming `actor`.
+pub(crate) fn actor(actor: &Actor) -> Result<(), Error> {
+    check_actor(actor).map_err(Error::from)
 }
 
 /// Reads `patch-json`: a JSON merge patch, which must be an object.
 ///
 /// # Errors
-/// [`ServiceError::Invalid`] naming `patch-json` if it is not JSON or not an object.
-/// The message gives the position of a syntax error, never the text.
-pub fn patch(json: &str) -> Result<Value, ServiceError> {
+/// `invalid` naming `patch-json` if it is not JSON or not an object. The message gives
+/// the position of a syntax error, never the text.
+pub(crate) fn patch(json: &str) -> Result<Value, Error> {
     let value: Value = serde_json::from_str(json)
-        .map_err(|e| ServiceError::Invalid(format!("patch-json: not valid JSON ({e})")))?;
+        .map_err(|e| Error::invalid(format!("patch-json: not valid JSON ({e})")))?;
     if !value.is_object() {
-        return Err(ServiceError::Invalid(
-            "patch-json: must be a JSON object (a merge patch of the settings)".into(),
+        return Err(Error::invalid(
+            "patch-json: must be a JSON object (a merge patch of the settings)",
         ));
     }
     Ok(value)
@@ -128,57 +83,75 @@ pub fn patch(json: &str) -> Result<Value, ServiceError> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use contracts::ErrorKind;
 
-    #[test]
-    fn a_guild_id_is_a_discord_snowflake() {
-        assert_eq!(
-            GuildId::parse("123456789012345678").unwrap().get(),
-            123_456_789_012_345_678
-        );
-        for bad in [
-            "",
-            "42",
-            "abc",
-            "0123456789012345678",
-            "<#123456789012345678>",
-        ] {
-            let err = GuildId::parse(bad).unwrap_err();
-            assert!(
-                matches!(&err, ServiceError::Invalid(m) if m.starts_with("guild-id: must be a Discord ID")),
-                "{bad}: {err:?}"
-            );
+    fn member_with(guild_id: u64, user_id: u64, role_ids: Vec<u64>) -> Member {
+        Member {
+            guild_id,
+            user_id,
+            username: "ana".into(),
+            global_name: None,
+            nick: None,
+            role_ids,
+            permissions: 1 << 5,
+        }
+    }
+
+    fn invalid_message(result: Result<impl std::fmt::Debug, Error>) -> String {
+        match result {
+            Err(Error::Invalid(message)) => message,
+            other => panic!("expected invalid, got {other:?}"),
         }
     }
 
     #[test]
-    fn a_malformed_role_id_of_a_member_is_named_by_its_position() {
-        let roles = vec!["223456789012345678".to_string(), "x".to_string()];
-        let err = Member::parse("123456789012345678", &roles, 0).unwrap_err();
-        assert!(matches!(err, ServiceError::Invalid(m) if m.starts_with("member.role-ids[1]:")));
-        let err = Member::parse("1", &[], 0).unwrap_err();
-        assert!(matches!(err, ServiceError::Invalid(m) if m.starts_with("member.user-id:")));
+    fn a_guild_id_is_any_non_zero_snowflake() {
+        assert_eq!(
+            guild(123_456_789_012_345_678).unwrap().get(),
+            123_456_789_012_345_678
+        );
+        assert_eq!(guild(42).unwrap().get(), 42);
+        assert!(invalid_message(guild(0)).starts_with("guild-id: must be a Discord ID"));
+    }
+
+    #[test]
+    fn a_member_is_read_with_its_roles_and_permissions() {
+        let checked = member(&member_with(7, 8, vec![9, 10])).unwrap();
+        assert_eq!((checked.guild.get(), checked.user.get()), (7, 8));
+        assert_eq!(
+            checked.roles.iter().map(|r| r.get()).collect::<Vec<_>>(),
+            [9, 10]
+        );
+        assert_eq!(checked.permissions, Permissions::MANAGE_GUILD);
+    }
+
+    #[test]
+    fn a_zero_id_of_a_member_is_named_by_its_field() {
+        let message = invalid_message(member(&member_with(7, 8, vec![9, 0])));
+        assert!(message.starts_with("member.role-ids[1]:"), "{message}");
+        let message = invalid_message(member(&member_with(7, 0, vec![])));
+        assert!(message.starts_with("member.user-id:"), "{message}");
+        let message = invalid_message(member(&member_with(0, 8, vec![])));
+        assert!(message.starts_with("member.guild-id:"), "{message}");
     }
 
     #[test]
     fn actors_are_checked() {
-        assert!(discord_user("123456789012345678").is_ok());
-        assert!(
-            matches!(discord_user("me"), Err(ServiceError::Invalid(m)) if m.starts_with("actor:"))
-        );
-        assert!(api_key("ops-key:1").is_ok());
-        assert!(
-            matches!(api_key("has space"), Err(ServiceError::Invalid(m)) if m.starts_with("actor:"))
-        );
+        assert!(actor(&Actor::DiscordUser(123_456_789_012_345_678)).is_ok());
+        assert!(actor(&Actor::ApiKey("ops-key:1".into())).is_ok());
+        for bad in [Actor::DiscordUser(0), Actor::ApiKey("has space".into())] {
+            let message = invalid_message(actor(&bad));
+            assert!(message.starts_with("actor:"), "{message}");
+        }
     }
 
     #[test]
     fn a_patch_must_be_a_json_object_and_its_text_is_never_echoed() {
         assert!(patch(r#"{"features":{"activity":true}}"#).is_ok());
         let err = patch("{\"secret-value\": ").unwrap_err();
-        assert!(
-            matches!(&err, ServiceError::Invalid(m) if m.starts_with("patch-json: not valid JSON"))
-        );
-        assert!(!err.to_string().contains("secret-value"));
-        assert!(matches!(patch("[1]"), Err(ServiceError::Invalid(m)) if m.contains("JSON object")));
+        assert_eq!(err.kind(), ErrorKind::Invalid);
+        assert!(err.message().starts_with("patch-json: not valid JSON"));
+        assert!(!err.message().contains("secret-value"));
+        assert!(invalid_message(patch("[1]")).contains("JSON object"));
     }
 }

@@ -11,7 +11,7 @@
 //! An audit entry has a key of its own, named by the version it produced: compare-and-set
 //! makes exactly one write win each version, so entries never contend and need no lock.
 
-use crate::input::GuildId;
+use discord_api::id::GuildId;
 
 /// The prefix of every key of this service.
 pub const PREFIX: &str = "config/v1/";

@@ -1,36 +1,40 @@
-//! The service through its public methods, over the in-memory store: merge order,
-//! validation, compare-and-set, reset, audit and the deployment layer.
+//! The service through its port, [`contracts::Config`], over the in-memory store playing
+//! Spin's SQLite and Redis stores: merge order, the rules callers ask for (permissions,
+//! roles, messages, sections), validation, compare-and-set, dry runs, reset, audit and
+//! the deployment layer.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use common::cas::{self, Flavor, MemoryCasStore};
 use common::{FakeClock, StoreError};
-use guild_config::{
-    defaults_json, Access, Actor, AuditEntry, Change, CommandName, EventKind, KalturaRole, Section,
-    StoredOverrides,
+use contracts::config::{
+    Access, AuditEntry, Change, Command, Event, MessageKind, Section, UpdateResult,
 };
+use contracts::{Actor, Config, Error, ErrorKind, KalturaRole, Member};
+use guild_config::{defaults_json, Layer, StoredOverrides};
 use serde_json::{json, Value};
 
-use crate::*;
+use crate::{keys, Service};
 
-const GUILD: &str = "123456789012345678";
-const OTHER_GUILD: &str = "123456789012345679";
-const ADMIN: &str = "987654321098765432";
-const OTHER_ADMIN: &str = "987654321098765433";
+const GUILD: u64 = 123_456_789_012_345_678;
+const OTHER_GUILD: u64 = 123_456_789_012_345_679;
+const ADMIN: u64 = 987_654_321_098_765_432;
+const OTHER_ADMIN: u64 = 987_654_321_098_765_433;
 const ROLE: &str = "223456789012345678";
+const ROLE_ID: u64 = 223_456_789_012_345_678;
 const CHANNEL: &str = "323456789012345678";
+const CHANNEL_ID: u64 = 323_456_789_012_345_678;
 const NOW: u64 = 1_700_000_000;
 
-fn guild() -> GuildId {
-    GuildId::parse(GUILD).unwrap()
-}
+/// Both stores the service runs on in Spin.
+const FLAVORS: [Flavor; 2] = [Flavor::Sqlite, Flavor::Redis];
 
 fn admin() -> Actor {
-    input::discord_user(ADMIN).unwrap()
+    Actor::DiscordUser(ADMIN)
 }
 
 fn ops() -> Actor {
-    input::api_key("ops").unwrap()
+    Actor::ApiKey("ops".into())
 }
 
 /// One request's service over a shared store (each call is a new "instance").
@@ -38,45 +42,68 @@ fn service(store: &MemoryCasStore) -> Service<&MemoryCasStore, FakeClock> {
     Service::new(store, FakeClock::at_secs(NOW))
 }
 
-fn config_of(view: &ConfigView) -> Value {
-    serde_json::from_str(&view.config_json).unwrap()
+fn document_of(settings: &contracts::config::GuildSettings) -> Value {
+    serde_json::from_str(&settings.document_json).unwrap()
 }
 
-fn overrides_of(view: &ConfigView) -> Value {
-    serde_json::from_str(&view.overrides_json).unwrap()
+fn overrides_of(settings: &contracts::config::GuildSettings) -> Value {
+    serde_json::from_str(&settings.overrides_json).unwrap()
 }
 
-fn member(roles: &[&str], permissions: u64) -> Member {
-    let roles: Vec<String> = roles.iter().map(|r| (*r).to_string()).collect();
-    Member::parse(ADMIN, &roles, permissions).unwrap()
+fn member(roles: &[u64], permissions: u64) -> Member {
+    Member {
+        guild_id: GUILD,
+        user_id: ADMIN,
+        username: "ana".into(),
+        global_name: Some("Ana".into()),
+        nick: None,
+        role_ids: roles.to_vec(),
+        permissions,
+    }
 }
 
-fn invalid_message(result: Result<UpdateResult, ServiceError>) -> String {
+fn invalid_message<T: std::fmt::Debug>(result: Result<T, Error>) -> String {
     match result {
-        Err(ServiceError::Invalid(message)) => message,
+        Err(Error::Invalid(message)) => message,
         other => panic!("expected invalid, got {other:?}"),
     }
 }
 
-#[test]
-fn a_server_without_overrides_gets_the_compiled_defaults() {
-    let store = MemoryCasStore::default();
-    let view = service(&store).get(guild()).unwrap();
-    assert_eq!((view.version, view.deployment_version), (0, 0));
-    assert_eq!(config_of(&view), defaults_json());
-    assert_eq!(overrides_of(&view), json!({}));
-    assert!(view.features.embed_player && !view.features.activity);
-    assert_eq!(
-        view.share_template,
-        guild_config::DEFAULT_MEETING_SHARE_TEMPLATE
-    );
-    assert!(store.keys().is_empty(), "reading writes nothing");
+fn values(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(n, v)| ((*n).to_string(), (*v).to_string()))
+        .collect()
+}
+
+fn update(
+    store: &MemoryCasStore,
+    patch: &Value,
+    version: u64,
+    actor: &Actor,
+) -> Result<UpdateResult, Error> {
+    service(store).update(GUILD, &patch.to_string(), version, actor)
+}
+
+fn set(store: &MemoryCasStore, key: &str, value: &str) -> Result<UpdateResult, Error> {
+    service(store).set(GUILD, key, value, None, false, &admin())
 }
 
 #[test]
-fn the_defaults_are_the_compiled_defaults_as_json() {
-    let parsed: Value = serde_json::from_str(&defaults()).unwrap();
-    assert_eq!(parsed, defaults_json());
+fn a_server_without_overrides_gets_the_compiled_defaults() {
+    for flavor in FLAVORS {
+        let store = MemoryCasStore::new(flavor);
+        let settings = service(&store).get(GUILD).unwrap();
+        assert_eq!((settings.version, settings.deployment_version), (0, 0));
+        assert_eq!(document_of(&settings), defaults_json());
+        assert_eq!(overrides_of(&settings), json!({}));
+        assert!(settings.features.embed_player && !settings.features.activity);
+        assert_eq!(
+            settings.kaltura.join_privileges,
+            guild_config::DEFAULT_JOIN_PRIVILEGES
+        );
+        assert!(store.keys().is_empty(), "reading writes nothing");
+    }
 }
 
 #[test]
@@ -88,37 +115,39 @@ fn settings_merge_defaults_then_deployment_then_server() {
         "kaltura": {"privileges": {"view": "sview:*"}, "player_uiconf_id": 4711}
     });
     service(&store)
-        .update_deployment(&deployment, 0, ops())
+        .update_deployment(&deployment.to_string(), 0, &ops())
         .unwrap();
     let patch = json!({"features": {"activity": false}, "kaltura": {"player_uiconf_id": 99}});
-    service(&store).update(guild(), &patch, 0, admin()).unwrap();
+    update(&store, &patch, 0, &admin()).unwrap();
 
-    let view = service(&store).get(guild()).unwrap();
-    assert_eq!((view.version, view.deployment_version), (1, 1));
-    let config = config_of(&view);
-    assert_eq!(config["features"]["activity"], json!(false), "server wins");
+    let settings = service(&store).get(GUILD).unwrap();
+    assert_eq!((settings.version, settings.deployment_version), (1, 1));
+    let document = document_of(&settings);
     assert_eq!(
-        config["features"]["recording_notices"],
+        document["features"]["activity"],
+        json!(false),
+        "server wins"
+    );
+    assert_eq!(
+        document["features"]["recording_notices"],
         json!(false),
         "deployment applies"
     );
     assert_eq!(
-        config["features"]["embed_player"],
+        document["features"]["embed_player"],
         json!(true),
         "default applies"
     );
-    assert_eq!(config["roles"]["default_role"], json!("moderator"));
-    assert_eq!(view.kaltura.privileges.view, "sview:*");
-    assert_eq!(view.kaltura.player_uiconf_id, Some(99));
+    assert_eq!(document["roles"]["default_role"], json!("moderator"));
+    assert_eq!(settings.kaltura.view_privileges, "sview:*");
+    assert_eq!(settings.kaltura.player_uiconf_id, Some(99));
     assert_eq!(
-        overrides_of(&view),
+        overrides_of(&settings),
         patch,
         "overrides are the server's own only"
     );
 
-    let other = service(&store)
-        .get(GuildId::parse(OTHER_GUILD).unwrap())
-        .unwrap();
+    let other = service(&store).get(OTHER_GUILD).unwrap();
     assert_eq!(other.version, 0);
     assert_eq!(other.kaltura.player_uiconf_id, Some(4711));
 }
@@ -127,25 +156,51 @@ fn settings_merge_defaults_then_deployment_then_server() {
 fn a_null_in_a_server_patch_falls_back_to_the_deployment_value() {
     let store = MemoryCasStore::default();
     let svc = service(&store);
-    svc.update_deployment(&json!({"features": {"activity": true}}), 0, ops())
+    svc.update_deployment(r#"{"features": {"activity": true}}"#, 0, &ops())
         .unwrap();
-    svc.update(
-        guild(),
-        &json!({"features": {"activity": false}}),
-        0,
-        admin(),
-    )
-    .unwrap();
-    svc.update(
-        guild(),
-        &json!({"features": {"activity": null}}),
-        1,
-        admin(),
-    )
-    .unwrap();
-    let view = service(&store).get(guild()).unwrap();
-    assert!(view.features.activity);
-    assert_eq!(overrides_of(&view), json!({}));
+    svc.update(GUILD, r#"{"features": {"activity": false}}"#, 0, &admin())
+        .unwrap();
+    svc.update(GUILD, r#"{"features": {"activity": null}}"#, 1, &admin())
+        .unwrap();
+    let settings = service(&store).get(GUILD).unwrap();
+    assert!(settings.features.activity);
+    assert_eq!(overrides_of(&settings), json!({}));
+}
+
+#[test]
+fn a_zero_id_or_a_malformed_actor_or_patch_is_invalid_naming_the_field() {
+    let store = MemoryCasStore::default();
+    let svc = service(&store);
+    let message = invalid_message(svc.get(0));
+    assert!(
+        message.starts_with("guild-id: must be a Discord ID"),
+        "{message}"
+    );
+    assert!(
+        invalid_message(svc.update(GUILD, "{}", 0, &Actor::DiscordUser(0))).starts_with("actor:")
+    );
+    assert!(
+        invalid_message(svc.update(GUILD, "{}", 0, &Actor::ApiKey("a b".into())))
+            .starts_with("actor:")
+    );
+    assert!(invalid_message(svc.update(GUILD, "[1]", 0, &admin())).starts_with("patch-json:"));
+    assert!(invalid_message(svc.update_deployment("{", 0, &ops())).starts_with("patch-json:"));
+    assert!(invalid_message(svc.render_section(0, Section::Roles)).starts_with("guild-id:"));
+    assert!(
+        invalid_message(svc.render_message(0, MessageKind::MeetingShare, &[]))
+            .starts_with("guild-id:")
+    );
+    assert!(invalid_message(svc.audit_log(0, 10)).starts_with("guild-id:"));
+    assert!(invalid_message(svc.reset(0, None, &admin())).starts_with("guild-id:"));
+    let mut zero_role = member(&[ROLE_ID, 0], 0);
+    assert!(invalid_message(svc.role_for(&zero_role)).starts_with("member.role-ids[1]:"));
+    zero_role.role_ids.clear();
+    zero_role.guild_id = 0;
+    assert!(
+        invalid_message(svc.check_permission(Command::KalturaJoin, &zero_role))
+            .starts_with("member.guild-id:")
+    );
+    assert!(store.keys().is_empty());
 }
 
 #[test]
@@ -165,7 +220,7 @@ fn every_validation_rule_is_invalid_naming_the_key_and_changes_nothing() {
             "features.activity: expected true or false",
         ),
         (
-            json!({"notifications": {"events": {"meeting_start": {"channel_id": "12"}}}}),
+            json!({"notifications": {"events": {"meeting_start": {"channel_id": "0"}}}}),
             "notifications.events.meeting_start.channel_id: must be a Discord ID",
         ),
         (
@@ -213,26 +268,24 @@ fn every_validation_rule_is_invalid_naming_the_key_and_changes_nothing() {
             "kaltura.privileges.view: can only be set deployment-wide",
         ),
     ];
-    let store = MemoryCasStore::default();
-    for (patch, expected) in cases {
-        let message = invalid_message(service(&store).update(guild(), &patch, 0, admin()));
-        assert!(message.starts_with(expected), "{patch}: {message}");
+    for flavor in FLAVORS {
+        let store = MemoryCasStore::new(flavor);
+        for (patch, expected) in &cases {
+            let message = invalid_message(update(&store, patch, 0, &admin()));
+            assert!(message.starts_with(expected), "{patch}: {message}");
+        }
         assert!(
-            service(&store).validate(guild(), &patch).is_err(),
-            "{patch}"
+            store.keys().is_empty(),
+            "no rejected write changed anything"
         );
     }
-    assert!(
-        store.keys().is_empty(),
-        "no rejected write changed anything"
-    );
 }
 
 #[test]
 fn deployment_writes_check_the_privileges_rule_too() {
     let store = MemoryCasStore::default();
     let patch = json!({"kaltura": {"privileges": {"host": "role:admin;drop"}}});
-    let message = invalid_message(service(&store).update_deployment(&patch, 0, ops()));
+    let message = invalid_message(service(&store).update_deployment(&patch.to_string(), 0, &ops()));
     assert!(message.starts_with("kaltura.privileges.host:"), "{message}");
     assert!(store.keys().is_empty());
 }
@@ -246,15 +299,12 @@ fn limits_apply_to_the_server_and_deployment_layers_merged() {
             .into()
     };
     let store = MemoryCasStore::default();
+    let deployment = json!({"roles": {"mapping": ids(100_000_000_000_000_000)}});
     service(&store)
-        .update_deployment(
-            &json!({"roles": {"mapping": ids(100_000_000_000_000_000)}}),
-            0,
-            ops(),
-        )
+        .update_deployment(&deployment.to_string(), 0, &ops())
         .unwrap();
     let patch = json!({"roles": {"mapping": ids(200_000_000_000_000_000)}});
-    let message = invalid_message(service(&store).update(guild(), &patch, 0, admin()));
+    let message = invalid_message(update(&store, &patch, 0, &admin()));
     assert!(
         message.starts_with("roles.mapping: at most 100 entries"),
         "{message}"
@@ -263,110 +313,162 @@ fn limits_apply_to_the_server_and_deployment_layers_merged() {
 
 #[test]
 fn a_set_typed_in_discord_is_read_by_the_key_and_names_it_when_wrong() {
+    for flavor in FLAVORS {
+        let store = MemoryCasStore::new(flavor);
+        let svc = service(&store);
+        let role_key = format!("roles.mapping.{ROLE}");
+        let done = svc
+            .set(GUILD, &role_key, "Moderator", None, false, &admin())
+            .unwrap();
+        assert_eq!(done.version, 1);
+        assert_eq!(done.changed_keys, std::slice::from_ref(&role_key));
+        let done = svc
+            .set(
+                GUILD,
+                "notifications.events.meeting_start.channel_id",
+                &format!("<#{CHANNEL}>"),
+                Some(1),
+                false,
+                &admin(),
+            )
+            .unwrap();
+        assert_eq!(done.version, 2);
+
+        let removed = svc
+            .set(GUILD, &role_key, "none", None, false, &admin())
+            .unwrap();
+        assert_eq!(removed.changed_keys, [role_key]);
+        assert_eq!(
+            overrides_of(&svc.get(GUILD).unwrap()),
+            json!({"notifications": {"events": {"meeting_start": {"channel_id": CHANNEL}}}}),
+            "`none` removes one mapping"
+        );
+
+        let message = invalid_message(set(&store, "features.activity", "maybe"));
+        assert!(message.starts_with("features.activity:"), "{message}");
+        let message = invalid_message(set(&store, "roles", "admin"));
+        assert!(message.contains("names a group of settings"), "{message}");
+        let message = invalid_message(set(&store, "kaltura.privileges.join", "x"));
+        assert!(message.contains("deployment-wide"), "{message}");
+        assert_eq!(service(&store).get(GUILD).unwrap().version, 3);
+    }
+}
+
+#[test]
+fn a_dry_run_checks_the_key_and_value_and_writes_nothing() {
+    for flavor in FLAVORS {
+        let store = MemoryCasStore::new(flavor);
+        let svc = service(&store);
+        let planned = svc
+            .set(GUILD, "features.activity", "on", None, true, &admin())
+            .unwrap();
+        assert_eq!(
+            planned,
+            UpdateResult {
+                version: 1,
+                changed_keys: vec!["features.activity".into()],
+            },
+            "what the write would do"
+        );
+        assert!(store.keys().is_empty(), "nothing written");
+        assert!(!svc.get(GUILD).unwrap().features.activity);
+
+        let typo = invalid_message(svc.set(
+            GUILD,
+            "roles.default_role",
+            "overlord",
+            None,
+            true,
+            &admin(),
+        ));
+        assert!(
+            typo.starts_with("roles.default_role: must be one of"),
+            "{typo}"
+        );
+        let unknown =
+            invalid_message(svc.set(GUILD, "features.activty", "on", None, true, &admin()));
+        assert!(
+            unknown.starts_with("features.activty: unknown key"),
+            "{unknown}"
+        );
+        let deployment_only =
+            invalid_message(svc.set(GUILD, "kaltura.privileges.join", "x", None, true, &admin()));
+        assert!(
+            deployment_only.contains("deployment-wide"),
+            "{deployment_only}"
+        );
+        assert!(store.keys().is_empty());
+    }
+}
+
+#[test]
+fn a_dry_run_against_a_stale_version_is_a_conflict() {
     let store = MemoryCasStore::default();
-    let svc = service(&store);
-    let done = svc
-        .set(
-            guild(),
-            &format!("roles.mapping.{ROLE}"),
-            "Moderator",
-            None,
-            admin(),
-        )
+    set(&store, "features.activity", "on").unwrap();
+    let stale = service(&store).set(GUILD, "features.activity", "off", Some(0), true, &admin());
+    assert_eq!(stale.unwrap_err().kind(), ErrorKind::Conflict);
+    let planned = service(&store)
+        .set(GUILD, "features.activity", "off", Some(1), true, &admin())
         .unwrap();
-    assert_eq!(done.version, 1);
-    assert_eq!(done.changed_keys, [format!("roles.mapping.{ROLE}")]);
-    let done = svc
-        .set(
-            guild(),
-            "notifications.events.meeting_start.channel_id",
-            &format!("<#{CHANNEL}>"),
-            Some(1),
-            admin(),
-        )
-        .unwrap();
-    assert_eq!(done.version, 2);
-
-    let removed = svc
-        .set(
-            guild(),
-            &format!("roles.mapping.{ROLE}"),
-            "none",
-            None,
-            admin(),
-        )
-        .unwrap();
-    assert_eq!(removed.changed_keys, [format!("roles.mapping.{ROLE}")]);
+    assert_eq!(planned.version, 2);
     assert_eq!(
-        overrides_of(&svc.get(guild()).unwrap()),
-        json!({"notifications": {"events": {"meeting_start": {"channel_id": CHANNEL}}}}),
-        "`none` removes one mapping"
+        service(&store).get(GUILD).unwrap().version,
+        1,
+        "nothing written"
     );
-
-    let message = invalid_message(svc.set(guild(), "features.activity", "maybe", None, admin()));
-    assert!(message.starts_with("features.activity:"), "{message}");
-    let message = invalid_message(svc.set(guild(), "roles", "admin", None, admin()));
-    assert!(message.contains("names a group of settings"), "{message}");
-    let message = invalid_message(svc.set(guild(), "kaltura.privileges.join", "x", None, admin()));
-    assert!(message.contains("deployment-wide"), "{message}");
-    assert_eq!(service(&store).get(guild()).unwrap().version, 3);
 }
 
 #[test]
 fn the_second_of_two_writes_from_the_same_version_is_refused() {
     let store = MemoryCasStore::default();
     let (first, second) = (service(&store), service(&store));
-    assert_eq!(first.get(guild()).unwrap().version, 0);
-    assert_eq!(second.get(guild()).unwrap().version, 0);
+    assert_eq!(first.get(GUILD).unwrap().version, 0);
+    assert_eq!(second.get(GUILD).unwrap().version, 0);
     first
-        .update(
-            guild(),
-            &json!({"features": {"activity": true}}),
-            0,
-            admin(),
-        )
+        .update(GUILD, r#"{"features": {"activity": true}}"#, 0, &admin())
         .unwrap();
     let refused = second.update(
-        guild(),
-        &json!({"features": {"embed_player": false}}),
+        GUILD,
+        r#"{"features": {"embed_player": false}}"#,
         0,
-        input::discord_user(OTHER_ADMIN).unwrap(),
+        &Actor::DiscordUser(OTHER_ADMIN),
     );
     assert!(
-        matches!(&refused, Err(ServiceError::Conflict(m)) if m.contains("expected version 0, stored version 1")),
+        matches!(&refused, Err(Error::Conflict(m)) if m.contains("expected version 0, stored version 1")),
         "{refused:?}"
     );
-    let view = service(&store).get(guild()).unwrap();
-    assert_eq!(overrides_of(&view), json!({"features": {"activity": true}}));
-    assert_eq!(service(&store).audit_log(guild(), 10).unwrap().len(), 1);
+    let settings = service(&store).get(GUILD).unwrap();
+    assert_eq!(
+        overrides_of(&settings),
+        json!({"features": {"activity": true}})
+    );
+    assert_eq!(service(&store).audit_log(GUILD, 10).unwrap().len(), 1);
 }
 
 #[test]
 fn a_set_with_a_stale_version_is_refused() {
     let store = MemoryCasStore::default();
-    service(&store)
-        .set(guild(), "features.activity", "on", None, admin())
-        .unwrap();
-    let refused = service(&store).set(guild(), "features.activity", "off", Some(0), admin());
-    assert!(matches!(refused, Err(ServiceError::Conflict(_))));
+    set(&store, "features.activity", "on").unwrap();
+    let refused = service(&store).set(GUILD, "features.activity", "off", Some(0), false, &admin());
+    assert!(matches!(refused, Err(Error::Conflict(_))));
 }
 
 /// Writes a valid version 1 of the server's document, as another replica would.
 fn other_replica_wrote(store: &MemoryCasStore) {
     let (stored, _) = guild_config::apply_update(
+        Layer::Guild,
         None,
         0,
         &json!({"features": {"embed_player": false}}),
-        input::discord_user(OTHER_ADMIN).unwrap(),
+        Actor::DiscordUser(OTHER_ADMIN),
         NOW,
     )
     .unwrap();
-    cas::write(
-        store,
-        &keys::guild(guild()),
-        &serde_json::to_vec(&stored).unwrap(),
-    )
-    .unwrap();
+    cas::write(store, &guild_key(), &serde_json::to_vec(&stored).unwrap()).unwrap();
+}
+
+fn guild_key() -> String {
+    keys::guild(discord_api::id::GuildId::new(GUILD).unwrap())
 }
 
 /// The keys that are not part of a document's layout (no `#`): documents and audit
@@ -381,44 +483,46 @@ fn documents(store: &MemoryCasStore) -> Vec<String> {
 
 #[test]
 fn a_write_that_loses_the_compare_and_swap_is_a_conflict_and_changes_nothing() {
-    let store = MemoryCasStore::default();
-    store.before_next_swap(other_replica_wrote);
-    let lost = service(&store).update(
-        guild(),
-        &json!({"features": {"activity": true}}),
-        0,
-        admin(),
-    );
-    assert!(
-        matches!(&lost, Err(ServiceError::Conflict(m)) if m.contains("changed meanwhile")),
-        "{lost:?}"
-    );
-    let view = service(&store).get(guild()).unwrap();
-    assert_eq!(
-        overrides_of(&view),
-        json!({"features": {"embed_player": false}})
-    );
-    assert_eq!(
-        documents(&store),
-        [keys::guild(guild())],
-        "no audit entry for the lost write"
-    );
+    for flavor in FLAVORS {
+        let store = MemoryCasStore::new(flavor);
+        store.before_next_swap(other_replica_wrote);
+        let lost = update(
+            &store,
+            &json!({"features": {"activity": true}}),
+            0,
+            &admin(),
+        );
+        assert!(
+            matches!(&lost, Err(Error::Conflict(m)) if m.contains("changed meanwhile")),
+            "{flavor:?}: {lost:?}"
+        );
+        let settings = service(&store).get(GUILD).unwrap();
+        assert_eq!(
+            overrides_of(&settings),
+            json!({"features": {"embed_player": false}})
+        );
+        assert_eq!(
+            documents(&store),
+            [guild_key()],
+            "no audit entry for the lost write"
+        );
+    }
 }
 
 #[test]
 fn a_set_without_a_version_retries_a_lost_race_on_the_newer_version() {
-    let store = MemoryCasStore::default();
-    store.before_next_swap(other_replica_wrote);
-    let done = service(&store)
-        .set(guild(), "features.activity", "on", None, admin())
-        .unwrap();
-    assert_eq!(done.version, 2);
-    let view = service(&store).get(guild()).unwrap();
-    assert_eq!(
-        overrides_of(&view),
-        json!({"features": {"activity": true, "embed_player": false}}),
-        "both changes are kept"
-    );
+    for flavor in FLAVORS {
+        let store = MemoryCasStore::new(flavor);
+        store.before_next_swap(other_replica_wrote);
+        let done = set(&store, "features.activity", "on").unwrap();
+        assert_eq!(done.version, 2);
+        let settings = service(&store).get(GUILD).unwrap();
+        assert_eq!(
+            overrides_of(&settings),
+            json!({"features": {"activity": true, "embed_player": false}}),
+            "both changes are kept"
+        );
+    }
 }
 
 #[test]
@@ -429,8 +533,8 @@ fn resetting_a_section_removes_only_its_overrides() {
         "roles": {"mapping": {ROLE: "admin"}, "default_role": "moderator"},
         "features": {"activity": true}
     });
-    svc.update(guild(), &patch, 0, admin()).unwrap();
-    let done = svc.reset(guild(), Some(Section::Roles), admin()).unwrap();
+    svc.update(GUILD, &patch.to_string(), 0, &admin()).unwrap();
+    let done = svc.reset(GUILD, Some(Section::Roles), &admin()).unwrap();
     assert_eq!(done.version, 2);
     assert_eq!(
         done.changed_keys,
@@ -439,72 +543,102 @@ fn resetting_a_section_removes_only_its_overrides() {
             format!("roles.mapping.{ROLE}")
         ]
     );
-    let view = service(&store).get(guild()).unwrap();
-    assert_eq!(overrides_of(&view), json!({"features": {"activity": true}}));
-    assert_eq!(config_of(&view)["roles"], defaults_json()["roles"]);
+    let settings = service(&store).get(GUILD).unwrap();
+    assert_eq!(
+        overrides_of(&settings),
+        json!({"features": {"activity": true}})
+    );
+    assert_eq!(document_of(&settings)["roles"], defaults_json()["roles"]);
 }
 
 #[test]
 fn resetting_everything_brings_back_the_deployment_and_default_values() {
     let store = MemoryCasStore::default();
     let svc = service(&store);
-    svc.update_deployment(&json!({"features": {"activity": true}}), 0, ops())
+    svc.update_deployment(r#"{"features": {"activity": true}}"#, 0, &ops())
         .unwrap();
     let patch = json!({"features": {"activity": false}, "kaltura": {"category_ids": [5]}});
-    svc.update(guild(), &patch, 0, admin()).unwrap();
-    svc.reset(guild(), None, admin()).unwrap();
-    let view = service(&store).get(guild()).unwrap();
-    assert_eq!(view.version, 2);
-    assert_eq!(overrides_of(&view), json!({}));
-    assert!(view.features.activity);
-    assert!(view.kaltura.category_ids.is_empty());
+    svc.update(GUILD, &patch.to_string(), 0, &admin()).unwrap();
+    svc.reset(GUILD, None, &admin()).unwrap();
+    let settings = service(&store).get(GUILD).unwrap();
+    assert_eq!(settings.version, 2);
+    assert_eq!(overrides_of(&settings), json!({}));
+    assert!(settings.features.activity);
+    assert!(settings.kaltura.category_ids.is_empty());
 }
 
 #[test]
 fn every_write_is_audited_with_who_when_which_keys_and_old_and_new_values() {
-    let store = MemoryCasStore::default();
-    let svc = service(&store);
-    svc.update(
-        guild(),
-        &json!({"roles": {"mapping": {ROLE: "viewer"}}}),
-        0,
-        admin(),
-    )
-    .unwrap();
-    Service::new(&store, FakeClock::at_secs(NOW + 60))
-        .set(
-            guild(),
-            &format!("roles.mapping.{ROLE}"),
-            "admin",
-            None,
-            ops(),
+    for flavor in FLAVORS {
+        let store = MemoryCasStore::new(flavor);
+        update(
+            &store,
+            &json!({"roles": {"mapping": {ROLE: "viewer"}}}),
+            0,
+            &admin(),
         )
         .unwrap();
+        Service::new(&store, FakeClock::at_secs(NOW + 60))
+            .set(
+                GUILD,
+                &format!("roles.mapping.{ROLE}"),
+                "admin",
+                None,
+                false,
+                &ops(),
+            )
+            .unwrap();
 
-    let log = service(&store).audit_log(guild(), 10).unwrap();
-    assert_eq!(log.len(), 2);
+        let log = service(&store).audit_log(GUILD, 10).unwrap();
+        assert_eq!(log.len(), 2);
+        assert_eq!(
+            log[0],
+            AuditEntry {
+                at: NOW + 60,
+                actor: ops(),
+                version: 2,
+                changes: vec![Change {
+                    key: format!("roles.mapping.{ROLE}"),
+                    old_value: Some(r#""viewer""#.into()),
+                    new_value: Some(r#""admin""#.into()),
+                }],
+            },
+            "newest first, values as JSON text"
+        );
+        assert_eq!(
+            (log[1].at, &log[1].actor, log[1].version),
+            (NOW, &admin(), 1)
+        );
+        assert_eq!(service(&store).audit_log(GUILD, 1).unwrap().len(), 1);
+        assert!(service(&store).audit_log(GUILD, 0).unwrap().is_empty());
+        assert!(service(&store)
+            .audit_log(OTHER_GUILD, 10)
+            .unwrap()
+            .is_empty());
+    }
+}
+
+#[test]
+fn audit_entries_keep_their_stored_form() {
+    let store = MemoryCasStore::default();
+    update(
+        &store,
+        &json!({"roles": {"mapping": {ROLE: "viewer"}}}),
+        0,
+        &admin(),
+    )
+    .unwrap();
+    let stored: Value =
+        serde_json::from_slice(&store.value(&keys::audit(&guild_key(), 1)).unwrap()).unwrap();
     assert_eq!(
-        log[0],
-        AuditEntry {
-            at: NOW + 60,
-            actor: ops(),
-            version: 2,
-            changes: vec![Change {
-                path: format!("roles.mapping.{ROLE}"),
-                old: Some(json!("viewer")),
-                new: Some(json!("admin")),
-            }],
-        },
-        "newest first"
+        stored,
+        json!({
+            "at": NOW,
+            "actor": {"discord_user": ADMIN.to_string()},
+            "version": 1,
+            "changes": [{"path": format!("roles.mapping.{ROLE}"), "old": null, "new": "viewer"}]
+        })
     );
-    assert_eq!(
-        (log[1].at, &log[1].actor, log[1].version),
-        (NOW, &admin(), 1)
-    );
-    assert_eq!(service(&store).audit_log(guild(), 1).unwrap().len(), 1);
-    assert!(service(&store).audit_log(guild(), 0).unwrap().is_empty());
-    let other = GuildId::parse(OTHER_GUILD).unwrap();
-    assert!(service(&store).audit_log(other, 10).unwrap().is_empty());
 }
 
 #[test]
@@ -514,14 +648,14 @@ fn the_audit_log_keeps_the_last_200_entries() {
     for version in 0..205_u64 {
         let on = version % 2 == 0;
         svc.update(
-            guild(),
-            &json!({"features": {"activity": on}}),
+            GUILD,
+            &json!({"features": {"activity": on}}).to_string(),
             version,
-            admin(),
+            &admin(),
         )
         .unwrap();
     }
-    let log = service(&store).audit_log(guild(), 1000).unwrap();
+    let log = service(&store).audit_log(GUILD, 1000).unwrap();
     assert_eq!(log.len(), 200);
     assert_eq!((log[0].version, log[199].version), (205, 6));
     let audit_keys = store
@@ -535,57 +669,80 @@ fn the_audit_log_keeps_the_last_200_entries() {
 #[test]
 fn a_failed_audit_write_reports_that_the_change_was_saved() {
     let store = MemoryCasStore::default();
-    store.fail_sets_under(Some(&keys::audit(&keys::guild(guild()), 1)));
-    let result = service(&store).update(
-        guild(),
+    store.fail_sets_under(Some(&keys::audit(&guild_key(), 1)));
+    let result = update(
+        &store,
         &json!({"features": {"activity": true}}),
         0,
-        admin(),
+        &admin(),
     );
     assert!(
-        matches!(&result, Err(ServiceError::Storage(m)) if m.contains("saved as version 1")),
+        matches!(&result, Err(Error::Storage(m)) if m.contains("saved as version 1")),
         "{result:?}"
     );
-    assert_eq!(service(&store).get(guild()).unwrap().version, 1);
+    assert_eq!(service(&store).get(GUILD).unwrap().version, 1);
 }
 
 #[test]
-fn a_failing_store_is_a_storage_error() {
+fn a_failing_store_is_a_storage_error_and_not_ready() {
     let store = MemoryCasStore::default();
     store.fail_with(Some(StoreError::AccessDenied));
-    let err = service(&store).get(guild()).unwrap_err();
-    assert_eq!(err.code(), "storage");
+    let err = service(&store).get(GUILD).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Storage);
+    let err = update(&store, &json!({}), 0, &admin()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Storage);
     let err = service(&store)
-        .update(guild(), &json!({}), 0, admin())
+        .render_message(GUILD, MessageKind::MeetingShare, &[])
         .unwrap_err();
-    assert_eq!(err.code(), "storage");
+    assert_eq!(err.kind(), ErrorKind::Storage);
+    assert!(!service(&store).status().key_value_ok);
 }
 
 #[test]
 fn an_unreadable_or_newer_stored_document_fails_closed() {
     let store = MemoryCasStore::default();
-    cas::write(&store, &keys::guild(guild()), b"{not json").unwrap();
-    let err = service(&store).get(guild()).unwrap_err();
+    cas::write(&store, &guild_key(), b"{not json").unwrap();
+    let err = service(&store).get(GUILD).unwrap_err();
     assert!(
-        matches!(&err, ServiceError::Other(m) if m.contains("config/v1/guild/")),
+        matches!(&err, Error::Other(m) if m.contains("config/v1/guild/")),
         "{err:?}"
     );
-    assert!(service(&store)
-        .update(guild(), &json!({}), 0, admin())
-        .is_err());
+    assert!(update(&store, &json!({}), 0, &admin()).is_err());
 
-    let (mut stored, _) = guild_config::apply_update(None, 0, &json!({}), admin(), NOW).unwrap();
+    let (mut stored, _) =
+        guild_config::apply_update(Layer::Guild, None, 0, &json!({}), admin(), NOW).unwrap();
     stored.schema = 2;
-    cas::write(
-        &store,
-        &keys::guild(guild()),
-        &serde_json::to_vec(&stored).unwrap(),
-    )
-    .unwrap();
-    let err = service(&store).get(guild()).unwrap_err();
+    cas::write(&store, &guild_key(), &serde_json::to_vec(&stored).unwrap()).unwrap();
+    let err = service(&store).get(GUILD).unwrap_err();
     assert!(
-        matches!(&err, ServiceError::Other(m) if m.contains("schema 2")),
+        matches!(&err, Error::Other(m) if m.contains("schema 2")),
         "{err:?}"
+    );
+}
+
+#[test]
+fn a_document_stored_before_the_contract_types_is_still_read() {
+    let store = MemoryCasStore::default();
+    let before = json!({
+        "schema": 1,
+        "version": 3,
+        "updated_at": NOW,
+        "updated_by": {"discord_user": ADMIN.to_string()},
+        "doc": {
+            "roles": {"mapping": {ROLE: "moderator"}, "default_role": "viewer"},
+            "features": {"activity": true},
+            "commands": {"kaltura-end": {"required_permissions": "8589934592", "allowed_roles": [ROLE]}},
+            "notifications": {"events": {"meeting_start": {"channel_id": CHANNEL}}}
+        }
+    });
+    cas::write(&store, &guild_key(), before.to_string().as_bytes()).unwrap();
+    let settings = service(&store).get(GUILD).unwrap();
+    assert_eq!(settings.version, 3);
+    assert!(settings.features.activity);
+    assert_eq!(overrides_of(&settings), before["doc"]);
+    assert_eq!(
+        service(&store).role_for(&member(&[ROLE_ID], 0)).unwrap(),
+        KalturaRole::Moderator
     );
 }
 
@@ -593,16 +750,14 @@ fn an_unreadable_or_newer_stored_document_fails_closed() {
 fn a_server_is_read_once_per_instance_and_a_change_shows_in_the_next() {
     let store = MemoryCasStore::default();
     let request = service(&store);
-    assert_eq!(request.get(guild()).unwrap().version, 0);
-    service(&store)
-        .set(guild(), "features.activity", "on", None, admin())
-        .unwrap();
-    let same_request = request.get(guild()).unwrap();
+    assert_eq!(request.get(GUILD).unwrap().version, 0);
+    set(&store, "features.activity", "on").unwrap();
+    let same_request = request.get(GUILD).unwrap();
     assert_eq!(
         same_request.version, 0,
         "settings are resolved once per request"
     );
-    let next_request = service(&store).get(guild()).unwrap();
+    let next_request = service(&store).get(GUILD).unwrap();
     assert_eq!(next_request.version, 1);
     assert!(next_request.features.activity);
 }
@@ -611,17 +766,17 @@ fn a_server_is_read_once_per_instance_and_a_change_shows_in_the_next() {
 fn an_instance_sees_its_own_writes() {
     let store = MemoryCasStore::default();
     let svc = service(&store);
-    assert!(!svc.get(guild()).unwrap().features.activity);
-    svc.set(guild(), "features.activity", "on", None, admin())
+    assert!(!svc.get(GUILD).unwrap().features.activity);
+    svc.set(GUILD, "features.activity", "on", None, false, &admin())
         .unwrap();
-    let view = svc.get(guild()).unwrap();
-    assert_eq!(view.version, 1);
-    assert!(view.features.activity);
-    svc.update_deployment(&json!({"features": {"embed_player": false}}), 0, ops())
+    let settings = svc.get(GUILD).unwrap();
+    assert_eq!(settings.version, 1);
+    assert!(settings.features.activity);
+    svc.update_deployment(r#"{"features": {"embed_player": false}}"#, 0, &ops())
         .unwrap();
-    let view = svc.get(guild()).unwrap();
-    assert_eq!(view.deployment_version, 1);
-    assert!(!view.features.embed_player);
+    let settings = svc.get(GUILD).unwrap();
+    assert_eq!(settings.deployment_version, 1);
+    assert!(!settings.features.embed_player);
 }
 
 #[test]
@@ -630,142 +785,260 @@ fn permission_checks_use_the_merged_settings() {
     let svc = service(&store);
     let plain = member(&[], 1 << 11);
     let manager = member(&[], 1 << 5);
-    assert!(matches!(
-        svc.check_permission(guild(), CommandName::Config, &plain),
-        Ok(Access::Denied(_))
-    ));
     assert_eq!(
-        svc.check_permission(guild(), CommandName::Config, &manager)
+        svc.check_permission(Command::KalturaConfig, &plain)
+            .unwrap(),
+        Access::Denied("You need these Discord permissions: MANAGE_GUILD.".into())
+    );
+    assert_eq!(
+        svc.check_permission(Command::KalturaConfig, &manager)
             .unwrap(),
         Access::Allowed
     );
-    svc.set(
-        guild(),
-        "commands.kaltura-start.allowed_roles",
-        ROLE,
-        None,
-        admin(),
-    )
-    .unwrap();
+    set(&store, "commands.kaltura-start.allowed_roles", ROLE).unwrap();
     let svc = service(&store);
-    let denied = svc
-        .check_permission(guild(), CommandName::Start, &plain)
-        .unwrap();
+    let denied = svc.check_permission(Command::KalturaStart, &plain).unwrap();
     let Access::Denied(reason) = denied else {
         panic!("expected a denial");
     };
-    assert!(reason.to_string().contains(&format!("<@&{ROLE}>")));
+    assert!(reason.contains(&format!("<@&{ROLE}>")), "{reason}");
     assert_eq!(
-        svc.check_permission(guild(), CommandName::Start, &member(&[ROLE], 0))
+        svc.check_permission(Command::KalturaStart, &member(&[ROLE_ID], 0))
             .unwrap(),
         Access::Allowed
     );
+    let other_server = Member {
+        guild_id: OTHER_GUILD,
+        ..plain
+    };
+    assert_eq!(
+        svc.check_permission(Command::KalturaStart, &other_server)
+            .unwrap(),
+        Access::Allowed,
+        "the member's own server's settings apply"
+    );
 }
 
 #[test]
-fn roles_come_from_the_mapping_and_the_default() {
+fn administrators_may_always_configure_even_with_every_command_off() {
     let store = MemoryCasStore::default();
-    service(&store)
-        .update(
-            guild(),
-            &json!({"roles": {"mapping": {ROLE: "moderator"}}}),
-            0,
-            admin(),
-        )
-        .unwrap();
+    set(&store, "commands.enabled", "off").unwrap();
+    let svc = service(&store);
+    let administrator = member(&[], 1 << 3);
+    assert_eq!(
+        svc.check_permission(Command::KalturaConfig, &administrator)
+            .unwrap(),
+        Access::Allowed
+    );
+    assert_eq!(
+        svc.check_permission(Command::KalturaStart, &administrator)
+            .unwrap(),
+        Access::Denied("Kaltura commands are turned off on this server.".into())
+    );
+}
+
+#[test]
+fn roles_come_from_the_override_the_administrator_bit_the_mapping_and_the_default() {
+    let store = MemoryCasStore::default();
+    update(
+        &store,
+        &json!({"roles": {"mapping": {ROLE: "moderator"}}}),
+        0,
+        &admin(),
+    )
+    .unwrap();
     let svc = service(&store);
     assert_eq!(
-        svc.role_for(guild(), &member(&[ROLE], 0)).unwrap(),
+        svc.role_for(&member(&[ROLE_ID], 0)).unwrap(),
         KalturaRole::Moderator
     );
+    assert_eq!(svc.role_for(&member(&[], 0)).unwrap(), KalturaRole::Viewer);
     assert_eq!(
-        svc.role_for(guild(), &member(&[], 0)).unwrap(),
-        KalturaRole::Viewer
-    );
-    assert_eq!(
-        svc.role_for(guild(), &member(&[], 1 << 3)).unwrap(),
+        svc.role_for(&member(&[], 1 << 3)).unwrap(),
         KalturaRole::Admin
     );
-}
-
-#[test]
-fn an_event_is_posted_only_once_it_has_a_channel() {
-    let store = MemoryCasStore::default();
+    set(&store, &format!("roles.user_overrides.{ADMIN}"), "viewer").unwrap();
     assert_eq!(
         service(&store)
-            .notification_target(guild(), EventKind::MeetingStart)
+            .role_for(&member(&[ROLE_ID], 1 << 3))
             .unwrap(),
-        None
+        KalturaRole::Viewer,
+        "a per-user override wins"
     );
-    service(&store)
-        .set(
-            guild(),
-            "notifications.events.meeting_start.channel_id",
-            CHANNEL,
-            None,
-            admin(),
-        )
-        .unwrap();
-    let target = service(&store)
-        .notification_target(guild(), EventKind::MeetingStart)
-        .unwrap()
-        .unwrap();
-    assert_eq!(target.channel_id.to_string(), CHANNEL);
-    assert_eq!(
-        target.template,
-        guild_config::DEFAULT_MEETING_START_TEMPLATE
-    );
-    assert!(!target.allow_everyone_mentions);
 }
 
 #[test]
-fn validating_a_patch_writes_nothing() {
+fn an_event_is_rendered_with_the_servers_template_for_its_chosen_channel_or_none() {
     let store = MemoryCasStore::default();
-    let svc = service(&store);
-    svc.validate(guild(), &json!({"features": {"activity": true}}))
+    let start = MessageKind::Event(Event::MeetingStart);
+    let filled = values(&[
+        ("title", "Weekly"),
+        ("type", "Webinar"),
+        ("url", "the Join button below"),
+    ]);
+    let unrouted = service(&store)
+        .render_message(GUILD, start, &filled)
+        .unwrap()
         .unwrap();
-    assert!(store.keys().is_empty());
-    let err = svc
-        .validate(guild(), &json!({"features": {"activity": 1}}))
-        .unwrap_err();
-    assert!(matches!(err, ServiceError::Invalid(m) if m.starts_with("features.activity")));
+    assert_eq!(
+        unrouted.channel_id, None,
+        "no channel chosen: the caller knows where (a meeting's own channel) or nowhere"
+    );
+    set(
+        &store,
+        "notifications.events.meeting_start.channel_id",
+        CHANNEL,
+    )
+    .unwrap();
+    let message = service(&store)
+        .render_message(GUILD, start, &filled)
+        .unwrap()
+        .unwrap();
+    assert_eq!(message.channel_id, Some(CHANNEL_ID));
+    assert_eq!(
+        message.content,
+        "📢 **Weekly** (Webinar) has started. Join: the Join button below"
+    );
+    assert!(!message.allow_everyone_mentions);
+
+    set(
+        &store,
+        "notifications.events.meeting_start.template",
+        "@everyone {{title}} {{owner}}",
+    )
+    .unwrap();
+    set(&store, "notifications.allow_everyone_mentions", "on").unwrap();
+    let message = service(&store)
+        .render_message(GUILD, start, &filled)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        message.content, "@everyone Weekly ",
+        "a missing value is empty"
+    );
+    assert!(message.allow_everyone_mentions);
+}
+
+#[test]
+fn an_event_turned_off_or_recording_ready_with_recording_notices_off_is_not_posted() {
+    let store = MemoryCasStore::default();
+    let ready = MessageKind::Event(Event::RecordingReady);
+    set(
+        &store,
+        "notifications.events.recording_ready.channel_id",
+        CHANNEL,
+    )
+    .unwrap();
+    assert!(service(&store)
+        .render_message(GUILD, ready, &[])
+        .unwrap()
+        .is_some());
+    set(&store, "features.recording_notices", "off").unwrap();
+    assert_eq!(
+        service(&store).render_message(GUILD, ready, &[]).unwrap(),
+        None
+    );
+    let end = MessageKind::Event(Event::MeetingEnd);
+    set(&store, "notifications.events.meeting_end.enabled", "off").unwrap();
+    assert_eq!(
+        service(&store).render_message(GUILD, end, &[]).unwrap(),
+        None
+    );
+    let start = MessageKind::Event(Event::MeetingStart);
+    assert!(service(&store)
+        .render_message(GUILD, start, &[])
+        .unwrap()
+        .is_some());
+    set(&store, "notifications.enabled", "off").unwrap();
+    assert_eq!(
+        service(&store).render_message(GUILD, start, &[]).unwrap(),
+        None
+    );
+}
+
+#[test]
+fn a_meeting_share_is_always_rendered_without_a_channel() {
+    let store = MemoryCasStore::default();
+    set(&store, "notifications.enabled", "off").unwrap();
+    let message = service(&store)
+        .render_message(
+            GUILD,
+            MessageKind::MeetingShare,
+            &values(&[
+                ("shared_by", "<@1>"),
+                ("title", "T"),
+                ("type", "Webinar"),
+                ("url", "below"),
+            ]),
+        )
+        .unwrap()
+        .unwrap();
+    assert_eq!(message.channel_id, None);
+    assert_eq!(
+        message.content,
+        "<@1> invites you to **T** (Webinar): below"
+    );
 }
 
 #[test]
 fn a_section_renders_as_readable_lines() {
     let store = MemoryCasStore::default();
-    service(&store)
-        .update(
-            guild(),
-            &json!({"roles": {"mapping": {ROLE: "admin"}}}),
-            0,
-            admin(),
-        )
+    update(
+        &store,
+        &json!({"roles": {"mapping": {ROLE: "admin"}}}),
+        0,
+        &admin(),
+    )
+    .unwrap();
+    let lines = service(&store)
+        .render_section(GUILD, Section::Roles)
         .unwrap();
-    let lines = service(&store).render(guild(), Section::Roles).unwrap();
-    assert!(!lines.is_empty());
-    let text: String = lines.iter().map(|(n, v)| format!("{n}: {v}\n")).collect();
+    assert!(!lines.is_empty() && lines.len() <= 25);
+    let text: String = lines
+        .iter()
+        .map(|l| format!("{}: {}\n", l.name, l.value))
+        .collect();
     assert!(text.contains(&format!("<@&{ROLE}>")), "{text}");
     assert!(!text.contains('{'), "not raw JSON: {text}");
+}
+
+#[test]
+fn the_settable_keys_are_a_servers_in_document_order_with_what_they_take() {
+    let store = MemoryCasStore::default();
+    let keys = service(&store).settable_keys();
+    let names: Vec<&str> = keys.iter().map(|k| k.key.as_str()).collect();
+    assert!(names.contains(&"features.activity"));
+    assert!(names.contains(&"roles.mapping.<role_id>"));
+    assert!(
+        !names.iter().any(|k| k.starts_with("kaltura.privileges")),
+        "deployment-only keys are not listed"
+    );
+    assert_eq!(names.first(), Some(&"commands.enabled"), "document order");
+    assert!(keys
+        .iter()
+        .all(|k| !k.expects.is_empty() && !k.doc.is_empty()));
+    let activity = keys.iter().find(|k| k.key == "features.activity").unwrap();
+    assert_eq!(activity.expects, "true or false");
 }
 
 #[test]
 fn the_deployment_layer_is_versioned_and_audited() {
     let store = MemoryCasStore::default();
     let svc = service(&store);
-    assert_eq!(svc.deployment().unwrap().version, 0);
+    assert_eq!(svc.get_deployment().unwrap().version, 0);
     let patch = json!({"kaltura": {"privileges": {"join": "role:viewerRole"}}});
-    let done = svc.update_deployment(&patch, 0, ops()).unwrap();
+    let done = svc
+        .update_deployment(&patch.to_string(), 0, &ops())
+        .unwrap();
     assert_eq!(done.version, 1);
     assert_eq!(done.changed_keys, ["kaltura.privileges.join"]);
-    let stale =
-        service(&store).update_deployment(&json!({"features": {"activity": true}}), 0, ops());
-    assert!(matches!(stale, Err(ServiceError::Conflict(_))));
+    let stale = service(&store).update_deployment(r#"{"features": {"activity": true}}"#, 0, &ops());
+    assert!(matches!(stale, Err(Error::Conflict(_))));
 
-    let view = service(&store).deployment().unwrap();
-    assert_eq!(view.version, 1);
+    let deployment = service(&store).get_deployment().unwrap();
+    assert_eq!(deployment.version, 1);
     assert_eq!(
-        serde_json::from_str::<Value>(&view.overrides_json).unwrap(),
+        serde_json::from_str::<Value>(&deployment.overrides_json).unwrap(),
         patch
     );
     let log = service(&store).deployment_audit_log(10).unwrap();
@@ -776,30 +1049,35 @@ fn the_deployment_layer_is_versioned_and_audited() {
         serde_json::from_slice(&cas::read(&store, keys::DEPLOYMENT).unwrap().unwrap()).unwrap();
     assert_eq!(stored.updated_by, ops());
     assert!(
-        service(&store).audit_log(guild(), 10).unwrap().is_empty(),
+        service(&store).audit_log(GUILD, 10).unwrap().is_empty(),
         "deployment changes are not in a server's log"
     );
 }
 
 #[test]
-fn the_service_is_ready_with_a_working_store() {
-    let kv = common::MemoryKeyValue::default();
-    let status = status(&common::MemoryVariables::default(), &kv);
-    assert_eq!(status.name, "config");
-    assert!(status.is_ready());
+fn the_service_is_ready_with_a_working_store_and_needs_no_setting() {
+    for flavor in FLAVORS {
+        let store = MemoryCasStore::new(flavor);
+        let status = service(&store).status();
+        assert_eq!(status.name, "config");
+        assert_eq!(status.version, env!("CARGO_PKG_VERSION"));
+        assert!(status.missing_settings.is_empty());
+        assert!(status.key_value_ok);
+        assert!(store.keys().is_empty(), "the probe is removed again");
+    }
 }
 
 #[test]
 fn of_twenty_concurrent_writes_of_the_same_version_exactly_one_is_accepted_on_either_store() {
-    for flavor in [Flavor::Sqlite, Flavor::Redis] {
+    for flavor in FLAVORS {
         let store = MemoryCasStore::new(flavor);
-        let outcomes: Vec<Result<UpdateResult, ServiceError>> = std::thread::scope(|scope| {
+        let outcomes: Vec<Result<UpdateResult, Error>> = std::thread::scope(|scope| {
             let writers: Vec<_> = (0..20)
                 .map(|n| {
                     let store = &store;
                     scope.spawn(move || {
                         let patch = json!({"notifications": {"meeting_share": {"template": format!("writer {n}")}}});
-                        service(store).update(guild(), &patch, 0, admin())
+                        update(store, &patch, 0, &admin())
                     })
                 })
                 .collect();
@@ -810,9 +1088,9 @@ fn of_twenty_concurrent_writes_of_the_same_version_exactly_one_is_accepted_on_ei
         assert!(outcomes
             .iter()
             .filter_map(|o| o.as_ref().err())
-            .all(|e| matches!(e, ServiceError::Conflict(_))));
-        assert_eq!(service(&store).get(guild()).unwrap().version, 1);
-        assert_eq!(service(&store).audit_log(guild(), 100).unwrap().len(), 1);
+            .all(|e| matches!(e, Error::Conflict(_))));
+        assert_eq!(service(&store).get(GUILD).unwrap().version, 1);
+        assert_eq!(service(&store).audit_log(GUILD, 100).unwrap().len(), 1);
     }
 }
 
@@ -822,16 +1100,17 @@ fn on_a_redis_store_writes_succeed_once_each_although_every_swap_reports_failure
     for version in 0..3 {
         let done = service(&store)
             .set(
-                guild(),
+                GUILD,
                 "features.activity",
                 if version % 2 == 0 { "on" } else { "off" },
                 Some(version),
-                admin(),
+                false,
+                &admin(),
             )
             .unwrap();
         assert_eq!(done.version, version + 1);
     }
-    let log = service(&store).audit_log(guild(), 10).unwrap();
+    let log = service(&store).audit_log(GUILD, 10).unwrap();
     let versions: Vec<u64> = log.iter().map(|e| e.version).collect();
     assert_eq!(versions, [3, 2, 1]);
 }

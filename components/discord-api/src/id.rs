@@ -3,7 +3,11 @@
 //!
 //! Snowflakes are 64-bit unsigned integers that Discord always writes as JSON strings
 //! (<https://discord.com/developers/docs/reference#snowflakes>). They are parsed once,
-//! here, as a non-empty run of ASCII decimal digits that fits a `u64` and is not zero.
+//! here, as a non-empty run of ASCII decimal digits that fits a `u64` and is not zero:
+//! the one snowflake rule of the project (no length rule: Discord documents none).
+//!
+//! The service contracts carry snowflakes as plain `u64` (WIT `snowflake`); convert at
+//! the edge with `u64::from(id)` and `Id::try_from(value)` (zero is refused).
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -142,6 +146,22 @@ impl<M> fmt::Display for Id<M> {
     }
 }
 
+/// An ID as the service contracts carry it (WIT `snowflake`).
+impl<M> From<Id<M>> for u64 {
+    fn from(id: Id<M>) -> Self {
+        id.get()
+    }
+}
+
+/// A contract `snowflake` as a typed ID; zero is not an ID.
+impl<M> TryFrom<u64> for Id<M> {
+    type Error = IdError;
+
+    fn try_from(value: u64) -> Result<Self, Self::Error> {
+        Self::new(value).ok_or(IdError::Zero)
+    }
+}
+
 impl<M> FromStr for Id<M> {
     type Err = IdError;
 
@@ -231,6 +251,25 @@ mod tests {
     fn the_parse_error_does_not_echo_the_input() {
         let err = serde_json::from_str::<UserId>("\"secret-ish-value\"").unwrap_err();
         assert!(!err.to_string().contains("secret-ish-value"));
+    }
+
+    #[test]
+    fn an_id_converts_to_and_from_a_contract_snowflake() {
+        let guild: GuildId = "613425648685547541".parse().unwrap();
+        let value = u64::from(guild);
+        assert_eq!(value, 613_425_648_685_547_541);
+        assert_eq!(GuildId::try_from(value), Ok(guild));
+        assert_eq!(UserId::try_from(0), Err(IdError::Zero));
+    }
+
+    #[test]
+    fn short_ids_follow_the_one_rule_and_are_accepted() {
+        // Copies of the rule once required 17 to 20 digits; the one rule has no length.
+        assert_eq!("42".parse::<RoleId>().map(Id::get), Ok(42));
+        assert_eq!(
+            "00000000000000000042".parse::<RoleId>().map(Id::get),
+            Ok(42)
+        );
     }
 
     #[test]

@@ -18,6 +18,53 @@ pub struct Permissions(u64);
 #[error("permissions must be a decimal integer string")]
 pub struct PermissionsError;
 
+/// Every permission flag Discord documents, by its name in Discord's documentation
+/// (<https://discord.com/developers/docs/topics/permissions#permissions-bitwise-permission-flags>).
+pub const NAMED: &[(&str, Permissions)] = &[
+    ("CREATE_INSTANT_INVITE", Permissions(1 << 0)),
+    ("KICK_MEMBERS", Permissions(1 << 1)),
+    ("BAN_MEMBERS", Permissions(1 << 2)),
+    ("ADMINISTRATOR", Permissions(1 << 3)),
+    ("MANAGE_CHANNELS", Permissions(1 << 4)),
+    ("MANAGE_GUILD", Permissions(1 << 5)),
+    ("ADD_REACTIONS", Permissions(1 << 6)),
+    ("VIEW_AUDIT_LOG", Permissions(1 << 7)),
+    ("PRIORITY_SPEAKER", Permissions(1 << 8)),
+    ("STREAM", Permissions(1 << 9)),
+    ("VIEW_CHANNEL", Permissions(1 << 10)),
+    ("SEND_MESSAGES", Permissions(1 << 11)),
+    ("SEND_TTS_MESSAGES", Permissions(1 << 12)),
+    ("MANAGE_MESSAGES", Permissions(1 << 13)),
+    ("EMBED_LINKS", Permissions(1 << 14)),
+    ("ATTACH_FILES", Permissions(1 << 15)),
+    ("READ_MESSAGE_HISTORY", Permissions(1 << 16)),
+    ("MENTION_EVERYONE", Permissions(1 << 17)),
+    ("USE_EXTERNAL_EMOJIS", Permissions(1 << 18)),
+    ("VIEW_GUILD_INSIGHTS", Permissions(1 << 19)),
+    ("CONNECT", Permissions(1 << 20)),
+    ("SPEAK", Permissions(1 << 21)),
+    ("MUTE_MEMBERS", Permissions(1 << 22)),
+    ("DEAFEN_MEMBERS", Permissions(1 << 23)),
+    ("MOVE_MEMBERS", Permissions(1 << 24)),
+    ("USE_VAD", Permissions(1 << 25)),
+    ("CHANGE_NICKNAME", Permissions(1 << 26)),
+    ("MANAGE_NICKNAMES", Permissions(1 << 27)),
+    ("MANAGE_ROLES", Permissions(1 << 28)),
+    ("MANAGE_WEBHOOKS", Permissions(1 << 29)),
+    ("MANAGE_GUILD_EXPRESSIONS", Permissions(1 << 30)),
+    ("USE_APPLICATION_COMMANDS", Permissions(1 << 31)),
+    ("REQUEST_TO_SPEAK", Permissions(1 << 32)),
+    ("MANAGE_EVENTS", Permissions(1 << 33)),
+    ("MANAGE_THREADS", Permissions(1 << 34)),
+    ("CREATE_PUBLIC_THREADS", Permissions(1 << 35)),
+    ("CREATE_PRIVATE_THREADS", Permissions(1 << 36)),
+    ("USE_EXTERNAL_STICKERS", Permissions(1 << 37)),
+    ("SEND_MESSAGES_IN_THREADS", Permissions(1 << 38)),
+    ("USE_EMBEDDED_ACTIVITIES", Permissions(1 << 39)),
+    ("MODERATE_MEMBERS", Permissions(1 << 40)),
+    ("CREATE_EVENTS", Permissions(1 << 44)),
+];
+
 impl Permissions {
     /// No permission.
     pub const NONE: Self = Self(0);
@@ -80,6 +127,34 @@ impl Permissions {
     /// Whether no flag is set.
     pub const fn is_empty(self) -> bool {
         self.0 == 0
+    }
+
+    /// The flags of `self` that `other` lacks, e.g. the required permissions a member is
+    /// missing: `required.difference(held)`.
+    pub const fn difference(self, other: Self) -> Self {
+        Self(self.0 & !other.0)
+    }
+
+    /// The flag named `name` in Discord's documentation ([`NAMED`]), ignoring ASCII case.
+    pub fn from_name(name: &str) -> Option<Self> {
+        NAMED
+            .iter()
+            .find(|(known, _)| known.eq_ignore_ascii_case(name))
+            .map(|(_, flag)| *flag)
+    }
+
+    /// The names of the set flags, lowest first; a flag without a name as `1<<n`.
+    pub fn names(self) -> Vec<String> {
+        (0..64)
+            .map(|bit| Self(1u64 << bit))
+            .filter(|flag| self.contains(*flag))
+            .map(|flag| {
+                NAMED.iter().find(|(_, known)| *known == flag).map_or_else(
+                    || format!("1<<{}", flag.0.trailing_zeros()),
+                    |(name, _)| (*name).to_owned(),
+                )
+            })
+            .collect()
     }
 }
 
@@ -194,6 +269,33 @@ mod tests {
         let member = Permissions::SEND_MESSAGES;
         assert!(!member.allows(Permissions::MANAGE_GUILD));
         assert!(member.allows(Permissions::NONE));
+    }
+
+    #[test]
+    fn named_flags_match_their_constants_and_names_round_trip() {
+        assert_eq!(
+            Permissions::from_name("manage_guild"),
+            Some(Permissions::MANAGE_GUILD)
+        );
+        assert_eq!(Permissions::from_name("MANAGE_EVERYTHING"), None);
+        for (name, flag) in NAMED {
+            assert_eq!(flag.bits().count_ones(), 1, "{name}");
+            assert_eq!(flag.names(), [*name]);
+        }
+        assert_eq!(
+            Permissions::from_bits(8 | 32 | (1 << 60)).names(),
+            ["ADMINISTRATOR", "MANAGE_GUILD", "1<<60"]
+        );
+    }
+
+    #[test]
+    fn the_difference_is_what_the_holder_lacks() {
+        let required = Permissions::MANAGE_GUILD | Permissions::SEND_MESSAGES;
+        assert_eq!(
+            required.difference(Permissions::SEND_MESSAGES),
+            Permissions::MANAGE_GUILD
+        );
+        assert!(required.difference(required).is_empty());
     }
 
     #[test]

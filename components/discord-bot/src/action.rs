@@ -2,18 +2,18 @@
 //! for, with every client-chosen value (options, `custom_id`) parsed and bounded.
 //!
 //! Who asks, and what they may do, is not here: that comes from the payload's
-//! `member` ([`crate::services::Caller`]) and the server's configuration, checked in
+//! `member` ([`crate::services::Caller`]) and the `config` service, asked in
 //! [`crate::dispatch`].
 
+use contracts::config::{Command as CommandName, Section};
+use contracts::kaltura::{MeetingId, MeetingKind};
 use discord_api::model::{CommandData, CommandType, ComponentData, ComponentType, OptionValue};
-use guild_config::{CommandName, Section};
 
 use crate::commands::{
     DESCRIPTION_MAX, KEY_MAX, OPTION_DESCRIPTION, OPTION_KEY, OPTION_MEETING, OPTION_SECTION,
     OPTION_TITLE, OPTION_TYPE, OPTION_VALUE, SUB_RESET, SUB_SET, SUB_VIEW, TITLE_MAX, VALUE_MAX,
 };
 use crate::custom_id::{ButtonAction, CustomId};
-use crate::meeting::{MeetingId, MeetingKind};
 
 /// What a member asks for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -112,15 +112,17 @@ impl Action {
     /// `/kaltura-start`, End and its confirmation as `/kaltura-end`.
     pub fn command(&self) -> CommandName {
         match self {
-            Self::Start { .. } | Self::Share { .. } => CommandName::Start,
-            Self::Join { .. } => CommandName::Join,
-            Self::List => CommandName::List,
-            Self::End { .. } | Self::ConfirmEnd { .. } | Self::CancelEnd { .. } => CommandName::End,
+            Self::Start { .. } | Self::Share { .. } => CommandName::KalturaStart,
+            Self::Join { .. } => CommandName::KalturaJoin,
+            Self::List => CommandName::KalturaList,
+            Self::End { .. } | Self::ConfirmEnd { .. } | Self::CancelEnd { .. } => {
+                CommandName::KalturaEnd
+            }
             Self::ConfigView { .. } | Self::ConfigSet { .. } | Self::ConfigReset { .. } => {
-                CommandName::Config
+                CommandName::KalturaConfig
             }
             Self::SuggestMeetings { command, .. } => *command,
-            Self::SuggestConfigKeys { .. } => CommandName::Config,
+            Self::SuggestConfigKeys { .. } => CommandName::KalturaConfig,
         }
     }
 
@@ -150,12 +152,10 @@ impl Action {
     pub fn from_command(data: &CommandData) -> Result<Self, Rejection> {
         let name = command_name(data)?;
         match name {
-            CommandName::Start => {
-                let kind = text(data, OPTION_TYPE)
-                    .and_then(|v| v.parse::<MeetingKind>().ok())
-                    .ok_or(Rejection::BadOption(
-                        "Pick a meeting type: webinar, meeting or classroom.",
-                    ))?;
+            CommandName::KalturaStart => {
+                let kind = text(data, OPTION_TYPE).and_then(MeetingKind::parse).ok_or(
+                    Rejection::BadOption("Pick a meeting type: webinar, meeting or classroom."),
+                )?;
                 let title = bounded(text(data, OPTION_TITLE), TITLE_MAX).ok_or(
                     Rejection::BadOption("Give the meeting a title of 1 to 100 characters."),
                 )?;
@@ -172,14 +172,14 @@ impl Action {
                     description,
                 })
             }
-            CommandName::Join => Ok(Self::Join {
+            CommandName::KalturaJoin => Ok(Self::Join {
                 meeting: meeting_option(data)?,
             }),
-            CommandName::List => Ok(Self::List),
-            CommandName::End => Ok(Self::End {
+            CommandName::KalturaList => Ok(Self::List),
+            CommandName::KalturaEnd => Ok(Self::End {
                 meeting: meeting_option(data)?,
             }),
-            CommandName::Config => config_action(data),
+            CommandName::KalturaConfig => config_action(data),
         }
     }
 
@@ -224,13 +224,15 @@ impl Action {
             data.subcommand_path().0.as_slice(),
             focused.name.as_str(),
         ) {
-            (CommandName::Join | CommandName::End, [], OPTION_MEETING) => {
+            (CommandName::KalturaJoin | CommandName::KalturaEnd, [], OPTION_MEETING) => {
                 Ok(Self::SuggestMeetings {
                     command: name,
                     typed,
                 })
             }
-            (CommandName::Config, [SUB_SET], OPTION_KEY) => Ok(Self::SuggestConfigKeys { typed }),
+            (CommandName::KalturaConfig, [SUB_SET], OPTION_KEY) => {
+                Ok(Self::SuggestConfigKeys { typed })
+            }
             _ => Err(Rejection::UnknownCommand),
         }
     }
@@ -240,10 +242,7 @@ fn command_name(data: &CommandData) -> Result<CommandName, Rejection> {
     if data.kind != CommandType::ChatInput {
         return Err(Rejection::UnknownCommand);
     }
-    CommandName::ALL
-        .into_iter()
-        .find(|name| name.as_str() == data.name)
-        .ok_or(Rejection::UnknownCommand)
+    CommandName::parse(&data.name).ok_or(Rejection::UnknownCommand)
 }
 
 /// The string value of the innermost level's option `name`.
@@ -260,7 +259,7 @@ fn bounded(raw: Option<&str>, max: usize) -> Option<String> {
 
 fn meeting_option(data: &CommandData) -> Result<MeetingId, Rejection> {
     text(data, OPTION_MEETING)
-        .and_then(|v| MeetingId::parse(v.trim()).ok())
+        .and_then(|v| contracts::meeting::parse_id(v.trim()))
         .ok_or(Rejection::BadOption(
             "That is not a meeting of this server: pick one from the list.",
         ))
@@ -268,9 +267,9 @@ fn meeting_option(data: &CommandData) -> Result<MeetingId, Rejection> {
 
 fn section(data: &CommandData) -> Result<Option<Section>, Rejection> {
     text(data, OPTION_SECTION)
-        .map(|v| v.parse::<Section>())
+        .map(|v| Section::parse(v).ok_or(()))
         .transpose()
-        .map_err(|_| {
+        .map_err(|()| {
             Rejection::BadOption(
                 "Pick a section: commands, roles, notifications, features or kaltura.",
             )
@@ -378,19 +377,19 @@ mod tests {
     #[test]
     fn join_and_end_need_a_valid_meeting_id() {
         let join = command(json!({"id": "1", "name": "kaltura-join", "type": 1,
-            "options": [{"name": "meeting", "type": 3, "value": " 0_abc "}]}));
+            "options": [{"name": "meeting", "type": 3, "value": " 1001 "}]}));
         assert_eq!(
             Action::from_command(&join),
-            Ok(Action::Join {
-                meeting: MeetingId::parse("0_abc").unwrap()
-            })
+            Ok(Action::Join { meeting: 1001 })
         );
-        let forged = command(json!({"id": "1", "name": "kaltura-end", "type": 1,
-            "options": [{"name": "meeting", "type": 3, "value": "../../x"}]}));
-        assert!(matches!(
-            Action::from_command(&forged),
-            Err(Rejection::BadOption(_))
-        ));
+        for forged in ["../../x", "0_abc", "0"] {
+            let forged = command(json!({"id": "1", "name": "kaltura-end", "type": 1,
+                "options": [{"name": "meeting", "type": 3, "value": forged}]}));
+            assert!(matches!(
+                Action::from_command(&forged),
+                Err(Rejection::BadOption(_))
+            ));
+        }
         let missing = command(json!({"id": "1", "name": "kaltura-end", "type": 1}));
         assert!(matches!(
             Action::from_command(&missing),
@@ -433,16 +432,13 @@ mod tests {
 
     #[test]
     fn every_button_maps_to_its_action() {
-        let m = MeetingId::parse("7").unwrap();
-        assert_eq!(button("v1:join:7"), Ok(Action::Join { meeting: m.clone() }));
-        assert_eq!(
-            button("v1:share:7"),
-            Ok(Action::Share { meeting: m.clone() })
-        );
-        assert_eq!(button("v1:end:7"), Ok(Action::End { meeting: m.clone() }));
+        let m = 7;
+        assert_eq!(button("v1:join:7"), Ok(Action::Join { meeting: m }));
+        assert_eq!(button("v1:share:7"), Ok(Action::Share { meeting: m }));
+        assert_eq!(button("v1:end:7"), Ok(Action::End { meeting: m }));
         assert_eq!(
             button("v1:end-confirm:7"),
-            Ok(Action::ConfirmEnd { meeting: m.clone() })
+            Ok(Action::ConfirmEnd { meeting: m })
         );
         assert_eq!(
             button("v1:end-cancel:7"),
@@ -478,7 +474,7 @@ mod tests {
         assert_eq!(
             Action::from_autocomplete(&join),
             Ok(Action::SuggestMeetings {
-                command: CommandName::Join,
+                command: CommandName::KalturaJoin,
                 typed: "phys".into()
             })
         );
@@ -501,26 +497,29 @@ mod tests {
 
     #[test]
     fn each_action_is_gated_by_its_command() {
-        let m = MeetingId::parse("7").unwrap();
+        let m = 7;
         assert_eq!(
-            Action::Share { meeting: m.clone() }.command(),
-            CommandName::Start
+            Action::Share { meeting: m }.command(),
+            CommandName::KalturaStart
         );
         assert_eq!(
-            Action::ConfirmEnd { meeting: m.clone() }.command(),
-            CommandName::End
+            Action::ConfirmEnd { meeting: m }.command(),
+            CommandName::KalturaEnd
         );
         assert_eq!(
-            Action::CancelEnd { meeting: m.clone() }.command(),
-            CommandName::End
+            Action::CancelEnd { meeting: m }.command(),
+            CommandName::KalturaEnd
         );
-        assert_eq!(Action::Join { meeting: m }.command(), CommandName::Join);
+        assert_eq!(
+            Action::Join { meeting: m }.command(),
+            CommandName::KalturaJoin
+        );
         assert_eq!(
             Action::SuggestConfigKeys {
                 typed: String::new()
             }
             .command(),
-            CommandName::Config
+            CommandName::KalturaConfig
         );
     }
 }

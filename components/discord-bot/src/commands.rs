@@ -11,15 +11,16 @@
 //!
 //! Every command is for servers only (`contexts: [GUILD]`, `integration_types:
 //! [GUILD_INSTALL]`). `default_member_permissions` is only the default a server's
-//! admins see and may change in Discord; the bot still checks each server's own
-//! configuration (`guild_config::permission_check`) on every command and button.
+//! admins see and may change in Discord; the bot still asks the `config` service
+//! (`check-permission`) on every command and button. The commands' names, the sections'
+//! and the meeting kinds' option values are the contract's (the `contracts` names (`MeetingKind::as_str`)).
 
+use contracts::config::{Command as CommandName, Section};
+use contracts::kaltura::MeetingKind;
 use discord_api::commands::{Choice, Command, CommandOption};
 use discord_api::model::{IntegrationType, InteractionContextType};
+use discord_api::response::limits;
 use discord_api::Permissions;
-use guild_config::{CommandName, Section};
-
-use crate::meeting::MeetingKind;
 
 /// `/kaltura-start`'s meeting-type option.
 pub const OPTION_TYPE: &str = "type";
@@ -42,24 +43,27 @@ pub const OPTION_KEY: &str = "key";
 /// The value option of `/kaltura-config set`.
 pub const OPTION_VALUE: &str = "value";
 
-/// The longest meeting title.
-pub const TITLE_MAX: usize = 100;
+/// The longest meeting title: the contract's (`MeetingRequest::MAX_TITLE_CHARS`).
+pub const TITLE_MAX: usize = contracts::kaltura::MeetingRequest::MAX_TITLE_CHARS;
 /// The longest meeting description.
 pub const DESCRIPTION_MAX: usize = 1000;
+/// The longest text a member may type into the meeting option while searching (the
+/// value sent is a meeting id, chosen from the suggestions).
+pub const MEETING_TYPED_MAX: usize = 64;
 /// The longest configuration key typed.
 pub const KEY_MAX: usize = 100;
-/// The longest configuration value typed (a template's limit).
-pub const VALUE_MAX: usize = guild_config::MAX_TEMPLATE_CHARS;
+/// The longest configuration value typed: a message template is a whole message.
+pub const VALUE_MAX: usize = limits::CONTENT;
 
 /// Every command, in menu order.
 pub fn definitions() -> Vec<Command> {
-    CommandName::ALL.into_iter().map(definition).collect()
+    CommandName::ALL.iter().copied().map(definition).collect()
 }
 
 /// One command's definition.
 pub fn definition(name: CommandName) -> Command {
     let command = match name {
-        CommandName::Start => Command::chat_input(name.as_str(), "Start a Kaltura meeting")
+        CommandName::KalturaStart => Command::chat_input(name.as_str(), "Start a Kaltura meeting")
             .default_member_permissions(Permissions::SEND_MESSAGES)
             .option(kind_option())
             .option(
@@ -71,18 +75,18 @@ pub fn definition(name: CommandName) -> Command {
                 CommandOption::string(OPTION_DESCRIPTION, "What the meeting is about")
                     .length(1, bound(DESCRIPTION_MAX)),
             ),
-        CommandName::Join => Command::chat_input(
+        CommandName::KalturaJoin => Command::chat_input(
             name.as_str(),
             "Get your own link to a meeting of this server",
         )
         .option(meeting_option("The meeting to join")),
-        CommandName::List => {
+        CommandName::KalturaList => {
             Command::chat_input(name.as_str(), "List this server's active Kaltura meetings")
         }
-        CommandName::End => Command::chat_input(name.as_str(), "End a Kaltura meeting")
+        CommandName::KalturaEnd => Command::chat_input(name.as_str(), "End a Kaltura meeting")
             .default_member_permissions(Permissions::SEND_MESSAGES)
             .option(meeting_option("The meeting to end")),
-        CommandName::Config => Command::chat_input(
+        CommandName::KalturaConfig => Command::chat_input(
             name.as_str(),
             "View or change this server's Kaltura settings",
         )
@@ -120,7 +124,7 @@ fn bound(max: usize) -> u16 {
 }
 
 fn kind_option() -> CommandOption {
-    MeetingKind::ALL.into_iter().fold(
+    MeetingKind::ALL.iter().copied().fold(
         CommandOption::string(OPTION_TYPE, "What kind of meeting").required(),
         |option, kind| option.choice(Choice::string(kind.label(), kind.as_str())),
     )
@@ -130,11 +134,11 @@ fn meeting_option(description: &str) -> CommandOption {
     CommandOption::string(OPTION_MEETING, description)
         .required()
         .autocomplete()
-        .length(1, bound(crate::meeting::MeetingId::MAX_LEN))
+        .length(1, bound(MEETING_TYPED_MAX))
 }
 
 fn section_option(description: &str, required: bool) -> CommandOption {
-    let option = Section::ALL.into_iter().fold(
+    let option = Section::ALL.iter().copied().fold(
         CommandOption::string(OPTION_SECTION, description),
         |option, section| option.choice(Choice::string(section_label(section), section.as_str())),
     );
@@ -193,24 +197,24 @@ mod tests {
 
     #[test]
     fn kaltura_config_defaults_to_manage_server_and_join_to_everyone() {
-        let config = definition(CommandName::Config);
+        let config = definition(CommandName::KalturaConfig);
         assert_eq!(
             config.default_member_permissions,
             Some(Permissions::MANAGE_GUILD)
         );
         assert_eq!(
-            definition(CommandName::Join).default_member_permissions,
+            definition(CommandName::KalturaJoin).default_member_permissions,
             None
         );
         assert_eq!(
-            definition(CommandName::List).default_member_permissions,
+            definition(CommandName::KalturaList).default_member_permissions,
             None
         );
     }
 
     #[test]
     fn kaltura_start_serializes_with_its_three_meeting_types() {
-        let value = serde_json::to_value(definition(CommandName::Start)).unwrap();
+        let value = serde_json::to_value(definition(CommandName::KalturaStart)).unwrap();
         assert_eq!(value["options"][0]["name"], "type");
         assert_eq!(
             value["options"][0]["choices"],
@@ -221,21 +225,23 @@ mod tests {
             ])
         );
         assert_eq!(value["options"][1]["max_length"], 100);
+        assert_eq!(TITLE_MAX, 100);
         assert_eq!(value["options"][2].get("required"), None);
     }
 
     #[test]
     fn the_meeting_option_uses_autocomplete() {
-        for name in [CommandName::Join, CommandName::End] {
+        for name in [CommandName::KalturaJoin, CommandName::KalturaEnd] {
             let value = serde_json::to_value(definition(name)).unwrap();
             assert_eq!(value["options"][0]["name"], "meeting");
             assert_eq!(value["options"][0]["autocomplete"], true);
+            assert_eq!(value["options"][0]["max_length"], 64);
         }
     }
 
     #[test]
     fn kaltura_config_has_view_set_and_reset_subcommands() {
-        let value = serde_json::to_value(definition(CommandName::Config)).unwrap();
+        let value = serde_json::to_value(definition(CommandName::KalturaConfig)).unwrap();
         let subs: Vec<&str> = value["options"]
             .as_array()
             .unwrap()

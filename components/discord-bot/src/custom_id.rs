@@ -2,8 +2,10 @@
 //!
 //! A `custom_id` comes back from the client when a button is clicked, and a client can
 //! send any string: it is an intent, never a capability. [`CustomId::parse`] is strict
-//! (exact version, known action, valid [`MeetingId`], nothing else), and dispatch checks
-//! the member's permission again on every click.
+//! (exact version, known action, a meeting id in the decimal form the `kaltura` service
+//! writes — [`contracts::meeting::parse_id`] — nothing else), and dispatch checks the
+//! member's permission again on every click. Buttons posted before meeting ids became
+//! numbers in the contract carry the same decimal ids, so they keep working.
 //!
 //! | action | `custom_id` | meaning |
 //! |---|---|---|
@@ -16,7 +18,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::meeting::MeetingId;
+use contracts::kaltura::MeetingId;
 
 /// The codec version every `custom_id` this build writes starts with.
 pub const VERSION: &str = "v1";
@@ -96,7 +98,7 @@ impl CustomId {
         Self { action, meeting }
     }
 
-    /// The wire form, `v1:<action>:<meeting-id>` (at most 79 characters).
+    /// The wire form, `v1:<action>:<meeting-id>` (at most 35 characters).
     pub fn encode(&self) -> String {
         format!("{VERSION}:{}:{}", self.action.as_str(), self.meeting)
     }
@@ -123,7 +125,7 @@ impl CustomId {
             .into_iter()
             .find(|a| a.as_str() == action)
             .ok_or(CustomIdError::UnknownAction)?;
-        let meeting = MeetingId::parse(meeting).map_err(|_| CustomIdError::BadMeetingId)?;
+        let meeting = contracts::meeting::parse_id(meeting).ok_or(CustomIdError::BadMeetingId)?;
         Ok(Self { action, meeting })
     }
 }
@@ -146,25 +148,20 @@ impl fmt::Display for CustomId {
 mod tests {
     use super::*;
 
-    fn id(text: &str) -> MeetingId {
-        MeetingId::parse(text).unwrap()
-    }
-
     #[test]
     fn every_action_round_trips_through_its_wire_form() {
         for action in ButtonAction::ALL {
-            let custom = CustomId::new(action, id("0_abc123"));
+            let custom = CustomId::new(action, 1001);
             let wire = custom.encode();
-            assert_eq!(wire, format!("v1:{}:0_abc123", action.as_str()));
+            assert_eq!(wire, format!("v1:{}:1001", action.as_str()));
             assert_eq!(CustomId::parse(&wire), Ok(custom));
         }
     }
 
     #[test]
     fn the_longest_custom_id_fits_discords_limit() {
-        let longest = id(&"z".repeat(MeetingId::MAX_LEN));
         for action in ButtonAction::ALL {
-            let wire = CustomId::new(action, longest.clone()).encode();
+            let wire = CustomId::new(action, u64::MAX).encode();
             assert!(wire.len() <= MAX_LEN, "{wire}");
             assert!(CustomId::parse(&wire).is_ok());
         }
@@ -215,6 +212,11 @@ mod tests {
             "v1:join:é",
             "v1:share:1\n",
             "v1:end:<@&1>",
+            // Ids the kaltura service never writes: not decimal, or not its decimal form.
+            "v1:join:0_abc123",
+            "v1:join:0",
+            "v1:join:042",
+            "v1:join:18446744073709551616",
         ] {
             assert_eq!(
                 CustomId::parse(bad),
@@ -222,7 +224,7 @@ mod tests {
                 "{bad:?}"
             );
         }
-        let long = format!("v1:join:{}", "a".repeat(65));
+        let long = format!("v1:join:{}", "1".repeat(65));
         assert_eq!(CustomId::parse(&long), Err(CustomIdError::BadMeetingId));
     }
 
@@ -256,7 +258,7 @@ mod tests {
                 assert_eq!(parsed.encode(), text);
             }
         }
-        for text in ["v1:join:1", "v1:end-cancel:0_x"] {
+        for text in ["v1:join:1", "v1:end-cancel:1001"] {
             assert_eq!(CustomId::parse(text).unwrap().encode(), text);
         }
     }

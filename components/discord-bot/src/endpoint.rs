@@ -6,7 +6,7 @@
 //! Two entry points share the checks:
 //! - [`handle`] answers PING and, with no services reachable, a friendly ephemeral
 //!   "not available" reply to everything else;
-//! - [`handle_with`] runs the interaction against a [`Services`] implementation and
+//! - [`handle_with`] runs the interaction against the [`Services`] and
 //!   returns the reply, an optional [`FollowUp`] to run after the reply is sent, and
 //!   an optional [`ErrorReport`] to log.
 
@@ -97,7 +97,7 @@ pub fn handle_with(
     body: &[u8],
     vars: &dyn Variables,
     now_unix_secs: u64,
-    services: &dyn Services,
+    services: &impl Services,
 ) -> Handled {
     let interaction = match verified(method, headers, body, vars, now_unix_secs) {
         Ok(interaction) => interaction,
@@ -190,6 +190,9 @@ fn unauthorized(err: SignatureError) -> Reply {
 mod tests {
     use super::*;
     use common::MemoryVariables;
+    use contracts::config::{Access, AuditEntry, Command, UpdateResult};
+    use contracts::kaltura::{Meeting, MeetingFilter, MeetingRequest, Participant, Requester};
+    use contracts::{Actor, Error, KalturaRole, Member};
     use ed25519_dalek::{Signer, SigningKey};
 
     const FIXTURE: &str = include_str!("../../../tests/fixtures/discord-signature.json");
@@ -307,81 +310,132 @@ mod tests {
         assert_eq!(reply.status, 400);
     }
 
-    /// Services that allow everything and know one meeting; records nothing.
+    /// Services that allow everything, know no meeting and fail to create one.
     struct Open;
 
-    impl Services for Open {
-        fn guild_config(
-            &self,
-            _: discord_api::id::GuildId,
-        ) -> Result<guild_config::GuildConfig, crate::services::ServiceError> {
-            Ok(guild_config::GuildConfig::default())
+    impl contracts::Config for Open {
+        fn status(&self) -> contracts::ServiceStatus {
+            unreachable!()
         }
-        fn kaltura_circuit_open(&self) -> bool {
-            false
+        fn get(&self, _: u64) -> Result<contracts::config::GuildSettings, Error> {
+            unreachable!()
         }
-        fn kaltura_user(
+        fn check_permission(&self, _: Command, _: &Member) -> Result<Access, Error> {
+            Ok(Access::Allowed)
+        }
+        fn role_for(&self, _: &Member) -> Result<KalturaRole, Error> {
+            Ok(KalturaRole::Viewer)
+        }
+        fn render_message(
             &self,
-            caller: &crate::services::Caller,
-            _: &guild_config::RolesConfig,
-        ) -> Result<crate::meeting::KalturaUser, crate::services::ServiceError> {
-            Ok(crate::meeting::KalturaUser {
-                id: caller.user_id.to_string(),
-                display_name: caller.display_name.clone(),
-                role: guild_config::KalturaRole::Viewer,
+            _: u64,
+            _: contracts::config::MessageKind,
+            _: &[(String, String)],
+        ) -> Result<Option<contracts::config::Message>, Error> {
+            unreachable!()
+        }
+        fn render_section(
+            &self,
+            _: u64,
+            _: contracts::config::Section,
+        ) -> Result<Vec<contracts::config::SettingLine>, Error> {
+            unreachable!()
+        }
+        fn settable_keys(&self) -> Vec<contracts::config::SettingKey> {
+            unreachable!()
+        }
+        fn update(&self, _: u64, _: &str, _: u64, _: &Actor) -> Result<UpdateResult, Error> {
+            unreachable!()
+        }
+        fn set(
+            &self,
+            _: u64,
+            _: &str,
+            _: &str,
+            _: Option<u64>,
+            _: bool,
+            _: &Actor,
+        ) -> Result<UpdateResult, Error> {
+            unreachable!()
+        }
+        fn reset(
+            &self,
+            _: u64,
+            _: Option<contracts::config::Section>,
+            _: &Actor,
+        ) -> Result<UpdateResult, Error> {
+            unreachable!()
+        }
+        fn audit_log(&self, _: u64, _: u32) -> Result<Vec<AuditEntry>, Error> {
+            unreachable!()
+        }
+        fn get_deployment(&self) -> Result<contracts::config::DeploymentSettings, Error> {
+            unreachable!()
+        }
+        fn update_deployment(&self, _: &str, _: u64, _: &Actor) -> Result<UpdateResult, Error> {
+            unreachable!()
+        }
+        fn deployment_audit_log(&self, _: u32) -> Result<Vec<AuditEntry>, Error> {
+            unreachable!()
+        }
+    }
+
+    impl contracts::Members for Open {
+        fn status(&self) -> contracts::ServiceStatus {
+            unreachable!()
+        }
+        fn resolve_member(
+            &self,
+            member: &Member,
+            role: KalturaRole,
+        ) -> Result<contracts::identity::KalturaIdentity, Error> {
+            Ok(contracts::identity::KalturaIdentity {
+                kaltura_user_id: member.user_id.to_string(),
+                display_name: member.username.clone(),
+                role,
             })
         }
-        fn create_meeting(
-            &self,
-            _: &crate::meeting::NewMeeting,
-        ) -> Result<crate::meeting::Meeting, crate::services::ServiceError> {
-            Err(crate::services::ServiceError::Unavailable("down".into()))
+        fn get_user(&self, _: u64) -> Result<Option<contracts::identity::UserRecord>, Error> {
+            unreachable!()
         }
-        fn get_meeting(
-            &self,
-            _: discord_api::id::GuildId,
-            _: &crate::meeting::MeetingId,
-        ) -> Result<Option<crate::meeting::Meeting>, crate::services::ServiceError> {
+    }
+
+    impl contracts::Kaltura for Open {
+        fn status(&self) -> contracts::ServiceStatus {
+            unreachable!()
+        }
+        fn ping(&self) -> Result<(), Error> {
+            unreachable!()
+        }
+        fn circuit_open(&self) -> bool {
+            false
+        }
+        fn create_meeting(&self, _: &MeetingRequest) -> Result<Meeting, Error> {
+            Err(Error::Unavailable("down".into()))
+        }
+        fn get_meeting(&self, _: u64) -> Result<Option<Meeting>, Error> {
             Ok(None)
         }
-        fn list_meetings(
-            &self,
-            _: discord_api::id::GuildId,
-        ) -> Result<Vec<crate::meeting::Meeting>, crate::services::ServiceError> {
+        fn list_meetings(&self, _: MeetingFilter) -> Result<Vec<Meeting>, Error> {
             Ok(Vec::new())
         }
-        fn end_meeting(
-            &self,
-            _: discord_api::id::GuildId,
-            _: &crate::meeting::MeetingId,
-            _: &crate::meeting::KalturaUser,
-        ) -> Result<(), crate::services::ServiceError> {
-            Ok(())
+        fn may_manage(&self, _: u64, _: Requester) -> Result<bool, Error> {
+            unreachable!()
         }
-        fn join_url(
-            &self,
-            _: &crate::meeting::Meeting,
-            _: &crate::meeting::KalturaUser,
-            _: crate::meeting::Part,
-        ) -> Result<String, crate::services::ServiceError> {
-            Ok("https://kaf.example/j".into())
+        fn end_meeting(&self, _: u64, _: Requester) -> Result<(), Error> {
+            unreachable!()
         }
-        fn config_set(
-            &self,
-            _: discord_api::id::GuildId,
-            _: &str,
-            _: &str,
-            _: discord_api::id::UserId,
-        ) -> Result<guild_config::GuildConfig, crate::services::ServiceError> {
-            Ok(guild_config::GuildConfig::default())
+        fn join_url(&self, _: u64, _: &Participant) -> Result<String, Error> {
+            unreachable!()
         }
-        fn config_reset(
-            &self,
-            _: discord_api::id::GuildId,
-            _: guild_config::Section,
-            _: discord_api::id::UserId,
-        ) -> Result<guild_config::GuildConfig, crate::services::ServiceError> {
-            Ok(guild_config::GuildConfig::default())
+        fn search_media(&self, _: &str, _: u32) -> Result<contracts::kaltura::MediaPage, Error> {
+            unreachable!()
+        }
+        fn get_media(&self, _: &str) -> Result<Option<contracts::kaltura::MediaEntry>, Error> {
+            unreachable!()
+        }
+        fn player_embed_url(&self, _: &str, _: Option<u32>) -> Result<String, Error> {
+            unreachable!()
         }
     }
 

@@ -8,11 +8,15 @@
 //! - [`action`]: a verified interaction's data as a domain [`action::Action`].
 //! - [`custom_id`]: the versioned button `custom_id` codec.
 //! - [`dispatch`]: permission checks and the [`dispatch::Outcome`] of each action.
-//! - [`services`]: the [`services::Services`] port to `config`, `identity`, `kaltura`.
-//! - [`meeting`]: meeting IDs, kinds and records.
+//! - [`services`]: the services the bot calls, as the contracts' ports
+//!   (`contracts::{Config, Members, Kaltura}`), and the [`services::Caller`].
 //!
-//! `component` is the thin Spin adapter (wasm32 only): [`Services`] over the WIT imports
-//! of the `discord-bot` world (`config`, `identity`, `kaltura`, composed in by Spin from
+//! The types are the contracts' (`contracts::config`, `contracts::kaltura`, ...): the bot
+//! keeps no copy of a WIT type, and asks the services for every rule about members and
+//! meetings.
+//!
+//! `component` is the thin Spin adapter (wasm32 only): [`Services`] over
+//! [`contracts::Imported`] (`config`, `identity`, `kaltura`, composed in by Spin from
 //! spin.toml's `[component.discord-bot.dependencies]`); it answers first, then runs a
 //! deferred reply's [`dispatch::FollowUp`] and `PATCH`es the result to Discord.
 
@@ -21,7 +25,6 @@ pub mod commands;
 pub mod custom_id;
 pub mod dispatch;
 pub mod endpoint;
-pub mod meeting;
 mod render;
 pub mod services;
 

@@ -2,15 +2,15 @@
 //! enforced by construction). Kaltura text and member input are escaped with
 //! `discord_api::markdown`; every message carries an explicit `allowed_mentions`.
 
+use contracts::config::{Message, Section, SettingLine};
+use contracts::kaltura::Meeting;
 use discord_api::markdown::{escape, escape_mentions};
 use discord_api::response::{
     ActionRow, AllowedMentions, Button, ComponentError, Embed, MessageBody,
 };
-use guild_config::{GuildConfig, Section, TemplateKind};
 
 use crate::commands::section_label;
 use crate::custom_id::{ButtonAction, CustomId};
-use crate::meeting::Meeting;
 use crate::services::Caller;
 
 /// Kaltura's brand blue, for embeds.
@@ -24,12 +24,16 @@ pub(crate) const SHARE_URL_TEXT: &str = "the Join button below";
 pub(crate) const GUILD_TEXT: &str = "this server";
 
 fn button(action: ButtonAction, meeting: &Meeting) -> String {
-    CustomId::new(action, meeting.id.clone()).encode()
+    CustomId::new(action, meeting.id).encode()
 }
 
-fn code(text: &str) -> String {
-    // Meeting IDs are [A-Za-z0-9_-]: nothing in them can end a code span.
-    format!("`{text}`")
+fn code(id: u64) -> String {
+    format!("`{id}`")
+}
+
+/// When a meeting started (or is scheduled to), in Unix seconds.
+pub(crate) fn started_at(meeting: &Meeting) -> u64 {
+    meeting.start_time.unwrap_or(meeting.created_at)
 }
 
 /// An ephemeral text reply.
@@ -37,31 +41,32 @@ pub(crate) fn notice(text: impl Into<String>) -> MessageBody {
     MessageBody::text(text).ephemeral()
 }
 
-/// The embed describing a meeting: title, description, type, owner, ID.
-pub(crate) fn meeting_embed(meeting: &Meeting) -> Embed {
+/// The embed describing a meeting: title, description (the service does not keep it;
+/// the panel shows the one just given), type, owner, ID, start.
+pub(crate) fn meeting_embed(meeting: &Meeting, description: Option<&str>) -> Embed {
     let mut embed = Embed::new()
         .title(escape_mentions(&meeting.title))
         .color(COLOR)
         .field("Type", meeting.kind.label(), true)
         .field("Owner", format!("<@{}>", meeting.owner_id), true)
-        .field("Meeting ID", code(meeting.id.as_str()), true);
-    if let Some(description) = &meeting.description {
+        .field("Meeting ID", code(meeting.id), true);
+    if let Some(description) = description {
         embed = embed.description(escape(description));
     }
-    if let Some(started) = meeting.started_at {
-        embed = embed.field("Started", format!("<t:{started}:R>"), true);
-    }
-    embed
+    embed.field("Started", format!("<t:{}:R>", started_at(meeting)), true)
 }
 
 /// The owner's panel after `/kaltura-start`: the meeting and Join, Share, End buttons.
 /// Sent as the edit of a deferred ephemeral reply (no flags: an edit cannot set them).
-pub(crate) fn start_panel(meeting: &Meeting) -> Result<MessageBody, ComponentError> {
+pub(crate) fn start_panel(
+    meeting: &Meeting,
+    description: Option<&str>,
+) -> Result<MessageBody, ComponentError> {
     MessageBody::text(format!(
         "Your {} is ready. Join it, share it with this channel, or end it:",
         meeting.kind.label()
     ))
-    .embed(meeting_embed(meeting))
+    .embed(meeting_embed(meeting, description))
     .components(vec![ActionRow::buttons(vec![
         Button::success(button(ButtonAction::Join, meeting), "Join")?,
         Button::secondary(button(ButtonAction::Share, meeting), "Share with channel")?,
@@ -100,7 +105,7 @@ pub(crate) fn meeting_list(meetings: &[Meeting]) -> Result<MessageBody, Componen
                 "{} · started by <@{}> · {}",
                 meeting.kind.label(),
                 meeting.owner_id,
-                code(meeting.id.as_str())
+                code(meeting.id)
             ),
             false,
         );
@@ -162,47 +167,42 @@ pub(crate) fn end_cancelled(meeting: &Meeting) -> Result<MessageBody, ComponentE
     .components(end_buttons(meeting, true)?)
 }
 
-/// The public message a Share button posts: the server's `meeting_share` template
-/// with escaped Kaltura text, a Join button, and mentions limited to `@everyone` when
-/// (and only when) the server allows it.
-pub(crate) fn share(
-    meeting: &Meeting,
-    caller: &Caller,
-    config: &GuildConfig,
-) -> Result<MessageBody, ComponentError> {
-    let title = escape(&meeting.title);
+/// The template values of a meeting's share card (see `config`'s `render-message`),
+/// every Kaltura or member text escaped: only the server's own template can ping.
+pub(crate) fn share_values(meeting: &Meeting, caller: &Caller) -> Vec<(String, String)> {
     // The meeting record keeps the owner's ID, not their name: the sharer's own name
     // when they own it, else a mention (shown as the name; `allowed_mentions` keeps it
     // from pinging).
-    let owner = if meeting.owner_id == caller.user_id {
+    let owner = if meeting.owner_id == caller.user_id.get() {
         escape(&caller.display_name)
     } else {
         format!("<@{}>", meeting.owner_id)
     };
-    let id = escape(meeting.id.as_str());
-    let start = meeting
-        .started_at
-        .map(|t| format!("<t:{t}:F>"))
-        .unwrap_or_default();
-    let shared_by = format!("<@{}>", caller.user_id);
-    let values = [
-        ("guild", GUILD_TEXT),
-        ("title", title.as_str()),
-        ("owner", owner.as_str()),
-        ("type", meeting.kind.label()),
-        ("meeting_id", id.as_str()),
-        ("url", SHARE_URL_TEXT),
-        ("start_time", start.as_str()),
-        ("shared_by", shared_by.as_str()),
-    ];
-    let content =
-        guild_config::render_template(config.template(TemplateKind::MeetingShare), &values);
-    let mentions = if config.notifications.allow_everyone_mentions {
+    [
+        ("guild", GUILD_TEXT.to_owned()),
+        ("title", escape(&meeting.title)),
+        ("owner", owner),
+        ("type", meeting.kind.label().to_owned()),
+        ("meeting_id", meeting.id.to_string()),
+        ("url", SHARE_URL_TEXT.to_owned()),
+        ("start_time", format!("<t:{}:F>", started_at(meeting))),
+        ("shared_by", format!("<@{}>", caller.user_id)),
+    ]
+    .into_iter()
+    .map(|(name, value)| (name.to_owned(), value))
+    .collect()
+}
+
+/// The public message a Share button posts: the server's rendered `meeting_share`
+/// message, a Join button, and mentions limited to `@everyone` when (and only when)
+/// the server allows it.
+pub(crate) fn share(meeting: &Meeting, message: Message) -> Result<MessageBody, ComponentError> {
+    let mentions = if message.allow_everyone_mentions {
         AllowedMentions::none().parse_everyone()
     } else {
         AllowedMentions::none()
     };
-    MessageBody::text(content)
+    MessageBody::text(message.content)
         .allowed_mentions(mentions)
         .components(vec![ActionRow::buttons(vec![Button::success(
             button(ButtonAction::Join, meeting),
@@ -210,50 +210,34 @@ pub(crate) fn share(
         )?])?])
 }
 
-/// One section of a server's settings as an embed of readable fields.
-pub(crate) fn config_section(config: &GuildConfig, section: Section) -> Embed {
-    guild_config::render_readable(config, section)
-        .into_iter()
-        .fold(
-            Embed::new()
-                .title(format!("{} settings", section_label(section)))
-                .color(COLOR),
-            |embed, (name, value)| embed.field(name, value, false),
-        )
-}
-
-/// `/kaltura-config view`: one section, or every section.
-pub(crate) fn config_view(config: &GuildConfig, section: Option<Section>) -> MessageBody {
-    match section {
-        Some(section) => notice(format!(
-            "This server's {} settings:",
-            section_label(section).to_lowercase()
-        ))
-        .embed(config_section(config, section)),
-        None => Section::ALL.into_iter().fold(
-            notice("This server's Kaltura settings. Change one with `/kaltura-config set`."),
-            |body, section| body.embed(config_section(config, section)),
-        ),
-    }
+/// One section of a server's settings, as `config` renders it, as an embed of
+/// readable fields.
+pub(crate) fn config_section(section: Section, lines: Vec<SettingLine>) -> Embed {
+    lines.into_iter().fold(
+        Embed::new()
+            .title(format!("{} settings", section_label(section)))
+            .color(COLOR),
+        |embed, line| embed.field(line.name, line.value, false),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::meeting::{MeetingId, MeetingKind};
-    use discord_api::Id;
+    use contracts::kaltura::MeetingKind;
 
     fn meeting(n: u64) -> Meeting {
         Meeting {
-            id: MeetingId::parse(&format!("0_m{n}")).unwrap(),
+            id: 1000 + n,
             kind: MeetingKind::Webinar,
             title: format!("Meeting {n}"),
-            description: None,
-            guild_id: Id::new(1).unwrap(),
-            channel_id: None,
-            owner_id: Id::new(2).unwrap(),
-            started_at: None,
-            active: true,
+            guild_id: 1,
+            channel_id: 3,
+            owner_id: 2,
+            created_at: 1_700_000_000,
+            start_time: None,
+            end_time: None,
+            ended_at: None,
         }
     }
 
@@ -276,11 +260,28 @@ mod tests {
 
     #[test]
     fn every_config_section_view_fits_discords_embed_limits() {
-        let mut config = GuildConfig::default();
-        config.notifications.meeting_share.template = "x".repeat(2000);
-        let body = config_view(&config, None);
+        let huge = || {
+            vec![
+                SettingLine {
+                    name: "n".repeat(256),
+                    value: "x".repeat(1024),
+                };
+                25
+            ]
+        };
+        let body = Section::ALL.iter().fold(notice("all"), |body, section| {
+            body.embed(config_section(*section, huge()))
+        });
         let total: usize = body.embed_list().iter().map(Embed::text_len).sum();
         assert!(total <= 6000, "{total}");
         assert!(body.embed_list().len() <= 10);
+    }
+
+    #[test]
+    fn a_scheduled_meeting_shows_its_start_and_an_open_one_its_creation() {
+        let mut scheduled = meeting(1);
+        scheduled.start_time = Some(1_800_000_000);
+        assert_eq!(started_at(&scheduled), 1_800_000_000);
+        assert_eq!(started_at(&meeting(1)), 1_700_000_000);
     }
 }

@@ -1,74 +1,32 @@
 //! The `/api/v1` front: matches the route table, applies CORS, rate limits,
 //! authentication and authorization, deprecation headers and a request id to every
-//! response, and dispatches to the handlers. Host-free: a request comes in as values,
-//! the services and the outside world are reached through [`Backend`], and a response
-//! goes out as values.
+//! response, and dispatches to the handlers by the route's endpoint (an exhaustive
+//! match: a route without a handler does not compile). Host-free: a request comes in
+//! as values, the services and the outside world are reached through [`Backend`], and
+//! a response goes out as values.
 //!
-//! Order of checks for a route that needs a credential: the per-address rate limit
-//! (so guessing credentials is limited too), the credential (401; the deployment
-//! administrator's token is refused with 403), the per-token rate limit, the server in
-//! the path and the scope (403), then the handler.
+//! Order of checks for a server's route ([`Endpoint::Server`]): the per-address rate
+//! limit (so guessing credentials is limited too), the credential (401; the deployment
+//! administrator's token is refused with 403), the per-token rate limit, the route's
+//! guard — the server in the path and the scope, decided by identity's `authorize`
+//! (403) — then the handler.
 //!
-//! For a deployment route ([`Access::DeploymentAdmin`]): the per-address rate limit,
-//! the `gateway_admin_token` setting (503 naming it when unset), the administrator's
-//! token (401; a server's credential is refused with 403), then the handler.
+//! For a deployment route ([`Endpoint::Deployment`]): the per-address rate limit, the
+//! `gateway_admin_token` setting (503 naming it when unset), the administrator's token
+//! (401; a server's credential is refused with 403), then the handler.
 
-use crate::auth::{self, AdminToken, Caller, Principal};
+use crate::auth::{self, AdminToken, Caller, Verifiers};
+use crate::backend::Backend;
 use crate::cors::Cors;
 use crate::ratelimit::{self, Decision, Limits, Policy};
 use crate::reply::{Outcome, Problem};
-use crate::router::{self, Access, Match, Route};
-use crate::services::{Actor, Config, Identity, Kaltura, Scope};
-use crate::{deployment, guild, meetings, signin};
-use common::cas::CasStore;
-use common::{ApiError, KeyValue, ServiceStatus};
-use serde_json::json;
-use std::future::Future;
+use crate::router::{self, Match};
+use crate::routes::{Deployment, Endpoint, Public, Route, Server, ROUTES};
+use crate::{deployment, guild, meetings, openapi, signin, status};
+use common::ApiError;
+use contracts::Actor;
 
 pub use crate::reply::Response;
-
-/// Everything the handlers need from the outside world.
-pub trait Backend {
-    /// The store the rate-limit windows live in.
-    type Rates: CasStore;
-
-    /// The gateway's own readiness (its settings and a key-value round trip).
-    fn gateway_status(&self) -> ServiceStatus;
-    /// The readiness each library service reports through its WIT import.
-    fn service_statuses(&self) -> Vec<ServiceStatus>;
-    /// Pings Kaltura through the `kaltura` service.
-    ///
-    /// # Errors
-    /// A message safe to show, when Kaltura is unreachable or refused.
-    fn kaltura_ping(&self) -> Result<(), String>;
-    /// A setting's value, `None` when unset or empty.
-    fn setting(&self, name: &str) -> Option<String>;
-    /// A fresh request id.
-    fn request_id(&self) -> String;
-    /// The time, in Unix seconds.
-    fn now(&self) -> u64;
-    /// Writes a line to the log. Callers never pass a secret.
-    fn log(&self, line: &str);
-    /// The `identity` service.
-    fn identity(&self) -> &dyn Identity;
-    /// The `config` service.
-    fn config(&self) -> &dyn Config;
-    /// The `kaltura` service.
-    fn kaltura(&self) -> &dyn Kaltura;
-    /// The rate-limit store (its atomic `increment` counts the windows).
-    fn rates(&self) -> &Self::Rates;
-    /// The `default` store: the gateway's own records ([`crate::keys`]), and, read-only
-    /// through `notify-log`, the notifications service's audit logs.
-    fn store(&self) -> &dyn KeyValue;
-    /// Sends an outbound HTTP request (to Discord).
-    ///
-    /// # Errors
-    /// Why it could not be sent or answered; never the request's contents.
-    fn send(
-        &self,
-        request: http::Request<Vec<u8>>,
-    ) -> impl Future<Output = Result<http::Response<Vec<u8>>, String>>;
-}
 
 /// A request as values.
 #[derive(Debug, Clone, Default)]
@@ -88,73 +46,6 @@ pub struct Request<'a> {
     /// The body.
     pub body: &'a [u8],
 }
-
-const fn route(
-    name: &'static str,
-    method: &'static str,
-    path: &'static str,
-    access: Access,
-    summary: &'static str,
-) -> Route {
-    Route {
-        name,
-        method,
-        path,
-        access,
-        deprecated: None,
-        summary,
-    }
-}
-
-/// Every route of `/api/v1`.
-pub const ROUTES: &[Route] = &[
-    route("health", "GET", "/api/v1/health", Access::Public,
-        "Liveness: the version and the components, touching nothing."),
-    route("ready", "GET", "/api/v1/ready", Access::Public,
-        "Readiness: every service's settings and key-value store; `?upstream=true` also pings Kaltura."),
-    route("openapi", "GET", "/api/v1/openapi.json", Access::Public,
-        "This API's OpenAPI 3.1 document."),
-    route("auth_discord", "POST", "/api/v1/auth/discord", Access::Public,
-        "Sign in with a Discord OAuth2 authorization code for one server: Discord is asked who the user is and what their roles are there (never the request); the answer is an access token with the scopes of the member's Kaltura role."),
-    route("auth_refresh", "POST", "/api/v1/auth/refresh", Access::Public,
-        "A new token pair for a refresh token (rotation: the one used stops working; reusing it ends the session)."),
-    route("auth_revoke", "POST", "/api/v1/auth/revoke", Access::Public,
-        "Ends the session an access or refresh token belongs to."),
-    route("me", "GET", "/api/v1/me", Access::Authenticated,
-        "Who the credential belongs to: the member (user, role, session expiry) or the API key, its server and scopes."),
-    route("list_meetings", "GET", "/api/v1/meetings", Access::Scope(Scope::MeetingsRead),
-        "The open meetings of the credential's server, newest first."),
-    route("create_meeting", "POST", "/api/v1/meetings", Access::Scope(Scope::MeetingsWrite),
-        "Creates a meeting on the credential's server, announced in a channel of that server. An API key's meetings are owned by the member who created the key."),
-    route("get_meeting", "GET", "/api/v1/meetings/{meeting_id}", Access::Scope(Scope::MeetingsRead),
-        "One meeting of the credential's server (404 for another server's)."),
-    route("join_meeting", "POST", "/api/v1/meetings/{meeting_id}/join", Access::Member(Scope::MeetingsRead),
-        "The caller's own join link, with a short-lived Kaltura session for them alone: host for the owner, moderators and admins, attendee otherwise. Members only (not API keys); never cache or share it."),
-    route("end_meeting", "POST", "/api/v1/meetings/{meeting_id}/end", Access::Scope(Scope::MeetingsRead),
-        "Ends a meeting: allowed to its owner, and to credentials with meetings:write (moderators, admins, API keys given it)."),
-    route("get_config", "GET", "/api/v1/guilds/{guild_id}/config", Access::Scope(Scope::ConfigRead),
-        "The server's merged settings and its own overrides; the version is the ETag."),
-    route("update_config", "PATCH", "/api/v1/guilds/{guild_id}/config", Access::Scope(Scope::ConfigWrite),
-        "Applies a JSON merge patch to the server's overrides, if the version it is based on (If-Match or expected_version) is current: 409 otherwise, 428 without one."),
-    route("reset_config", "POST", "/api/v1/guilds/{guild_id}/config/reset", Access::Scope(Scope::ConfigWrite),
-        "Removes the server's overrides of one section, or of all of them."),
-    route("audit_log", "GET", "/api/v1/guilds/{guild_id}/audit-log", Access::Scope(Scope::AuditRead),
-        "The server's most recent configuration changes, newest first."),
-    route("notification_audit_log", "GET", "/api/v1/guilds/{guild_id}/notifications/audit-log", Access::Scope(Scope::AuditRead),
-        "The server's most recent deliveries of Kaltura events to its channels, newest first: each attempt (Discord's status, what happened, the wait before the next) and the outcome."),
-    route("list_api_keys", "GET", "/api/v1/guilds/{guild_id}/api-keys", Access::Scope(Scope::KeysManage),
-        "The server's API keys, without their secrets."),
-    route("create_api_key", "POST", "/api/v1/guilds/{guild_id}/api-keys", Access::Scope(Scope::KeysManage),
-        "Creates an API key for the server with scopes the caller holds itself; the key is in this answer only."),
-    route("revoke_api_key", "DELETE", "/api/v1/guilds/{guild_id}/api-keys/{key_id}", Access::Scope(Scope::KeysManage),
-        "Revokes one of the server's API keys at once."),
-    route("get_deployment_config", "GET", "/api/v1/deployment/config", Access::DeploymentAdmin,
-        "The deployment-wide overrides (merged over the defaults and under every server's own overrides); the version is the ETag."),
-    route("update_deployment_config", "PATCH", "/api/v1/deployment/config", Access::DeploymentAdmin,
-        "Applies a JSON merge patch to the deployment-wide overrides (which may also set the deployment-only keys, kaltura.privileges.*), if the version it is based on (If-Match or expected_version) is current: 409 otherwise, 428 without one."),
-    route("deployment_audit_log", "GET", "/api/v1/deployment/audit-log", Access::DeploymentAdmin,
-        "The most recent changes of the deployment-wide overrides, newest first."),
-];
 
 /// Answers one request.
 pub async fn handle<B: Backend>(request: &Request<'_>, backend: &B) -> Response {
@@ -251,7 +142,15 @@ async fn respond<B: Backend>(
 /// Sign-in, refresh and revoke are limited per address like every authenticated
 /// route; health, readiness and the document are not.
 fn address_limited(route: &Route) -> bool {
-    route.access.needs_credential() || route.path.starts_with("/api/v1/auth/")
+    route.endpoint.needs_credential() || route.path.starts_with("/api/v1/auth/")
+}
+
+/// The verifiers of server credentials.
+fn verifiers<B: Backend>(backend: &B) -> Verifiers<'_> {
+    Verifiers {
+        tokens: backend.tokens(),
+        api_keys: backend.api_keys(),
+    }
 }
 
 async fn serve<B: Backend>(
@@ -272,28 +171,28 @@ async fn serve<B: Backend>(
     } else {
         None
     };
-    match route.access {
-        Access::Public => return public(route, query, request, backend).await,
-        Access::DeploymentAdmin => {
+    let (guard, endpoint) = match route.endpoint {
+        Endpoint::Public(endpoint) => return public(endpoint, query, request, backend).await,
+        Endpoint::Deployment(endpoint) => {
             let admin = AdminToken::from_setting(admin_setting(backend).as_deref())?;
             let actor =
-                auth::authenticate_admin(backend.identity(), &admin, request.authorization)?;
-            return administration(route, &actor, query, request, backend);
+                auth::authenticate_admin(verifiers(backend), &admin, request.authorization)?;
+            return administration(endpoint, &actor, query, request, backend);
         }
-        Access::Authenticated | Access::Scope(_) | Access::Member(_) => {}
-    }
+        Endpoint::Server(guard, endpoint) => (guard, endpoint),
+    };
     let credential = auth::credential(request.authorization)?;
     let admin = AdminToken::from_setting(admin_setting(backend).as_deref()).ok();
     auth::refuse_admin_token(admin.as_ref(), credential)?;
-    let caller = auth::authenticate(backend.identity(), credential)?;
+    let caller = auth::authenticate(verifiers(backend), credential)?;
     let mut remaining = None;
     if let Some(policy) = limits.and_then(|l| l.per_token) {
         let (kind, subject) = caller.rate_subject();
         let what = if kind == "key" { "API key" } else { "token" };
         remaining = count(backend, kind, subject, policy, what)?.map(|left| (policy, left));
     }
-    auth::authorize(route.access, params, &caller)?;
-    let mut response = private(route, &caller, params, query, request, backend).await?;
+    auth::authorize(backend.tokens(), guard, params, &caller)?;
+    let mut response = server(endpoint, &caller, params, query, request, backend).await?;
     if let Some((policy, left)) = remaining {
         response
             .headers
@@ -337,27 +236,24 @@ fn count<B: Backend>(
     }
 }
 
+/// The routes anyone may call.
 async fn public<B: Backend>(
-    route: &Route,
+    endpoint: Public,
     query: &str,
     request: &Request<'_>,
     backend: &B,
 ) -> Outcome {
-    match route.name {
-        "health" => Ok(health()),
-        "ready" => Ok(ready(backend, wants_upstream(query))),
-        "openapi" => Ok(Response::json(200, &crate::openapi::document(ROUTES))),
-        "auth_discord" => signin::discord(backend, request.body).await,
-        "auth_refresh" => signin::refresh(backend, request.body),
-        "auth_revoke" => signin::revoke(backend, request.body),
-        other => Err(unhandled(other)),
+    match endpoint {
+        Public::Health => Ok(status::health()),
+        Public::Ready => Ok(status::ready(backend, status::wants_upstream(query))),
+        Public::OpenApi => Ok(Response::json(200, &openapi::document(ROUTES))),
+        Public::SignIn => signin::discord(backend, request.body).await,
+        Public::Refresh => signin::refresh(backend, request.body),
+        Public::Revoke => signin::revoke(backend, request.body),
     }
 }
 
-fn unhandled(name: &str) -> Problem {
-    ApiError::internal(format!("route {name} has no handler")).into()
-}
-
+/// The value of path parameter `name` (the route table guarantees it is there).
 fn param<'p>(params: &'p [(&'static str, String)], name: &str) -> &'p str {
     params
         .iter()
@@ -365,8 +261,9 @@ fn param<'p>(params: &'p [(&'static str, String)], name: &str) -> &'p str {
         .map_or("", |(_, v)| v.as_str())
 }
 
-async fn private<B: Backend>(
-    route: &Route,
+/// A server's routes, for a caller that passed the route's guard.
+async fn server<B: Backend>(
+    endpoint: Server,
     caller: &Caller,
     params: &[(&'static str, String)],
     query: &str,
@@ -374,139 +271,51 @@ async fn private<B: Backend>(
     backend: &B,
 ) -> Outcome {
     let meeting = || param(params, "meeting_id");
-    match route.name {
-        "me" => Ok(me(caller)),
-        "list_meetings" => meetings::list(backend, caller),
-        "create_meeting" => meetings::create(backend, caller, request.body).await,
-        "get_meeting" => meetings::get(backend, caller, meeting()),
-        "join_meeting" => meetings::join(backend, caller, meeting()),
-        "end_meeting" => meetings::end(backend, caller, meeting()),
-        "get_config" => guild::get_config(backend, caller),
-        "update_config" => guild::update_config(backend, caller, request.if_match, request.body),
-        "reset_config" => guild::reset_config(backend, caller, request.body),
-        "audit_log" => guild::audit_log(backend, caller, query),
-        "notification_audit_log" => guild::notification_audit_log(backend, caller, query),
-        "list_api_keys" => guild::list_keys(backend, caller),
-        "create_api_key" => guild::create_key(backend, caller, request.body),
-        "revoke_api_key" => guild::revoke_key(backend, caller, param(params, "key_id")),
-        other => Err(unhandled(other)),
+    match endpoint {
+        Server::Me => Ok(auth::me(caller)),
+        Server::ListMeetings => meetings::list(backend, caller),
+        Server::CreateMeeting => meetings::create(backend, caller, request.body).await,
+        Server::GetMeeting => meetings::get(backend, caller, meeting()),
+        Server::JoinMeeting => meetings::join(backend, caller, meeting()),
+        Server::EndMeeting => meetings::end(backend, caller, meeting()),
+        Server::GetConfig => guild::get_config(backend, caller),
+        Server::UpdateConfig => {
+            guild::update_config(backend, caller, request.if_match, request.body)
+        }
+        Server::ResetConfig => guild::reset_config(backend, caller, request.body),
+        Server::AuditLog => guild::audit_log(backend, caller, query),
+        Server::NotificationAuditLog => guild::notification_audit_log(backend, caller, query),
+        Server::ListApiKeys => guild::list_keys(backend, caller),
+        Server::CreateApiKey => guild::create_key(backend, caller, request.body),
+        Server::RevokeApiKey => guild::revoke_key(backend, caller, param(params, "key_id")),
     }
 }
 
 /// The deployment routes, for the deployment's administrator (recorded as `actor`).
 fn administration<B: Backend>(
-    route: &Route,
+    endpoint: Deployment,
     actor: &Actor,
     query: &str,
     request: &Request<'_>,
     backend: &B,
 ) -> Outcome {
-    match route.name {
-        "get_deployment_config" => deployment::get_config(backend),
-        "update_deployment_config" => {
+    match endpoint {
+        Deployment::GetConfig => deployment::get_config(backend),
+        Deployment::UpdateConfig => {
             deployment::update_config(backend, actor, request.if_match, request.body)
         }
-        "deployment_audit_log" => deployment::audit_log(backend, query),
-        other => Err(unhandled(other)),
-    }
-}
-
-/// `GET /api/v1/me`.
-fn me(caller: &Caller) -> Response {
-    let mut body = json!({
-        "guild_id": caller.guild_id,
-        "scopes": caller.scopes,
-    });
-    match &caller.principal {
-        Principal::Member {
-            user_id,
-            role,
-            expires_at,
-            ..
-        } => {
-            body["kind"] = json!("member");
-            body["user_id"] = json!(user_id);
-            body["role"] = json!(role.name());
-            body["expires_at"] = json!(expires_at);
-        }
-        Principal::Key { id, label } => {
-            body["kind"] = json!("api_key");
-            body["key_id"] = json!(id);
-            body["label"] = json!(label);
-        }
-    }
-    Response::json(200, &body)
-}
-
-fn wants_upstream(query: &str) -> bool {
-    query
-        .split('&')
-        .any(|pair| pair == "upstream=true" || pair == "upstream=1")
-}
-
-/// Liveness: answers without touching storage, settings or upstreams.
-fn health() -> Response {
-    Response::json(
-        200,
-        &json!({
-            "status": "ok",
-            "version": env!("CARGO_PKG_VERSION"),
-            "components": crate::COMPONENTS,
-        }),
-    )
-}
-
-/// Readiness: every service's settings and key-value round trip; with
-/// `?upstream=true`, also a real call to Kaltura.
-fn ready<B: Backend>(backend: &B, upstream: bool) -> Response {
-    let mut statuses = vec![backend.gateway_status()];
-    statuses.extend(backend.service_statuses());
-    let missing: Vec<String> = statuses
-        .iter()
-        .flat_map(|s| s.missing_settings.iter().cloned())
-        .collect();
-    let failing_stores: Vec<&str> = statuses
-        .iter()
-        .filter(|s| !s.key_value_ok)
-        .map(|s| s.name.as_str())
-        .collect();
-    let upstream_result = upstream.then(|| backend.kaltura_ping());
-
-    let mut problems = Vec::new();
-    if !missing.is_empty() {
-        problems.push(format!("missing settings: {}", missing.join(", ")));
-    }
-    if !failing_stores.is_empty() {
-        problems.push(format!(
-            "key-value store failing for: {}",
-            failing_stores.join(", ")
-        ));
-    }
-    if let Some(Err(why)) = &upstream_result {
-        problems.push(format!("Kaltura unreachable: {why}"));
-    }
-
-    let mut body = json!({
-        "ready": problems.is_empty(),
-        "version": env!("CARGO_PKG_VERSION"),
-        "services": statuses,
-    });
-    if let Some(result) = upstream_result {
-        body["upstream"] = json!({ "kaltura": result.map(|()| "ok").unwrap_or("failing") });
-    }
-    if problems.is_empty() {
-        Response::json(200, &body)
-    } else {
-        body["error"] = json!({ "code": "not_ready", "message": problems.join("; ") });
-        Response::json(503, &body)
+        Deployment::AuditLog => deployment::audit_log(backend, query),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::services::{Actor, Role};
+    use crate::routes::Endpoint;
     use crate::testing::*;
+    use contracts::identity::Scope;
+    use contracts::kaltura::Requester;
+    use contracts::{Actor, KalturaRole as Role};
 
     fn sign_in(fake: &Fake, world: DiscordWorld, body: &str) -> Response {
         fake.discord(move |request| world.respond(request));
@@ -539,10 +348,8 @@ mod tests {
 
     #[test]
     fn ready_names_each_missing_setting_with_503() {
-        let fake = Fake {
-            missing: vec!["discord_public_key".into()],
-            ..Fake::default()
-        };
+        let fake = Fake::default();
+        fake.unset("discord_public_key");
         let response = fake.get("/api/v1/ready", None);
         assert_eq!(response.status, 503);
         let message = body(&response)["error"]["message"]
@@ -554,23 +361,39 @@ mod tests {
 
     #[test]
     fn a_failing_store_makes_ready_503() {
-        let fake = Fake {
-            store_ok: false,
-            ..Fake::default()
-        };
-        assert_eq!(fake.get("/api/v1/ready", None).status, 503);
+        let fake = Fake::default();
+        fake.store
+            .fail_with(Some(common::StoreError::Other("down".into())));
+        let response = fake.get("/api/v1/ready", None);
+        assert_eq!(response.status, 503);
+        assert_eq!(body(&response)["services"][0]["key_value_ok"], false);
     }
 
     #[test]
     fn upstream_is_checked_only_when_asked() {
-        let fake = Fake {
-            ping: Err("refused".into()),
-            ..Fake::default()
-        };
+        let fake = Fake::default();
+        *fake.kaltura.ping_failure.borrow_mut() =
+            Some(contracts::Error::Unavailable("refused".into()));
         assert_eq!(fake.get("/api/v1/ready", None).status, 200);
         let response = fake.get("/api/v1/ready?upstream=true", None);
         assert_eq!(response.status, 503);
         assert_eq!(body(&response)["upstream"]["kaltura"], "failing");
+        assert!(body(&response)["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Kaltura unreachable: refused"));
+    }
+
+    #[test]
+    fn ready_lists_the_gateway_and_every_library_service() {
+        let response = Fake::default().get("/api/v1/ready", None);
+        let names: Vec<String> = body(&response)["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["name"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(names, ["gateway", "config", "identity", "kaltura"]);
     }
 
     #[test]
@@ -627,24 +450,26 @@ mod tests {
     }
 
     #[test]
-    fn every_route_has_a_handler() {
+    fn every_route_is_reached_through_the_table() {
         let fake = Fake::default();
         fake.set(auth::ADMIN_TOKEN_SETTING, ADMIN_TOKEN);
-        let admin = fake.identity.mint(GUILD, USER, Role::Admin, &Scope::ALL);
+        let admin = fake.identity.mint(GUILD, USER, Role::Admin, Scope::ALL);
         for route in ROUTES {
             let path = route
                 .path
                 .replace("{guild_id}", GUILD)
                 .replace("{meeting_id}", "1")
                 .replace("{key_id}", "0000000000000001");
-            let credential = if route.access == Access::DeploymentAdmin {
+            let credential = if matches!(route.endpoint, Endpoint::Deployment(_)) {
                 ADMIN_TOKEN
             } else {
                 admin.as_str()
             };
             let response = fake.call(route.method, &path, Some(credential), "{}");
             let text = String::from_utf8_lossy(&response.body).into_owned();
-            assert!(!text.contains("has no handler"), "{}: {text}", route.name);
+            assert!(!text.contains("no route"), "{}: {text}", route.name);
+            assert_ne!(response.status, 405, "{}: {text}", route.name);
+            assert!(response.status < 500, "{}: {text}", route.name);
         }
     }
 
@@ -721,10 +546,15 @@ mod tests {
             format!("Bot {BOT_TOKEN}")
         );
         // config decided the role from Discord's roles and permissions.
-        let (guild, member) = &fake.config.role_queries.borrow()[0];
-        assert_eq!(guild, GUILD);
-        assert_eq!(member.role_ids, [MOD_ROLE]);
+        let member = &fake.config.role_queries.borrow()[0];
+        assert_eq!(member.guild_id, snowflake(GUILD));
+        assert_eq!(member.user_id, snowflake(USER));
+        assert_eq!(member.role_ids, [snowflake(MOD_ROLE)]);
         assert_eq!(member.permissions, 2048);
+        // identity recorded the member with that role, and issued the token for it.
+        let resolved = fake.identity.resolved.borrow();
+        assert_eq!(resolved[0], (member.clone(), Role::Moderator));
+        assert_eq!(fake.identity.issued.borrow()[0].role, Role::Moderator);
         // Nothing secret is said.
         let said = fake.everything_said(&response);
         for secret in [
@@ -863,12 +693,12 @@ mod tests {
     #[test]
     fn missing_forged_expired_and_revoked_credentials_are_401_with_a_challenge() {
         let fake = Fake::default();
-        let expired = fake.identity.mint(GUILD, USER, Role::Admin, &Scope::ALL);
+        let expired = fake.identity.mint(GUILD, USER, Role::Admin, Scope::ALL);
         if let Some(claims) = fake.identity.tokens.borrow_mut().get_mut(&expired) {
             claims.expires_at = NOW - 1;
         }
-        let revoked = fake.identity.mint(GUILD, USER, Role::Admin, &Scope::ALL);
-        fake.identity.revoke(&revoked).unwrap();
+        let revoked = fake.identity.mint(GUILD, USER, Role::Admin, Scope::ALL);
+        contracts::Tokens::revoke(&fake.identity, &revoked).unwrap();
         for token in [
             None,
             Some("kd1.forged"),
@@ -890,7 +720,7 @@ mod tests {
     #[test]
     fn one_servers_admin_cannot_touch_another_server() {
         let fake = Fake::default();
-        let admin = fake.identity.mint(GUILD, USER, Role::Admin, &Scope::ALL);
+        let admin = fake.identity.mint(GUILD, USER, Role::Admin, Scope::ALL);
         let theirs = fake.kaltura.add(OTHER_GUILD, OTHER_USER);
         for (method, path, body_text) in [
             (
@@ -1022,6 +852,32 @@ mod tests {
     }
 
     #[test]
+    fn a_meeting_path_is_read_with_the_one_meeting_id_rule() {
+        // Pinned (issue 12): one rule for meeting IDs in text, shared with the bot
+        // (`contracts::meeting::parse_id`); `042` used to reach the kaltura service,
+        // which read it as 42.
+        let fake = Fake::default();
+        fake.discord(|request| DiscordWorld::member(&[]).respond(request));
+        let moderator = fake.identity.mint(
+            GUILD,
+            USER,
+            Role::Moderator,
+            &[Scope::MeetingsRead, Scope::MeetingsWrite],
+        );
+        let created = fake.call(
+            "POST",
+            "/api/v1/meetings",
+            Some(&moderator),
+            &format!(r#"{{"kind":"webinar","title":"Town hall","channel_id":"{CHANNEL}"}}"#),
+        );
+        let id = body(&created)["id"].as_str().unwrap().to_owned();
+        let get = |path: String| fake.get(&path, Some(&moderator)).status;
+        assert_eq!(get(format!("/api/v1/meetings/{id}")), 200);
+        assert_eq!(get(format!("/api/v1/meetings/0{id}")), 404);
+        assert_eq!(get(format!("/api/v1/meetings/{id}x")), 404);
+    }
+
+    #[test]
     fn a_meeting_cannot_be_announced_in_another_servers_channel() {
         let fake = Fake::default();
         fake.discord(|request| DiscordWorld::member(&[]).respond(request));
@@ -1077,6 +933,12 @@ mod tests {
         assert_eq!(body(&response)["role"], "host");
         let joins = fake.kaltura.joins.borrow();
         assert_eq!(joins[0].1.kaltura_user_id, format!("discord-{USER}"));
+        assert_eq!(joins[0].1.user_id, snowflake(USER));
+        assert_eq!(
+            (joins[0].1.role, joins[1].1.role),
+            (Role::Viewer, Role::Moderator),
+            "the service is told the member's role and decides their part"
+        );
     }
 
     #[test]
@@ -1086,7 +948,7 @@ mod tests {
         let key = fake.identity.mint_key(
             GUILD,
             &[Scope::MeetingsRead],
-            Actor::DiscordUser(USER.into()),
+            Actor::DiscordUser(snowflake(USER)),
         );
         let response = fake.call(
             "POST",
@@ -1127,10 +989,22 @@ mod tests {
             .status,
             200
         );
+        let reader = fake.identity.mint_key(
+            GUILD,
+            &[Scope::MeetingsRead],
+            Actor::DiscordUser(snowflake(OTHER_USER)),
+        );
+        let refused = fake.call(
+            "POST",
+            &format!("/api/v1/meetings/{theirs}/end"),
+            Some(&reader),
+            "",
+        );
+        assert_eq!(refused.status, 403, "a key without meetings:write");
         let key = fake.identity.mint_key(
             GUILD,
             &[Scope::MeetingsRead, Scope::MeetingsWrite],
-            Actor::DiscordUser(OTHER_USER.into()),
+            Actor::DiscordUser(snowflake(OTHER_USER)),
         );
         assert_eq!(
             fake.call(
@@ -1142,6 +1016,31 @@ mod tests {
             .status,
             200
         );
+        // The kaltura service decided, with the caller as a requester: a member with
+        // their user and role; a key without a user, as a moderator with meetings:write.
+        let ends = fake.kaltura.ends.borrow();
+        let requesters: Vec<Requester> = ends.iter().map(|(_, r)| *r).collect();
+        assert_eq!(
+            requesters,
+            [
+                Requester {
+                    user_id: Some(snowflake(USER)),
+                    role: Role::Viewer
+                },
+                Requester {
+                    user_id: Some(snowflake(USER)),
+                    role: Role::Viewer
+                },
+                Requester {
+                    user_id: None,
+                    role: Role::Viewer
+                },
+                Requester {
+                    user_id: None,
+                    role: Role::Moderator
+                },
+            ]
+        );
     }
 
     #[test]
@@ -1151,7 +1050,7 @@ mod tests {
         let key = fake.identity.mint_key(
             GUILD,
             &[Scope::MeetingsWrite],
-            Actor::DiscordUser(OTHER_USER.into()),
+            Actor::DiscordUser(snowflake(OTHER_USER)),
         );
         let response = fake.call(
             "POST",
@@ -1168,7 +1067,7 @@ mod tests {
     #[test]
     fn config_changes_need_the_current_version() {
         let fake = Fake::default();
-        let admin = fake.identity.mint(GUILD, USER, Role::Admin, &Scope::ALL);
+        let admin = fake.identity.mint(GUILD, USER, Role::Admin, Scope::ALL);
         let path = format!("/api/v1/guilds/{GUILD}/config");
         let got = fake.get(&path, Some(&admin));
         assert_eq!(got.status, 200);
@@ -1499,10 +1398,10 @@ mod tests {
     fn server_credentials_get_403_on_the_deployment_routes_and_guesses_401() {
         let fake = Fake::default();
         fake.set(auth::ADMIN_TOKEN_SETTING, ADMIN_TOKEN);
-        let member = fake.identity.mint(GUILD, USER, Role::Admin, &Scope::ALL);
+        let member = fake.identity.mint(GUILD, USER, Role::Admin, Scope::ALL);
         let key = fake
             .identity
-            .mint_key(GUILD, &Scope::ALL, Actor::DiscordUser(USER.into()));
+            .mint_key(GUILD, Scope::ALL, Actor::DiscordUser(snowflake(USER)));
         for credential in [member.as_str(), key.as_str()] {
             for (method, path, text) in [
                 ("GET", "/api/v1/deployment/config", ""),
@@ -1629,9 +1528,11 @@ mod tests {
         let json = body(&fake.get("/api/v1/me", Some(&member)));
         assert_eq!(json["kind"], "member");
         assert_eq!(json["role"], "moderator");
-        let key =
-            fake.identity
-                .mint_key(GUILD, &[Scope::AuditRead], Actor::DiscordUser(USER.into()));
+        let key = fake.identity.mint_key(
+            GUILD,
+            &[Scope::AuditRead],
+            Actor::DiscordUser(snowflake(USER)),
+        );
         let json = body(&fake.get("/api/v1/me", Some(&key)));
         assert_eq!(json["kind"], "api_key");
         assert_eq!(json["scopes"], serde_json::json!(["audit:read"]));

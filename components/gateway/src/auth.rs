@@ -1,6 +1,7 @@
 //! Who is calling, and may they: the `Authorization: Bearer` credential (an access
-//! token from sign-in, or a server's API key) verified through `identity`, then the
-//! route's scope and the server in its path checked against what was verified.
+//! token from sign-in, or a server's API key) verified through `identity` (`tokens`'
+//! `verify`, `api-keys`' `verify`), then the route's [`Guard`]: the scope and the server
+//! in its path, checked by `identity`'s `authorize` against what was verified.
 //!
 //! A credential is for one Discord server. A route with `{guild_id}` in its path is
 //! refused (403) to a credential for any other server, whatever its scopes; resources
@@ -9,13 +10,15 @@
 //!
 //! The deployment's administrator is not a member of any server: they present the
 //! `gateway_admin_token` secret ([`AdminToken`]), which opens the deployment routes
-//! ([`Access::DeploymentAdmin`]) and nothing else. Server credentials are refused (403)
+//! ([`crate::routes::Endpoint::Deployment`]) and nothing else. Server credentials are refused (403)
 //! there, and the administrator's token is refused (403) on every server route.
 
-use crate::reply::Problem;
-use crate::router::Access;
-use crate::services::{AccessClaims, Actor, Identity, KeyClaims, Role, Scope, ServiceError};
+use crate::reply::{Problem, Response};
 use common::ApiError;
+use contracts::identity::{ApiKeyClaims, Claims, Scope};
+use contracts::{Actor, ApiKeys, Error, KalturaRole, Snowflake, Tokens};
+use discord_api::id::GuildId;
+use serde_json::json;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -84,15 +87,39 @@ impl AdminToken {
     }
 }
 
+/// Who may call a server's route, besides a valid credential of that server. A route
+/// with a `{guild_id}` in its path is also refused (403) to a credential for another
+/// server: identity's `authorize` checks the server with the scope, so such a route
+/// always names a scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Guard {
+    /// Any valid access token or API key.
+    Authenticated,
+    /// A valid access token or API key carrying this scope.
+    Scope(Scope),
+    /// A signed-in member's access token (not an API key) carrying this scope.
+    Member(Scope),
+}
+
+impl Guard {
+    /// The scope the route needs, if any.
+    pub fn scope(self) -> Option<Scope> {
+        match self {
+            Self::Scope(scope) | Self::Member(scope) => Some(scope),
+            Self::Authenticated => None,
+        }
+    }
+}
+
 /// Who the credential belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Principal {
     /// A member who signed in with Discord (an access token).
     Member {
         /// The Discord user ID.
-        user_id: String,
+        user_id: Snowflake,
         /// The member's Kaltura role on the server.
-        role: Role,
+        role: KalturaRole,
         /// The session the token belongs to.
         session_id: String,
         /// When the token expires.
@@ -111,7 +138,7 @@ pub enum Principal {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
     /// The only server the credential is valid on.
-    pub guild_id: String,
+    pub guild_id: Snowflake,
     /// What the credential allows there.
     pub scopes: Vec<Scope>,
     /// Who it belongs to.
@@ -120,7 +147,7 @@ pub struct Caller {
 
 impl Caller {
     /// The caller of a verified access token.
-    pub fn member(claims: AccessClaims) -> Self {
+    pub fn member(claims: Claims) -> Self {
         Self {
             guild_id: claims.guild_id,
             scopes: claims.scopes,
@@ -134,7 +161,7 @@ impl Caller {
     }
 
     /// The caller of a verified API key.
-    pub fn key(claims: KeyClaims) -> Self {
+    pub fn key(claims: ApiKeyClaims) -> Self {
         Self {
             guild_id: claims.guild_id,
             scopes: claims.scopes,
@@ -145,15 +172,23 @@ impl Caller {
         }
     }
 
-    /// Whether the credential carries `scope`.
-    pub fn has(&self, scope: Scope) -> bool {
-        self.scopes.contains(&scope)
+    /// Whether the credential allows `scope` on its own server, as identity's
+    /// `authorize` decides.
+    ///
+    /// # Errors
+    /// When identity fails otherwise than by refusing.
+    pub fn holds(&self, tokens: &dyn Tokens, scope: Scope) -> Result<bool, Problem> {
+        match tokens.authorize(self.guild_id, &self.scopes, self.guild_id, scope) {
+            Ok(()) => Ok(true),
+            Err(Error::Forbidden(_)) => Ok(false),
+            Err(other) => Err(Problem::from(other)),
+        }
     }
 
     /// The member's user ID, `None` for an API key.
-    pub fn user_id(&self) -> Option<&str> {
+    pub fn user_id(&self) -> Option<Snowflake> {
         match &self.principal {
-            Principal::Member { user_id, .. } => Some(user_id),
+            Principal::Member { user_id, .. } => Some(*user_id),
             Principal::Key { .. } => None,
         }
     }
@@ -161,7 +196,7 @@ impl Caller {
     /// Who the caller is in audit records.
     pub fn actor(&self) -> Actor {
         match &self.principal {
-            Principal::Member { user_id, .. } => Actor::DiscordUser(user_id.clone()),
+            Principal::Member { user_id, .. } => Actor::DiscordUser(*user_id),
             Principal::Key { id, .. } => Actor::ApiKey(id.clone()),
         }
     }
@@ -263,7 +298,7 @@ pub fn refuse_admin_token(
 /// `403` for a valid access token or API key; `503` when `identity` cannot tell
 /// (not configured, store failing).
 pub fn authenticate_admin(
-    identity: &dyn Identity,
+    identity: Verifiers<'_>,
     admin: &AdminToken,
     header: Option<&str>,
 ) -> Result<Actor, Problem> {
@@ -283,83 +318,140 @@ pub fn authenticate_admin(
     }
 }
 
-/// Verifies the credential through `identity`.
+/// The two halves of identity that verify a server's credentials.
+#[derive(Clone, Copy)]
+pub struct Verifiers<'a> {
+    /// Access tokens (`kd1.…`).
+    pub tokens: &'a dyn Tokens,
+    /// API keys (`kdk_…`).
+    pub api_keys: &'a dyn ApiKeys,
+}
+
+/// Verifies the credential through identity.
 ///
 /// # Errors
 /// `401 invalid_token` (with a challenge) for a malformed, forged, expired or revoked
 /// credential; `503` when identity is not configured or its store fails.
 pub fn authenticate(
-    identity: &dyn Identity,
+    identity: Verifiers<'_>,
     credential: Credential<'_>,
 ) -> Result<Caller, Problem> {
-    let refused = |what: &str, err: ServiceError| match err {
-        ServiceError::Invalid(why) | ServiceError::Forbidden(why) => {
+    let refused = |what: &str, err: Error| match err {
+        Error::Invalid(why) | Error::Forbidden(why) => {
             Problem::invalid_token(format!("the {what} was refused: {why}"))
         }
         other => Problem::from(other),
     };
     match credential {
         Credential::AccessToken(token) => identity
-            .verify_token(token)
+            .tokens
+            .verify(token)
             .map(Caller::member)
             .map_err(|err| refused("access token", err)),
         Credential::ApiKey(key) => identity
-            .verify_api_key(key)
+            .api_keys
+            .verify(key)
             .map(Caller::key)
             .map_err(|err| refused("API key", err)),
     }
 }
 
-/// Whether `caller` may use a route with `access` and path parameters `params`.
+/// The refusal of a credential on a route of another server.
+fn another_server() -> Problem {
+    Problem::forbidden("this credential is for another Discord server")
+}
+
+/// Whether `caller` passes `guard` on a route with path parameters `params`. The server
+/// and the scope are identity's decision (`authorize`); a `{guild_id}` that is not a
+/// Discord ID is no server the credential is for.
 ///
 /// # Errors
-/// `403` when a `{guild_id}` in the path is not the credential's server (checked
-/// first, whatever the scopes), when an API key calls a members-only route, or when
-/// the credential lacks the route's scope.
+/// `403` when a `{guild_id}` in the path is not the credential's server (whatever the
+/// scopes), when an API key calls a members-only route, or when the credential lacks
+/// the route's scope; `503` and the like when identity fails.
 pub fn authorize(
-    access: Access,
+    tokens: &dyn Tokens,
+    guard: Guard,
     params: &[(&'static str, String)],
     caller: &Caller,
 ) -> Result<(), Problem> {
-    if access == Access::DeploymentAdmin {
-        return Err(Problem::forbidden(
-            "server credentials (access tokens, API keys) cannot use the deployment routes",
-        ));
-    }
-    for (name, value) in params {
-        if *name == "guild_id" && *value != caller.guild_id {
-            return Err(Problem::forbidden(
-                "this credential is for another Discord server",
-            ));
-        }
-    }
-    if let Access::Member(_) = access {
+    let server = match params.iter().find(|(name, _)| *name == "guild_id") {
+        None => caller.guild_id,
+        Some((_, raw)) => raw.parse::<GuildId>().map_err(|_| another_server())?.get(),
+    };
+    if let Guard::Member(_) = guard {
         if caller.user_id().is_none() {
             return Err(Problem::forbidden(
                 "this route is for signed-in members only, not API keys",
             ));
         }
     }
-    match access.scope() {
-        Some(scope) if !caller.has(scope) => Err(Problem::insufficient_scope(scope.name())),
-        _ => Ok(()),
+    let Some(needed) = guard.scope() else {
+        return Ok(());
+    };
+    match tokens.authorize(caller.guild_id, &caller.scopes, server, needed) {
+        Ok(()) => Ok(()),
+        Err(Error::Forbidden(_)) if server != caller.guild_id => Err(another_server()),
+        Err(Error::Forbidden(_)) => Err(Problem::insufficient_scope(needed.as_str())),
+        Err(other) => Err(Problem::from(other)),
     }
+}
+
+/// An actor as the API shows it: `{"type": "discord_user" | "api_key", "id": "..."}`.
+pub fn actor_json(actor: &Actor) -> serde_json::Value {
+    match actor {
+        Actor::DiscordUser(id) => json!({ "type": "discord_user", "id": id.to_string() }),
+        Actor::ApiKey(id) => json!({ "type": "api_key", "id": id }),
+    }
+}
+
+/// Scopes as the API names them.
+pub fn scope_names(scopes: &[Scope]) -> Vec<&'static str> {
+    scopes.iter().map(|scope| scope.as_str()).collect()
+}
+
+/// `GET /api/v1/me`: who the credential belongs to.
+pub fn me(caller: &Caller) -> Response {
+    let mut body = json!({
+        "guild_id": caller.guild_id.to_string(),
+        "scopes": scope_names(&caller.scopes),
+    });
+    match &caller.principal {
+        Principal::Member {
+            user_id,
+            role,
+            expires_at,
+            ..
+        } => {
+            body["kind"] = json!("member");
+            body["user_id"] = json!(user_id.to_string());
+            body["role"] = json!(role.as_str());
+            body["expires_at"] = json!(expires_at);
+        }
+        Principal::Key { id, label } => {
+            body["kind"] = json!("api_key");
+            body["key_id"] = json!(id);
+            body["label"] = json!(label);
+        }
+    }
+    Response::json(200, &body)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::FakeIdentity;
 
-    const GUILD: &str = "100000000000000001";
-    const OTHER: &str = "200000000000000002";
+    const GUILD: Snowflake = 100_000_000_000_000_001;
+    const OTHER: Snowflake = 200_000_000_000_000_002;
 
     fn member(scopes: &[Scope]) -> Caller {
         Caller {
-            guild_id: GUILD.into(),
+            guild_id: GUILD,
             scopes: scopes.to_vec(),
             principal: Principal::Member {
-                user_id: "300000000000000003".into(),
-                role: Role::Admin,
+                user_id: 300_000_000_000_000_003,
+                role: KalturaRole::Admin,
                 session_id: "s1".into(),
                 expires_at: 1,
             },
@@ -368,7 +460,7 @@ mod tests {
 
     fn key(scopes: &[Scope]) -> Caller {
         Caller {
-            guild_id: GUILD.into(),
+            guild_id: GUILD,
             scopes: scopes.to_vec(),
             principal: Principal::Key {
                 id: "0123456789abcdef".into(),
@@ -377,8 +469,8 @@ mod tests {
         }
     }
 
-    fn guild(id: &str) -> Vec<(&'static str, String)> {
-        vec![("guild_id", id.to_owned())]
+    fn guild(id: impl ToString) -> Vec<(&'static str, String)> {
+        vec![("guild_id", id.to_string())]
     }
 
     #[test]
@@ -404,43 +496,107 @@ mod tests {
 
     #[test]
     fn an_admin_of_one_server_is_refused_on_another_whatever_the_scopes() {
-        let admin = member(&Scope::ALL);
-        let problem =
-            authorize(Access::Scope(Scope::ConfigWrite), &guild(OTHER), &admin).unwrap_err();
+        let identity = FakeIdentity::default();
+        let admin = member(Scope::ALL);
+        let guard = Guard::Scope(Scope::ConfigWrite);
+        let problem = authorize(&identity, guard, &guild(OTHER), &admin).unwrap_err();
         assert_eq!(problem.error.status, 403);
-        assert!(authorize(Access::Scope(Scope::ConfigWrite), &guild(GUILD), &admin).is_ok());
-        let api_key = key(&Scope::ALL);
+        assert_eq!(problem.error.code, "forbidden");
+        assert!(problem.error.message.contains("another Discord server"));
+        assert!(authorize(&identity, guard, &guild(GUILD), &admin).is_ok());
+        let api_key = key(Scope::ALL);
+        let problem = authorize(
+            &identity,
+            Guard::Scope(Scope::KeysManage),
+            &guild(OTHER),
+            &api_key,
+        )
+        .unwrap_err();
+        assert_eq!(problem.error.status, 403);
         assert_eq!(
-            authorize(Access::Scope(Scope::KeysManage), &guild(OTHER), &api_key)
-                .unwrap_err()
-                .error
-                .status,
-            403
+            identity.authorized.borrow().last(),
+            Some(&(GUILD, OTHER, Scope::KeysManage)),
+            "identity decided"
         );
     }
 
     #[test]
+    fn a_path_server_that_is_not_a_discord_id_is_another_server() {
+        let identity = FakeIdentity::default();
+        let admin = member(Scope::ALL);
+        for raw in ["0", "abc", "99999999999999999999", ""] {
+            let problem = authorize(
+                &identity,
+                Guard::Scope(Scope::ConfigRead),
+                &guild(raw),
+                &admin,
+            )
+            .unwrap_err();
+            assert_eq!(problem.error.status, 403, "{raw:?}");
+        }
+        assert!(
+            identity.authorized.borrow().is_empty(),
+            "no server to ask about"
+        );
+    }
+
+    #[test]
+    fn a_path_server_is_read_with_the_one_snowflake_rule() {
+        // Pinned (issue 12): the path's server is parsed as every Discord ID is
+        // (`discord_api::id`: decimal digits, fits 64 bits, not zero), so leading zeros
+        // name the same server; the gateway used to compare the text.
+        let identity = FakeIdentity::default();
+        let admin = member(Scope::ALL);
+        let padded = guild(format!("0{GUILD}"));
+        assert!(authorize(&identity, Guard::Scope(Scope::ConfigRead), &padded, &admin).is_ok());
+    }
+
+    #[test]
     fn a_missing_scope_is_a_403_naming_it() {
+        let identity = FakeIdentity::default();
         let viewer = member(&[Scope::MeetingsRead]);
-        let problem = authorize(Access::Scope(Scope::MeetingsWrite), &[], &viewer).unwrap_err();
+        let problem =
+            authorize(&identity, Guard::Scope(Scope::MeetingsWrite), &[], &viewer).unwrap_err();
         assert_eq!(problem.error.status, 403);
         assert_eq!(problem.error.code, "insufficient_scope");
         assert!(problem.error.message.contains("meetings:write"));
-        assert!(authorize(Access::Scope(Scope::MeetingsRead), &[], &viewer).is_ok());
-        assert!(authorize(Access::Authenticated, &[], &viewer).is_ok());
+        assert!(authorize(&identity, Guard::Scope(Scope::MeetingsRead), &[], &viewer).is_ok());
+        assert!(authorize(&identity, Guard::Authenticated, &[], &viewer).is_ok());
     }
 
     #[test]
     fn members_only_routes_refuse_api_keys() {
+        let identity = FakeIdentity::default();
         let automation = key(&[Scope::MeetingsRead]);
-        let problem = authorize(Access::Member(Scope::MeetingsRead), &[], &automation).unwrap_err();
+        let guard = Guard::Member(Scope::MeetingsRead);
+        let problem = authorize(&identity, guard, &[], &automation).unwrap_err();
         assert_eq!(problem.error.status, 403);
-        assert!(authorize(
-            Access::Member(Scope::MeetingsRead),
+        assert!(authorize(&identity, guard, &[], &member(&[Scope::MeetingsRead])).is_ok());
+    }
+
+    #[test]
+    fn a_failing_identity_is_not_a_refusal() {
+        let identity = FakeIdentity::default();
+        identity.fail_authorize(Error::Storage("down".into()));
+        let problem = authorize(
+            &identity,
+            Guard::Scope(Scope::MeetingsRead),
             &[],
-            &member(&[Scope::MeetingsRead])
+            &member(Scope::ALL),
         )
-        .is_ok());
+        .unwrap_err();
+        assert_eq!(problem.error.status, 503);
+        assert!(member(Scope::ALL)
+            .holds(&identity, Scope::MeetingsRead)
+            .is_err());
+    }
+
+    #[test]
+    fn a_credential_holds_only_its_scopes() {
+        let identity = FakeIdentity::default();
+        let viewer = key(&[Scope::MeetingsRead]);
+        assert!(viewer.holds(&identity, Scope::MeetingsRead).unwrap());
+        assert!(!viewer.holds(&identity, Scope::MeetingsWrite).unwrap());
     }
 
     const TOKEN: &str = "0123456789abcdef0123456789abcdef";
@@ -487,16 +643,25 @@ mod tests {
     }
 
     #[test]
-    fn server_credentials_never_pass_the_deployment_access() {
-        let admin = member(&Scope::ALL);
-        let problem = authorize(Access::DeploymentAdmin, &[], &admin).unwrap_err();
-        assert_eq!(problem.error.status, 403);
-    }
-
-    #[test]
     fn rate_limits_count_sessions_and_keys() {
         assert_eq!(member(&[]).rate_subject(), ("session", "s1"));
         assert_eq!(key(&[]).rate_subject(), ("key", "0123456789abcdef"));
         assert_eq!(key(&[]).actor(), Actor::ApiKey("0123456789abcdef".into()));
+        assert_eq!(
+            member(&[]).actor(),
+            Actor::DiscordUser(300_000_000_000_000_003)
+        );
+    }
+
+    #[test]
+    fn actors_are_shown_with_their_ids_as_text() {
+        assert_eq!(
+            actor_json(&Actor::DiscordUser(300_000_000_000_000_003)),
+            json!({"type": "discord_user", "id": "300000000000000003"})
+        );
+        assert_eq!(
+            actor_json(&AdminToken::actor()),
+            json!({"type": "api_key", "id": ADMIN_ACTOR_ID})
+        );
     }
 }

@@ -5,10 +5,10 @@
 //! deployment document through the `config` service, with the same versioning,
 //! compare-and-set and answers as a server's settings ([`crate::guild`]).
 
-use crate::api::Backend;
+use crate::backend::Backend;
 use crate::guild::{audit_limit, audit_page, etag, json_text, written, Write};
 use crate::reply::{Outcome, Problem, Response};
-use crate::services::Actor;
+use contracts::Actor;
 use serde_json::json;
 
 /// `GET /api/v1/deployment/config`: `{"version", "overrides"}`, the version as `ETag`.
@@ -16,15 +16,15 @@ use serde_json::json;
 /// # Errors
 /// `503` when the store fails.
 pub fn get_config<B: Backend>(backend: &B) -> Outcome {
-    let view = backend.config().get_deployment().map_err(Problem::from)?;
+    let settings = backend.config().get_deployment().map_err(Problem::from)?;
     Ok(Response::json(
         200,
         &json!({
-            "version": view.version,
-            "overrides": json_text(&view.overrides_json),
+            "version": settings.version,
+            "overrides": json_text(&settings.overrides_json),
         }),
     )
-    .with("etag", etag(view.version)))
+    .with("etag", etag(settings.version)))
 }
 
 /// `PATCH /api/v1/deployment/config` with `{"patch": {...}}` (a JSON merge patch of

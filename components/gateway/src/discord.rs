@@ -3,7 +3,7 @@
 //! Discord's failures into this API's errors. Tokens and secrets only ever travel in
 //! the requests `discord_api` builds; no error or log line carries one.
 
-use crate::api::Backend;
+use crate::backend::Backend;
 use crate::reply::Problem;
 use common::ApiError;
 use discord_api::id::{ApplicationId, ChannelId};
@@ -21,8 +21,6 @@ pub const BOT_TOKEN: &str = "discord_bot_token";
 pub const CLIENT_SECRET: &str = "discord_client_secret";
 /// The redirect URI registered for the sign-in, used when a request names none.
 pub const REDIRECT_URI: &str = "discord_oauth_redirect_uri";
-
-const DEFAULT_BASE_URL: &str = "https://discord.com";
 
 /// The bot's side of Discord: requests made with the bot token.
 pub struct Bot {
@@ -59,13 +57,14 @@ pub fn settings(
     oauth: bool,
 ) -> Result<(Bot, Option<OAuthApp>), Problem> {
     let mut missing = Vec::new();
-    let base = setting(BASE_URL).unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
-    let base = base.trim().trim_end_matches('/').to_owned();
-    let client = Client::new(
-        &base,
-        env!("CARGO_PKG_REPOSITORY"),
-        env!("CARGO_PKG_VERSION"),
-    );
+    let client = rest::base_url(setting(BASE_URL).as_deref()).and_then(|base| {
+        let client = Client::new(
+            &base,
+            env!("CARGO_PKG_REPOSITORY"),
+            env!("CARGO_PKG_VERSION"),
+        )?;
+        Ok((client, base))
+    });
     if client.is_err() {
         missing.push(BASE_URL.to_owned());
     }
@@ -92,7 +91,7 @@ pub fn settings(
         }
     }
     match (client, token) {
-        (Ok(client), Some(token)) if missing.is_empty() => Ok((
+        (Ok((client, base)), Some(token)) if missing.is_empty() => Ok((
             Bot {
                 client,
                 base,
@@ -192,16 +191,13 @@ pub async fn send<B: Backend>(
 pub fn upstream(step: &str, err: &rest::ApiError) -> Problem {
     match err {
         rest::ApiError::RateLimited { retry_after, .. } => {
-            let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+            let secs = rest::retry_after_secs(*retry_after);
             Problem::from(ApiError::new(
                 503,
                 "discord_rate_limited",
-                format!(
-                    "Discord is rate limiting {step}; retry after {} s",
-                    secs.max(1)
-                ),
+                format!("Discord is rate limiting {step}; retry after {secs} s"),
             ))
-            .with("retry-after", secs.max(1).to_string())
+            .with("retry-after", secs.to_string())
         }
         rest::ApiError::ServerError(_) => Problem::from(ApiError::new(
             502,
@@ -278,6 +274,19 @@ mod tests {
         );
         assert_eq!(request.headers()[AUTHORIZATION], "Bot bot-token");
         assert!(request.headers()[AUTHORIZATION].is_sensitive());
+    }
+
+    #[test]
+    fn an_unusable_base_url_is_named_as_not_configured() {
+        let no_client = |name: &str| match name {
+            BASE_URL => Some("discord.com".into()),
+            BOT_TOKEN => Some("t".into()),
+            _ => None,
+        };
+        let Err(problem) = settings(no_client, false) else {
+            panic!("a base URL without a scheme")
+        };
+        assert!(problem.error.message.contains(BASE_URL));
     }
 
     #[test]

@@ -7,13 +7,13 @@
 //! version of a write, the answer to a write, audit pages) are here too; the
 //! deployment-wide routes ([`crate::deployment`]) use them as they are.
 
-use crate::api::Backend;
-use crate::auth::Caller;
+use crate::auth::{actor_json, scope_names, Caller};
+use crate::backend::Backend;
 use crate::reply::{Body, Outcome, Problem, Response};
-use crate::services::{
-    ApiKeyInfo, AuditEntry, ConfigView, Scope, Section, ServiceError, UpdateResult,
-};
 use common::ApiError;
+use contracts::config::{AuditEntry, GuildSettings, Section, UpdateResult};
+use contracts::identity::{ApiKeyInfo, Scope};
+use contracts::Error;
 use serde_json::{json, Value};
 
 /// How many audit entries a page has when the query names no `limit`.
@@ -35,13 +35,15 @@ pub(crate) fn etag(version: u64) -> String {
     format!("\"{version}\"")
 }
 
-fn config_json(guild_id: &str, view: &ConfigView) -> Value {
+/// A server's settings as the API shows them (schema `GuildConfig`): the documents the
+/// service serves, passed through.
+fn config_json(guild_id: u64, settings: &GuildSettings) -> Value {
     json!({
-        "guild_id": guild_id,
-        "version": view.version,
-        "deployment_version": view.deployment_version,
-        "config": json_text(&view.config_json),
-        "overrides": json_text(&view.overrides_json),
+        "guild_id": guild_id.to_string(),
+        "version": settings.version,
+        "deployment_version": settings.deployment_version,
+        "config": json_text(&settings.document_json),
+        "overrides": json_text(&settings.overrides_json),
     })
 }
 
@@ -50,11 +52,14 @@ fn config_json(guild_id: &str, view: &ConfigView) -> Value {
 /// # Errors
 /// `503` when the store fails.
 pub fn get_config<B: Backend>(backend: &B, caller: &Caller) -> Outcome {
-    let view = backend
+    let settings = backend
         .config()
-        .get(&caller.guild_id)
+        .get(caller.guild_id)
         .map_err(Problem::from)?;
-    Ok(Response::json(200, &config_json(&caller.guild_id, &view)).with("etag", etag(view.version)))
+    Ok(
+        Response::json(200, &config_json(caller.guild_id, &settings))
+            .with("etag", etag(settings.version)),
+    )
 }
 
 /// The version a write is based on: `If-Match: "<version>"` or the body's
@@ -118,9 +123,9 @@ impl Write {
     }
 
     /// The service's refusal as an answer: `409` when the version was stale.
-    pub(crate) fn refused(&self, err: ServiceError) -> Problem {
+    pub(crate) fn refused(&self, err: Error) -> Problem {
         match err {
-            ServiceError::Conflict(_) => Problem::from(ApiError::new(
+            Error::Conflict(_) => Problem::from(ApiError::new(
                 409,
                 "conflict",
                 format!(
@@ -159,7 +164,7 @@ pub fn update_config<B: Backend>(
     let result = backend
         .config()
         .update(
-            &caller.guild_id,
+            caller.guild_id,
             &write.patch,
             write.expected_version,
             &caller.actor(),
@@ -177,15 +182,13 @@ pub fn reset_config<B: Backend>(backend: &B, caller: &Caller, body: &[u8]) -> Ou
     let section = match body.opt_str("section")? {
         None => None,
         Some(name) => Some(Section::parse(name).ok_or_else(|| {
-            Problem::invalid(format!(
-                "`section` must be one of {}",
-                Section::NAMES.join(", ")
-            ))
+            let names: Vec<&str> = Section::ALL.iter().map(|s| s.as_str()).collect();
+            Problem::invalid(format!("`section` must be one of {}", names.join(", ")))
         })?),
     };
     let result = backend
         .config()
-        .reset(&caller.guild_id, section, &caller.actor())
+        .reset(caller.guild_id, section, &caller.actor())
         .map_err(Problem::from)?;
     Ok(written(&result))
 }
@@ -204,7 +207,7 @@ fn audit_json(entry: &AuditEntry) -> Value {
         .collect();
     json!({
         "at": entry.at,
-        "actor": entry.actor.to_json(),
+        "actor": actor_json(&entry.actor),
         "version": entry.version,
         "changes": changes,
     })
@@ -244,7 +247,7 @@ pub fn audit_log<B: Backend>(backend: &B, caller: &Caller, query: &str) -> Outco
     let limit = audit_limit(query)?;
     let entries = backend
         .config()
-        .audit_log(&caller.guild_id, limit)
+        .audit_log(caller.guild_id, limit)
         .map_err(Problem::from)?;
     Ok(audit_page(&entries))
 }
@@ -271,32 +274,32 @@ pub fn notification_audit_log<B: Backend>(backend: &B, caller: &Caller, query: &
         MAX_NOTIFICATION_AUDIT_LIMIT,
     )?;
     let limit = usize::try_from(limit).unwrap_or(notify_log::KEEP);
-    let entries =
-        notify_log::read(backend.store(), &caller.guild_id, limit).map_err(|err| match err {
-            notify_log::AuditReadError::InvalidGuild => Problem::invalid(err.to_string()),
-            notify_log::AuditReadError::Store(store) => {
-                Problem::from(ServiceError::Storage(store.to_string()))
-            }
-            notify_log::AuditReadError::Unreadable => Problem::from(ServiceError::Other(format!(
-                "the notification audit log of server {} is unreadable",
-                caller.guild_id
-            ))),
-        })?;
+    let guild = caller.guild_id.to_string();
+    let entries = notify_log::read(backend.store(), &guild, limit).map_err(|err| match err {
+        notify_log::AuditReadError::InvalidGuild => Problem::invalid(err.to_string()),
+        notify_log::AuditReadError::Store(store) => {
+            Problem::from(Error::Storage(store.to_string()))
+        }
+        notify_log::AuditReadError::Unreadable => Problem::from(Error::Other(format!(
+            "the notification audit log of server {guild} is unreadable"
+        ))),
+    })?;
     let entries = serde_json::to_value(&entries).map_err(|_| {
-        Problem::from(ServiceError::Other(
+        Problem::from(Error::Other(
             "cannot encode the notification audit log".into(),
         ))
     })?;
     Ok(Response::json(200, &json!({ "entries": entries })))
 }
 
+/// An API key as the API shows it (schema `ApiKey`): never its secret nor its hash.
 fn key_json(info: &ApiKeyInfo) -> Value {
     json!({
         "id": info.id,
-        "guild_id": info.guild_id,
-        "scopes": info.scopes,
+        "guild_id": info.guild_id.to_string(),
+        "scopes": scope_names(&info.scopes),
         "label": info.label,
-        "created_by": info.created_by.to_json(),
+        "created_by": actor_json(&info.created_by),
         "created_at": info.created_at,
     })
 }
@@ -307,15 +310,16 @@ fn key_json(info: &ApiKeyInfo) -> Value {
 /// `503` when the store fails.
 pub fn list_keys<B: Backend>(backend: &B, caller: &Caller) -> Outcome {
     let keys = backend
-        .identity()
-        .list_api_keys(&caller.guild_id)
+        .api_keys()
+        .list(caller.guild_id)
         .map_err(Problem::from)?;
     let keys: Vec<Value> = keys.iter().map(key_json).collect();
     Ok(Response::json(200, &json!({ "keys": keys })))
 }
 
 /// `POST /api/v1/guilds/{guild_id}/api-keys` with `{"label", "scopes"}`: the key is in
-/// the answer this once. A caller can only grant scopes it holds itself.
+/// the answer this once. A caller can only grant scopes it holds itself (identity's
+/// `authorize` decides).
 ///
 /// # Errors
 /// `400` for an unknown scope or a bad label; `403` for a scope the caller lacks;
@@ -326,13 +330,15 @@ pub fn create_key<B: Backend>(backend: &B, caller: &Caller, body: &[u8]) -> Outc
     let mut scopes = Vec::new();
     for name in body.strings("scopes")? {
         let scope = Scope::parse(name).ok_or_else(|| {
-            let known: Vec<&str> = Scope::ALL.iter().map(|s| s.name()).collect();
-            Problem::invalid(format!("unknown scope; scopes are {}", known.join(", ")))
+            Problem::invalid(format!(
+                "unknown scope; scopes are {}",
+                scope_names(Scope::ALL).join(", ")
+            ))
         })?;
-        if !caller.has(scope) {
+        if !caller.holds(backend.tokens(), scope)? {
             return Err(Problem::forbidden(format!(
                 "you cannot grant {}: your credential does not hold it",
-                scope.name()
+                scope.as_str()
             )));
         }
         if !scopes.contains(&scope) {
@@ -343,8 +349,8 @@ pub fn create_key<B: Backend>(backend: &B, caller: &Caller, body: &[u8]) -> Outc
         return Err(Problem::invalid("`scopes` must name at least one scope"));
     }
     let created = backend
-        .identity()
-        .create_api_key(&caller.guild_id, &scopes, label, &caller.actor())
+        .api_keys()
+        .create(caller.guild_id, &scopes, label, &caller.actor())
         .map_err(Problem::from)?;
     let mut value = key_json(&created.info);
     value["key"] = json!(created.secret_shown_once);
@@ -365,12 +371,12 @@ pub fn create_key<B: Backend>(backend: &B, caller: &Caller, body: &[u8]) -> Outc
 /// `404` when the server has no such key.
 pub fn revoke_key<B: Backend>(backend: &B, caller: &Caller, id: &str) -> Outcome {
     backend
-        .identity()
-        .revoke_api_key(&caller.guild_id, id)
+        .api_keys()
+        .revoke(caller.guild_id, id)
         .map_err(|err| match err {
-            ServiceError::Invalid(_) | ServiceError::NotFound(_) => Problem::from(
-                ApiError::not_found(format!("this server has no API key {id}")),
-            ),
+            Error::Invalid(_) | Error::NotFound(_) => Problem::from(ApiError::not_found(format!(
+                "this server has no API key {id}"
+            ))),
             other => Problem::from(other),
         })?;
     Ok(Response::no_content())

@@ -18,8 +18,8 @@ pub const PREFIX: &str = "gateway/v1/";
 /// The key the readiness probe writes, reads back and deletes.
 pub const READY_PROBE: &str = "gateway/v1/ready-probe";
 
-/// The key of a member's profile on a server.
-pub fn member_profile(guild_id: &str, user_id: &str) -> String {
+/// The key of a member's profile on a server (IDs in decimal).
+pub fn member_profile(guild_id: u64, user_id: u64) -> String {
     format!("{PREFIX}member/{guild_id}/{user_id}")
 }
 
@@ -30,7 +30,7 @@ mod tests {
     #[test]
     fn every_key_is_under_the_service_prefix() {
         assert!(READY_PROBE.starts_with(PREFIX));
-        assert!(member_profile("1", "2").starts_with(PREFIX));
+        assert!(member_profile(1, 2).starts_with(PREFIX));
         assert!(crate::ratelimit::key("addr", "::1").starts_with(PREFIX));
     }
 }

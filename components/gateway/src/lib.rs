@@ -1,22 +1,26 @@
 //! The API gateway: `/api/v1` for other clients (a Discord Activity, dashboards,
 //! automations). An HTTP component that orchestrates the library services through their
-//! WIT imports.
+//! contracts: `config`, `identity` (`members`, `tokens`, `api-keys`) and `kaltura`, as
+//! the ports of the `contracts` crate, working on the contract types themselves.
 //!
 //! Host-free modules, unit-tested natively:
-//! - [`api`]: the route table, the order of checks and dispatch, over [`api::Backend`];
-//! - [`auth`]: bearer credentials, scopes, the one-server rule and the deployment
-//!   administrator's token;
+//! - [`api`]: the order of checks and the dispatch by endpoint, over [`backend::Backend`];
+//! - [`routes`]: the route table (each route's endpoint, guard and summary), matched by
+//!   [`router`];
+//! - [`auth`]: bearer credentials, guards (scopes and the one-server rule, decided by
+//!   identity's `authorize`) and the deployment administrator's token;
 //! - [`signin`]: sign-in with Discord, refresh and revoke;
-//! - [`meetings`], [`guild`], [`deployment`]: the resources;
+//! - [`meetings`], [`guild`], [`deployment`], [`status`]: the resources;
 //! - [`ratelimit`]: fixed windows counted with the store's atomic increment;
 //! - [`discord`]: Discord settings, sending and errors;
 //! - [`openapi`]: the document built from the route table;
-//! - [`services`]: the ports to `identity`, `config` and `kaltura`.
+//! - [`reply`]: responses, problems (a contract error as an HTTP error) and bodies.
 //!
 //! `component` is the thin Spin adapter (wasm32 only).
 
 pub mod api;
 pub mod auth;
+pub mod backend;
 pub mod cors;
 pub mod deployment;
 pub mod discord;
@@ -27,8 +31,9 @@ pub mod openapi;
 pub mod ratelimit;
 pub mod reply;
 pub mod router;
-pub mod services;
+pub mod routes;
 pub mod signin;
+pub mod status;
 
 #[cfg(test)]
 mod testing;
@@ -54,7 +59,7 @@ pub const COMPONENTS: &[&str] = &[
     "config",
 ];
 
-// The generated WIT bindings are FFI and need `unsafe`; only the adapter has them.
+// spin-sdk's `http_component` export is FFI and needs `unsafe`; only the adapter has it.
 #[cfg(target_arch = "wasm32")]
 #[allow(unsafe_code)]
 mod component;

@@ -3,13 +3,17 @@
 //! parameters and responses (with their JSON Schemas) are described here; the
 //! end-to-end suite checks every documented route's real responses against them.
 
+use crate::auth::Guard;
 use crate::auth::ADMIN_TOKEN_SETTING;
 use crate::guild::{
     DEFAULT_AUDIT_LIMIT, DEFAULT_NOTIFICATION_AUDIT_LIMIT, MAX_AUDIT_LIMIT,
     MAX_NOTIFICATION_AUDIT_LIMIT,
 };
-use crate::router::{Access, Route};
-use crate::services::{MeetingKind, Scope, Section};
+use crate::routes::{Deployment, Endpoint, Public, Route, Server};
+use contracts::config::Section;
+use contracts::identity::Scope;
+use contracts::kaltura::MeetingKind;
+use contracts::KalturaRole;
 use notify_log::AuditOutcome;
 use serde_json::{json, Map, Value};
 
@@ -57,16 +61,17 @@ fn limit(default: u32, max: u32) -> Value {
     })
 }
 
-fn spec(name: &str) -> Option<Spec> {
+/// What `endpoint` takes and answers (an exhaustive match: every endpoint has one).
+fn spec(endpoint: Endpoint) -> Spec {
     use Answer::{Empty, Error, Schema, SchemaWith};
     let s = |body: Option<(&'static str, bool)>, responses: Vec<(&'static str, Answer)>| Spec {
         body,
         extra_parameters: Vec::new(),
         responses,
     };
-    let spec = match name {
-        "health" => s(None, vec![("200", Schema("Health"))]),
-        "ready" => Spec {
+    match endpoint {
+        Endpoint::Public(Public::Health) => s(None, vec![("200", Schema("Health"))]),
+        Endpoint::Public(Public::Ready) => Spec {
             body: None,
             extra_parameters: vec![json!({
                 "name": "upstream", "in": "query", "required": false,
@@ -74,8 +79,8 @@ fn spec(name: &str) -> Option<Spec> {
             })],
             responses: vec![("200", Schema("Ready")), ("503", Schema("Ready"))],
         },
-        "openapi" => s(None, vec![("200", Schema("OpenApiDocument"))]),
-        "auth_discord" => s(
+        Endpoint::Public(Public::OpenApi) => s(None, vec![("200", Schema("OpenApiDocument"))]),
+        Endpoint::Public(Public::SignIn) => s(
             Some(("SignInRequest", true)),
             vec![
                 ("200", Schema("SignIn")),
@@ -86,17 +91,17 @@ fn spec(name: &str) -> Option<Spec> {
                 ("503", Error),
             ],
         ),
-        "auth_refresh" => s(
+        Endpoint::Public(Public::Refresh) => s(
             Some(("RefreshRequest", true)),
             vec![("200", Schema("Tokens")), ("400", Error), ("401", Error)],
         ),
-        "auth_revoke" => s(
+        Endpoint::Public(Public::Revoke) => s(
             Some(("RevokeRequest", true)),
             vec![("204", Empty("Revoked")), ("400", Error), ("401", Error)],
         ),
-        "me" => s(None, vec![("200", Schema("Me"))]),
-        "list_meetings" => s(None, vec![("200", Schema("MeetingList"))]),
-        "create_meeting" => s(
+        Endpoint::Server(_, Server::Me) => s(None, vec![("200", Schema("Me"))]),
+        Endpoint::Server(_, Server::ListMeetings) => s(None, vec![("200", Schema("MeetingList"))]),
+        Endpoint::Server(_, Server::CreateMeeting) => s(
             Some(("NewMeeting", true)),
             vec![
                 ("201", SchemaWith("Meeting", &[("location", "Location")])),
@@ -105,20 +110,22 @@ fn spec(name: &str) -> Option<Spec> {
                 ("503", Error),
             ],
         ),
-        "get_meeting" => s(None, vec![("200", Schema("Meeting")), ("404", Error)]),
-        "join_meeting" => s(
+        Endpoint::Server(_, Server::GetMeeting) => {
+            s(None, vec![("200", Schema("Meeting")), ("404", Error)])
+        }
+        Endpoint::Server(_, Server::JoinMeeting) => s(
             None,
             vec![("200", Schema("JoinLink")), ("404", Error), ("409", Error)],
         ),
-        "end_meeting" => s(
+        Endpoint::Server(_, Server::EndMeeting) => s(
             None,
             vec![("200", Schema("Meeting")), ("404", Error), ("503", Error)],
         ),
-        "get_config" => s(
+        Endpoint::Server(_, Server::GetConfig) => s(
             None,
             vec![("200", SchemaWith("GuildConfig", &[("etag", "ETag")]))],
         ),
-        "update_config" => Spec {
+        Endpoint::Server(_, Server::UpdateConfig) => Spec {
             body: Some(("ConfigPatch", true)),
             extra_parameters: vec![if_match()],
             responses: vec![
@@ -128,19 +135,19 @@ fn spec(name: &str) -> Option<Spec> {
                 ("428", Error),
             ],
         },
-        "reset_config" => s(
+        Endpoint::Server(_, Server::ResetConfig) => s(
             Some(("ConfigReset", false)),
             vec![
                 ("200", SchemaWith("ConfigUpdate", &[("etag", "ETag")])),
                 ("400", Error),
             ],
         ),
-        "audit_log" => Spec {
+        Endpoint::Server(_, Server::AuditLog) => Spec {
             body: None,
             extra_parameters: vec![audit_limit()],
             responses: vec![("200", Schema("AuditLog")), ("400", Error)],
         },
-        "notification_audit_log" => Spec {
+        Endpoint::Server(_, Server::NotificationAuditLog) => Spec {
             body: None,
             extra_parameters: vec![limit(
                 DEFAULT_NOTIFICATION_AUDIT_LIMIT,
@@ -152,8 +159,8 @@ fn spec(name: &str) -> Option<Spec> {
                 ("503", Error),
             ],
         },
-        "list_api_keys" => s(None, vec![("200", Schema("ApiKeyList"))]),
-        "create_api_key" => s(
+        Endpoint::Server(_, Server::ListApiKeys) => s(None, vec![("200", Schema("ApiKeyList"))]),
+        Endpoint::Server(_, Server::CreateApiKey) => s(
             Some(("NewApiKey", true)),
             vec![
                 (
@@ -164,15 +171,17 @@ fn spec(name: &str) -> Option<Spec> {
                 ("409", Error),
             ],
         ),
-        "revoke_api_key" => s(None, vec![("204", Empty("Revoked")), ("404", Error)]),
-        "get_deployment_config" => s(
+        Endpoint::Server(_, Server::RevokeApiKey) => {
+            s(None, vec![("204", Empty("Revoked")), ("404", Error)])
+        }
+        Endpoint::Deployment(Deployment::GetConfig) => s(
             None,
             vec![
                 ("200", SchemaWith("DeploymentConfig", &[("etag", "ETag")])),
                 ("503", Error),
             ],
         ),
-        "update_deployment_config" => Spec {
+        Endpoint::Deployment(Deployment::UpdateConfig) => Spec {
             body: Some(("ConfigPatch", true)),
             extra_parameters: vec![if_match()],
             responses: vec![
@@ -183,19 +192,12 @@ fn spec(name: &str) -> Option<Spec> {
                 ("503", Error),
             ],
         },
-        "deployment_audit_log" => Spec {
+        Endpoint::Deployment(Deployment::AuditLog) => Spec {
             body: None,
             extra_parameters: vec![audit_limit()],
             responses: vec![("200", Schema("AuditLog")), ("400", Error), ("503", Error)],
         },
-        _ => return None,
-    };
-    Some(spec)
-}
-
-/// Whether `name` has a specification (every route in the table must).
-pub fn is_specified(name: &str) -> bool {
-    spec(name).is_some()
+    }
 }
 
 /// The document for `routes`.
@@ -276,23 +278,21 @@ pub fn document(routes: &[Route]) -> Value {
 }
 
 fn operation(route: &Route) -> Value {
-    let spec = spec(route.name).unwrap_or(Spec {
-        body: None,
-        extra_parameters: Vec::new(),
-        responses: Vec::new(),
-    });
+    let spec = spec(route.endpoint);
     let mut description = route.summary.to_owned();
-    match route.access {
-        Access::Public => {}
-        Access::Authenticated => description.push_str(" Needs any valid credential."),
-        Access::Scope(scope) => {
-            description.push_str(&format!(" Needs the {} scope.", scope.name()));
+    match route.endpoint {
+        Endpoint::Public(_) => {}
+        Endpoint::Server(Guard::Authenticated, _) => {
+            description.push_str(" Needs any valid credential.");
         }
-        Access::Member(scope) => description.push_str(&format!(
+        Endpoint::Server(Guard::Scope(scope), _) => {
+            description.push_str(&format!(" Needs the {} scope.", scope.as_str()));
+        }
+        Endpoint::Server(Guard::Member(scope), _) => description.push_str(&format!(
             " Needs a member's access token with the {} scope.",
-            scope.name()
+            scope.as_str()
         )),
-        Access::DeploymentAdmin => description.push_str(&format!(
+        Endpoint::Deployment(_) => description.push_str(&format!(
             " Needs the deployment administrator's token ({ADMIN_TOKEN_SETTING}); server credentials (access tokens, API keys) get 403. 503 when the deployment has no administrator token."
         )),
     }
@@ -313,15 +313,13 @@ fn operation(route: &Route) -> Value {
             "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } }
         });
     }
-    op["security"] = match route.access {
-        Access::Public => json!([]),
-        Access::DeploymentAdmin => json!([{ "deploymentAdmin": [] }]),
-        Access::Authenticated | Access::Scope(_) | Access::Member(_) => {
-            json!([{ "bearer": [] }])
-        }
+    op["security"] = match route.endpoint {
+        Endpoint::Public(_) => json!([]),
+        Endpoint::Deployment(_) => json!([{ "deploymentAdmin": [] }]),
+        Endpoint::Server(_, _) => json!([{ "bearer": [] }]),
     };
-    if let Some(scope) = route.access.scope() {
-        op["x-required-scope"] = json!(scope.name());
+    if let Some(scope) = route.endpoint.scope() {
+        op["x-required-scope"] = json!(scope.as_str());
     }
     if route.deprecated.is_some() {
         op["deprecated"] = json!(true);
@@ -350,7 +348,7 @@ fn parameters(path: &str, extra: Vec<Value>) -> Value {
         .map(|name| {
             let schema = match name {
                 "guild_id" => json!({ "$ref": "#/components/schemas/Snowflake" }),
-                "meeting_id" => json!({ "type": "string", "pattern": "^[0-9]{1,20}$" }),
+                "meeting_id" => json!({ "type": "string", "pattern": "^[1-9][0-9]{0,19}$" }),
                 "key_id" => json!({ "type": "string", "pattern": "^[0-9a-f]{16}$" }),
                 _ => json!({ "type": "string" }),
             };
@@ -385,13 +383,13 @@ fn responses(route: &Route, answers: &[(&'static str, Answer)]) -> Value {
         };
         map.insert((*status).to_owned(), value);
     }
-    if route.access.needs_credential() || route.path.starts_with("/api/v1/auth/") {
+    if route.endpoint.needs_credential() || route.path.starts_with("/api/v1/auth/") {
         map.insert(
             "429".into(),
             json!({ "$ref": "#/components/responses/RateLimited" }),
         );
     }
-    if route.access.needs_credential() {
+    if route.endpoint.needs_credential() {
         map.insert(
             "401".into(),
             json!({ "$ref": "#/components/responses/Unauthorized" }),
@@ -418,7 +416,10 @@ fn object(required: &[&str], properties: Value) -> Value {
 }
 
 fn schemas() -> Value {
-    let scopes: Vec<&str> = Scope::ALL.iter().map(|s| s.name()).collect();
+    let scopes: Vec<&str> = Scope::ALL.iter().map(|s| s.as_str()).collect();
+    let roles: Vec<&str> = KalturaRole::ALL.iter().map(|r| r.as_str()).collect();
+    let kinds: Vec<&str> = MeetingKind::ALL.iter().map(|k| k.as_str()).collect();
+    let sections: Vec<&str> = Section::ALL.iter().map(|s| s.as_str()).collect();
     let nullable_time = json!({ "type": ["integer", "null"], "minimum": 0 });
     let time = json!({ "type": "integer", "minimum": 0 });
     let error_body = object(
@@ -518,9 +519,9 @@ fn schemas() -> Value {
     // Added apart: one `json!` of every schema would exceed the macro's recursion limit.
     let mut all = json!({
         "Error": object(&["error"], json!({ "error": error_body })),
-        "Snowflake": { "type": "string", "pattern": "^[0-9]{17,20}$", "description": "A Discord ID." },
+        "Snowflake": { "type": "string", "pattern": "^[0-9]{1,20}$", "description": "A Discord ID: a non-zero 64-bit number in decimal." },
         "Scope": { "enum": scopes },
-        "Role": { "enum": ["viewer", "moderator", "admin"] },
+        "Role": { "enum": roles },
         "Health": object(&["status", "version", "components"], json!({
             "status": { "const": "ok" },
             "version": { "type": "string" },
@@ -574,7 +575,7 @@ fn schemas() -> Value {
             "key_id": { "type": "string" },
             "label": { "type": "string" }
         })),
-        "MeetingKind": { "enum": MeetingKind::NAMES },
+        "MeetingKind": { "enum": kinds },
         "Meeting": object(
             &["id", "kind", "title", "guild_id", "channel_id", "owner_id", "created_at", "start_time", "end_time", "ended_at", "active"],
             json!({
@@ -599,7 +600,7 @@ fn schemas() -> Value {
             "required": ["kind", "title", "channel_id"],
             "properties": {
                 "kind": { "$ref": "#/components/schemas/MeetingKind" },
-                "title": { "type": "string", "minLength": 1, "maxLength": 256 },
+                "title": { "type": "string", "minLength": 1, "maxLength": 100, "description": "1 to 100 characters once control characters are removed and whitespace is collapsed (the kaltura service's rule)." },
                 "description": { "type": "string", "maxLength": 1024 },
                 "channel_id": { "$ref": "#/components/schemas/Snowflake", "description": "A channel of the credential's server, where the meeting's events are posted." },
                 "start_time": { "type": "integer", "minimum": 0, "description": "Unix seconds; omit for a room open now." },
@@ -632,7 +633,7 @@ fn schemas() -> Value {
         },
         "ConfigReset": {
             "type": "object",
-            "properties": { "section": { "enum": Section::NAMES, "description": "Omit to reset every section." } }
+            "properties": { "section": { "enum": sections, "description": "Omit to reset every section." } }
         },
         "ConfigUpdate": object(&["version", "changed_keys"], json!({
             "version": time,
@@ -686,7 +687,7 @@ fn schemas() -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::ROUTES;
+    use crate::routes::ROUTES;
 
     fn refs(value: &Value, found: &mut Vec<String>) {
         match value {
@@ -709,7 +710,6 @@ mod tests {
     fn every_route_is_specified_with_a_success_response() {
         let document = document(ROUTES);
         for route in ROUTES {
-            assert!(is_specified(route.name), "{} has no spec", route.name);
             let responses =
                 &document["paths"][route.path][route.method.to_ascii_lowercase()]["responses"];
             let success = responses
@@ -739,7 +739,7 @@ mod tests {
     #[test]
     fn credentialed_routes_document_401_403_and_429() {
         let document = document(ROUTES);
-        for route in ROUTES.iter().filter(|r| r.access.needs_credential()) {
+        for route in ROUTES.iter().filter(|r| r.endpoint.needs_credential()) {
             let op = &document["paths"][route.path][route.method.to_ascii_lowercase()];
             for status in ["401", "403", "429"] {
                 assert!(
@@ -748,7 +748,7 @@ mod tests {
                     route.name
                 );
             }
-            let scheme = if route.access == Access::DeploymentAdmin {
+            let scheme = if matches!(route.endpoint, Endpoint::Deployment(_)) {
                 "deploymentAdmin"
             } else {
                 "bearer"
@@ -768,7 +768,7 @@ mod tests {
             .contains(ADMIN_TOKEN_SETTING));
         let admin_routes: Vec<&Route> = ROUTES
             .iter()
-            .filter(|r| r.access == Access::DeploymentAdmin)
+            .filter(|r| matches!(r.endpoint, Endpoint::Deployment(_)))
             .collect();
         assert_eq!(admin_routes.len(), 3);
         for route in admin_routes {

@@ -3,6 +3,8 @@
 //! the client sent: bodies carry authorization codes and tokens).
 
 use common::ApiError;
+use contracts::Error;
+use discord_api::id::Id;
 use serde_json::{Map, Value};
 
 /// The realm in every `WWW-Authenticate` challenge.
@@ -91,13 +93,32 @@ impl From<ApiError> for Problem {
     }
 }
 
-impl From<crate::services::ServiceError> for Problem {
-    /// The service's failure as an HTTP error; its detail is logged when the answer
-    /// is a 5xx (the caller sees a fixed message for storage and internal failures).
-    fn from(err: crate::services::ServiceError) -> Self {
-        let problem = Self::from(err.to_api());
+impl From<Error> for Problem {
+    /// A service's failure as an HTTP error: `storage` and `other` get a fixed message
+    /// and their detail is logged; the others carry the service's message, which the
+    /// WIT contract makes safe to show (`not-configured` names the setting).
+    fn from(err: Error) -> Self {
+        let error = match &err {
+            Error::NotConfigured(name) => ApiError::new(
+                503,
+                "not_configured",
+                format!("this deployment is missing a required setting: {name}"),
+            ),
+            Error::Invalid(why) => ApiError::new(400, "invalid", why.clone()),
+            Error::NotFound(why) => ApiError::not_found(why.clone()),
+            Error::Forbidden(why) => ApiError::new(403, "forbidden", why.clone()),
+            Error::Unavailable(why) => ApiError::new(503, "unavailable", why.clone()),
+            Error::Conflict(why) => ApiError::new(409, "conflict", why.clone()),
+            Error::Storage(_) => ApiError::new(
+                503,
+                "storage_unavailable",
+                "the key-value store failed; try again",
+            ),
+            Error::Other(_) => ApiError::internal("an internal error occurred"),
+        };
+        let problem = Self::from(error);
         if problem.error.status >= 500 {
-            problem.logged(err.detail())
+            problem.logged(format!("{}: {}", err.kind().name(), err.message()))
         } else {
             problem
         }
@@ -256,26 +277,17 @@ impl Body {
     }
 }
 
-/// Whether `s` is a Discord ID: 17 to 20 decimal digits.
-pub fn is_snowflake(s: &str) -> bool {
-    (17..=20).contains(&s.len())
-        && s.bytes().all(|b| b.is_ascii_digit())
-        && s.parse::<u64>().is_ok()
-}
-
-/// A required Discord ID field.
+/// A required Discord ID field, read with the one snowflake rule (`discord_api::id`:
+/// decimal digits that fit 64 bits, not zero).
 ///
 /// # Errors
-/// `400` when absent or not 17 to 20 digits.
-pub fn snowflake_field<'a>(body: &'a Body, field: &str) -> Result<&'a str, Problem> {
-    let value = body.str(field)?;
-    if is_snowflake(value) {
-        Ok(value)
-    } else {
-        Err(Problem::invalid(format!(
-            "`{field}` must be a Discord ID (17 to 20 digits)"
-        )))
-    }
+/// `400` when absent or not a Discord ID.
+pub fn id_field<M>(body: &Body, field: &str) -> Result<Id<M>, Problem> {
+    body.str(field)?.parse().map_err(|_| {
+        Problem::invalid(format!(
+            "`{field}` must be a Discord ID (a non-zero decimal number)"
+        ))
+    })
 }
 
 #[cfg(test)]
@@ -305,11 +317,47 @@ mod tests {
     }
 
     #[test]
-    fn snowflakes_are_17_to_20_digits() {
-        assert!(is_snowflake("123456789012345678"));
-        assert!(!is_snowflake("1234"));
-        assert!(!is_snowflake("12345678901234567a"));
-        assert!(!is_snowflake("99999999999999999999"), "does not fit u64");
+    fn id_fields_follow_the_one_snowflake_rule() {
+        // Pinned (issue 12): the gateway used to want 17 to 20 digits; it now reads IDs
+        // as every component does (`discord_api::id`), so a shorter non-zero ID is one.
+        let body = Body::parse(
+            br#"{"a":"123456789012345678","b":"1234","c":"12345678901234567a","d":"99999999999999999999","e":"0","f":12}"#,
+            false,
+        )
+        .unwrap();
+        let id = |field| id_field::<discord_api::id::GuildMarker>(&body, field);
+        assert_eq!(id("a").unwrap().get(), 123_456_789_012_345_678);
+        assert_eq!(id("b").unwrap().get(), 1234);
+        for bad in ["c", "d", "e", "f", "missing"] {
+            assert_eq!(id(bad).unwrap_err().error.status, 400, "{bad}");
+        }
+        assert!(id("c")
+            .unwrap_err()
+            .error
+            .message
+            .contains("`c` must be a Discord ID"));
+    }
+
+    #[test]
+    fn storage_and_other_failures_hide_their_detail_but_log_it() {
+        let problem = Problem::from(Error::Other("stored record of user 1 is broken".into()));
+        assert_eq!(problem.error.status, 500);
+        assert!(!problem.error.message.contains("user 1"));
+        assert_eq!(
+            problem.log.as_deref(),
+            Some("other: stored record of user 1 is broken")
+        );
+        let problem = Problem::from(Error::Storage("down".into()));
+        assert_eq!(problem.error.status, 503);
+        assert_eq!(problem.error.code, "storage_unavailable");
+        assert_eq!(
+            Problem::from(Error::Conflict("stale".into())).error.status,
+            409
+        );
+        let problem = Problem::from(Error::NotConfigured("x".into()));
+        assert_eq!(problem.error.status, 503);
+        assert!(problem.error.message.contains('x'));
+        assert_eq!(Problem::from(Error::Invalid("why".into())).log, None);
     }
 
     #[test]

@@ -1,40 +1,7 @@
-//! The `/api/v1` route table: each route's method, path pattern, the scope it needs and
-//! whether it is deprecated. The same table drives dispatch, `405`/`Allow`, and the
-//! OpenAPI document, so they cannot disagree.
-
-use crate::services::Scope;
-
-/// Who may call a route. Routes whose path has a `{guild_id}` are also refused (403)
-/// to a credential for another server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    /// Anyone (health, readiness, sign-in, the OpenAPI document).
-    Public,
-    /// Any valid access token or API key.
-    Authenticated,
-    /// A valid access token or API key carrying this scope.
-    Scope(Scope),
-    /// A signed-in member's access token (not an API key) carrying this scope.
-    Member(Scope),
-    /// The deployment's administrator only: the `gateway_admin_token` secret, never a
-    /// server's credential (see [`crate::auth::AdminToken`]).
-    DeploymentAdmin,
-}
-
-impl Access {
-    /// The scope the route needs, if any.
-    pub fn scope(self) -> Option<Scope> {
-        match self {
-            Self::Scope(scope) | Self::Member(scope) => Some(scope),
-            Self::Public | Self::Authenticated | Self::DeploymentAdmin => None,
-        }
-    }
-
-    /// Whether a credential is needed.
-    pub fn needs_credential(self) -> bool {
-        self != Self::Public
-    }
-}
+//! Matching a request against a route table: each route's method and path pattern,
+//! with what it leads to (`E`, the table's endpoint type), whether it is deprecated and
+//! a summary for the documentation. Knows nothing of this API's endpoints: the table
+//! is [`crate::routes::ROUTES`].
 
 /// A route marked deprecated: answered with `Deprecation` and `Sunset` headers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,17 +14,17 @@ pub struct Deprecation {
     pub successor: &'static str,
 }
 
-/// One route.
+/// One route, leading to `endpoint`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Route {
-    /// A stable name, used by dispatch and as the OpenAPI `operationId`.
+pub struct Route<E> {
+    /// A stable name: the OpenAPI `operationId`, and the route in logs.
     pub name: &'static str,
     /// The method.
     pub method: &'static str,
     /// The path, with `{param}` segments.
     pub path: &'static str,
-    /// Who may call it.
-    pub access: Access,
+    /// What it leads to.
+    pub endpoint: E,
     /// Deprecation, if any.
     pub deprecated: Option<Deprecation>,
     /// One line for the OpenAPI document.
@@ -66,9 +33,9 @@ pub struct Route {
 
 /// The result of matching a request against the table.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Match<'t> {
+pub enum Match<'t, E> {
     /// A route, with its path parameters in order.
-    Found(&'t Route, Vec<(&'static str, String)>),
+    Found(&'t Route<E>, Vec<(&'static str, String)>),
     /// The path exists but not for this method; lists the methods it has.
     WrongMethod(Vec<&'static str>),
     /// No route has this path.
@@ -77,7 +44,7 @@ pub enum Match<'t> {
 
 /// Finds the route for `method` and `path` (no query string). A trailing slash is
 /// ignored; `HEAD` is answered by `GET` routes.
-pub fn find<'t>(table: &'t [Route], method: &str, path: &str) -> Match<'t> {
+pub fn find<'t, E>(table: &'t [Route<E>], method: &str, path: &str) -> Match<'t, E> {
     let path = if path.len() > 1 {
         path.trim_end_matches('/')
     } else {
@@ -126,31 +93,21 @@ fn match_path(pattern: &'static str, path: &str) -> Option<Vec<(&'static str, St
 mod tests {
     use super::*;
 
-    const TABLE: &[Route] = &[
+    const fn route(name: &'static str, method: &'static str, path: &'static str) -> Route<u8> {
         Route {
-            name: "list",
-            method: "GET",
-            path: "/api/v1/meetings",
-            access: Access::Scope(Scope::MeetingsRead),
+            name,
+            method,
+            path,
+            endpoint: 0,
             deprecated: None,
             summary: "",
-        },
-        Route {
-            name: "create",
-            method: "POST",
-            path: "/api/v1/meetings",
-            access: Access::Scope(Scope::MeetingsWrite),
-            deprecated: None,
-            summary: "",
-        },
-        Route {
-            name: "get",
-            method: "GET",
-            path: "/api/v1/meetings/{meeting_id}",
-            access: Access::Scope(Scope::MeetingsRead),
-            deprecated: None,
-            summary: "",
-        },
+        }
+    }
+
+    const TABLE: &[Route<u8>] = &[
+        route("list", "GET", "/api/v1/meetings"),
+        route("create", "POST", "/api/v1/meetings"),
+        route("get", "GET", "/api/v1/meetings/{meeting_id}"),
     ];
 
     #[test]

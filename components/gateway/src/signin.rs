@@ -10,21 +10,22 @@
 //!    owner) and its roles — give the member's role IDs and base permissions. Roles or
 //!    permissions in the request body are never read;
 //! 4. `config` (`role-for`) decides the member's Kaltura role from the server's role
-//!    mapping; `identity` records the member and their Kaltura user, and issues the
-//!    token with the scopes that role grants.
+//!    mapping; `identity` records the member and their Kaltura user with that role
+//!    (`resolve-member`), and issues the token (`issue`) with the scopes the role grants
+//!    (`scopes-for-role`).
 //!
 //! The Discord user token is used for step 2 only: never stored, logged or returned.
 
-use crate::api::Backend;
+use crate::auth::scope_names;
+use crate::backend::Backend;
 use crate::discord::{self, OAuthApp};
 use crate::keys;
-use crate::reply::{is_snowflake, snowflake_field, Body, Outcome, Problem, Response};
-use crate::services::{
-    MemberFacts, MemberInfo, Role, RoleMapping, ServiceError, Subject, TokenPair,
-};
+use crate::reply::{id_field, Body, Outcome, Problem, Response};
 use common::ApiError;
-use discord_api::id::GuildId;
-use discord_api::model::{base_permissions, Guild, Member, Role as DiscordRole, User};
+use contracts::identity::{Subject, TokenPair};
+use contracts::{Error, Member, Snowflake};
+use discord_api::id::{GuildId, GuildMarker};
+use discord_api::model::{base_permissions, Guild, Member as DiscordMember, Role, User};
 use discord_api::rest::{self, TokenResponse};
 use serde_json::json;
 
@@ -74,9 +75,7 @@ fn read_sign_in(body: &Body) -> Result<SignIn<'_>, Problem> {
             "`code` must be the authorization code Discord gave (visible ASCII, at most 512 characters)",
         ));
     }
-    let guild = snowflake_field(body, "guild_id")?
-        .parse()
-        .map_err(|_| Problem::invalid("`guild_id` must be a Discord ID (17 to 20 digits)"))?;
+    let guild = id_field::<GuildMarker>(body, "guild_id")?;
     let redirect_uri = body.opt_str("redirect_uri")?;
     if let Some(uri) = redirect_uri {
         let scheme_ok = uri.starts_with("https://") || uri.starts_with("http://");
@@ -170,7 +169,7 @@ pub async fn discord<B: Backend>(backend: &B, body: &[u8]) -> Outcome {
         )),
         other => discord::upstream(step, &other),
     };
-    let member: Member = rest::decode(member?).map_err(|err| match err {
+    let member: DiscordMember = rest::decode(member?).map_err(|err| match err {
         rest::ApiError::NotFound | rest::ApiError::Forbidden => not_member(),
         other => discord::upstream("the guild member", &other),
     })?;
@@ -178,8 +177,7 @@ pub async fn discord<B: Backend>(backend: &B, body: &[u8]) -> Outcome {
         return Err(not_member());
     }
     let guild: Guild = rest::decode(guild?).map_err(|e| bot_missing(e, "the guild"))?;
-    let roles: Vec<DiscordRole> =
-        rest::decode(roles?).map_err(|e| bot_missing(e, "the guild's roles"))?;
+    let roles: Vec<Role> = rest::decode(roles?).map_err(|e| bot_missing(e, "the guild's roles"))?;
     if guild.id != input.guild {
         return Err(Problem::from(ApiError::new(
             502,
@@ -190,46 +188,28 @@ pub async fn discord<B: Backend>(backend: &B, body: &[u8]) -> Outcome {
     let permissions = base_permissions(&guild, &roles, &member, user.id);
 
     // 4. The role (config), the identity and the token (identity).
-    let guild_id = input.guild.to_string();
-    let user_id = user.id.to_string();
-    let role_ids: Vec<String> = member
-        .roles
-        .iter()
-        .map(ToString::to_string)
-        .filter(|id| is_snowflake(id))
-        .collect();
-    let role = backend
-        .config()
-        .role_for(
-            &guild_id,
-            &MemberInfo {
-                user_id: user_id.clone(),
-                role_ids: role_ids.clone(),
-                permissions: permissions.bits(),
-            },
-        )
-        .map_err(Problem::from)?;
-    let facts = MemberFacts {
-        guild_id: guild_id.clone(),
-        user_id: user_id.clone(),
+    let member = Member {
+        guild_id: input.guild.get(),
+        user_id: user.id.get(),
         username: user.username.clone(),
         global_name: user.global_name.clone(),
         nick: member.nick.clone(),
-        role_ids,
+        role_ids: member.roles.iter().map(|role| role.get()).collect(),
         permissions: permissions.bits(),
     };
+    let role = backend.config().role_for(&member).map_err(Problem::from)?;
     let identity = backend
-        .identity()
-        .resolve_member(&facts, &mapping_for(&user_id, role))
+        .members()
+        .resolve_member(&member, role)
         .map_err(Problem::from)?;
-    let scopes = backend.identity().scopes_for_role(identity.role);
+    let scopes = backend.tokens().scopes_for_role(role);
     let pair = backend
-        .identity()
-        .issue_token(
+        .tokens()
+        .issue(
             &Subject {
-                user_id: user_id.clone(),
-                guild_id: guild_id.clone(),
-                role: identity.role,
+                user_id: member.user_id,
+                guild_id: member.guild_id,
+                role,
                 scopes: scopes.clone(),
             },
             ttl,
@@ -237,18 +217,18 @@ pub async fn discord<B: Backend>(backend: &B, body: &[u8]) -> Outcome {
         .map_err(Problem::from)?;
     remember_profile(
         backend,
-        &guild_id,
-        &user_id,
+        member.guild_id,
+        member.user_id,
         &identity.display_name,
         &identity.kaltura_user_id,
     );
 
     let mut body = tokens_json(&pair, backend.now());
-    body["guild_id"] = json!(guild_id);
-    body["role"] = json!(identity.role.name());
-    body["scopes"] = json!(scopes);
+    body["guild_id"] = json!(member.guild_id.to_string());
+    body["role"] = json!(role.as_str());
+    body["scopes"] = json!(scope_names(&scopes));
     body["user"] = json!({
-        "id": user_id,
+        "id": member.user_id.to_string(),
         "username": user.username,
         "global_name": user.global_name,
         "display_name": identity.display_name,
@@ -257,23 +237,13 @@ pub async fn discord<B: Backend>(backend: &B, body: &[u8]) -> Outcome {
     Ok(Response::json(200, &body).private())
 }
 
-/// The mapping handed to `identity`: the role `config` decided, as the member's own
-/// grant, so both services agree on it.
-fn mapping_for(user_id: &str, role: Role) -> RoleMapping {
-    RoleMapping {
-        roles: Vec::new(),
-        user_overrides: vec![(user_id.to_owned(), role)],
-        default_role: role,
-    }
-}
-
 /// Keeps the member's display name and Kaltura user ID for their join links (the
 /// access token carries neither). A failure is logged: joining then falls back to the
 /// Kaltura user ID as the name.
 fn remember_profile<B: Backend>(
     backend: &B,
-    guild_id: &str,
-    user_id: &str,
+    guild_id: Snowflake,
+    user_id: Snowflake,
     display_name: &str,
     kaltura_user_id: &str,
 ) {
@@ -297,8 +267,8 @@ fn remember_profile<B: Backend>(
 pub fn refresh<B: Backend>(backend: &B, body: &[u8]) -> Outcome {
     let body = Body::parse(body, false)?;
     let token = body.str("refresh_token")?;
-    let pair = backend.identity().refresh(token).map_err(|err| match err {
-        ServiceError::Invalid(why) | ServiceError::Forbidden(why) => {
+    let pair = backend.tokens().refresh(token).map_err(|err| match err {
+        Error::Invalid(why) | Error::Forbidden(why) => {
             Problem::invalid_token(format!("the refresh token was refused: {why}"))
         }
         other => Problem::from(other),
@@ -314,8 +284,8 @@ pub fn refresh<B: Backend>(backend: &B, body: &[u8]) -> Outcome {
 pub fn revoke<B: Backend>(backend: &B, body: &[u8]) -> Outcome {
     let body = Body::parse(body, false)?;
     let token = body.str("token")?;
-    backend.identity().revoke(token).map_err(|err| match err {
-        ServiceError::Invalid(why) | ServiceError::Forbidden(why) => {
+    backend.tokens().revoke(token).map_err(|err| match err {
+        Error::Invalid(why) | Error::Forbidden(why) => {
             Problem::invalid_token(format!("the token was refused: {why}"))
         }
         other => Problem::from(other),
@@ -324,7 +294,11 @@ pub fn revoke<B: Backend>(backend: &B, body: &[u8]) -> Outcome {
 }
 
 /// The profile kept at sign-in, if any: `(display name, Kaltura user ID)`.
-pub fn profile<B: Backend>(backend: &B, guild_id: &str, user_id: &str) -> Option<(String, String)> {
+pub fn profile<B: Backend>(
+    backend: &B,
+    guild_id: Snowflake,
+    user_id: Snowflake,
+) -> Option<(String, String)> {
     let bytes = backend
         .store()
         .get(&keys::member_profile(guild_id, user_id))
@@ -355,16 +329,6 @@ mod tests {
     }
 
     #[test]
-    fn the_config_role_is_handed_to_identity_as_the_members_own_grant() {
-        let mapping = mapping_for("300000000000000003", Role::Moderator);
-        assert_eq!(
-            mapping.user_overrides,
-            vec![("300000000000000003".to_owned(), Role::Moderator)]
-        );
-        assert_eq!(mapping.default_role, Role::Moderator);
-    }
-
-    #[test]
     fn sign_in_input_is_checked_field_by_field() {
         let ok = Body::parse(
             br#"{"code":"abc","guild_id":"100000000000000001","roles":["999999999999999999"]}"#,
@@ -378,7 +342,8 @@ mod tests {
         for bad in [
             r#"{"guild_id":"100000000000000001"}"#,
             r#"{"code":"a b","guild_id":"100000000000000001"}"#,
-            r#"{"code":"abc","guild_id":"12"}"#,
+            r#"{"code":"abc","guild_id":"0"}"#,
+            r#"{"code":"abc","guild_id":"12a"}"#,
             r#"{"code":"abc","guild_id":"100000000000000001","redirect_uri":"javascript:x"}"#,
         ] {
             let body = Body::parse(bad.as_bytes(), false).unwrap();

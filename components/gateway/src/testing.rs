@@ -1,10 +1,24 @@
-//! An in-memory [`Backend`] for the host-free tests: fake `identity`, `config` and
-//! `kaltura` services that keep their state in memory, a scripted Discord, and a log.
+//! An in-memory [`Backend`] for the host-free tests: fakes of the `identity`
+//! (`members`, `tokens`, `api-keys`), `config` and `kaltura` ports that keep their state
+//! in memory, a scripted Discord, and a log.
 
-use crate::api::{self, Backend, Request, Response};
-use crate::services::*;
+use crate::api::{self, Request, Response};
+use crate::backend::Backend;
 use common::cas::MemoryCasStore;
-use common::{KeyValue, ServiceStatus};
+use common::KeyValue;
+use contracts::config::{
+    Access, AuditEntry, Change, Command, DeploymentSettings, Features, GuildSettings,
+    KalturaSettings, Message, MessageKind, Section, SettingKey, SettingLine, UpdateResult,
+};
+use contracts::identity::{
+    ApiKeyClaims, ApiKeyInfo, Claims, CreatedKey, KalturaIdentity, Scope, Subject, TokenPair,
+    UserRecord,
+};
+use contracts::kaltura::{
+    MediaEntry, MediaPage, Meeting, MeetingFilter, MeetingId, MeetingKind, MeetingRequest,
+    Participant, Requester,
+};
+use contracts::{Actor, Error, KalturaRole, Member, ServiceStatus, Snowflake};
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -25,22 +39,43 @@ pub const CLIENT_SECRET: &str = "client-secret-value";
 /// A deployment administrator token (set it as `gateway_admin_token`).
 pub const ADMIN_TOKEN: &str = "deployment-admin-token-0123456789abcdef";
 
+/// One of the IDs above as a number.
+pub fn snowflake(text: &str) -> Snowflake {
+    text.parse().unwrap()
+}
+
+fn status(name: &str) -> ServiceStatus {
+    ServiceStatus {
+        name: name.into(),
+        version: "0.1.0".into(),
+        missing_settings: Vec::new(),
+        key_value_ok: true,
+    }
+}
+
+fn unused(what: &str) -> Error {
+    Error::other(format!("{what} is not used by the gateway"))
+}
+
 #[derive(Default)]
 pub struct FakeIdentity {
-    pub tokens: RefCell<BTreeMap<String, AccessClaims>>,
+    pub tokens: RefCell<BTreeMap<String, Claims>>,
     pub refresh_tokens: RefCell<BTreeMap<String, String>>,
     pub revoked_sessions: RefCell<Vec<String>>,
-    pub keys: RefCell<BTreeMap<String, (KeyClaims, Actor, u64)>>,
-    pub resolved: RefCell<Vec<(MemberFacts, RoleMapping)>>,
+    pub keys: RefCell<BTreeMap<String, (ApiKeyClaims, Actor, u64)>>,
+    pub resolved: RefCell<Vec<(Member, KalturaRole)>>,
     pub issued: RefCell<Vec<Subject>>,
+    /// Every `authorize`: the grant's server, the server asked about, the scope.
+    pub authorized: RefCell<Vec<(Snowflake, Snowflake, Scope)>>,
+    authorize_failure: RefCell<Option<Error>>,
     counter: Cell<u64>,
 }
 
-fn role_scopes(role: Role) -> Vec<Scope> {
+fn role_scopes(role: KalturaRole) -> Vec<Scope> {
     match role {
-        Role::Viewer => vec![Scope::MeetingsRead],
-        Role::Moderator => vec![Scope::MeetingsRead, Scope::MeetingsWrite],
-        Role::Admin => Scope::ALL.to_vec(),
+        KalturaRole::Viewer => vec![Scope::MeetingsRead],
+        KalturaRole::Moderator => vec![Scope::MeetingsRead, Scope::MeetingsWrite],
+        KalturaRole::Admin => Scope::ALL.to_vec(),
     }
 }
 
@@ -51,16 +86,27 @@ impl FakeIdentity {
     }
 
     /// Mints an access token directly (as if signed in).
-    pub fn mint(&self, guild: &str, user: &str, role: Role, scopes: &[Scope]) -> String {
+    pub fn mint(&self, guild: &str, user: &str, role: KalturaRole, scopes: &[Scope]) -> String {
+        self.mint_for(snowflake(guild), snowflake(user), role, scopes)
+    }
+
+    fn mint_for(
+        &self,
+        guild: Snowflake,
+        user: Snowflake,
+        role: KalturaRole,
+        scopes: &[Scope],
+    ) -> String {
         let n = self.next();
         let token = format!("kd1.fake-{n}");
         self.tokens.borrow_mut().insert(
             token.clone(),
-            AccessClaims {
-                user_id: user.into(),
-                guild_id: guild.into(),
+            Claims {
+                user_id: user,
+                guild_id: guild,
                 role,
                 scopes: scopes.to_vec(),
+                issued_at: NOW,
                 expires_at: NOW + 900,
                 token_id: format!("t{n}"),
                 session_id: format!("s{n}"),
@@ -71,15 +117,19 @@ impl FakeIdentity {
 
     /// Mints an API key created by `creator`.
     pub fn mint_key(&self, guild: &str, scopes: &[Scope], creator: Actor) -> String {
+        self.mint_key_for(snowflake(guild), scopes, creator)
+    }
+
+    fn mint_key_for(&self, guild: Snowflake, scopes: &[Scope], creator: Actor) -> String {
         let n = self.next();
-        let id = format!("{n:016x}");
-        let key = format!("kdk_{id}_secret{n}");
+        let key_id = format!("{n:016x}");
+        let key = format!("kdk_{key_id}_secret{n}");
         self.keys.borrow_mut().insert(
             key.clone(),
             (
-                KeyClaims {
-                    id,
-                    guild_id: guild.into(),
+                ApiKeyClaims {
+                    id: key_id,
+                    guild_id: guild,
                     scopes: scopes.to_vec(),
                     label: "automation".into(),
                 },
@@ -89,53 +139,20 @@ impl FakeIdentity {
         );
         key
     }
+
+    /// Makes every later `authorize` fail with `error`.
+    pub fn fail_authorize(&self, error: Error) {
+        *self.authorize_failure.borrow_mut() = Some(error);
+    }
 }
 
-impl Identity for FakeIdentity {
-    fn verify_token(&self, access: &str) -> Result<AccessClaims, ServiceError> {
-        if !access.starts_with("kd1.") {
-            return Err(ServiceError::Invalid("not an access token".into()));
-        }
-        let claims = self
-            .tokens
-            .borrow()
-            .get(access)
-            .cloned()
-            .ok_or_else(|| ServiceError::Forbidden("the signature is not valid".into()))?;
-        if claims.expires_at <= NOW {
-            return Err(ServiceError::Forbidden("the token has expired".into()));
-        }
-        if self.revoked_sessions.borrow().contains(&claims.session_id) {
-            return Err(ServiceError::Forbidden("the session was revoked".into()));
-        }
-        Ok(claims)
+impl contracts::Members for FakeIdentity {
+    fn status(&self) -> ServiceStatus {
+        status("identity")
     }
 
-    fn verify_api_key(&self, presented: &str) -> Result<KeyClaims, ServiceError> {
-        self.keys
-            .borrow()
-            .get(presented)
-            .map(|(claims, _, _)| claims.clone())
-            .ok_or_else(|| ServiceError::Forbidden("no such key".into()))
-    }
-
-    fn scopes_for_role(&self, role: Role) -> Vec<Scope> {
-        role_scopes(role)
-    }
-
-    fn resolve_member(
-        &self,
-        member: &MemberFacts,
-        mapping: &RoleMapping,
-    ) -> Result<KalturaIdentity, ServiceError> {
-        self.resolved
-            .borrow_mut()
-            .push((member.clone(), mapping.clone()));
-        let role = mapping
-            .user_overrides
-            .iter()
-            .find(|(user, _)| *user == member.user_id)
-            .map_or(mapping.default_role, |(_, role)| *role);
+    fn resolve_member(&self, member: &Member, role: KalturaRole) -> Result<KalturaIdentity, Error> {
+        self.resolved.borrow_mut().push((member.clone(), role));
         Ok(KalturaIdentity {
             kaltura_user_id: format!("discord-{}", member.user_id),
             display_name: member
@@ -147,24 +164,34 @@ impl Identity for FakeIdentity {
         })
     }
 
-    fn kaltura_user_id(&self, user_id: &str) -> Result<Option<String>, ServiceError> {
-        Ok(Some(format!("discord-{user_id}")))
+    fn get_user(&self, user_id: Snowflake) -> Result<Option<UserRecord>, Error> {
+        Ok(Some(UserRecord {
+            discord_user_id: user_id,
+            kaltura_user_id: format!("discord-{user_id}"),
+            first_seen: NOW,
+            last_seen: NOW,
+            guild_ids: Vec::new(),
+        }))
+    }
+}
+
+impl contracts::Tokens for FakeIdentity {
+    fn scopes_for_role(&self, role: KalturaRole) -> Vec<Scope> {
+        role_scopes(role)
     }
 
-    fn issue_token(&self, subject: &Subject, ttl_seconds: u32) -> Result<TokenPair, ServiceError> {
+    fn issue(&self, subject: &Subject, ttl_seconds: u32) -> Result<TokenPair, Error> {
         if subject
             .scopes
             .iter()
             .any(|s| !role_scopes(subject.role).contains(s))
         {
-            return Err(ServiceError::Forbidden(
-                "scope not granted by the role".into(),
-            ));
+            return Err(Error::forbidden("scope not granted by the role"));
         }
         self.issued.borrow_mut().push(subject.clone());
-        let access = self.mint(
-            &subject.guild_id,
-            &subject.user_id,
+        let access = self.mint_for(
+            subject.guild_id,
+            subject.user_id,
             subject.role,
             &subject.scopes,
         );
@@ -180,23 +207,42 @@ impl Identity for FakeIdentity {
         })
     }
 
-    fn refresh(&self, refresh_token: &str) -> Result<TokenPair, ServiceError> {
+    fn verify(&self, access: &str) -> Result<Claims, Error> {
+        if !access.starts_with("kd1.") {
+            return Err(Error::invalid("not an access token"));
+        }
+        let claims = self
+            .tokens
+            .borrow()
+            .get(access)
+            .cloned()
+            .ok_or_else(|| Error::forbidden("the signature is not valid"))?;
+        if claims.expires_at <= NOW {
+            return Err(Error::forbidden("the token has expired"));
+        }
+        if self.revoked_sessions.borrow().contains(&claims.session_id) {
+            return Err(Error::forbidden("the session was revoked"));
+        }
+        Ok(claims)
+    }
+
+    fn refresh(&self, refresh_token: &str) -> Result<TokenPair, Error> {
         let access = self
             .refresh_tokens
             .borrow_mut()
             .remove(refresh_token)
-            .ok_or_else(|| ServiceError::Forbidden("the refresh token was already used".into()))?;
-        let claims = self.verify_token(&access)?;
+            .ok_or_else(|| Error::forbidden("the refresh token was already used"))?;
+        let claims = contracts::Tokens::verify(self, &access)?;
         let subject = Subject {
             user_id: claims.user_id,
             guild_id: claims.guild_id,
             role: claims.role,
             scopes: claims.scopes,
         };
-        self.issue_token(&subject, 900)
+        self.issue(&subject, 900)
     }
 
-    fn revoke(&self, token: &str) -> Result<(), ServiceError> {
+    fn revoke(&self, token: &str) -> Result<(), Error> {
         let access = self
             .refresh_tokens
             .borrow()
@@ -208,34 +254,62 @@ impl Identity for FakeIdentity {
             .borrow()
             .get(&access)
             .cloned()
-            .ok_or_else(|| ServiceError::Forbidden("the signature is not valid".into()))?;
+            .ok_or_else(|| Error::forbidden("the signature is not valid"))?;
         self.revoked_sessions.borrow_mut().push(claims.session_id);
         Ok(())
     }
 
-    fn create_api_key(
+    /// The WIT rule: another server, or a missing scope, is `forbidden`.
+    fn authorize(
         &self,
-        guild_id: &str,
+        granted_guild_id: Snowflake,
+        granted_scopes: &[Scope],
+        guild_id: Snowflake,
+        needed: Scope,
+    ) -> Result<(), Error> {
+        self.authorized
+            .borrow_mut()
+            .push((granted_guild_id, guild_id, needed));
+        if let Some(error) = self.authorize_failure.borrow().clone() {
+            return Err(error);
+        }
+        if granted_guild_id == 0 || guild_id == 0 {
+            return Err(Error::invalid("a zero ID"));
+        }
+        if granted_guild_id != guild_id {
+            return Err(Error::forbidden("the grant is for another server"));
+        }
+        if !granted_scopes.contains(&needed) {
+            return Err(Error::forbidden(format!("{} is missing", needed.as_str())));
+        }
+        Ok(())
+    }
+}
+
+impl contracts::ApiKeys for FakeIdentity {
+    fn create(
+        &self,
+        guild_id: Snowflake,
         scopes: &[Scope],
         label: &str,
         created_by: &Actor,
-    ) -> Result<CreatedKey, ServiceError> {
-        let key = self.mint_key(guild_id, scopes, created_by.clone());
+    ) -> Result<CreatedKey, Error> {
+        let key = self.mint_key_for(guild_id, scopes, created_by.clone());
         if let Some(entry) = self.keys.borrow_mut().get_mut(&key) {
             entry.0.label = label.to_owned();
         }
         let info = self
-            .list_api_keys(guild_id)?
+            .list(guild_id)?
             .into_iter()
             .find(|info| key.contains(&info.id))
-            .ok_or_else(|| ServiceError::Other("lost".into()))?;
+            .ok_or_else(|| Error::other("lost"))?;
         Ok(CreatedKey {
             secret_shown_once: key,
             info,
         })
     }
 
-    fn list_api_keys(&self, guild_id: &str) -> Result<Vec<ApiKeyInfo>, ServiceError> {
+    fn list(&self, guild_id: Snowflake) -> Result<Vec<ApiKeyInfo>, Error> {
         Ok(self
             .keys
             .borrow()
@@ -243,7 +317,7 @@ impl Identity for FakeIdentity {
             .filter(|(claims, _, _)| claims.guild_id == guild_id)
             .map(|(claims, actor, at)| ApiKeyInfo {
                 id: claims.id.clone(),
-                guild_id: claims.guild_id.clone(),
+                guild_id: claims.guild_id,
                 scopes: claims.scopes.clone(),
                 label: claims.label.clone(),
                 created_by: actor.clone(),
@@ -252,77 +326,121 @@ impl Identity for FakeIdentity {
             .collect())
     }
 
-    fn revoke_api_key(&self, guild_id: &str, id: &str) -> Result<(), ServiceError> {
+    fn revoke(&self, guild_id: Snowflake, key_id: &str) -> Result<(), Error> {
         let mut keys = self.keys.borrow_mut();
         let found = keys
             .iter()
-            .find(|(_, (claims, _, _))| claims.id == id && claims.guild_id == guild_id)
+            .find(|(_, (claims, _, _))| claims.id == key_id && claims.guild_id == guild_id)
             .map(|(key, _)| key.clone());
         match found {
             Some(key) => {
                 keys.remove(&key);
                 Ok(())
             }
-            None => Err(ServiceError::NotFound(format!("no key {id}"))),
+            None => Err(Error::not_found(format!("no key {key_id}"))),
         }
+    }
+
+    fn verify(&self, presented: &str) -> Result<ApiKeyClaims, Error> {
+        self.keys
+            .borrow()
+            .get(presented)
+            .map(|(claims, _, _)| claims.clone())
+            .ok_or_else(|| Error::forbidden("no such key"))
     }
 }
 
 #[derive(Default)]
 pub struct FakeConfig {
-    pub versions: RefCell<BTreeMap<String, u64>>,
-    pub audit: RefCell<Vec<(String, AuditEntry)>>,
-    pub role_queries: RefCell<Vec<(String, MemberInfo)>>,
+    pub versions: RefCell<BTreeMap<Snowflake, u64>>,
+    pub audit: RefCell<Vec<(Snowflake, AuditEntry)>>,
+    pub role_queries: RefCell<Vec<Member>>,
     /// The deployment document: its version and overrides (the last patch applied).
     pub deployment: RefCell<(u64, String)>,
     pub deployment_audit: RefCell<Vec<AuditEntry>>,
 }
 
-impl Config for FakeConfig {
-    fn role_for(&self, guild_id: &str, member: &MemberInfo) -> Result<Role, ServiceError> {
-        self.role_queries
-            .borrow_mut()
-            .push((guild_id.to_owned(), member.clone()));
-        Ok(
-            if member.permissions & 8 != 0 || member.role_ids.iter().any(|r| r == ADMIN_ROLE) {
-                Role::Admin
-            } else if member.role_ids.iter().any(|r| r == MOD_ROLE) {
-                Role::Moderator
-            } else {
-                Role::Viewer
-            },
-        )
+impl contracts::Config for FakeConfig {
+    fn status(&self) -> ServiceStatus {
+        status("config")
     }
 
-    fn get(&self, guild_id: &str) -> Result<ConfigView, ServiceError> {
-        let version = self.versions.borrow().get(guild_id).copied().unwrap_or(0);
-        Ok(ConfigView {
+    fn get(&self, guild_id: Snowflake) -> Result<GuildSettings, Error> {
+        let version = self.versions.borrow().get(&guild_id).copied().unwrap_or(0);
+        Ok(GuildSettings {
             version,
             deployment_version: 0,
-            config_json: r#"{"features":{"activity":false}}"#.into(),
+            features: Features {
+                activity: false,
+                embed_player: false,
+                recording_notices: true,
+            },
+            kaltura: KalturaSettings {
+                join_privileges: String::new(),
+                host_privileges: String::new(),
+                view_privileges: String::new(),
+                player_uiconf_id: None,
+                category_ids: Vec::new(),
+            },
+            document_json: r#"{"features":{"activity":false}}"#.into(),
             overrides_json: "{}".into(),
         })
     }
 
+    fn check_permission(&self, _command: Command, _member: &Member) -> Result<Access, Error> {
+        Err(unused("check-permission"))
+    }
+
+    fn role_for(&self, member: &Member) -> Result<KalturaRole, Error> {
+        self.role_queries.borrow_mut().push(member.clone());
+        let has = |role: &str| member.role_ids.contains(&snowflake(role));
+        Ok(if member.permissions & 8 != 0 || has(ADMIN_ROLE) {
+            KalturaRole::Admin
+        } else if has(MOD_ROLE) {
+            KalturaRole::Moderator
+        } else {
+            KalturaRole::Viewer
+        })
+    }
+
+    fn render_message(
+        &self,
+        _guild_id: Snowflake,
+        _kind: MessageKind,
+        _values: &[(String, String)],
+    ) -> Result<Option<Message>, Error> {
+        Err(unused("render-message"))
+    }
+
+    fn render_section(
+        &self,
+        _guild_id: Snowflake,
+        _section: Section,
+    ) -> Result<Vec<SettingLine>, Error> {
+        Err(unused("render-section"))
+    }
+
+    fn settable_keys(&self) -> Vec<SettingKey> {
+        Vec::new()
+    }
+
     fn update(
         &self,
-        guild_id: &str,
+        guild_id: Snowflake,
         patch_json: &str,
         expected_version: u64,
         actor: &Actor,
-    ) -> Result<UpdateResult, ServiceError> {
-        let current = self.versions.borrow().get(guild_id).copied().unwrap_or(0);
+    ) -> Result<UpdateResult, Error> {
+        let current = self.versions.borrow().get(&guild_id).copied().unwrap_or(0);
         if current != expected_version {
-            return Err(ServiceError::Conflict("stale version".into()));
+            return Err(Error::Conflict("stale version".into()));
         }
         if patch_json.contains("\"bogus\"") {
-            return Err(ServiceError::Invalid("bogus: no such key".into()));
+            return Err(Error::invalid("bogus: no such key"));
         }
-        self.versions
-            .borrow_mut()
-            .insert(guild_id.to_owned(), current + 1);
+        self.versions.borrow_mut().insert(guild_id, current + 1);
         self.audit.borrow_mut().push((
-            guild_id.to_owned(),
+            guild_id,
             AuditEntry {
                 at: NOW,
                 actor: actor.clone(),
@@ -340,37 +458,47 @@ impl Config for FakeConfig {
         })
     }
 
+    fn set(
+        &self,
+        _guild_id: Snowflake,
+        _key: &str,
+        _value_text: &str,
+        _expected_version: Option<u64>,
+        _dry_run: bool,
+        _actor: &Actor,
+    ) -> Result<UpdateResult, Error> {
+        Err(unused("set"))
+    }
+
     fn reset(
         &self,
-        guild_id: &str,
+        guild_id: Snowflake,
         _section: Option<Section>,
         _actor: &Actor,
-    ) -> Result<UpdateResult, ServiceError> {
-        let current = self.versions.borrow().get(guild_id).copied().unwrap_or(0);
-        self.versions
-            .borrow_mut()
-            .insert(guild_id.to_owned(), current + 1);
+    ) -> Result<UpdateResult, Error> {
+        let current = self.versions.borrow().get(&guild_id).copied().unwrap_or(0);
+        self.versions.borrow_mut().insert(guild_id, current + 1);
         Ok(UpdateResult {
             version: current + 1,
             changed_keys: Vec::new(),
         })
     }
 
-    fn audit_log(&self, guild_id: &str, limit: u32) -> Result<Vec<AuditEntry>, ServiceError> {
+    fn audit_log(&self, guild_id: Snowflake, limit: u32) -> Result<Vec<AuditEntry>, Error> {
         Ok(self
             .audit
             .borrow()
             .iter()
             .rev()
-            .filter(|(g, _)| g == guild_id)
+            .filter(|(g, _)| *g == guild_id)
             .take(limit as usize)
             .map(|(_, e)| e.clone())
             .collect())
     }
 
-    fn get_deployment(&self) -> Result<DeploymentView, ServiceError> {
+    fn get_deployment(&self) -> Result<DeploymentSettings, Error> {
         let (version, overrides) = self.deployment.borrow().clone();
-        Ok(DeploymentView {
+        Ok(DeploymentSettings {
             version,
             overrides_json: if version == 0 { "{}".into() } else { overrides },
         })
@@ -381,13 +509,13 @@ impl Config for FakeConfig {
         patch_json: &str,
         expected_version: u64,
         actor: &Actor,
-    ) -> Result<UpdateResult, ServiceError> {
+    ) -> Result<UpdateResult, Error> {
         let current = self.deployment.borrow().0;
         if current != expected_version {
-            return Err(ServiceError::Conflict("stale version".into()));
+            return Err(Error::Conflict("stale version".into()));
         }
         if patch_json.contains("\"bogus\"") {
-            return Err(ServiceError::Invalid("bogus: not a known key".into()));
+            return Err(Error::invalid("bogus: not a known key"));
         }
         *self.deployment.borrow_mut() = (current + 1, patch_json.to_owned());
         self.deployment_audit.borrow_mut().push(AuditEntry {
@@ -406,7 +534,7 @@ impl Config for FakeConfig {
         })
     }
 
-    fn deployment_audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>, ServiceError> {
+    fn deployment_audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>, Error> {
         Ok(self
             .deployment_audit
             .borrow()
@@ -420,43 +548,62 @@ impl Config for FakeConfig {
 
 #[derive(Default)]
 pub struct FakeKaltura {
-    pub meetings: RefCell<BTreeMap<String, Meeting>>,
-    pub joins: RefCell<Vec<(String, JoinMember)>>,
+    pub meetings: RefCell<BTreeMap<MeetingId, Meeting>>,
+    pub joins: RefCell<Vec<(MeetingId, Participant)>>,
+    /// Who asked to end which meeting.
+    pub ends: RefCell<Vec<(MeetingId, Requester)>>,
+    /// What `ping` fails with, if anything.
+    pub ping_failure: RefCell<Option<Error>>,
     counter: Cell<u64>,
 }
 
 impl FakeKaltura {
-    pub fn add(&self, guild: &str, owner: &str) -> String {
-        self.create_meeting(&NewMeeting {
-            kind: MeetingKind::Meeting,
-            title: "Standup".into(),
-            description: None,
-            guild_id: guild.into(),
-            channel_id: CHANNEL.into(),
-            owner_id: owner.into(),
-            start_time: None,
-            duration_minutes: None,
-        })
+    /// Adds an open meeting of `owner` on `guild`; returns its ID.
+    pub fn add(&self, guild: &str, owner: &str) -> MeetingId {
+        contracts::Kaltura::create_meeting(
+            self,
+            &MeetingRequest {
+                kind: MeetingKind::Meeting,
+                title: "Standup".into(),
+                description: None,
+                guild_id: snowflake(guild),
+                channel_id: snowflake(CHANNEL),
+                owner_id: snowflake(owner),
+                start_time: None,
+                duration_minutes: None,
+            },
+        )
         .map(|m| m.id)
         .unwrap_or_default()
     }
 }
 
-impl Kaltura for FakeKaltura {
+impl contracts::Kaltura for FakeKaltura {
+    fn status(&self) -> ServiceStatus {
+        status("kaltura")
+    }
+
+    fn ping(&self) -> Result<(), Error> {
+        self.ping_failure.borrow().clone().map_or(Ok(()), Err)
+    }
+
     fn circuit_open(&self) -> bool {
         false
     }
 
-    fn create_meeting(&self, request: &NewMeeting) -> Result<Meeting, ServiceError> {
+    fn create_meeting(&self, request: &MeetingRequest) -> Result<Meeting, Error> {
+        if request.title.chars().count() > 100 {
+            return Err(Error::invalid("title: at most 100 characters"));
+        }
         self.counter.set(self.counter.get() + 1);
-        let id = (40 + self.counter.get()).to_string();
+        let id = 40 + self.counter.get();
         let meeting = Meeting {
-            id: id.clone(),
+            id,
             kind: request.kind,
             title: request.title.clone(),
-            guild_id: request.guild_id.clone(),
-            channel_id: request.channel_id.clone(),
-            owner_id: request.owner_id.clone(),
+            guild_id: request.guild_id,
+            channel_id: request.channel_id,
+            owner_id: request.owner_id,
             created_at: NOW,
             start_time: request.start_time,
             end_time: None,
@@ -466,38 +613,66 @@ impl Kaltura for FakeKaltura {
         Ok(meeting)
     }
 
-    fn get_meeting(&self, id: &str) -> Result<Option<Meeting>, ServiceError> {
-        Ok(self.meetings.borrow().get(id).cloned())
+    fn get_meeting(&self, id: MeetingId) -> Result<Option<Meeting>, Error> {
+        Ok(self.meetings.borrow().get(&id).cloned())
     }
 
-    fn list_meetings(&self, guild_id: &str) -> Result<Vec<Meeting>, ServiceError> {
+    fn list_meetings(&self, filter: MeetingFilter) -> Result<Vec<Meeting>, Error> {
         Ok(self
             .meetings
             .borrow()
             .values()
-            .filter(|m| m.guild_id == guild_id && m.ended_at.is_none())
+            .filter(|m| m.ended_at.is_none())
+            .filter(|m| match filter {
+                MeetingFilter::Guild(guild) => m.guild_id == guild,
+                MeetingFilter::Owner(owner) => m.owner_id == owner,
+            })
             .cloned()
             .collect())
     }
 
-    fn end_meeting(&self, id: &str) -> Result<(), ServiceError> {
-        match self.meetings.borrow_mut().get_mut(id) {
-            Some(meeting) => {
-                meeting.ended_at = Some(NOW);
-                Ok(())
-            }
-            None => Err(ServiceError::NotFound(format!("no meeting {id}"))),
-        }
+    /// The WIT rule: the owner, or at least a moderator.
+    fn may_manage(&self, id: MeetingId, requester: Requester) -> Result<bool, Error> {
+        let meetings = self.meetings.borrow();
+        let meeting = meetings
+            .get(&id)
+            .ok_or_else(|| Error::not_found(format!("no meeting {id}")))?;
+        Ok(requester.user_id == Some(meeting.owner_id) || requester.role >= KalturaRole::Moderator)
     }
 
-    fn join_url(&self, meeting_id: &str, member: &JoinMember) -> Result<String, ServiceError> {
+    fn end_meeting(&self, id: MeetingId, requester: Requester) -> Result<(), Error> {
+        self.ends.borrow_mut().push((id, requester));
+        if !self.may_manage(id, requester)? {
+            return Err(Error::forbidden(
+                "only the meeting's owner, a moderator or an admin may end it",
+            ));
+        }
+        if let Some(meeting) = self.meetings.borrow_mut().get_mut(&id) {
+            meeting.ended_at = Some(NOW);
+        }
+        Ok(())
+    }
+
+    fn join_url(&self, meeting_id: MeetingId, participant: &Participant) -> Result<String, Error> {
         self.joins
             .borrow_mut()
-            .push((meeting_id.to_owned(), member.clone()));
+            .push((meeting_id, participant.clone()));
         Ok(format!(
             "https://kaf.example/virtualEvent/launch?ks=ks-for-{}",
-            member.kaltura_user_id
+            participant.kaltura_user_id
         ))
+    }
+
+    fn search_media(&self, _query: &str, _page: u32) -> Result<MediaPage, Error> {
+        Err(unused("search-media"))
+    }
+
+    fn get_media(&self, _entry_id: &str) -> Result<Option<MediaEntry>, Error> {
+        Err(unused("get-media"))
+    }
+
+    fn player_embed_url(&self, _entry_id: &str, _uiconf_id: Option<u32>) -> Result<String, Error> {
+        Err(unused("player-embed-url"))
     }
 }
 
@@ -513,15 +688,16 @@ pub struct Fake {
     pub logs: RefCell<Vec<String>>,
     pub sent: RefCell<Vec<http::Request<Vec<u8>>>>,
     pub discord: RefCell<Responder>,
-    pub missing: Vec<String>,
-    pub store_ok: bool,
-    pub ping: Result<(), String>,
 }
 
 impl Default for Fake {
     fn default() -> Self {
         let settings = [
             ("discord_base_url", "https://discord.test"),
+            (
+                "discord_public_key",
+                "0000000000000000000000000000000000000000000000000000000000000000",
+            ),
             ("discord_application_id", "1100000000000000001"),
             ("discord_bot_token", BOT_TOKEN),
             ("discord_client_secret", CLIENT_SECRET),
@@ -543,9 +719,6 @@ impl Default for Fake {
             discord: RefCell::new(Box::new(|_| {
                 json_response(404, r#"{"message":"404: Not Found","code":0}"#)
             })),
-            missing: Vec::new(),
-            store_ok: true,
-            ping: Ok(()),
         }
     }
 }
@@ -558,26 +731,23 @@ pub fn json_response(status: u16, body: &str) -> http::Response<Vec<u8>> {
         .unwrap()
 }
 
-fn status(name: &str, missing: Vec<String>, store_ok: bool) -> ServiceStatus {
-    ServiceStatus {
-        name: name.into(),
-        version: "0.1.0".into(),
-        missing_settings: missing,
-        key_value_ok: store_ok,
-    }
-}
-
 impl Backend for Fake {
     type Rates = MemoryCasStore;
 
-    fn gateway_status(&self) -> ServiceStatus {
-        status("gateway", self.missing.clone(), self.store_ok)
+    fn config(&self) -> &dyn contracts::Config {
+        &self.config
     }
-    fn service_statuses(&self) -> Vec<ServiceStatus> {
-        vec![status("kaltura", Vec::new(), true)]
+    fn members(&self) -> &dyn contracts::Members {
+        &self.identity
     }
-    fn kaltura_ping(&self) -> Result<(), String> {
-        self.ping.clone()
+    fn tokens(&self) -> &dyn contracts::Tokens {
+        &self.identity
+    }
+    fn api_keys(&self) -> &dyn contracts::ApiKeys {
+        &self.identity
+    }
+    fn kaltura(&self) -> &dyn contracts::Kaltura {
+        &self.kaltura
     }
     fn setting(&self, name: &str) -> Option<String> {
         self.settings.borrow().get(name).cloned()
@@ -590,15 +760,6 @@ impl Backend for Fake {
     }
     fn log(&self, line: &str) {
         self.logs.borrow_mut().push(line.to_owned());
-    }
-    fn identity(&self) -> &dyn Identity {
-        &self.identity
-    }
-    fn config(&self) -> &dyn Config {
-        &self.config
-    }
-    fn kaltura(&self) -> &dyn Kaltura {
-        &self.kaltura
     }
     fn rates(&self) -> &MemoryCasStore {
         &self.rates

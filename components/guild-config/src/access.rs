@@ -1,27 +1,23 @@
-//! Decisions consumers take from a server's configuration: may this member use this
-//! command, and which Kaltura role does this member get.
+//! Decisions callers ask the service for: may this member use this command, and which
+//! Kaltura role does this member get.
 
 use std::fmt;
 
-use crate::ids::{CommandName, KalturaRole, Permissions, RoleId, UserId};
-use crate::model::GuildConfig;
+use contracts::config::{Access, Command};
+use contracts::KalturaRole;
+use discord_api::id::{RoleId, UserId};
+use discord_api::Permissions;
 
-/// The outcome of [`permission_check`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Access {
-    /// The member may use the command.
-    Allowed,
-    /// The member may not; the reason reads well in an ephemeral Discord reply.
-    Denied(DenyReason),
-}
+use crate::discord::Mention;
+use crate::model::GuildConfig;
 
 /// Why [`permission_check`] denied a command.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DenyReason {
+enum DenyReason {
     /// `commands.enabled` is off.
     CommandsDisabled,
     /// `commands.<name>.enabled` is off.
-    CommandDisabled(CommandName),
+    CommandDisabled(Command),
     /// The member lacks these required permission bits.
     MissingPermissions(Permissions),
     /// The member has none of the command's allowed roles.
@@ -34,8 +30,8 @@ impl fmt::Display for DenyReason {
             DenyReason::CommandsDisabled => {
                 f.write_str("Kaltura commands are turned off on this server.")
             }
-            DenyReason::CommandDisabled(name) => {
-                write!(f, "{name} is turned off on this server.")
+            DenyReason::CommandDisabled(command) => {
+                write!(f, "/{} is turned off on this server.", command.as_str())
             }
             DenyReason::MissingPermissions(missing) => write!(
                 f,
@@ -51,47 +47,59 @@ impl fmt::Display for DenyReason {
 }
 
 /// Decides whether a member may use `command`, given the member's role IDs and
-/// permission bits (`member.roles`, `member.permissions` of the interaction).
+/// permission bits (`member.roles`, `member.permissions` of the interaction); a denial
+/// carries its reason, written for an ephemeral Discord reply.
 ///
 /// In order: members with `ADMINISTRATOR` may always use `/kaltura-config` (so a
 /// server cannot lock itself out); every other command needs `commands.enabled` and
-/// its own `enabled`; administrators then pass; others need all of the command's
+/// its own `enabled`; administrators then pass (`ADMINISTRATOR` implies every
+/// permission, [`Permissions::allows`]); others need all of the command's
 /// `required_permissions` and, if `allowed_roles` is not empty, one of those roles.
 pub fn permission_check(
     config: &GuildConfig,
-    command: CommandName,
+    command: Command,
     member_role_ids: &[RoleId],
-    member_permission_bits: Permissions,
+    member_permissions: Permissions,
 ) -> Access {
-    let is_admin = member_permission_bits.contains(Permissions::ADMINISTRATOR);
-    if is_admin && command == CommandName::Config {
-        return Access::Allowed;
+    match deny_reason(config, command, member_role_ids, member_permissions) {
+        None => Access::Allowed,
+        Some(reason) => Access::Denied(reason.to_string()),
+    }
+}
+
+fn deny_reason(
+    config: &GuildConfig,
+    command: Command,
+    member_role_ids: &[RoleId],
+    member_permissions: Permissions,
+) -> Option<DenyReason> {
+    let is_admin = member_permissions.contains(Permissions::ADMINISTRATOR);
+    if is_admin && command == Command::KalturaConfig {
+        return None;
     }
     if !config.commands.enabled {
-        return Access::Denied(DenyReason::CommandsDisabled);
+        return Some(DenyReason::CommandsDisabled);
     }
     let settings = config.commands.get(command);
     if !settings.enabled {
-        return Access::Denied(DenyReason::CommandDisabled(command));
+        return Some(DenyReason::CommandDisabled(command));
     }
-    if is_admin {
-        return Access::Allowed;
+    let required = settings.required_permissions;
+    if !member_permissions.allows(required) {
+        return Some(DenyReason::MissingPermissions(
+            required.difference(member_permissions),
+        ));
     }
-    let missing = settings
-        .required_permissions
-        .missing_from(member_permission_bits);
-    if missing != Permissions::NONE {
-        return Access::Denied(DenyReason::MissingPermissions(missing));
-    }
-    let has_role = settings.allowed_roles.is_empty()
+    let has_role = is_admin
+        || settings.allowed_roles.is_empty()
         || settings
             .allowed_roles
             .iter()
             .any(|r| member_role_ids.contains(r));
     if !has_role {
-        return Access::Denied(DenyReason::MissingRole(settings.allowed_roles.clone()));
+        return Some(DenyReason::MissingRole(settings.allowed_roles.clone()));
     }
-    Access::Allowed
+    None
 }
 
 /// The Kaltura role of a member: an explicit `roles.user_overrides` entry wins; else
@@ -101,13 +109,13 @@ pub fn role_for(
     config: &GuildConfig,
     user_id: UserId,
     role_ids: &[RoleId],
-    permission_bits: Permissions,
+    permissions: Permissions,
 ) -> KalturaRole {
     let roles = &config.roles;
     if let Some(role) = roles.user_overrides.get(&user_id) {
         return *role;
     }
-    if permission_bits.contains(Permissions::ADMINISTRATOR) {
+    if permissions.contains(Permissions::ADMINISTRATOR) {
         return KalturaRole::Admin;
     }
     role_ids
@@ -131,16 +139,20 @@ mod tests {
         UserId::new(200_000_000_000_000_000 + n).unwrap()
     }
 
-    const MEMBER: Permissions = Permissions(1 << 11); // SEND_MESSAGES
+    fn denied(reason: DenyReason) -> Access {
+        Access::Denied(reason.to_string())
+    }
+
+    const MEMBER: Permissions = Permissions::SEND_MESSAGES;
 
     #[test]
     fn by_default_every_member_may_use_the_meeting_commands() {
         let c = GuildConfig::default();
         for name in [
-            CommandName::Start,
-            CommandName::Join,
-            CommandName::List,
-            CommandName::End,
+            Command::KalturaStart,
+            Command::KalturaJoin,
+            Command::KalturaList,
+            Command::KalturaEnd,
         ] {
             assert_eq!(permission_check(&c, name, &[], MEMBER), Access::Allowed);
         }
@@ -150,11 +162,16 @@ mod tests {
     fn by_default_kaltura_config_needs_manage_server() {
         let c = GuildConfig::default();
         assert_eq!(
-            permission_check(&c, CommandName::Config, &[], MEMBER),
-            Access::Denied(DenyReason::MissingPermissions(Permissions::MANAGE_GUILD))
+            permission_check(&c, Command::KalturaConfig, &[], MEMBER),
+            denied(DenyReason::MissingPermissions(Permissions::MANAGE_GUILD))
         );
         assert_eq!(
-            permission_check(&c, CommandName::Config, &[], Permissions(MEMBER.0 | 32)),
+            permission_check(
+                &c,
+                Command::KalturaConfig,
+                &[],
+                MEMBER | Permissions::MANAGE_GUILD
+            ),
             Access::Allowed
         );
     }
@@ -164,12 +181,12 @@ mod tests {
         let mut c = GuildConfig::default();
         c.commands.enabled = false;
         assert_eq!(
-            permission_check(&c, CommandName::Join, &[], MEMBER),
-            Access::Denied(DenyReason::CommandsDisabled)
+            permission_check(&c, Command::KalturaJoin, &[], MEMBER),
+            denied(DenyReason::CommandsDisabled)
         );
         assert_eq!(
-            permission_check(&c, CommandName::Start, &[], Permissions::ADMINISTRATOR),
-            Access::Denied(DenyReason::CommandsDisabled)
+            permission_check(&c, Command::KalturaStart, &[], Permissions::ADMINISTRATOR),
+            denied(DenyReason::CommandsDisabled)
         );
     }
 
@@ -179,8 +196,8 @@ mod tests {
         c.commands.end.enabled = false;
         c.commands.end.allowed_roles = vec![role(1)];
         assert_eq!(
-            permission_check(&c, CommandName::End, &[role(1)], MEMBER),
-            Access::Denied(DenyReason::CommandDisabled(CommandName::End))
+            permission_check(&c, Command::KalturaEnd, &[role(1)], MEMBER),
+            denied(DenyReason::CommandDisabled(Command::KalturaEnd))
         );
     }
 
@@ -189,11 +206,11 @@ mod tests {
         let mut c = GuildConfig::default();
         c.commands.start.allowed_roles = vec![role(1), role(2)];
         assert_eq!(
-            permission_check(&c, CommandName::Start, &[role(3)], MEMBER),
-            Access::Denied(DenyReason::MissingRole(vec![role(1), role(2)]))
+            permission_check(&c, Command::KalturaStart, &[role(3)], MEMBER),
+            denied(DenyReason::MissingRole(vec![role(1), role(2)]))
         );
         assert_eq!(
-            permission_check(&c, CommandName::Start, &[role(3), role(2)], MEMBER),
+            permission_check(&c, Command::KalturaStart, &[role(3), role(2)], MEMBER),
             Access::Allowed
         );
     }
@@ -201,18 +218,16 @@ mod tests {
     #[test]
     fn every_required_permission_bit_must_be_held_and_the_missing_ones_are_named() {
         let mut c = GuildConfig::default();
-        c.commands.end.required_permissions = Permissions(32 | (1 << 33));
-        let denied = permission_check(&c, CommandName::End, &[], Permissions(32));
+        c.commands.end.required_permissions =
+            Permissions::MANAGE_GUILD | Permissions::MANAGE_EVENTS;
+        let refused = permission_check(&c, Command::KalturaEnd, &[], Permissions::MANAGE_GUILD);
         assert_eq!(
-            denied,
-            Access::Denied(DenyReason::MissingPermissions(Permissions(1 << 33)))
+            refused,
+            denied(DenyReason::MissingPermissions(Permissions::MANAGE_EVENTS))
         );
-        let Access::Denied(reason) = denied else {
-            panic!("expected a denial");
-        };
         assert_eq!(
-            reason.to_string(),
-            "You need these Discord permissions: MANAGE_EVENTS."
+            refused,
+            Access::Denied("You need these Discord permissions: MANAGE_EVENTS.".into())
         );
     }
 
@@ -220,9 +235,9 @@ mod tests {
     fn administrators_pass_role_and_permission_limits() {
         let mut c = GuildConfig::default();
         c.commands.start.allowed_roles = vec![role(1)];
-        c.commands.start.required_permissions = Permissions(1 << 33);
+        c.commands.start.required_permissions = Permissions::MANAGE_EVENTS;
         assert_eq!(
-            permission_check(&c, CommandName::Start, &[], Permissions::ADMINISTRATOR),
+            permission_check(&c, Command::KalturaStart, &[], Permissions::ADMINISTRATOR),
             Access::Allowed
         );
     }
@@ -234,17 +249,17 @@ mod tests {
         c.commands.config.enabled = false;
         c.commands.config.allowed_roles = vec![role(9)];
         assert_eq!(
-            permission_check(&c, CommandName::Config, &[], Permissions::ADMINISTRATOR),
+            permission_check(&c, Command::KalturaConfig, &[], Permissions::ADMINISTRATOR),
             Access::Allowed
         );
         assert_eq!(
             permission_check(
                 &c,
-                CommandName::Config,
+                Command::KalturaConfig,
                 &[role(9)],
                 Permissions::MANAGE_GUILD
             ),
-            Access::Denied(DenyReason::CommandsDisabled)
+            denied(DenyReason::CommandsDisabled)
         );
     }
 
@@ -255,7 +270,7 @@ mod tests {
             "You need one of these roles: <@&100000000000000001>."
         );
         assert_eq!(
-            DenyReason::CommandDisabled(CommandName::Start).to_string(),
+            DenyReason::CommandDisabled(Command::KalturaStart).to_string(),
             "/kaltura-start is turned off on this server."
         );
     }
@@ -276,7 +291,12 @@ mod tests {
         let mut c = GuildConfig::default();
         c.roles.mapping.insert(role(1), KalturaRole::Viewer);
         assert_eq!(
-            role_for(&c, user(1), &[role(1)], Permissions(8 | 32)),
+            role_for(
+                &c,
+                user(1),
+                &[role(1)],
+                Permissions::ADMINISTRATOR | Permissions::MANAGE_GUILD
+            ),
             KalturaRole::Admin
         );
     }

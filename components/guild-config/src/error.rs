@@ -2,7 +2,9 @@
 
 use std::fmt;
 
-use crate::template::TemplateKind;
+use contracts::config::MessageKind;
+
+use crate::template::{template_name, variables};
 
 /// A validation rule that a rejected value broke. Shown to the person who made the
 /// change, after the key path (see [`ConfigError::Invalid`]).
@@ -18,7 +20,8 @@ pub enum Rule {
         /// What was expected, in words (`"true or false"`).
         expected: &'static str,
     },
-    /// A Discord ID must be a decimal snowflake of 17 to 20 digits.
+    /// A Discord ID must be a non-zero decimal number that fits in 64 bits
+    /// (`discord-api`'s one rule).
     NotASnowflake,
     /// A Kaltura role must be `viewer`, `moderator` or `admin`.
     UnknownRole,
@@ -40,8 +43,8 @@ pub enum Rule {
     UnknownVariable {
         /// The name between the braces.
         name: String,
-        /// The template it appeared in; [`TemplateKind::variables`] lists the valid names.
-        template: TemplateKind,
+        /// The message whose template it appeared in; [`variables`] lists the valid names.
+        template: MessageKind,
     },
     /// More entries than allowed.
     TooMany {
@@ -87,7 +90,7 @@ impl fmt::Display for Rule {
             }
             Rule::WrongType { expected } => write!(f, "expected {expected}"),
             Rule::NotASnowflake => {
-                f.write_str("must be a Discord ID: a decimal number of 17 to 20 digits")
+                f.write_str("must be a Discord ID: a non-zero decimal number that fits in 64 bits")
             }
             Rule::UnknownRole => f.write_str("must be one of viewer, moderator, admin"),
             Rule::NotPermissionBits => f.write_str(
@@ -101,8 +104,8 @@ impl fmt::Display for Rule {
             Rule::UnknownVariable { name, template } => write!(
                 f,
                 "`{{{{{name}}}}}` is not a variable of {}; available: {}",
-                template.as_str(),
-                template.variables().join(", ")
+                template_name(*template),
+                variables(*template).join(", ")
             ),
             Rule::TooMany { max, actual } => {
                 write!(f, "at most {max} entries allowed, got {actual}")
@@ -181,22 +184,17 @@ impl ConfigError {
             rule,
         }
     }
+}
 
-    /// The HTTP status an API answers with: 400 invalid, 409 conflict, 500 unsupported schema.
-    pub fn status(&self) -> u16 {
-        match self {
-            ConfigError::Invalid { .. } => 400,
-            ConfigError::Conflict { .. } => 409,
-            ConfigError::UnsupportedSchema { .. } => 500,
-        }
-    }
-
-    /// The matching case of the WIT `error` variant: `invalid`, `conflict` or `other`.
-    pub fn code(&self) -> &'static str {
-        match self {
-            ConfigError::Invalid { .. } => "invalid",
-            ConfigError::Conflict { .. } => "conflict",
-            ConfigError::UnsupportedSchema { .. } => "other",
+/// The contract's error for each case: a rejected value is `invalid` (naming the key and
+/// the rule), a stale version `conflict`, a stored document of another schema `other`.
+impl From<ConfigError> for contracts::Error {
+    fn from(err: ConfigError) -> Self {
+        let message = err.to_string();
+        match err {
+            ConfigError::Invalid { .. } => contracts::Error::Invalid(message),
+            ConfigError::Conflict { .. } => contracts::Error::Conflict(message),
+            ConfigError::UnsupportedSchema { .. } => contracts::Error::Other(message),
         }
     }
 }
@@ -204,6 +202,8 @@ impl ConfigError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use contracts::config::Event;
+    use contracts::ErrorKind;
 
     #[test]
     fn an_invalid_error_names_the_key_path_and_the_rule() {
@@ -213,9 +213,13 @@ mod tests {
         );
         assert_eq!(
             e.to_string(),
-            "notifications.events.meeting_start.channel_id: must be a Discord ID: a decimal number of 17 to 20 digits"
+            "notifications.events.meeting_start.channel_id: must be a Discord ID: a non-zero decimal number that fits in 64 bits"
         );
-        assert_eq!((e.status(), e.code()), (400, "invalid"));
+        let e = contracts::Error::from(e);
+        assert_eq!(e.kind(), ErrorKind::Invalid);
+        assert!(e
+            .message()
+            .starts_with("notifications.events.meeting_start.channel_id: "));
     }
 
     #[test]
@@ -230,19 +234,26 @@ mod tests {
     }
 
     #[test]
-    fn a_conflict_maps_to_409() {
-        let e = ConfigError::Conflict {
+    fn a_stale_version_is_a_conflict_and_another_schema_is_other() {
+        let stale = ConfigError::Conflict {
             expected: 1,
             actual: 2,
         };
-        assert_eq!((e.status(), e.code()), (409, "conflict"));
+        assert_eq!(contracts::Error::from(stale).kind(), ErrorKind::Conflict);
+        let schema = ConfigError::UnsupportedSchema {
+            found: 9,
+            supported: 1,
+        };
+        let e = contracts::Error::from(schema);
+        assert_eq!(e.kind(), ErrorKind::Other);
+        assert!(e.message().contains("schema 9"));
     }
 
     #[test]
     fn an_unknown_variable_message_lists_the_available_ones() {
         let rule = Rule::UnknownVariable {
             name: "url".into(),
-            template: TemplateKind::MeetingEnd,
+            template: MessageKind::Event(Event::MeetingEnd),
         };
         let text = rule.to_string();
         assert!(text.starts_with("`{{url}}` is not a variable of meeting_end"));

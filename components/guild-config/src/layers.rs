@@ -4,9 +4,9 @@
 use serde_json::{Map, Value};
 
 use crate::error::{ConfigError, Rule};
-use crate::ids::Layer;
 use crate::model::GuildConfig;
 use crate::schema::validate_overrides;
+use crate::schema::Layer;
 
 /// Applies a JSON merge patch (RFC 7396) to `target`, returning the result: objects
 /// merge key by key, `null` removes a key, anything else replaces (arrays included).
@@ -90,8 +90,9 @@ fn validate_layer(layer: &Value, which: Layer) -> Result<(), ConfigError> {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-    use crate::ids::{ChannelId, KalturaRole, RoleId};
     use crate::model::defaults_json;
+    use contracts::KalturaRole;
+    use discord_api::id::{ChannelId, RoleId};
     use serde_json::json;
 
     const ROLE: &str = "123456789012345678";

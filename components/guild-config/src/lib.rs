@@ -33,23 +33,36 @@
 //! | `kaltura.player_uiconf_id` | Kaltura ID or `null` | `null` (deployment setting applies) |
 //! | `kaltura.category_ids` | Kaltura IDs (≤ 50) | `[]` |
 //!
-//! Discord IDs are decimal strings of 17 to 20 digits. Template variables per event are
-//! listed in [`template`]. [`settable_keys`] lists every key with a description.
+//! Discord IDs are stored as decimal strings and read by `discord-api`'s one rule
+//! ([`discord_api::id`]: decimal digits, fits 64 bits, not zero); permission bits are
+//! [`discord_api::Permissions`]. Template variables per message are listed in
+//! [`template`]. [`settable_keys`] lists every key with what it takes and does.
+//!
+//! # Contract types
+//! This crate is the Configuration Service's internals: it works on the contract's own
+//! types (`contracts`: [`KalturaRole`](contracts::KalturaRole), `Section`, `Command`,
+//! `Event`, `MessageKind`, `Features`, `Actor`, `Access`, `Message`, `SettingLine`,
+//! `SettingKey`, `AuditEntry`) and defines none of them again. What it keeps of its own
+//! is what differs from the contract: the settings document's model ([`GuildConfig`]),
+//! and the stored documents ([`StoredOverrides`], [`StoredAuditEntry`], whose values are
+//! JSON where the contract carries JSON text).
 //!
 //! # Writes
 //! Every change is a merge patch: [`set_patch`] (JSON, for the API),
 //! [`set_patch_from_str`] (text typed in Discord), [`unset_patch`], [`reset_patch`],
 //! [`reset_all_patch`], or a patch sent as is. [`apply_update`] validates it against
 //! the schema, checks the expected version (compare-and-set), and returns the new
-//! [`StoredOverrides`] with an [`AuditEntry`]; a rejected write changes nothing.
+//! [`StoredOverrides`] with a [`StoredAuditEntry`]; a rejected write changes nothing.
 //!
 //! ```
-//! use guild_config::{apply_update, set_patch_from_str, Actor, GuildConfig, KalturaRole};
+//! use contracts::{Actor, KalturaRole};
+//! use discord_api::Permissions;
+//! use guild_config::{apply_update, set_patch_from_str, GuildConfig, Layer};
 //! use serde_json::json;
 //!
-//! let actor = Actor::DiscordUser("987654321098765432".parse()?);
+//! let actor = Actor::DiscordUser(987_654_321_098_765_432);
 //! let patch = set_patch_from_str("roles.mapping.123456789012345678", "moderator")?;
-//! let (stored, audit) = apply_update(None, 0, &patch, actor, 1_700_000_000)?;
+//! let (stored, audit) = apply_update(Layer::Guild, None, 0, &patch, actor, 1_700_000_000)?;
 //! assert_eq!(stored.version, 1);
 //! assert_eq!(audit.keys(), ["roles.mapping.123456789012345678"]);
 //!
@@ -59,15 +72,15 @@
 //!     &config,
 //!     "111111111111111111".parse()?,
 //!     &member_roles,
-//!     guild_config::Permissions::NONE,
+//!     Permissions::NONE,
 //! );
 //! assert_eq!(role, KalturaRole::Moderator);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 mod access;
+mod discord;
 mod error;
-mod ids;
 mod layers;
 mod model;
 mod render;
@@ -75,24 +88,25 @@ mod schema;
 pub mod template;
 mod update;
 
-pub use access::{permission_check, role_for, Access, DenyReason};
+pub use access::{permission_check, role_for};
 pub use error::{ConfigError, Rule};
-pub use ids::{ChannelId, CommandName, KalturaRole, Layer, Permissions, RoleId, Section, UserId};
 pub use layers::{merge, merge_patch};
 pub use model::{
-    defaults_json, CommandConfig, CommandsConfig, EventConfig, EventsConfig, FeaturesConfig,
-    GuildConfig, KalturaConfig, NotificationTarget, NotificationsConfig, PrivilegesConfig,
-    RolesConfig, ShareConfig, DEFAULT_ENTRY_READY_TEMPLATE, DEFAULT_HOST_PRIVILEGES,
+    defaults_json, CommandConfig, CommandsConfig, EventConfig, EventsConfig, GuildConfig,
+    KalturaConfig, NotificationsConfig, PrivilegesConfig, RolesConfig, ShareConfig,
+    DEFAULT_ENTRY_READY_TEMPLATE, DEFAULT_FEATURES, DEFAULT_HOST_PRIVILEGES,
     DEFAULT_JOIN_PRIVILEGES, DEFAULT_MEETING_END_TEMPLATE, DEFAULT_MEETING_SHARE_TEMPLATE,
     DEFAULT_MEETING_START_TEMPLATE, DEFAULT_RECORDING_READY_TEMPLATE, DEFAULT_VIEW_PRIVILEGES,
 };
 pub use render::render_readable;
 pub use schema::{
-    settable_keys, validate_overrides, KeyInfo, MAX_ALLOWED_ROLES, MAX_CATEGORY_IDS,
+    settable_keys, validate_overrides, Layer, MAX_ALLOWED_ROLES, MAX_CATEGORY_IDS,
     MAX_PRIVILEGES_CHARS, MAX_ROLE_MAPPINGS, MAX_USER_OVERRIDES,
 };
-pub use template::{check_template, render_template, EventKind, TemplateKind, MAX_TEMPLATE_CHARS};
+pub use template::{
+    check_template, render_template, template_name, variables, MAX_TEMPLATE_CHARS, MESSAGE_KINDS,
+};
 pub use update::{
-    apply_update, diff, reset_all_patch, reset_patch, set_patch, set_patch_from_str, unset_patch,
-    Actor, ApiKeyId, AuditEntry, Change, StoredOverrides, REDACTED, SCHEMA_VERSION,
+    apply_update, check_actor, diff, reset_all_patch, reset_patch, set_patch, set_patch_from_str,
+    unset_patch, StoredAuditEntry, StoredChange, StoredOverrides, REDACTED, SCHEMA_VERSION,
 };

@@ -5,12 +5,16 @@
 
 use std::collections::BTreeMap;
 
+use contracts::config::{Command, Event, Features, Message, MessageKind};
+use contracts::KalturaRole;
+use discord_api::id::{ChannelId, RoleId, UserId};
+use discord_api::response::limits;
+use discord_api::Permissions;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::ConfigError;
-use crate::ids::{ChannelId, CommandName, KalturaRole, Permissions, RoleId, UserId};
-use crate::template::{EventKind, TemplateKind};
+use crate::template::render_template;
 
 /// Default `notifications.events.meeting_start.template`.
 pub const DEFAULT_MEETING_START_TEMPLATE: &str =
@@ -34,9 +38,16 @@ pub const DEFAULT_HOST_PRIVILEGES: &str = "role:adminRole,userContextualRole:0";
 /// Default `kaltura.privileges.view`: playback only.
 pub const DEFAULT_VIEW_PRIVILEGES: &str = "setrole:PLAYBACK_BASE_ROLE";
 
+/// Default `features`: no Activity, an embedded player, recording notices.
+pub const DEFAULT_FEATURES: Features = Features {
+    activity: false,
+    embed_player: true,
+    recording_notices: true,
+};
+
 /// The resolved configuration of one Discord server: compiled defaults, then the
 /// deployment-wide overrides, then the server's own overrides (see [`crate::merge`]).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct GuildConfig {
     /// Which slash commands work and who may use them.
@@ -45,10 +56,23 @@ pub struct GuildConfig {
     pub roles: RolesConfig,
     /// Which Kaltura events are posted where, and how they read.
     pub notifications: NotificationsConfig,
-    /// Optional behaviour switches.
-    pub features: FeaturesConfig,
+    /// Optional behaviour switches; default [`DEFAULT_FEATURES`]. The document's section
+    /// is the contract's record, field for field.
+    pub features: Features,
     /// Kaltura session privileges, player and followed categories.
     pub kaltura: KalturaConfig,
+}
+
+impl Default for GuildConfig {
+    fn default() -> Self {
+        GuildConfig {
+            commands: CommandsConfig::default(),
+            roles: RolesConfig::default(),
+            notifications: NotificationsConfig::default(),
+            features: DEFAULT_FEATURES,
+            kaltura: KalturaConfig::default(),
+        }
+    }
 }
 
 /// The `commands` section.
@@ -93,13 +117,13 @@ impl Default for CommandsConfig {
 
 impl CommandsConfig {
     /// The settings of one command.
-    pub fn get(&self, name: CommandName) -> &CommandConfig {
-        match name {
-            CommandName::Start => &self.start,
-            CommandName::Join => &self.join,
-            CommandName::List => &self.list,
-            CommandName::End => &self.end,
-            CommandName::Config => &self.config,
+    pub fn get(&self, command: Command) -> &CommandConfig {
+        match command {
+            Command::KalturaStart => &self.start,
+            Command::KalturaJoin => &self.join,
+            Command::KalturaList => &self.list,
+            Command::KalturaEnd => &self.end,
+            Command::KalturaConfig => &self.config,
         }
     }
 }
@@ -180,7 +204,7 @@ impl Default for NotificationsConfig {
     }
 }
 
-/// `notifications.events`: one entry per [`EventKind`].
+/// `notifications.events`: one entry per [`Event`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct EventsConfig {
@@ -212,12 +236,12 @@ impl Default for EventsConfig {
 
 impl EventsConfig {
     /// The settings of one event.
-    pub fn get(&self, kind: EventKind) -> &EventConfig {
-        match kind {
-            EventKind::MeetingStart => &self.meeting_start,
-            EventKind::MeetingEnd => &self.meeting_end,
-            EventKind::RecordingReady => &self.recording_ready,
-            EventKind::EntryReady => &self.entry_ready,
+    pub fn get(&self, event: Event) -> &EventConfig {
+        match event {
+            Event::MeetingStart => &self.meeting_start,
+            Event::MeetingEnd => &self.meeting_end,
+            Event::RecordingReady => &self.recording_ready,
+            Event::EntryReady => &self.entry_ready,
         }
     }
 }
@@ -240,29 +264,6 @@ pub struct EventConfig {
 pub struct ShareConfig {
     /// The message, default [`DEFAULT_MEETING_SHARE_TEMPLATE`].
     pub template: String,
-}
-
-/// The `features` section.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct FeaturesConfig {
-    /// Open meetings inside Discord as an embedded Activity; default `false` (needs the
-    /// Discord application set up for Activities).
-    pub activity: bool,
-    /// Share Kaltura videos as an embedded player link; default `true`.
-    pub embed_player: bool,
-    /// Post `recording_ready` notices; default `true`.
-    pub recording_notices: bool,
-}
-
-impl Default for FeaturesConfig {
-    fn default() -> Self {
-        FeaturesConfig {
-            activity: false,
-            embed_player: true,
-            recording_notices: true,
-        }
-    }
 }
 
 /// The `kaltura` section.
@@ -304,17 +305,6 @@ impl Default for PrivilegesConfig {
     }
 }
 
-/// Where and how to post one event, from [`GuildConfig::notification_target`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct NotificationTarget<'a> {
-    /// The channel to post in.
-    pub channel_id: ChannelId,
-    /// The template to render (see [`crate::render_template`]).
-    pub template: &'a str,
-    /// Whether `@everyone`/`@here` may ping (`allowed_mentions.parse` includes `everyone`).
-    pub allow_everyone_mentions: bool,
-}
-
 impl GuildConfig {
     /// Compiled defaults ← `deployment` ← `guild`: [`crate::merge`] onto [`defaults_json`].
     ///
@@ -324,32 +314,57 @@ impl GuildConfig {
         crate::layers::merge(&defaults_json(), deployment, guild)
     }
 
-    /// The template for `kind`.
-    pub fn template(&self, kind: TemplateKind) -> &str {
-        let events = &self.notifications.events;
+    /// The template of the message `kind`.
+    pub fn template(&self, kind: MessageKind) -> &str {
         match kind {
-            TemplateKind::MeetingStart => &events.meeting_start.template,
-            TemplateKind::MeetingEnd => &events.meeting_end.template,
-            TemplateKind::RecordingReady => &events.recording_ready.template,
-            TemplateKind::EntryReady => &events.entry_ready.template,
-            TemplateKind::MeetingShare => &self.notifications.meeting_share.template,
+            MessageKind::Event(event) => &self.notifications.events.get(event).template,
+            MessageKind::MeetingShare => &self.notifications.meeting_share.template,
         }
     }
 
-    /// Where to post `event`, or `None` when it is not posted: notifications off, the
-    /// event off, no channel set, or (for `recording_ready`) `features.recording_notices` off.
-    pub fn notification_target(&self, event: EventKind) -> Option<NotificationTarget<'_>> {
-        let settings = self.notifications.events.get(event);
-        let suppressed = event == EventKind::RecordingReady && !self.features.recording_notices;
-        if !self.notifications.enabled || !settings.enabled || suppressed {
-            return None;
-        }
-        Some(NotificationTarget {
-            channel_id: settings.channel_id?,
-            template: &settings.template,
+    /// Whether `event` is posted on this server: notifications, the event and (for
+    /// `recording_ready`) `features.recording_notices` are on.
+    pub fn posts(&self, event: Event) -> bool {
+        let suppressed = event == Event::RecordingReady && !self.features.recording_notices;
+        self.notifications.enabled && self.notifications.events.get(event).enabled && !suppressed
+    }
+
+    /// The server's message of kind `kind` with `values` filled into its template
+    /// ([`render_template`]), cut to Discord's content limit; `None` for an event the
+    /// server does not post ([`GuildConfig::posts`]). An event goes to the channel the
+    /// server chose for it, if any (`channel_id` `None` otherwise: the caller posts it
+    /// where it belongs on its own, such as a meeting's own channel, or nowhere). A
+    /// meeting share is always rendered, without a channel: it goes where it was asked
+    /// for.
+    pub fn message(&self, kind: MessageKind, values: &[(String, String)]) -> Option<Message> {
+        let channel_id = match kind {
+            MessageKind::Event(event) if !self.posts(event) => return None,
+            MessageKind::Event(event) => self.notifications.events.get(event).channel_id,
+            MessageKind::MeetingShare => None,
+        };
+        Some(Message {
+            channel_id: channel_id.map(ChannelId::get),
+            content: cut(
+                render_template(self.template(kind), values),
+                limits::CONTENT,
+            ),
             allow_everyone_mentions: self.notifications.allow_everyone_mentions,
         })
     }
+}
+
+/// `text` if it has at most `max` characters, else its first `max - 1` and `…` (so a
+/// reader sees it was cut), as Discord's own limits are applied.
+pub(crate) fn cut(text: String, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text;
+    }
+    if max == 0 {
+        return String::new();
+    }
+    let mut cut: String = text.chars().take(max - 1).collect();
+    cut.push('…');
+    cut
 }
 
 /// The compiled defaults as the JSON document the layers are merged onto: every key
@@ -366,8 +381,18 @@ pub fn defaults_json() -> Value {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-    use crate::template::check_template;
+    use crate::template::{check_template, MESSAGE_KINDS};
     use serde_json::json;
+
+    const MEETING_START: MessageKind = MessageKind::Event(Event::MeetingStart);
+    const CHANNEL: u64 = 123_456_789_012_345_678;
+
+    fn values(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(n, v)| ((*n).to_string(), (*v).to_string()))
+            .collect()
+    }
 
     #[test]
     fn the_defaults_document_round_trips_to_the_typed_defaults() {
@@ -382,13 +407,61 @@ mod tests {
     }
 
     #[test]
+    fn the_defaults_document_keeps_its_stored_shape() {
+        let json = defaults_json();
+        assert_eq!(
+            json["features"],
+            json!({"activity": false, "embed_player": true, "recording_notices": true})
+        );
+        assert_eq!(json["roles"]["default_role"], json!("viewer"));
+        assert_eq!(
+            json["commands"]["kaltura-config"]["required_permissions"],
+            json!("32")
+        );
+        assert_eq!(
+            json["notifications"]["events"]["meeting_start"]["channel_id"],
+            Value::Null
+        );
+    }
+
+    #[test]
+    fn ids_and_roles_are_read_from_their_stored_strings() {
+        let config: GuildConfig = serde_json::from_value(json!({
+            "roles": {"mapping": {"223456789012345678": "admin"}, "user_overrides": {"42": "moderator"}},
+            "notifications": {"events": {"meeting_start": {"enabled": true, "channel_id": "323456789012345678", "template": "x"}}}
+        }))
+        .unwrap();
+        let role = RoleId::new(223_456_789_012_345_678).unwrap();
+        assert_eq!(config.roles.mapping.get(&role), Some(&KalturaRole::Admin));
+        let user = UserId::new(42).unwrap();
+        assert_eq!(
+            config.roles.user_overrides.get(&user),
+            Some(&KalturaRole::Moderator)
+        );
+        assert_eq!(
+            config
+                .notifications
+                .events
+                .meeting_start
+                .channel_id
+                .map(ChannelId::get),
+            Some(323_456_789_012_345_678)
+        );
+        let back = serde_json::to_value(&config).unwrap();
+        assert_eq!(
+            back["roles"]["mapping"],
+            json!({"223456789012345678": "admin"})
+        );
+    }
+
+    #[test]
     fn the_defaults_carry_no_partner_specific_values() {
         let d = GuildConfig::default();
         assert_eq!(d.kaltura.player_uiconf_id, None);
         assert!(d.kaltura.category_ids.is_empty());
         assert!(d.roles.mapping.is_empty() && d.roles.user_overrides.is_empty());
-        for kind in EventKind::ALL {
-            assert_eq!(d.notifications.events.get(kind).channel_id, None);
+        for &event in Event::ALL {
+            assert_eq!(d.notifications.events.get(event).channel_id, None);
         }
         let json = defaults_json();
         assert_eq!(json["kaltura"]["player_uiconf_id"], Value::Null);
@@ -397,7 +470,7 @@ mod tests {
     #[test]
     fn the_default_templates_use_only_their_events_variables() {
         let d = GuildConfig::default();
-        for kind in TemplateKind::ALL {
+        for kind in MESSAGE_KINDS {
             assert_eq!(check_template(kind, d.template(kind)), Ok(()), "{kind:?}");
         }
     }
@@ -405,40 +478,100 @@ mod tests {
     #[test]
     fn only_kaltura_config_requires_a_permission_by_default() {
         let d = GuildConfig::default();
-        for name in CommandName::ALL {
-            let expected = if name == CommandName::Config {
+        for &command in Command::ALL {
+            let expected = if command == Command::KalturaConfig {
                 Permissions::MANAGE_GUILD
             } else {
                 Permissions::NONE
             };
-            assert_eq!(d.commands.get(name).required_permissions, expected);
+            assert_eq!(d.commands.get(command).required_permissions, expected);
         }
     }
 
     #[test]
-    fn a_notification_needs_a_channel_and_every_switch_on() {
+    fn an_event_is_posted_with_every_switch_on_in_the_chosen_channel_or_none() {
         let mut c = GuildConfig::default();
-        assert_eq!(c.notification_target(EventKind::MeetingStart), None);
-        let channel = ChannelId::new(123_456_789_012_345_678).unwrap();
-        c.notifications.events.meeting_start.channel_id = Some(channel);
-        let target = c.notification_target(EventKind::MeetingStart).unwrap();
-        assert_eq!(target.channel_id, channel);
-        assert_eq!(target.template, DEFAULT_MEETING_START_TEMPLATE);
-        assert!(!target.allow_everyone_mentions);
+        let message = c.message(MEETING_START, &[]).unwrap();
+        assert_eq!(message.channel_id, None, "no channel chosen");
+        assert!(!message.allow_everyone_mentions);
+        c.notifications.events.meeting_start.channel_id = ChannelId::new(CHANNEL);
+        let message = c.message(MEETING_START, &[]).unwrap();
+        assert_eq!(message.channel_id, Some(CHANNEL));
         c.notifications.events.meeting_start.enabled = false;
-        assert_eq!(c.notification_target(EventKind::MeetingStart), None);
+        assert_eq!(c.message(MEETING_START, &[]), None);
         c.notifications.events.meeting_start.enabled = true;
         c.notifications.enabled = false;
-        assert_eq!(c.notification_target(EventKind::MeetingStart), None);
+        assert_eq!(c.message(MEETING_START, &[]), None);
     }
 
     #[test]
     fn recording_notices_off_suppresses_recording_ready_posts() {
+        let kind = MessageKind::Event(Event::RecordingReady);
         let mut c = GuildConfig::default();
-        let channel = ChannelId::new(123_456_789_012_345_678);
-        c.notifications.events.recording_ready.channel_id = channel;
-        assert!(c.notification_target(EventKind::RecordingReady).is_some());
+        c.notifications.events.recording_ready.channel_id = ChannelId::new(CHANNEL);
+        assert!(c.message(kind, &[]).is_some());
         c.features.recording_notices = false;
-        assert_eq!(c.notification_target(EventKind::RecordingReady), None);
+        assert_eq!(c.message(kind, &[]), None);
+    }
+
+    #[test]
+    fn a_message_is_the_template_with_the_values_filled_in() {
+        let mut c = GuildConfig::default();
+        c.notifications.events.meeting_start.channel_id = ChannelId::new(CHANNEL);
+        c.notifications.allow_everyone_mentions = true;
+        let message = c
+            .message(
+                MEETING_START,
+                &values(&[
+                    ("title", "Weekly"),
+                    ("type", "Webinar"),
+                    ("url", "the button"),
+                    ("unused", "x"),
+                ]),
+            )
+            .unwrap();
+        assert_eq!(
+            message.content,
+            "📢 **Weekly** (Webinar) has started. Join: the button"
+        );
+        assert!(message.allow_everyone_mentions);
+    }
+
+    #[test]
+    fn a_meeting_share_is_always_rendered_and_has_no_channel() {
+        let mut c = GuildConfig::default();
+        c.notifications.enabled = false;
+        let message = c
+            .message(
+                MessageKind::MeetingShare,
+                &values(&[
+                    ("shared_by", "<@1>"),
+                    ("title", "T"),
+                    ("type", "Webinar"),
+                    ("url", "u"),
+                ]),
+            )
+            .unwrap();
+        assert_eq!(message.channel_id, None);
+        assert_eq!(message.content, "<@1> invites you to **T** (Webinar): u");
+        assert!(!message.allow_everyone_mentions);
+    }
+
+    #[test]
+    fn a_message_is_cut_to_2000_characters() {
+        let c = GuildConfig::default();
+        let long = "é".repeat(3000);
+        let message = c
+            .message(MessageKind::MeetingShare, &values(&[("title", &long)]))
+            .unwrap();
+        assert_eq!(message.content.chars().count(), 2000);
+        assert!(message.content.ends_with('…'));
+    }
+
+    #[test]
+    fn cutting_keeps_short_text_and_marks_cut_text() {
+        assert_eq!(cut("abc".into(), 3), "abc");
+        assert_eq!(cut("abcdef".into(), 4), "abc…");
+        assert_eq!(cut("abc".into(), 0), "");
     }
 }

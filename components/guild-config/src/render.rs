@@ -5,12 +5,12 @@
 
 use std::collections::BTreeMap;
 
-use crate::ids::{CommandName, KalturaRole, Section};
-use crate::model::{EventConfig, GuildConfig};
-use crate::template::EventKind;
+use contracts::config::{Command, Event, Section, SettingLine};
+use contracts::KalturaRole;
+use discord_api::response::limits;
 
-/// The longest embed field value Discord accepts.
-const MAX_VALUE_CHARS: usize = 1024;
+use crate::discord::Mention;
+use crate::model::{cut, EventConfig, GuildConfig};
 
 fn on_off(on: bool) -> &'static str {
     if on {
@@ -28,24 +28,26 @@ fn or_none(items: Vec<String>) -> String {
     }
 }
 
-fn fit(value: String) -> String {
-    if value.trim().is_empty() {
-        return "—".to_string();
+/// One embed field: the name and value cut to Discord's limits, an empty value shown
+/// as `—` (Discord refuses empty field values).
+fn line(name: String, value: String) -> SettingLine {
+    let value = if value.trim().is_empty() {
+        "—".to_string()
+    } else {
+        cut(value, limits::EMBED_FIELD_VALUE)
+    };
+    SettingLine {
+        name: cut(name, limits::EMBED_FIELD_NAME),
+        value,
     }
-    if value.chars().count() <= MAX_VALUE_CHARS {
-        return value;
-    }
-    let mut cut: String = value.chars().take(MAX_VALUE_CHARS - 1).collect();
-    cut.push('…');
-    cut
 }
 
-fn event_label(kind: EventKind) -> &'static str {
-    match kind {
-        EventKind::MeetingStart => "Meeting started",
-        EventKind::MeetingEnd => "Meeting ended",
-        EventKind::RecordingReady => "Recording ready",
-        EventKind::EntryReady => "New video ready",
+fn event_label(event: Event) -> &'static str {
+    match event {
+        Event::MeetingStart => "Meeting started",
+        Event::MeetingEnd => "Meeting ended",
+        Event::RecordingReady => "Recording ready",
+        Event::EntryReady => "New video ready",
     }
 }
 
@@ -57,16 +59,16 @@ fn event_line(event: &EventConfig) -> String {
     format!("{} · {channel}\n{}", on_off(event.enabled), event.template)
 }
 
-/// Renders one section of `config` as `(name, value)` lines for embed fields.
-pub fn render_readable(config: &GuildConfig, section: Section) -> Vec<(String, String)> {
+/// Renders one section of `config` as readable lines for embed fields.
+pub fn render_readable(config: &GuildConfig, section: Section) -> Vec<SettingLine> {
     let lines: Vec<(String, String)> = match section {
         Section::Commands => {
             let mut lines = vec![(
                 "All commands".to_string(),
                 on_off(config.commands.enabled).to_string(),
             )];
-            for name in CommandName::ALL {
-                let c = config.commands.get(name);
+            for &command in Command::ALL {
+                let c = config.commands.get(command);
                 let roles = if c.allowed_roles.is_empty() {
                     "any role".to_string()
                 } else {
@@ -74,13 +76,13 @@ pub fn render_readable(config: &GuildConfig, section: Section) -> Vec<(String, S
                         c.allowed_roles.iter().map(|r| r.mention()).collect();
                     format!("roles: {}", mentions.join(", "))
                 };
-                let permissions = if c.required_permissions.0 == 0 {
+                let permissions = if c.required_permissions.is_empty() {
                     "no permissions needed".to_string()
                 } else {
                     format!("needs {}", c.required_permissions.names().join(", "))
                 };
                 lines.push((
-                    name.to_string(),
+                    format!("/{}", command.as_str()),
                     format!("{} · {roles} · {permissions}", on_off(c.enabled)),
                 ));
             }
@@ -88,19 +90,25 @@ pub fn render_readable(config: &GuildConfig, section: Section) -> Vec<(String, S
         }
         Section::Roles => {
             let roles = &config.roles;
-            let mut lines = vec![("Default role".to_string(), roles.default_role.to_string())];
+            let mut lines = vec![(
+                "Default role".to_string(),
+                roles.default_role.as_str().to_string(),
+            )];
             let mut by_role: BTreeMap<KalturaRole, Vec<String>> = BTreeMap::new();
             for (id, role) in &roles.mapping {
                 by_role.entry(*role).or_default().push(id.mention());
             }
-            for role in KalturaRole::ALL.into_iter().rev() {
+            for &role in KalturaRole::ALL.iter().rev() {
                 let mentions = by_role.remove(&role).unwrap_or_default();
-                lines.push((format!("Discord roles → {role}"), or_none(mentions)));
+                lines.push((
+                    format!("Discord roles → {}", role.as_str()),
+                    or_none(mentions),
+                ));
             }
             let users: Vec<String> = roles
                 .user_overrides
                 .iter()
-                .map(|(id, role)| format!("{} → {role}", id.mention()))
+                .map(|(id, role)| format!("{} → {}", id.mention(), role.as_str()))
                 .collect();
             lines.push(("Per-user roles".to_string(), or_none(users)));
             lines
@@ -119,10 +127,10 @@ pub fn render_readable(config: &GuildConfig, section: Section) -> Vec<(String, S
                     .to_string(),
                 ),
             ];
-            for kind in EventKind::ALL {
+            for &event in Event::ALL {
                 lines.push((
-                    event_label(kind).to_string(),
-                    event_line(n.events.get(kind)),
+                    event_label(event).to_string(),
+                    event_line(n.events.get(event)),
                 ));
             }
             lines.push((
@@ -184,7 +192,8 @@ pub fn render_readable(config: &GuildConfig, section: Section) -> Vec<(String, S
     };
     lines
         .into_iter()
-        .map(|(name, value)| (name, fit(value)))
+        .take(limits::EMBED_FIELDS)
+        .map(|(name, value)| line(name, value))
         .collect()
 }
 
@@ -192,13 +201,14 @@ pub fn render_readable(config: &GuildConfig, section: Section) -> Vec<(String, S
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-    use crate::ids::{ChannelId, Permissions, RoleId, UserId};
+    use discord_api::id::{ChannelId, RoleId, UserId};
+    use discord_api::Permissions;
 
-    fn value<'a>(lines: &'a [(String, String)], name: &str) -> &'a str {
+    fn value<'a>(lines: &'a [SettingLine], name: &str) -> &'a str {
         lines
             .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+            .find(|l| l.name == name)
+            .map(|l| l.value.as_str())
             .unwrap_or_else(|| panic!("no line {name}"))
     }
 
@@ -248,7 +258,7 @@ mod tests {
         );
         assert!(lines
             .iter()
-            .all(|(_, v)| !v.contains('{') && !v.contains('"')));
+            .all(|l| !l.value.contains('{') && !l.value.contains('"')));
     }
 
     #[test]
@@ -292,11 +302,11 @@ mod tests {
                 KalturaRole::Viewer,
             );
         }
-        c.commands.start.required_permissions = Permissions(u64::MAX);
-        for section in Section::ALL {
+        c.commands.start.required_permissions = Permissions::from_bits(u64::MAX);
+        for &section in Section::ALL {
             let lines = render_readable(&c, section);
-            assert!(!lines.is_empty() && lines.len() <= 25, "{section}");
-            for (name, value) in &lines {
+            assert!(!lines.is_empty() && lines.len() <= 25, "{section:?}");
+            for SettingLine { name, value } in &lines {
                 assert!(name.chars().count() <= 256);
                 assert!(!value.trim().is_empty(), "{name}");
                 assert!(value.chars().count() <= 1024, "{name}");

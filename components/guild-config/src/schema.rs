@@ -6,11 +6,24 @@
 
 use std::collections::BTreeSet;
 
+use contracts::config::{Command, Event, MessageKind, SettingKey};
+use contracts::KalturaRole;
+use discord_api::id::{ChannelId, GenericMarker, RoleId};
 use serde_json::{Map, Value};
 
+use crate::discord::{parse_id, parse_permissions, parse_permissions_typed, Mention};
 use crate::error::{ConfigError, Rule};
-use crate::ids::{ChannelId, CommandName, KalturaRole, Layer, Permissions, RoleId};
-use crate::template::{check_template, TemplateKind};
+use crate::template::check_template;
+
+/// Which override document is being validated. Some keys are deployment-only: a
+/// server's own overrides may not set them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Layer {
+    /// The deployment-wide overrides (set by the operator).
+    Deployment,
+    /// One Discord server's overrides (set by its admins through Discord or the API).
+    Guild,
+}
 
 /// At most this many `roles.mapping` entries.
 pub const MAX_ROLE_MAPPINGS: usize = 100;
@@ -47,7 +60,7 @@ pub(crate) enum Kind {
     /// Permission bits as a decimal string.
     Permissions,
     /// A message template.
-    Template(TemplateKind),
+    Template(MessageKind),
     /// A Kaltura privileges string.
     Privileges,
     /// A Kaltura integer ID, or `null`.
@@ -139,13 +152,13 @@ const ROLES: Kind = Kind::Section(&[
 ]);
 
 macro_rules! event {
-    ($kind:expr) => {
+    ($event:expr) => {
         Kind::Section(&[
             field("enabled", Kind::Bool, "Whether this event is posted."),
             field("channel_id", Kind::Channel, "The channel it is posted in."),
             field(
                 "template",
-                Kind::Template($kind),
+                Kind::Template(MessageKind::Event($event)),
                 "The message, with {{variable}} placeholders.",
             ),
         ])
@@ -168,22 +181,18 @@ const NOTIFICATIONS: Kind = Kind::Section(&[
         Kind::Section(&[
             field(
                 "meeting_start",
-                event!(TemplateKind::MeetingStart),
+                event!(Event::MeetingStart),
                 "A meeting started.",
             ),
-            field(
-                "meeting_end",
-                event!(TemplateKind::MeetingEnd),
-                "A meeting ended.",
-            ),
+            field("meeting_end", event!(Event::MeetingEnd), "A meeting ended."),
             field(
                 "recording_ready",
-                event!(TemplateKind::RecordingReady),
+                event!(Event::RecordingReady),
                 "A meeting's recording is ready.",
             ),
             field(
                 "entry_ready",
-                event!(TemplateKind::EntryReady),
+                event!(Event::EntryReady),
                 "A video in a followed category is ready.",
             ),
         ]),
@@ -193,7 +202,7 @@ const NOTIFICATIONS: Kind = Kind::Section(&[
         "meeting_share",
         Kind::Section(&[field(
             "template",
-            Kind::Template(TemplateKind::MeetingShare),
+            Kind::Template(MessageKind::MeetingShare),
             "The message posted when a member shares a meeting.",
         )]),
         "Sharing a meeting in a channel.",
@@ -263,8 +272,8 @@ static ROOT: Kind = Kind::Section(&[
     field("kaltura", KALTURA, "Kaltura settings."),
 ]);
 
-// The schema spells command names out; keep them in step with `CommandName`.
-const _: () = assert!(CommandName::ALL.len() == 5);
+// The schema spells command names out; keep them in step with `Command`.
+const _: () = assert!(Command::ALL.len() == 5);
 
 /// Appends `key` to a dotted path.
 pub(crate) fn join(path: &str, key: &str) -> String {
@@ -339,7 +348,7 @@ fn check(kind: &Kind, value: &Value, path: &str, layer: Layer) -> Result<(), Con
             }
             for (key, item) in object {
                 let child = join(path, key);
-                crate::ids::parse_snowflake(key)
+                parse_id::<GenericMarker>(key)
                     .map_err(|rule| ConfigError::invalid(&child, rule))?;
                 check(item_kind, item, &child, layer)?;
             }
@@ -353,13 +362,15 @@ fn check(kind: &Kind, value: &Value, path: &str, layer: Layer) -> Result<(), Con
             let s = value
                 .as_str()
                 .ok_or_else(|| wrong(path, "a role name string"))?;
-            s.parse::<KalturaRole>().map(drop).map_err(at)
+            KalturaRole::parse(s)
+                .map(drop)
+                .ok_or_else(|| at(Rule::UnknownRole))
         }
         Kind::Channel => {
             let s = value
                 .as_str()
                 .ok_or_else(|| wrong(path, "a channel ID string"))?;
-            s.parse::<ChannelId>().map(drop).map_err(at)
+            parse_id::<GenericMarker>(s).map(drop).map_err(at)
         }
         Kind::RoleList { max } => {
             let items = list(value, path, max, "a list of role ID strings")?;
@@ -369,9 +380,7 @@ fn check(kind: &Kind, value: &Value, path: &str, layer: Layer) -> Result<(), Con
                 let s = item
                     .as_str()
                     .ok_or_else(|| wrong(&child, "a role ID string"))?;
-                let id: RoleId = s
-                    .parse()
-                    .map_err(|rule| ConfigError::invalid(&child, rule))?;
+                let id: RoleId = parse_id(s).map_err(|rule| ConfigError::invalid(&child, rule))?;
                 if !seen.insert(id) {
                     return Err(ConfigError::invalid(
                         child,
@@ -387,7 +396,7 @@ fn check(kind: &Kind, value: &Value, path: &str, layer: Layer) -> Result<(), Con
             let s = value
                 .as_str()
                 .ok_or_else(|| ConfigError::invalid(path, Rule::NotPermissionBits))?;
-            s.parse::<Permissions>().map(drop).map_err(at)
+            parse_permissions(s).map(drop).map_err(at)
         }
         Kind::Template(template) => {
             let s = value
@@ -514,7 +523,7 @@ pub(crate) fn resolve(path: &str) -> Result<Resolved, ConfigError> {
                 &field.kind
             }
             Kind::Map { value, .. } => {
-                crate::ids::parse_snowflake(segment)
+                parse_id::<GenericMarker>(segment)
                     .map_err(|rule| ConfigError::invalid(&child, rule))?;
                 value
             }
@@ -551,16 +560,16 @@ pub(crate) fn parse_typed(kind: &Kind, raw: &str) -> Result<Option<Value>, Rule>
         // `none` removes a mapping or user override (the only way to drop one entry of a
         // map from Discord), or lets `default_role` fall back to the layer below.
         Kind::Role if is_none => return Ok(None),
-        Kind::Role => Value::String(KalturaRole::parse_lenient(trimmed)?.as_str().to_string()),
+        Kind::Role => Value::String(parse_role_typed(trimmed)?.as_str().to_string()),
         Kind::Channel if is_none || trimmed.is_empty() => return Ok(None),
-        Kind::Channel => Value::String(ChannelId::parse_lenient(trimmed)?.to_string()),
+        Kind::Channel => Value::String(ChannelId::parse_typed(trimmed)?.to_string()),
         Kind::RoleList { .. } if is_none => Value::Array(Vec::new()),
         Kind::RoleList { .. } => Value::Array(
             words()
-                .map(|w| RoleId::parse_lenient(w).map(|id| Value::String(id.to_string())))
+                .map(|w| RoleId::parse_typed(w).map(|id| Value::String(id.to_string())))
                 .collect::<Result<_, _>>()?,
         ),
-        Kind::Permissions => Value::String(Permissions::parse_lenient(trimmed)?.0.to_string()),
+        Kind::Permissions => Value::String(parse_permissions_typed(trimmed)?.bits().to_string()),
         // Slash-command options are one line; `\n` typed literally is a line break.
         Kind::Template(_) => Value::String(raw.replace("\\n", "\n")),
         Kind::Privileges => Value::String(trimmed.to_string()),
@@ -574,6 +583,11 @@ pub(crate) fn parse_typed(kind: &Kind, raw: &str) -> Result<Option<Value>, Rule>
         ),
     };
     Ok(Some(value))
+}
+
+/// Reads a role typed by a person, ignoring case.
+fn parse_role_typed(s: &str) -> Result<KalturaRole, Rule> {
+    KalturaRole::parse(&s.to_ascii_lowercase()).ok_or(Rule::UnknownRole)
 }
 
 fn parse_bool(s: &str) -> Result<bool, Rule> {
@@ -597,17 +611,16 @@ fn parse_kaltura_id(s: &str) -> Result<u64, Rule> {
         .ok_or(Rule::NotAKalturaId)
 }
 
-/// One setting that can be changed, for help texts and slash-command autocomplete.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KeyInfo {
+/// One setting of the schema, found by [`collect`].
+struct Leaf {
     /// The dotted path; Discord-ID keys appear as `<role_id>` or `<user_id>`.
-    pub path: String,
-    /// What the setting takes, in words.
-    pub expects: &'static str,
+    path: String,
+    /// What it takes.
+    kind: &'static Kind,
     /// What it does.
-    pub doc: &'static str,
+    doc: &'static str,
     /// Whether only the deployment-wide overrides may set it.
-    pub deployment_only: bool,
+    deployment_only: bool,
 }
 
 fn expects(kind: &Kind) -> &'static str {
@@ -625,26 +638,37 @@ fn expects(kind: &Kind) -> &'static str {
     }
 }
 
-/// Every single setting of the schema, in document order.
-pub fn settable_keys() -> Vec<KeyInfo> {
-    let mut out = Vec::new();
-    collect(&ROOT, "", "", false, &mut out);
-    out
+/// Every single setting that `layer` may set, in the settings document's key order,
+/// with what it takes and what it does: a server's ([`Layer::Guild`]) leave out the
+/// deployment-only keys.
+pub fn settable_keys(layer: Layer) -> Vec<SettingKey> {
+    let mut leaves = Vec::new();
+    collect(&ROOT, "", "", false, &mut leaves);
+    leaves
+        .into_iter()
+        .filter(|leaf| layer == Layer::Deployment || !leaf.deployment_only)
+        .map(|leaf| SettingKey {
+            key: leaf.path,
+            expects: expects(leaf.kind).to_string(),
+            doc: leaf.doc.to_string(),
+        })
+        .collect()
 }
 
-/// The settings below a resolved group path (for [`Rule::NotASetting`]).
-pub(crate) fn settings_below(kind: &Kind, path: &str) -> Vec<String> {
+/// The settings below a resolved group path (for [`Rule::NotASetting`]), in document
+/// order.
+pub(crate) fn settings_below(kind: &'static Kind, path: &str) -> Vec<String> {
     let mut out = Vec::new();
     collect(kind, path, "", false, &mut out);
-    out.into_iter().map(|k| k.path).collect()
+    out.into_iter().map(|leaf| leaf.path).collect()
 }
 
 fn collect(
-    kind: &Kind,
+    kind: &'static Kind,
     path: &str,
     doc: &'static str,
     deployment_only: bool,
-    out: &mut Vec<KeyInfo>,
+    out: &mut Vec<Leaf>,
 ) {
     match kind {
         Kind::Section(fields) => {
@@ -661,9 +685,9 @@ fn collect(
         Kind::Map { key, value, .. } => {
             collect(value, &join(path, key), doc, deployment_only, out);
         }
-        leaf => out.push(KeyInfo {
+        leaf => out.push(Leaf {
             path: path.to_string(),
-            expects: expects(leaf),
+            kind: leaf,
             doc,
             deployment_only,
         }),
@@ -766,10 +790,12 @@ mod tests {
 
     #[test]
     fn a_channel_id_that_is_not_a_snowflake_is_rejected() {
-        let (path, rule) =
-            guild(json!({"notifications": {"events": {"meeting_start": {"channel_id": "12345"}}}}));
-        assert_eq!(path, "notifications.events.meeting_start.channel_id");
-        assert_eq!(rule, Rule::NotASnowflake);
+        for bad in ["0", "general", "-5", "18446744073709551616"] {
+            let (path, rule) =
+                guild(json!({"notifications": {"events": {"meeting_start": {"channel_id": bad}}}}));
+            assert_eq!(path, "notifications.events.meeting_start.channel_id");
+            assert_eq!(rule, Rule::NotASnowflake, "{bad}");
+        }
         let (_, rule) = guild(
             json!({"notifications": {"events": {"meeting_start": {"channel_id": 123456789012345678u64}}}}),
         );
@@ -781,9 +807,21 @@ mod tests {
         let (path, rule) = guild(json!({"roles": {"mapping": {"moderators": "moderator"}}}));
         assert_eq!(path, "roles.mapping.moderators");
         assert_eq!(rule, Rule::NotASnowflake);
-        let (path, rule) = guild(json!({"roles": {"user_overrides": {"1234": "admin"}}}));
-        assert_eq!(path, "roles.user_overrides.1234");
+        let (path, rule) = guild(json!({"roles": {"user_overrides": {"0": "admin"}}}));
+        assert_eq!(path, "roles.user_overrides.0");
         assert_eq!(rule, Rule::NotASnowflake);
+    }
+
+    /// Discord IDs used to need 17 to 20 digits here, while discord-api (and Discord)
+    /// take any non-zero 64-bit number: the one rule is discord-api's.
+    #[test]
+    fn any_non_zero_64_bit_id_is_accepted_as_discord_does() {
+        let doc = json!({
+            "roles": {"mapping": {"1234": "admin"}, "user_overrides": {"18446744073709551615": "viewer"}},
+            "commands": {"kaltura-end": {"allowed_roles": ["7"]}},
+            "notifications": {"events": {"meeting_start": {"channel_id": "42"}}}
+        });
+        assert_eq!(validate_overrides(&doc, Layer::Guild), Ok(()));
     }
 
     #[test]
@@ -806,7 +844,7 @@ mod tests {
             rule,
             Rule::UnknownVariable {
                 name: "meeting_id".into(),
-                template: TemplateKind::EntryReady
+                template: MessageKind::Event(Event::EntryReady)
             }
         );
         assert_eq!(
@@ -932,7 +970,13 @@ mod tests {
             ),
             Ok(())
         );
-        for bad in [json!(32), json!("MANAGE_GUILD"), json!("-1"), json!("")] {
+        for bad in [
+            json!(32),
+            json!("MANAGE_GUILD"),
+            json!("-1"),
+            json!(""),
+            json!("0x20"),
+        ] {
             let (path, rule) =
                 guild(json!({"commands": {"kaltura-end": {"required_permissions": bad}}}));
             assert_eq!(path, "commands.kaltura-end.required_permissions");
@@ -1113,23 +1157,47 @@ mod tests {
 
     #[test]
     fn settable_keys_list_every_leaf_with_placeholders_for_ids() {
-        let keys = settable_keys();
-        let paths: Vec<&str> = keys.iter().map(|k| k.path.as_str()).collect();
+        let keys = settable_keys(Layer::Deployment);
+        let paths: Vec<&str> = keys.iter().map(|k| k.key.as_str()).collect();
         assert!(paths.contains(&"roles.mapping.<role_id>"));
         assert!(paths.contains(&"roles.user_overrides.<user_id>"));
         assert!(paths.contains(&"commands.kaltura-config.required_permissions"));
         assert!(paths.contains(&"notifications.events.meeting_start.channel_id"));
         assert_eq!(paths.len(), 1 + 5 * 3 + 3 + 2 + 4 * 3 + 1 + 3 + 3 + 2);
-        let deployment_only: Vec<&str> = keys
+        assert_eq!(
+            paths[..4],
+            [
+                "commands.enabled",
+                "commands.kaltura-start.enabled",
+                "commands.kaltura-start.allowed_roles",
+                "commands.kaltura-start.required_permissions"
+            ],
+            "in the document's key order"
+        );
+        let channel = keys
             .iter()
-            .filter(|k| k.deployment_only)
-            .map(|k| k.path.as_str())
+            .find(|k| k.key == "notifications.events.meeting_start.channel_id")
+            .unwrap();
+        assert_eq!(channel.expects, "a channel (ID or #mention), or none");
+        assert_eq!(channel.doc, "The channel it is posted in.");
+    }
+
+    #[test]
+    fn a_server_may_set_every_key_but_the_deployment_only_ones() {
+        let all: BTreeSet<String> = settable_keys(Layer::Deployment)
+            .into_iter()
+            .map(|k| k.key)
             .collect();
+        let server: BTreeSet<String> = settable_keys(Layer::Guild)
+            .into_iter()
+            .map(|k| k.key)
+            .collect();
+        let deployment_only: Vec<&String> = all.difference(&server).collect();
         assert_eq!(
             deployment_only,
             [
-                "kaltura.privileges.join",
                 "kaltura.privileges.host",
+                "kaltura.privileges.join",
                 "kaltura.privileges.view"
             ]
         );
@@ -1137,8 +1205,8 @@ mod tests {
 
     #[test]
     fn every_command_name_has_a_schema_entry() {
-        for name in CommandName::ALL {
-            assert!(resolve(&format!("commands.{}.enabled", name.as_str())).is_ok());
+        for command in Command::ALL {
+            assert!(resolve(&format!("commands.{}.enabled", command.as_str())).is_ok());
         }
     }
 }

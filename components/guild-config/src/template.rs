@@ -15,129 +15,71 @@
 //! | `shared_by`  | the Discord member who shared the meeting, as a mention        |   |   |   |   | ✓ |
 //!
 //! Whitespace inside the braces is ignored (`{{ title }}`). A template is at most
-//! [`MAX_TEMPLATE_CHARS`] characters; the consumer still trims the rendered message to
-//! Discord's 2000-character content limit.
+//! [`MAX_TEMPLATE_CHARS`] characters; a rendered message is cut to Discord's
+//! 2000-character content limit ([`crate::GuildConfig::message`]).
 
-use serde::{Deserialize, Serialize};
+use contracts::config::{Event, MessageKind};
 
 use crate::error::Rule;
 
 /// The longest template, in characters (Discord's message content limit).
 pub const MAX_TEMPLATE_CHARS: usize = 2000;
 
-/// A Kaltura event that can be posted to a Discord channel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EventKind {
-    /// A meeting started.
-    MeetingStart,
-    /// A meeting ended.
-    MeetingEnd,
-    /// A meeting's recording finished processing.
-    RecordingReady,
-    /// A video entry in a followed category became ready.
-    EntryReady,
-}
+/// Every message a server writes with a template: one per [`Event`], then the share.
+pub const MESSAGE_KINDS: [MessageKind; 5] = [
+    MessageKind::Event(Event::MeetingStart),
+    MessageKind::Event(Event::MeetingEnd),
+    MessageKind::Event(Event::RecordingReady),
+    MessageKind::Event(Event::EntryReady),
+    MessageKind::MeetingShare,
+];
 
-impl EventKind {
-    /// Every event, in document order.
-    pub const ALL: [EventKind; 4] = [
-        EventKind::MeetingStart,
-        EventKind::MeetingEnd,
-        EventKind::RecordingReady,
-        EventKind::EntryReady,
-    ];
-
-    /// The event's key under `notifications.events`.
-    pub fn as_str(self) -> &'static str {
-        self.template_kind().as_str()
-    }
-
-    /// The template this event's message is written with.
-    pub fn template_kind(self) -> TemplateKind {
-        match self {
-            EventKind::MeetingStart => TemplateKind::MeetingStart,
-            EventKind::MeetingEnd => TemplateKind::MeetingEnd,
-            EventKind::RecordingReady => TemplateKind::RecordingReady,
-            EventKind::EntryReady => TemplateKind::EntryReady,
-        }
+/// The template's name: the event's key, or `meeting_share`.
+pub fn template_name(kind: MessageKind) -> &'static str {
+    match kind {
+        MessageKind::Event(event) => event.as_str(),
+        MessageKind::MeetingShare => "meeting_share",
     }
 }
 
-/// A template: one per [`EventKind`], plus the message posted when a member shares a meeting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TemplateKind {
-    /// `notifications.events.meeting_start.template`.
-    MeetingStart,
-    /// `notifications.events.meeting_end.template`.
-    MeetingEnd,
-    /// `notifications.events.recording_ready.template`.
-    RecordingReady,
-    /// `notifications.events.entry_ready.template`.
-    EntryReady,
-    /// `notifications.meeting_share.template`.
-    MeetingShare,
-}
-
-impl TemplateKind {
-    /// Every template.
-    pub const ALL: [TemplateKind; 5] = [
-        TemplateKind::MeetingStart,
-        TemplateKind::MeetingEnd,
-        TemplateKind::RecordingReady,
-        TemplateKind::EntryReady,
-        TemplateKind::MeetingShare,
-    ];
-
-    /// The template's name (the event key, or `meeting_share`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TemplateKind::MeetingStart => "meeting_start",
-            TemplateKind::MeetingEnd => "meeting_end",
-            TemplateKind::RecordingReady => "recording_ready",
-            TemplateKind::EntryReady => "entry_ready",
-            TemplateKind::MeetingShare => "meeting_share",
+/// The variables the template of `kind` may use (see the module table for their meaning).
+pub fn variables(kind: MessageKind) -> &'static [&'static str] {
+    match kind {
+        MessageKind::Event(Event::MeetingStart) => &[
+            "guild",
+            "title",
+            "owner",
+            "type",
+            "meeting_id",
+            "url",
+            "start_time",
+        ],
+        MessageKind::Event(Event::MeetingEnd) => {
+            &["guild", "title", "owner", "type", "meeting_id", "duration"]
         }
-    }
-
-    /// The variables this template may use (see the module table for their meaning).
-    pub fn variables(self) -> &'static [&'static str] {
-        match self {
-            TemplateKind::MeetingStart => &[
-                "guild",
-                "title",
-                "owner",
-                "type",
-                "meeting_id",
-                "url",
-                "start_time",
-            ],
-            TemplateKind::MeetingEnd => {
-                &["guild", "title", "owner", "type", "meeting_id", "duration"]
-            }
-            TemplateKind::RecordingReady => &[
-                "guild",
-                "title",
-                "owner",
-                "type",
-                "meeting_id",
-                "url",
-                "entry_id",
-                "duration",
-            ],
-            TemplateKind::EntryReady => &["guild", "title", "owner", "url", "entry_id", "duration"],
-            TemplateKind::MeetingShare => &[
-                "guild",
-                "title",
-                "owner",
-                "type",
-                "meeting_id",
-                "url",
-                "start_time",
-                "shared_by",
-            ],
+        MessageKind::Event(Event::RecordingReady) => &[
+            "guild",
+            "title",
+            "owner",
+            "type",
+            "meeting_id",
+            "url",
+            "entry_id",
+            "duration",
+        ],
+        MessageKind::Event(Event::EntryReady) => {
+            &["guild", "title", "owner", "url", "entry_id", "duration"]
         }
+        MessageKind::MeetingShare => &[
+            "guild",
+            "title",
+            "owner",
+            "type",
+            "meeting_id",
+            "url",
+            "start_time",
+            "shared_by",
+        ],
     }
 }
 
@@ -161,12 +103,12 @@ fn pieces(template: &str) -> Result<Vec<Piece<'_>>, Rule> {
 }
 
 /// Checks a template for `kind`: not empty, at most [`MAX_TEMPLATE_CHARS`] characters,
-/// every `{{` closed, every placeholder one of [`TemplateKind::variables`].
+/// every `{{` closed, every placeholder one of [`variables`].
 ///
 /// # Errors
 /// The [`Rule`] broken: [`Rule::EmptyTemplate`], [`Rule::TooLong`],
 /// [`Rule::UnclosedPlaceholder`] or [`Rule::UnknownVariable`].
-pub fn check_template(kind: TemplateKind, template: &str) -> Result<(), Rule> {
+pub fn check_template(kind: MessageKind, template: &str) -> Result<(), Rule> {
     if template.trim().is_empty() {
         return Err(Rule::EmptyTemplate);
     }
@@ -179,7 +121,7 @@ pub fn check_template(kind: TemplateKind, template: &str) -> Result<(), Rule> {
     }
     for piece in pieces(template)? {
         if let Piece::Var(name) = piece {
-            if !kind.variables().contains(&name) {
+            if !variables(kind).contains(&name) {
                 return Err(Rule::UnknownVariable {
                     name: name.to_string(),
                     template: kind,
@@ -194,7 +136,7 @@ pub fn check_template(kind: TemplateKind, template: &str) -> Result<(), Rule> {
 /// value becomes empty. A template that fails [`check_template`]'s syntax (an unclosed
 /// `{{`) is returned as it is. Values are inserted verbatim: the caller escapes them
 /// for Discord markdown and controls mentions with `allowed_mentions`.
-pub fn render_template(template: &str, values: &[(&str, &str)]) -> String {
+pub fn render_template(template: &str, values: &[(String, String)]) -> String {
     let Ok(pieces) = pieces(template) else {
         return template.to_string();
     };
@@ -216,46 +158,58 @@ pub fn render_template(template: &str, values: &[(&str, &str)]) -> String {
 mod tests {
     use super::*;
 
+    const MEETING_START: MessageKind = MessageKind::Event(Event::MeetingStart);
+    const MEETING_END: MessageKind = MessageKind::Event(Event::MeetingEnd);
+    const ENTRY_READY: MessageKind = MessageKind::Event(Event::EntryReady);
+
+    fn values(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(n, v)| ((*n).to_string(), (*v).to_string()))
+            .collect()
+    }
+
     #[test]
     fn a_template_may_use_every_variable_of_its_event() {
-        for kind in TemplateKind::ALL {
-            let all: String = kind
-                .variables()
+        for kind in MESSAGE_KINDS {
+            let all: String = variables(kind)
                 .iter()
                 .map(|v| format!("{{{{{v}}}}} "))
                 .collect();
-            assert_eq!(check_template(kind, &all), Ok(()), "{}", kind.as_str());
+            assert_eq!(
+                check_template(kind, &all),
+                Ok(()),
+                "{}",
+                template_name(kind)
+            );
         }
     }
 
     #[test]
     fn a_variable_of_another_event_is_rejected() {
         assert_eq!(
-            check_template(TemplateKind::MeetingEnd, "Join at {{url}}"),
+            check_template(MEETING_END, "Join at {{url}}"),
             Err(Rule::UnknownVariable {
                 name: "url".into(),
-                template: TemplateKind::MeetingEnd
+                template: MEETING_END
             })
         );
-        assert!(check_template(TemplateKind::MeetingStart, "Join at {{url}}").is_ok());
+        assert!(check_template(MEETING_START, "Join at {{url}}").is_ok());
     }
 
     #[test]
     fn an_unclosed_placeholder_is_rejected() {
         assert_eq!(
-            check_template(TemplateKind::MeetingStart, "{{title} starts"),
+            check_template(MEETING_START, "{{title} starts"),
             Err(Rule::UnclosedPlaceholder)
         );
     }
 
     #[test]
     fn an_empty_or_blank_template_is_rejected() {
+        assert_eq!(check_template(ENTRY_READY, ""), Err(Rule::EmptyTemplate));
         assert_eq!(
-            check_template(TemplateKind::EntryReady, ""),
-            Err(Rule::EmptyTemplate)
-        );
-        assert_eq!(
-            check_template(TemplateKind::EntryReady, "  \n"),
+            check_template(ENTRY_READY, "  \n"),
             Err(Rule::EmptyTemplate)
         );
     }
@@ -263,13 +217,10 @@ mod tests {
     #[test]
     fn templates_are_limited_to_2000_characters_not_bytes() {
         let at_limit = "é".repeat(MAX_TEMPLATE_CHARS);
-        assert_eq!(
-            check_template(TemplateKind::MeetingShare, &at_limit),
-            Ok(())
-        );
+        assert_eq!(check_template(MessageKind::MeetingShare, &at_limit), Ok(()));
         let over = "é".repeat(MAX_TEMPLATE_CHARS + 1);
         assert_eq!(
-            check_template(TemplateKind::MeetingShare, &over),
+            check_template(MessageKind::MeetingShare, &over),
             Err(Rule::TooLong {
                 max: 2000,
                 actual: 2001
@@ -280,7 +231,7 @@ mod tests {
     #[test]
     fn an_empty_placeholder_is_an_unknown_variable() {
         assert!(matches!(
-            check_template(TemplateKind::MeetingStart, "{{ }}"),
+            check_template(MEETING_START, "{{ }}"),
             Err(Rule::UnknownVariable { name, .. }) if name.is_empty()
         ));
     }
@@ -289,13 +240,31 @@ mod tests {
     fn rendering_fills_placeholders_and_ignores_inner_spaces() {
         let out = render_template(
             "**{{ title }}** by {{owner}}: {{url}}{{duration}}",
-            &[("title", "Weekly"), ("owner", "Ana"), ("url", "https://x")],
+            &values(&[("title", "Weekly"), ("owner", "Ana"), ("url", "https://x")]),
         );
         assert_eq!(out, "**Weekly** by Ana: https://x");
     }
 
     #[test]
     fn rendering_a_broken_template_returns_it_unchanged() {
-        assert_eq!(render_template("{{title", &[("title", "x")]), "{{title");
+        assert_eq!(
+            render_template("{{title", &values(&[("title", "x")])),
+            "{{title"
+        );
+    }
+
+    #[test]
+    fn every_message_kind_has_its_own_template_name() {
+        let names: Vec<&str> = MESSAGE_KINDS.into_iter().map(template_name).collect();
+        assert_eq!(
+            names,
+            [
+                "meeting_start",
+                "meeting_end",
+                "recording_ready",
+                "entry_ready",
+                "meeting_share"
+            ]
+        );
     }
 }

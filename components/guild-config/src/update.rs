@@ -6,15 +6,15 @@
 //! caller's document stays as it was.
 
 use std::collections::BTreeSet;
-use std::fmt;
 
+use contracts::config::{AuditEntry, Change, Section};
+use contracts::Actor;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::error::{ConfigError, Rule};
-use crate::ids::{Layer, Section, UserId};
 use crate::layers::{merge_patch, prune_empty};
-use crate::schema::{nest, parse_typed, resolve, settings_below, validate_overrides, Kind};
+use crate::schema::{nest, parse_typed, resolve, settings_below, validate_overrides, Kind, Layer};
 
 /// The schema number written into [`StoredOverrides::schema`] by this build.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -91,71 +91,63 @@ pub fn reset_all_patch() -> Value {
     )
 }
 
-/// The ID of an API key (never the key itself): 1 to 64 characters of letters,
-/// digits, `_`, `-`, `.` and `:`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct ApiKeyId(String);
-
-impl ApiKeyId {
-    /// Checks and wraps an API key ID.
-    ///
-    /// # Errors
-    /// [`ConfigError::Invalid`] at path `actor` if it is empty, too long or has other characters.
-    pub fn new(id: impl Into<String>) -> Result<Self, ConfigError> {
-        let id = id.into();
-        let ok = (1..=64).contains(&id.len())
-            && id
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':'));
-        if ok {
-            Ok(ApiKeyId(id))
-        } else {
-            Err(ConfigError::invalid(
-                "actor",
-                Rule::WrongType {
-                    expected: "an API key ID of 1 to 64 letters, digits, `_`, `-`, `.` or `:`",
-                },
-            ))
-        }
-    }
-
-    /// The ID.
-    pub fn as_str(&self) -> &str {
-        &self.0
+/// Checks an actor before it is recorded: well formed as the contract defines it
+/// ([`Actor::is_well_formed`]: a Discord user by a non-zero ID; an API key by its ID,
+/// never the key, of 1 to 64 letters, digits, `_`, `-`, `.` or `:`).
+///
+/// # Errors
+/// [`ConfigError::Invalid`] at path `actor`.
+pub fn check_actor(actor: &Actor) -> Result<(), ConfigError> {
+    match actor {
+        _ if actor.is_well_formed() => Ok(()),
+        Actor::DiscordUser(_) => Err(ConfigError::invalid("actor", Rule::NotASnowflake)),
+        Actor::ApiKey(_) => Err(ConfigError::invalid(
+            "actor",
+            Rule::WrongType {
+                expected: "an API key ID of 1 to 64 letters, digits, `_`, `-`, `.` or `:`",
+            },
+        )),
     }
 }
 
-impl TryFrom<String> for ApiKeyId {
-    type Error = ConfigError;
+/// An [`Actor`] as stored documents have always recorded it: `{"discord_user":"<id>"}`
+/// (the ID as a decimal string, read by `discord-api`'s rule) or `{"api_key":"<key id>"}`
+/// (checked by [`check_actor`]).
+mod stored_actor {
+    use contracts::Actor;
+    use discord_api::id::UserId;
+    use serde::{de, ser, Deserialize, Deserializer, Serialize, Serializer};
 
-    fn try_from(id: String) -> Result<Self, ConfigError> {
-        ApiKeyId::new(id)
+    /// The stored encoding only; the value is the contract's [`Actor`].
+    #[derive(Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    enum Encoded<'a> {
+        DiscordUser(UserId),
+        ApiKey(std::borrow::Cow<'a, str>),
     }
-}
 
-impl From<ApiKeyId> for String {
-    fn from(id: ApiKeyId) -> String {
-        id.0
+    pub(super) fn serialize<S: Serializer>(
+        actor: &Actor,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        let encoded = match actor {
+            Actor::DiscordUser(id) => Encoded::DiscordUser(
+                UserId::new(*id).ok_or_else(|| ser::Error::custom("a Discord user ID of 0"))?,
+            ),
+            Actor::ApiKey(id) => Encoded::ApiKey(id.into()),
+        };
+        encoded.serialize(serializer)
     }
-}
 
-/// Who made a change. Serialized as `{"discord_user":"<id>"}` or `{"api_key":"<key id>"}`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Actor {
-    /// A Discord member, through `/kaltura-config`.
-    DiscordUser(UserId),
-    /// An API client, by the ID of its key.
-    ApiKey(ApiKeyId),
-}
-
-impl fmt::Display for Actor {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Actor::DiscordUser(id) => f.write_str(&id.mention()),
-            Actor::ApiKey(id) => write!(f, "API key {}", id.as_str()),
-        }
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Actor, D::Error> {
+        let actor = match Encoded::deserialize(deserializer)? {
+            Encoded::DiscordUser(id) => Actor::DiscordUser(id.get()),
+            Encoded::ApiKey(id) => Actor::ApiKey(id.into_owned()),
+        };
+        super::check_actor(&actor).map_err(de::Error::custom)?;
+        Ok(actor)
     }
 }
 
@@ -170,14 +162,16 @@ pub struct StoredOverrides {
     /// When it was last written, in Unix seconds.
     pub updated_at: u64,
     /// Who wrote it last.
+    #[serde(with = "stored_actor")]
     pub updated_by: Actor,
     /// The sparse override document (only changed keys; no `null`s, no empty objects).
     pub doc: Value,
 }
 
-/// One changed key in an [`AuditEntry`].
+/// One changed key in a [`StoredAuditEntry`]: the stored form of the contract's
+/// [`Change`], whose values are JSON text where these are JSON values.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Change {
+pub struct StoredChange {
     /// The dotted key path.
     pub path: String,
     /// The override before; `None` if there was none. [`REDACTED`] for secrets.
@@ -186,47 +180,73 @@ pub struct Change {
     pub new: Option<Value>,
 }
 
-/// The record of one accepted write.
+/// The record of one accepted write as stored (under `…/audit/<version>`); served as
+/// the contract's [`AuditEntry`] (`From`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AuditEntry {
+pub struct StoredAuditEntry {
     /// When, in Unix seconds.
     pub at: u64,
     /// Who.
+    #[serde(with = "stored_actor")]
     pub actor: Actor,
     /// The document version the write produced.
     pub version: u64,
     /// Which keys changed, old and new override values, one entry per changed leaf.
-    pub changes: Vec<Change>,
+    pub changes: Vec<StoredChange>,
 }
 
-impl AuditEntry {
+impl StoredAuditEntry {
     /// The changed key paths.
     pub fn keys(&self) -> Vec<&str> {
         self.changes.iter().map(|c| c.path.as_str()).collect()
     }
 }
 
-/// Applies a merge `patch` to a server's stored overrides, if `expected_version` is
-/// the stored version (0 when nothing is stored): the compare-and-set check. The
-/// storage makes the read-compare-write atomic; this decides. Returns the new
-/// document (version + 1, stamped with `actor` and `now`, Unix seconds) and its audit
-/// entry.
+impl From<StoredAuditEntry> for AuditEntry {
+    /// The contract's entry: values as JSON text.
+    fn from(entry: StoredAuditEntry) -> Self {
+        let json = |value: Option<Value>| value.map(|v| v.to_string());
+        AuditEntry {
+            at: entry.at,
+            actor: entry.actor,
+            version: entry.version,
+            changes: entry
+                .changes
+                .into_iter()
+                .map(|c| Change {
+                    key: c.path,
+                    old_value: json(c.old),
+                    new_value: json(c.new),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Applies a merge `patch` to the stored overrides of `layer` (a server's, or the
+/// deployment-wide ones), if `expected_version` is the stored version (0 when nothing
+/// is stored): the compare-and-set check. The storage makes the read-compare-write
+/// atomic; this decides. Returns the new document (version + 1, stamped with `actor`
+/// and `now`, Unix seconds) and its audit entry.
 ///
-/// The patch is validated as a [`Layer::Guild`] document (known keys, types, rules,
-/// no deployment-only keys), then the result (limits). `current` is never changed.
-/// A patch that changes nothing still makes a new version, with an empty change list.
+/// The patch is validated as a document of `layer` (known keys, types, rules; on a
+/// server's, no deployment-only keys), then the result (limits of the layer; the
+/// caller checks the layers merged, [`crate::GuildConfig::resolve`]). `current` is
+/// never changed. A patch that changes nothing still makes a new version, with an
+/// empty change list.
 ///
 /// # Errors
 /// [`ConfigError::UnsupportedSchema`] if `current` was written with another schema;
 /// [`ConfigError::Conflict`] if `expected_version` is stale;
 /// [`ConfigError::Invalid`] if the patch or its result breaks a rule.
 pub fn apply_update(
+    layer: Layer,
     current: Option<&StoredOverrides>,
     expected_version: u64,
     patch: &Value,
     actor: Actor,
     now: u64,
-) -> Result<(StoredOverrides, AuditEntry), ConfigError> {
+) -> Result<(StoredOverrides, StoredAuditEntry), ConfigError> {
     let empty = Value::Object(Map::new());
     let (stored_version, old_doc) = match current {
         Some(stored) if stored.schema != SCHEMA_VERSION => {
@@ -245,12 +265,12 @@ pub fn apply_update(
     if stored_version != expected_version {
         return Err(conflict);
     }
-    validate_overrides(patch, Layer::Guild)?;
+    validate_overrides(patch, layer)?;
     let mut new_doc = merge_patch(old_doc, patch);
     prune_empty(&mut new_doc);
-    validate_overrides(&new_doc, Layer::Guild)?;
+    validate_overrides(&new_doc, layer)?;
     let version = stored_version.checked_add(1).ok_or(conflict)?;
-    let entry = AuditEntry {
+    let entry = StoredAuditEntry {
         at: now,
         actor: actor.clone(),
         version,
@@ -268,13 +288,13 @@ pub fn apply_update(
 
 /// The changed leaves between two override documents, in key order, with the values
 /// of keys whose path mentions `secret` or `token` (any case) replaced by [`REDACTED`].
-pub fn diff(old: &Value, new: &Value) -> Vec<Change> {
+pub fn diff(old: &Value, new: &Value) -> Vec<StoredChange> {
     let mut out = Vec::new();
     walk("", Some(old), Some(new), &mut out);
     out
 }
 
-fn walk(path: &str, old: Option<&Value>, new: Option<&Value>, out: &mut Vec<Change>) {
+fn walk(path: &str, old: Option<&Value>, new: Option<&Value>, out: &mut Vec<StoredChange>) {
     let old_object = old.and_then(Value::as_object);
     let new_object = new.and_then(Value::as_object);
     if old_object.is_none() && new_object.is_none() {
@@ -305,7 +325,7 @@ fn walk(path: &str, old: Option<&Value>, new: Option<&Value>, out: &mut Vec<Chan
     }
 }
 
-fn change(path: &str, old: Option<&Value>, new: Option<&Value>) -> Change {
+fn change(path: &str, old: Option<&Value>, new: Option<&Value>) -> StoredChange {
     let lower = path.to_ascii_lowercase();
     let secret = lower.contains("secret") || lower.contains("token");
     let record = |v: Option<&Value>| {
@@ -317,7 +337,7 @@ fn change(path: &str, old: Option<&Value>, new: Option<&Value>) -> Change {
             }
         })
     };
-    Change {
+    StoredChange {
         path: path.to_string(),
         old: record(old),
         new: record(new),
@@ -328,9 +348,10 @@ fn change(path: &str, old: Option<&Value>, new: Option<&Value>) -> Change {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-    use crate::ids::{KalturaRole, RoleId};
     use crate::layers::merge;
     use crate::model::defaults_json;
+    use contracts::KalturaRole;
+    use discord_api::id::RoleId;
     use serde_json::json;
 
     const ROLE: &str = "123456789012345678";
@@ -341,9 +362,12 @@ mod tests {
         Actor::DiscordUser(USER.parse().unwrap())
     }
 
-    fn write(current: Option<&StoredOverrides>, patch: &Value) -> (StoredOverrides, AuditEntry) {
+    fn write(
+        current: Option<&StoredOverrides>,
+        patch: &Value,
+    ) -> (StoredOverrides, StoredAuditEntry) {
         let version = current.map_or(0, |c| c.version);
-        apply_update(current, version, patch, admin(), NOW).unwrap()
+        apply_update(Layer::Guild, current, version, patch, admin(), NOW).unwrap()
     }
 
     #[test]
@@ -447,7 +471,7 @@ mod tests {
     #[test]
     fn the_first_write_starts_at_version_one() {
         let patch = set_patch_from_str("features.activity", "on").unwrap();
-        let (stored, entry) = apply_update(None, 0, &patch, admin(), NOW).unwrap();
+        let (stored, entry) = apply_update(Layer::Guild, None, 0, &patch, admin(), NOW).unwrap();
         assert_eq!(stored.version, 1);
         assert_eq!(stored.schema, SCHEMA_VERSION);
         assert_eq!(stored.updated_at, NOW);
@@ -461,6 +485,7 @@ mod tests {
         let (v1, _) = write(None, &json!({"features": {"activity": true}}));
         let (v2, _) = write(Some(&v1), &json!({"features": {"activity": false}}));
         let err = apply_update(
+            Layer::Guild,
             Some(&v2),
             1,
             &json!({"features": {"embed_player": false}}),
@@ -475,12 +500,11 @@ mod tests {
                 actual: 2
             }
         );
-        assert_eq!(err.status(), 409);
     }
 
     #[test]
     fn writing_over_nothing_with_a_nonzero_version_is_a_conflict() {
-        let err = apply_update(None, 3, &json!({}), admin(), NOW).unwrap_err();
+        let err = apply_update(Layer::Guild, None, 3, &json!({}), admin(), NOW).unwrap_err();
         assert_eq!(
             err,
             ConfigError::Conflict {
@@ -495,7 +519,7 @@ mod tests {
         let (v1, _) = write(None, &json!({"roles": {"mapping": {ROLE: "admin"}}}));
         let before = v1.clone();
         let bad = json!({"roles": {"mapping": {ROLE: "moderator", "oops": "viewer"}}});
-        let err = apply_update(Some(&v1), 1, &bad, admin(), NOW + 5).unwrap_err();
+        let err = apply_update(Layer::Guild, Some(&v1), 1, &bad, admin(), NOW + 5).unwrap_err();
         assert_eq!(
             err,
             ConfigError::invalid("roles.mapping.oops", Rule::NotASnowflake)
@@ -506,7 +530,7 @@ mod tests {
     #[test]
     fn a_server_cannot_write_a_deployment_only_key() {
         let patch = set_patch("kaltura.privileges.join", json!("disableentitlement")).unwrap();
-        let err = apply_update(None, 0, &patch, admin(), NOW).unwrap_err();
+        let err = apply_update(Layer::Guild, None, 0, &patch, admin(), NOW).unwrap_err();
         assert_eq!(
             err,
             ConfigError::invalid("kaltura.privileges.join", Rule::DeploymentOnly)
@@ -514,8 +538,22 @@ mod tests {
     }
 
     #[test]
+    fn the_deployment_layer_may_write_its_own_keys() {
+        let patch = json!({"kaltura": {"privileges": {"join": "disableentitlement"}}});
+        let (stored, entry) =
+            apply_update(Layer::Deployment, None, 0, &patch, admin(), NOW).unwrap();
+        assert_eq!(stored.doc, patch);
+        assert_eq!(entry.keys(), ["kaltura.privileges.join"]);
+        let bad = json!({"kaltura": {"privileges": {"join": "a;b"}}});
+        let err = apply_update(Layer::Deployment, None, 0, &bad, admin(), NOW).unwrap_err();
+        assert!(
+            matches!(err, ConfigError::Invalid { path, .. } if path == "kaltura.privileges.join")
+        );
+    }
+
+    #[test]
     fn the_patch_must_be_an_object() {
-        let err = apply_update(None, 0, &json!([]), admin(), NOW).unwrap_err();
+        let err = apply_update(Layer::Guild, None, 0, &json!([]), admin(), NOW).unwrap_err();
         assert!(matches!(err, ConfigError::Invalid { path, .. } if path.is_empty()));
     }
 
@@ -523,7 +561,8 @@ mod tests {
     fn a_document_from_another_schema_is_not_overwritten() {
         let (mut stored, _) = write(None, &json!({"features": {"activity": true}}));
         stored.schema = 2;
-        let err = apply_update(Some(&stored), 1, &json!({}), admin(), NOW).unwrap_err();
+        let err =
+            apply_update(Layer::Guild, Some(&stored), 1, &json!({}), admin(), NOW).unwrap_err();
         assert_eq!(
             err,
             ConfigError::UnsupportedSchema {
@@ -546,6 +585,7 @@ mod tests {
             &json!({"roles": {"mapping": mapping(100_000_000_000_000_000, 90)}}),
         );
         let err = apply_update(
+            Layer::Guild,
             Some(&v1),
             1,
             &json!({"roles": {"mapping": mapping(200_000_000_000_000_000, 11)}}),
@@ -608,19 +648,20 @@ mod tests {
             "roles": {"mapping": {ROLE: "admin"}},
             "notifications": {"events": {"meeting_start": {"channel_id": USER}}}
         });
-        let (v2, entry) = apply_update(Some(&v1), 1, &patch, admin(), NOW + 60).unwrap();
+        let (v2, entry) =
+            apply_update(Layer::Guild, Some(&v1), 1, &patch, admin(), NOW + 60).unwrap();
         assert_eq!(entry.at, NOW + 60);
         assert_eq!(entry.actor, admin());
         assert_eq!(entry.version, v2.version);
         assert_eq!(
             entry.changes,
             [
-                Change {
+                StoredChange {
                     path: "notifications.events.meeting_start.channel_id".into(),
                     old: None,
                     new: Some(json!(USER)),
                 },
-                Change {
+                StoredChange {
                     path: format!("roles.mapping.{ROLE}"),
                     old: Some(json!("viewer")),
                     new: Some(json!("admin")),
@@ -638,22 +679,22 @@ mod tests {
         assert_eq!(
             changes,
             [
-                Change {
+                StoredChange {
                     path: "admin_secret.v".into(),
                     old: None,
                     new: redacted.clone()
                 },
-                Change {
+                StoredChange {
                     path: "discord.Client_Secret".into(),
                     old: redacted.clone(),
                     new: None
                 },
-                Change {
+                StoredChange {
                     path: "discord.bot_token".into(),
                     old: redacted.clone(),
                     new: redacted
                 },
-                Change {
+                StoredChange {
                     path: "discord.name".into(),
                     old: Some(json!("x")),
                     new: Some(json!("y"))
@@ -670,12 +711,12 @@ mod tests {
         assert_eq!(
             changes,
             [
-                Change {
+                StoredChange {
                     path: "a".into(),
                     old: Some(json!(1)),
                     new: None
                 },
-                Change {
+                StoredChange {
                     path: "a.b".into(),
                     old: None,
                     new: Some(json!(2))
@@ -684,22 +725,82 @@ mod tests {
         );
     }
 
+    fn stored_by(actor: Actor) -> Value {
+        let (stored, _) = apply_update(Layer::Guild, None, 0, &json!({}), actor, NOW).unwrap();
+        serde_json::to_value(stored).unwrap()["updated_by"].clone()
+    }
+
+    fn read_actor(updated_by: Value) -> Result<Actor, serde_json::Error> {
+        let (stored, _) = write(None, &json!({}));
+        let mut doc = serde_json::to_value(stored).unwrap();
+        doc["updated_by"] = updated_by;
+        serde_json::from_value::<StoredOverrides>(doc).map(|s| s.updated_by)
+    }
+
     #[test]
-    fn actors_serialize_by_kind_and_api_key_ids_are_checked() {
-        assert_eq!(
-            serde_json::to_value(admin()).unwrap(),
-            json!({"discord_user": USER})
+    fn actors_are_stored_by_kind_as_before() {
+        assert_eq!(stored_by(admin()), json!({"discord_user": USER}));
+        let key = Actor::ApiKey("key_01:ops".into());
+        assert_eq!(stored_by(key.clone()), json!({"api_key": "key_01:ops"}));
+        assert_eq!(read_actor(json!({"api_key": "key_01:ops"})).unwrap(), key);
+        assert_eq!(read_actor(json!({"discord_user": USER})).unwrap(), admin());
+    }
+
+    #[test]
+    fn a_stored_actor_is_checked_when_read() {
+        for bad in [
+            json!({"api_key": "bad key"}),
+            json!({"api_key": ""}),
+            json!({"discord_user": "0"}),
+            json!({"discord_user": "me"}),
+            json!({"someone": "x"}),
+        ] {
+            assert!(read_actor(bad.clone()).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn actors_are_checked_before_they_are_recorded() {
+        assert_eq!(check_actor(&admin()), Ok(()));
+        assert_eq!(check_actor(&Actor::ApiKey("ops-key:1.a_b".into())), Ok(()));
+        for bad in [
+            Actor::DiscordUser(0),
+            Actor::ApiKey(String::new()),
+            Actor::ApiKey("has space".into()),
+            Actor::ApiKey("k".repeat(65)),
+        ] {
+            assert!(
+                matches!(check_actor(&bad), Err(ConfigError::Invalid { path, .. }) if path == "actor"),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_audit_entry_is_served_with_its_values_as_json_text() {
+        let (v1, _) = write(None, &json!({"roles": {"mapping": {ROLE: "viewer"}}}));
+        let (_, entry) = write(
+            Some(&v1),
+            &json!({"roles": {"mapping": {ROLE: null}}, "kaltura": {"category_ids": [1, 2]}}),
         );
-        let key = Actor::ApiKey(ApiKeyId::new("key_01:ops").unwrap());
+        let served = AuditEntry::from(entry);
+        assert_eq!((served.at, served.version), (NOW, 2));
+        assert_eq!(served.actor, admin());
         assert_eq!(
-            serde_json::to_value(&key).unwrap(),
-            json!({"api_key": "key_01:ops"})
+            served.changes,
+            [
+                Change {
+                    key: "kaltura.category_ids".into(),
+                    old_value: None,
+                    new_value: Some("[1,2]".into()),
+                },
+                Change {
+                    key: format!("roles.mapping.{ROLE}"),
+                    old_value: Some("\"viewer\"".into()),
+                    new_value: None,
+                },
+            ]
         );
-        assert_eq!(key.to_string(), "API key key_01:ops");
-        assert!(ApiKeyId::new("").is_err());
-        assert!(ApiKeyId::new("has space").is_err());
-        assert!(ApiKeyId::new("k".repeat(65)).is_err());
-        assert!(serde_json::from_value::<Actor>(json!({"api_key": "bad key"})).is_err());
     }
 
     #[test]
@@ -711,7 +812,10 @@ mod tests {
             stored
         );
         let text = serde_json::to_string(&entry).unwrap();
-        assert_eq!(serde_json::from_str::<AuditEntry>(&text).unwrap(), entry);
+        assert_eq!(
+            serde_json::from_str::<StoredAuditEntry>(&text).unwrap(),
+            entry
+        );
         let role: RoleId = ROLE.parse().unwrap();
         let config = merge(&defaults_json(), &json!({}), &stored.doc).unwrap();
         assert_eq!(config.roles.mapping.get(&role), Some(&KalturaRole::Admin));

@@ -5,14 +5,14 @@
 //! that are over, deleting their entries, and moves `identity/v1/expiry-cursor` on.
 //!
 //! Readers never rely on the sweep: an entry past its expiry is ignored where it is
-//! read. An addition to a bucket goes through `common::cas` ([`crate::ports::update`]),
+//! read. An addition to a bucket goes through `common::cas` (`ports::update`),
 //! so two replicas adding to one bucket at once both stay listed; the cursor only ever
 //! moves forward the same way, and swept entries and buckets are purged with every key
 //! of their layout (`common::cas::purge`).
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{IdentityError, Result};
+use crate::error::{storage, Error, Result};
 use crate::keys;
 use crate::ports;
 use common::cas::{self, DynCasStore};
@@ -40,8 +40,7 @@ struct Cursor {
 }
 
 fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>> {
-    serde_json::to_vec(value)
-        .map_err(|_| IdentityError::Other("an expiry record could not be encoded".into()))
+    serde_json::to_vec(value).map_err(|_| Error::other("an expiry record could not be encoded"))
 }
 
 fn parse_bucket(bytes: Option<&[u8]>) -> Vec<String> {
@@ -65,7 +64,7 @@ fn parse_cursor(bytes: Option<&[u8]>) -> Option<Cursor> {
 /// Lists `key` for deletion once `expires_at` (Unix seconds) is over.
 ///
 /// # Errors
-/// [`IdentityError::Storage`] when the store fails.
+/// `storage` when the store fails.
 pub fn register(kv: &dyn DynCasStore, key: &str, expires_at: u64) -> Result<()> {
     let hour = expires_at / BUCKET_SECONDS;
     ports::update(kv, &keys::expiry_bucket(hour), |current| {
@@ -85,7 +84,7 @@ pub fn register(kv: &dyn DynCasStore, key: &str, expires_at: u64) -> Result<()> 
 /// Deletes the entries of up to [`MAX_BUCKETS_PER_SWEEP`] hours that are over at `now`.
 ///
 /// # Errors
-/// [`IdentityError::Storage`] when the store fails.
+/// `storage` when the store fails.
 pub fn sweep(kv: &dyn DynCasStore, now: u64) -> Result<()> {
     let current = now / BUCKET_SECONDS;
     let cursor = parse_cursor(ports::read(kv, keys::EXPIRY_CURSOR)?.as_deref());
@@ -98,10 +97,10 @@ pub fn sweep(kv: &dyn DynCasStore, now: u64) -> Result<()> {
         for key in read_bucket(kv, hour)? {
             // Only this service's keys are ever listed; refuse anything else.
             if key.starts_with(keys::PREFIX) {
-                cas::purge(kv, &key)?;
+                cas::purge(kv, &key).map_err(storage)?;
             }
         }
-        cas::purge(kv, &keys::expiry_bucket(hour))?;
+        cas::purge(kv, &keys::expiry_bucket(hour)).map_err(storage)?;
     }
     if cursor.is_some() && end <= start {
         return Ok(());

@@ -1,54 +1,65 @@
-//! Discord IDs as this service accepts them: decimal snowflakes of 17 to 20 digits,
-//! the same rule as the `config` service.
+//! Discord IDs as this service accepts them, by `discord_api::id`'s one rule: a non-zero
+//! number (from the contract), or its decimal text (in tokens and stored records).
 
-use crate::error::{IdentityError, Result};
+use discord_api::id::Id;
 
-/// The smallest number with 17 decimal digits.
-const MIN_SNOWFLAKE: u64 = 10_000_000_000_000_000;
+use crate::error::{invalid, Result};
 
-/// Reads a Discord ID given in `field`: 17 to 20 decimal digits, no sign, no leading
-/// zero, fits a `u64`.
+/// The ID `value` given in `field`; zero is never a Discord ID.
 ///
 /// # Errors
-/// [`IdentityError::Invalid`] naming `field` (never echoing the input).
-pub fn snowflake(field: &str, value: &str) -> Result<u64> {
-    let shaped = (17..=20).contains(&value.len())
-        && value.bytes().all(|b| b.is_ascii_digit())
-        && !value.starts_with('0');
-    value
-        .parse::<u64>()
-        .ok()
-        .filter(|id| shaped && *id >= MIN_SNOWFLAKE)
-        .ok_or_else(|| IdentityError::invalid(field, "must be a Discord ID of 17 to 20 digits"))
+/// `invalid` naming `field` for zero.
+pub fn snowflake<M>(field: &str, value: u64) -> Result<Id<M>> {
+    Id::new(value).ok_or_else(|| invalid(field, "must be a Discord ID, not zero"))
+}
+
+/// The ID written as `text` in `field`.
+///
+/// # Errors
+/// `invalid` naming `field` (never echoing the text) when it is not a Discord ID.
+pub fn parse<M>(field: &str, text: &str) -> Result<Id<M>> {
+    text.parse().map_err(|err| invalid(field, err))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Error;
+    use discord_api::id::UserMarker;
 
     #[test]
-    fn a_snowflake_of_17_to_20_digits_is_accepted() {
-        assert_eq!(
-            snowflake("user-id", "123456789012345678").unwrap(),
-            123_456_789_012_345_678
-        );
-        assert_eq!(snowflake("x", "18446744073709551615").unwrap(), u64::MAX);
-        assert_eq!(snowflake("x", "10000000000000000").unwrap(), MIN_SNOWFLAKE);
+    fn any_non_zero_id_is_accepted_and_zero_is_invalid_naming_the_field() {
+        for id in [1, 123_456_789_012_345_678, u64::MAX] {
+            assert_eq!(snowflake::<UserMarker>("user-id", id).unwrap().get(), id);
+        }
+        let err = snowflake::<UserMarker>("member.user-id", 0).unwrap_err();
+        assert!(matches!(&err, Error::Invalid(m) if m.starts_with("member.user-id")));
     }
 
     #[test]
-    fn malformed_ids_are_rejected_naming_the_field() {
+    fn ids_in_text_follow_discord_apis_rule_not_a_digit_count() {
+        // One rule (discord-api's): decimal, fits 64 bits, not zero. Identity used to
+        // demand 17 to 20 digits; short IDs such as "1234" are now accepted.
+        assert_eq!(parse::<UserMarker>("sub", "1234").unwrap().get(), 1234);
+        assert_eq!(
+            parse::<UserMarker>("sub", "18446744073709551615")
+                .unwrap()
+                .get(),
+            u64::MAX
+        );
         for bad in [
             "",
-            "1234",
-            "0123456789012345678",
+            "0",
             "+23456789012345678",
             "12345678901234567a",
             "18446744073709551616",
             " 123456789012345678",
         ] {
-            let err = snowflake("member.user-id", bad).unwrap_err();
-            assert!(matches!(&err, IdentityError::Invalid(m) if m.starts_with("member.user-id")));
+            let err = parse::<UserMarker>("sub", bad).unwrap_err();
+            assert!(
+                matches!(&err, Error::Invalid(m) if m.starts_with("sub") && (bad.len() < 2 || !m.contains(bad))),
+                "{bad:?}: {err:?}"
+            );
         }
     }
 }

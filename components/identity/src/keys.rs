@@ -16,6 +16,8 @@
 //! only through `ports::read` and `ports::update`); API key records are
 //! written once and deleted, as plain values.
 
+use discord_api::id::{GuildId, UserId};
+
 /// The prefix of every key of this service.
 pub const PREFIX: &str = "identity/v1/";
 
@@ -26,7 +28,7 @@ pub const READY_PROBE: &str = "identity/v1/ready-probe";
 pub const EXPIRY_CURSOR: &str = "identity/v1/expiry-cursor";
 
 /// A Discord user's record.
-pub fn user(discord_user_id: u64) -> String {
+pub fn user(discord_user_id: UserId) -> String {
     format!("{PREFIX}user/{discord_user_id}")
 }
 
@@ -46,7 +48,7 @@ pub fn api_key(key_id: &str) -> String {
 }
 
 /// The list of a server's API key IDs.
-pub fn guild_api_keys(guild_id: u64) -> String {
+pub fn guild_api_keys(guild_id: GuildId) -> String {
     format!("{PREFIX}guild-api-keys/{guild_id}")
 }
 
@@ -59,11 +61,11 @@ mod tests {
         for key in [
             READY_PROBE.to_owned(),
             EXPIRY_CURSOR.to_owned(),
-            user(123_456_789_012_345_678),
+            user(UserId::new(123_456_789_012_345_678).unwrap()),
             session("abc"),
             expiry_bucket(472_222),
             api_key("0123456789abcdef"),
-            guild_api_keys(123_456_789_012_345_678),
+            guild_api_keys(GuildId::new(123_456_789_012_345_678).unwrap()),
         ] {
             assert!(key.starts_with(PREFIX), "{key}");
         }

@@ -6,7 +6,7 @@
 use common::cas::{self, Change, DynCasStore, UpdateError};
 use common::{Clock, KeyValue, Random, Variables};
 
-use crate::error::Result;
+use crate::error::{storage, Result};
 
 /// Everything a call may use, borrowed from the adapter (or a test's fakes).
 #[derive(Clone, Copy)]
@@ -38,8 +38,8 @@ impl Env<'_> {
 /// that writer left.
 ///
 /// # Errors
-/// What `change` returns; [`IdentityError::Storage`] when the store fails or other
-/// writes kept coming first.
+/// What `change` returns; `storage` when the store fails or other writes kept coming
+/// first.
 pub(crate) fn update<T>(
     kv: &dyn DynCasStore,
     key: &str,
@@ -49,13 +49,16 @@ pub(crate) fn update<T>(
         let (next, answer) = change(current)?;
         Ok((next.map_or(Change::Keep, Change::Write), answer))
     })
-    .map_err(UpdateError::flatten)
+    .map_err(|err| match err {
+        UpdateError::Refused(err) => err,
+        UpdateError::Store(err) => storage(err),
+    })
 }
 
 /// The document at `key` as [`update`] writes it (`common::cas::read`).
 ///
 /// # Errors
-/// [`IdentityError::Storage`] when the store fails.
+/// `storage` when the store fails.
 pub(crate) fn read(kv: &dyn KeyValue, key: &str) -> Result<Option<Vec<u8>>> {
-    Ok(cas::read(kv, key)?)
+    cas::read(kv, key).map_err(storage)
 }

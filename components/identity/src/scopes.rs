@@ -11,78 +11,15 @@
 //!
 //! An access token may carry only scopes its role grants ([`for_role`]); an API key
 //! carries the scopes the server's admin chose. Either is valid on one server only:
-//! [`authorize`] checks both.
+//! [`authorize`] checks both. Scopes and their names (`meetings:read`) are the
+//! contract's ([`Scope`], `Scope::as_str`).
 
-use std::fmt;
-use std::str::FromStr;
+use contracts::identity::Scope;
+use contracts::KalturaRole;
+use discord_api::id::GuildMarker;
 
-use guild_config::KalturaRole;
-
-use crate::error::{IdentityError, Result};
+use crate::error::{Error, Result};
 use crate::ids;
-
-/// One permission of the API, by resource and access.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Scope {
-    /// `meetings:read`: list and get meetings, get join links.
-    MeetingsRead,
-    /// `meetings:write`: create and end meetings.
-    MeetingsWrite,
-    /// `config:read`: read the server's settings.
-    ConfigRead,
-    /// `config:write`: change or reset the server's settings.
-    ConfigWrite,
-    /// `audit:read`: read the server's audit log.
-    AuditRead,
-    /// `keys:manage`: create, list and revoke the server's API keys.
-    KeysManage,
-}
-
-/// A scope name this version does not know. Never contains the input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("not a scope name")]
-pub struct UnknownScope;
-
-impl Scope {
-    /// Every scope, in declaration order.
-    pub const ALL: [Scope; 6] = [
-        Scope::MeetingsRead,
-        Scope::MeetingsWrite,
-        Scope::ConfigRead,
-        Scope::ConfigWrite,
-        Scope::AuditRead,
-        Scope::KeysManage,
-    ];
-
-    /// The name used in tokens and API documents, e.g. `meetings:read`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Scope::MeetingsRead => "meetings:read",
-            Scope::MeetingsWrite => "meetings:write",
-            Scope::ConfigRead => "config:read",
-            Scope::ConfigWrite => "config:write",
-            Scope::AuditRead => "audit:read",
-            Scope::KeysManage => "keys:manage",
-        }
-    }
-}
-
-impl FromStr for Scope {
-    type Err = UnknownScope;
-
-    fn from_str(s: &str) -> Result<Self, UnknownScope> {
-        Scope::ALL
-            .into_iter()
-            .find(|scope| scope.as_str() == s)
-            .ok_or(UnknownScope)
-    }
-}
-
-impl fmt::Display for Scope {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 const VIEWER: &[Scope] = &[Scope::MeetingsRead];
 const MODERATOR: &[Scope] = &[Scope::MeetingsRead, Scope::MeetingsWrite];
@@ -92,7 +29,7 @@ pub fn for_role(role: KalturaRole) -> &'static [Scope] {
     match role {
         KalturaRole::Viewer => VIEWER,
         KalturaRole::Moderator => MODERATOR,
-        KalturaRole::Admin => &Scope::ALL,
+        KalturaRole::Admin => Scope::ALL,
     }
 }
 
@@ -120,24 +57,23 @@ pub fn names(scopes: &[Scope]) -> Vec<String> {
 /// — allows `needed` on server `guild_id`.
 ///
 /// # Errors
-/// [`IdentityError::Forbidden`] when the grant is for another server (checked first,
-/// whatever its scopes) or lacks `needed`; [`IdentityError::Invalid`] for a malformed
-/// server ID.
+/// `invalid` for a zero server ID; `forbidden` when the grant is for another server
+/// (checked first, whatever its scopes) or lacks `needed`.
 pub fn authorize(
-    granted_guild_id: &str,
+    granted_guild_id: u64,
     granted_scopes: &[Scope],
-    guild_id: &str,
+    guild_id: u64,
     needed: Scope,
 ) -> Result<()> {
-    let granted = ids::snowflake("granted-guild-id", granted_guild_id)?;
-    let wanted = ids::snowflake("guild-id", guild_id)?;
+    let granted = ids::snowflake::<GuildMarker>("granted-guild-id", granted_guild_id)?;
+    let wanted = ids::snowflake::<GuildMarker>("guild-id", guild_id)?;
     if granted != wanted {
-        return Err(IdentityError::Forbidden(
-            "the credential is valid on another Discord server".into(),
+        return Err(Error::forbidden(
+            "the credential is valid on another Discord server",
         ));
     }
     if !granted_scopes.contains(&needed) {
-        return Err(IdentityError::Forbidden(format!(
+        return Err(Error::forbidden(format!(
             "the credential lacks the scope {needed}"
         )));
     }
@@ -148,17 +84,8 @@ pub fn authorize(
 mod tests {
     use super::*;
 
-    const GUILD: &str = "111111111111111111";
-    const OTHER_GUILD: &str = "222222222222222222";
-
-    #[test]
-    fn every_scope_name_round_trips() {
-        for scope in Scope::ALL {
-            assert_eq!(scope.as_str().parse::<Scope>(), Ok(scope));
-        }
-        assert_eq!("meetings:delete".parse::<Scope>(), Err(UnknownScope));
-        assert_eq!("MEETINGS:READ".parse::<Scope>(), Err(UnknownScope));
-    }
+    const GUILD: u64 = 111_111_111_111_111_111;
+    const OTHER_GUILD: u64 = 222_222_222_222_222_222;
 
     #[test]
     fn roles_grant_the_documented_scopes_and_each_role_includes_the_one_below() {
@@ -197,8 +124,8 @@ mod tests {
 
     #[test]
     fn a_grant_for_another_server_is_refused_whatever_its_scopes() {
-        let err = authorize(OTHER_GUILD, &Scope::ALL, GUILD, Scope::MeetingsRead).unwrap_err();
-        assert!(matches!(err, IdentityError::Forbidden(m) if m.contains("another Discord server")));
+        let err = authorize(OTHER_GUILD, Scope::ALL, GUILD, Scope::MeetingsRead).unwrap_err();
+        assert!(matches!(err, Error::Forbidden(m) if m.contains("another Discord server")));
     }
 
     #[test]
@@ -206,15 +133,19 @@ mod tests {
         let err = authorize(GUILD, &[Scope::MeetingsRead], GUILD, Scope::ConfigWrite).unwrap_err();
         assert_eq!(
             err,
-            IdentityError::Forbidden("the credential lacks the scope config:write".into())
+            Error::forbidden("the credential lacks the scope config:write")
         );
     }
 
     #[test]
-    fn a_malformed_server_id_is_invalid_not_a_match() {
+    fn a_zero_server_id_is_invalid_not_a_match() {
         assert!(matches!(
-            authorize("1", &Scope::ALL, "1", Scope::MeetingsRead),
-            Err(IdentityError::Invalid(_))
+            authorize(0, Scope::ALL, 0, Scope::MeetingsRead),
+            Err(Error::Invalid(_))
+        ));
+        assert!(matches!(
+            authorize(GUILD, Scope::ALL, 0, Scope::MeetingsRead),
+            Err(Error::Invalid(_))
         ));
     }
 }

@@ -5,7 +5,7 @@
 use common::Variables;
 use ed25519_dalek::SigningKey;
 
-use crate::error::{IdentityError, Result};
+use crate::error::{Error, Result};
 
 /// The secret variable holding the seed.
 pub const SIGNING_KEY_VARIABLE: &str = "gateway_signing_key";
@@ -13,10 +13,10 @@ pub const SIGNING_KEY_VARIABLE: &str = "gateway_signing_key";
 /// Reads the signing key.
 ///
 /// # Errors
-/// [`IdentityError::NotConfigured`]`("gateway_signing_key")` when it is unset, empty or
+/// `not-configured("gateway_signing_key")` when it is unset, empty or
 /// not 64 hex digits (the message never carries the value).
 pub fn load(vars: &dyn Variables) -> Result<SigningKey> {
-    let not_configured = || IdentityError::NotConfigured(SIGNING_KEY_VARIABLE);
+    let not_configured = || Error::NotConfigured(SIGNING_KEY_VARIABLE.into());
     let value = vars.get(SIGNING_KEY_VARIABLE).ok_or_else(not_configured)?;
     let mut seed = [0u8; 32];
     hex::decode_to_slice(value.trim(), &mut seed).map_err(|_| not_configured())?;
@@ -53,7 +53,7 @@ mod tests {
             MemoryVariables::from_pairs(&[(SIGNING_KEY_VARIABLE, &"ab".repeat(33))]),
         ] {
             let err = load(&vars).unwrap_err();
-            assert_eq!(err, IdentityError::NotConfigured(SIGNING_KEY_VARIABLE));
+            assert_eq!(err, Error::NotConfigured(SIGNING_KEY_VARIABLE.into()));
             assert!(!err.to_string().contains("zz"));
         }
     }

@@ -49,8 +49,13 @@ pub struct Fixture {
 impl Fixture {
     /// A fresh fixture.
     pub fn new() -> Self {
+        Self::over(MemoryCasStore::default())
+    }
+
+    /// A fresh fixture over `kv` (e.g. a store of another [`common::cas::Flavor`]).
+    pub fn over(kv: MemoryCasStore) -> Self {
         Self {
-            kv: MemoryCasStore::default(),
+            kv,
             vars: MemoryVariables::from_pairs(&[(SIGNING_KEY_VARIABLE, SEED)]),
             clock: FakeClock::at_secs(START),
             random: SeqRandom::default(),

@@ -1,15 +1,17 @@
 //! The per-user mapping record: `identity/v1/user/<discord-user-id>` holds the user's
 //! Kaltura user ID (fixed when first seen), when they were first and last seen, and on
-//! which servers.
+//! which servers (as decimal text).
 //!
-//! Writes go through `common::cas` ([`crate::ports::update`]): two replicas seeing the same
+//! Writes go through `common::cas` (`ports::update`): two replicas seeing the same
 //! user at once both add their server, and a user mapped by two replicas at once keeps
 //! the Kaltura user ID written first. `last-seen` is rewritten at most once a minute, so
 //! busy users cost no write per call.
 
+use contracts::identity::UserRecord;
+use discord_api::id::{GuildId, GuildMarker, UserId, UserMarker};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{IdentityError, Result};
+use crate::error::{Error, Result};
 use crate::ids;
 use crate::keys;
 use crate::ports::{self, Env};
@@ -24,21 +26,6 @@ pub const MAX_GUILDS: usize = 100;
 /// How stale `last_seen` may get before a sighting rewrites it, in seconds.
 pub const LAST_SEEN_RESOLUTION: u64 = 60;
 
-/// What this service keeps about a Discord user (WIT `user-record`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UserRecord {
-    /// The Discord user ID.
-    pub discord_user_id: String,
-    /// The Kaltura user ID.
-    pub kaltura_user_id: String,
-    /// When first mapped, in Unix seconds.
-    pub first_seen: u64,
-    /// When last mapped, in Unix seconds (to the minute).
-    pub last_seen: u64,
-    /// The servers the user was mapped on, oldest first.
-    pub guild_ids: Vec<String>,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Stored {
     v: u32,
@@ -48,7 +35,13 @@ struct Stored {
     guild_ids: Vec<String>,
 }
 
-fn parse(user_id: u64, bytes: Option<&[u8]>) -> Result<Option<Stored>> {
+fn unreadable(user_id: UserId) -> Error {
+    Error::other(format!(
+        "the stored record of user {user_id} cannot be read"
+    ))
+}
+
+fn parse(user_id: UserId, bytes: Option<&[u8]>) -> Result<Option<Stored>> {
     let Some(bytes) = bytes else {
         return Ok(None);
     };
@@ -56,35 +49,38 @@ fn parse(user_id: u64, bytes: Option<&[u8]>) -> Result<Option<Stored>> {
         .ok()
         .filter(|stored| stored.v == SCHEMA_VERSION)
         .map(Some)
-        .ok_or_else(|| {
-            IdentityError::Other(format!(
-                "the stored record of user {user_id} cannot be read"
-            ))
-        })
+        .ok_or_else(|| unreadable(user_id))
 }
 
-fn read(kv: &dyn KeyValue, user_id: u64) -> Result<Option<Stored>> {
+fn read(kv: &dyn KeyValue, user_id: UserId) -> Result<Option<Stored>> {
     parse(user_id, ports::read(kv, &keys::user(user_id))?.as_deref())
 }
 
 fn encode(stored: &Stored) -> Result<Vec<u8>> {
-    serde_json::to_vec(stored)
-        .map_err(|_| IdentityError::Other("a user record could not be encoded".into()))
+    serde_json::to_vec(stored).map_err(|_| Error::other("a user record could not be encoded"))
 }
 
 /// What is stored about `user_id`; `Ok(None)` if the user was never mapped.
 ///
 /// # Errors
-/// [`IdentityError::Invalid`] for a malformed ID; [`IdentityError::Storage`];
-/// [`IdentityError::Other`] when the stored record cannot be read.
-pub fn get(kv: &dyn KeyValue, user_id: &str) -> Result<Option<UserRecord>> {
-    let id = ids::snowflake("user-id", user_id)?;
-    Ok(read(kv, id)?.map(|stored| UserRecord {
-        discord_user_id: id.to_string(),
+/// `invalid` for a zero ID; `storage`; `other` when the stored record cannot be read.
+pub fn get(kv: &dyn KeyValue, user_id: u64) -> Result<Option<UserRecord>> {
+    let id = ids::snowflake::<UserMarker>("user-id", user_id)?;
+    let Some(stored) = read(kv, id)? else {
+        return Ok(None);
+    };
+    let guild_ids = stored
+        .guild_ids
+        .iter()
+        .map(|guild| ids::parse::<GuildMarker>("guild-ids", guild).map(GuildId::get))
+        .collect::<Result<Vec<_>>>()
+        .map_err(|_| unreadable(id))?;
+    Ok(Some(UserRecord {
+        discord_user_id: id.get(),
         kaltura_user_id: stored.kaltura_user_id,
         first_seen: stored.first_seen,
         last_seen: stored.last_seen,
-        guild_ids: stored.guild_ids,
+        guild_ids,
     }))
 }
 
@@ -92,12 +88,11 @@ pub fn get(kv: &dyn KeyValue, user_id: &str) -> Result<Option<UserRecord>> {
 /// ID: the stored one, or for a new user the one `new_kaltura_user_id` makes.
 ///
 /// # Errors
-/// [`IdentityError::Storage`]; [`IdentityError::Other`] for an unreadable record;
-/// whatever `new_kaltura_user_id` returns.
+/// `storage`; `other` for an unreadable record; whatever `new_kaltura_user_id` returns.
 pub(crate) fn touch(
     env: &Env<'_>,
-    user_id: u64,
-    guild_id: u64,
+    user_id: UserId,
+    guild_id: GuildId,
     new_kaltura_user_id: impl FnOnce() -> Result<String>,
 ) -> Result<String> {
     let now = env.clock.now_secs();
@@ -111,11 +106,7 @@ pub(crate) fn touch(
                 let kaltura_user_id = match (&made, new_kaltura_user_id.take()) {
                     (Some(id), _) => id.clone(),
                     (None, Some(make)) => made.insert(make()?).clone(),
-                    (None, None) => {
-                        return Err(IdentityError::Other(
-                            "the Kaltura user ID was not made".into(),
-                        ))
-                    }
+                    (None, None) => return Err(Error::other("the Kaltura user ID was not made")),
                 };
                 (
                     Stored {
@@ -163,6 +154,14 @@ mod tests {
     const GUILD_A: u64 = 111_111_111_111_111_111;
     const GUILD_B: u64 = 333_333_333_333_333_333;
 
+    fn user() -> UserId {
+        UserId::new(USER).unwrap()
+    }
+
+    fn guild(id: u64) -> GuildId {
+        GuildId::new(id).unwrap()
+    }
+
     fn new_id() -> Result<String> {
         Ok("discord-222222222222222222".into())
     }
@@ -171,77 +170,86 @@ mod tests {
     fn a_new_user_gets_a_record_with_first_and_last_seen() {
         let fx = Fixture::new();
         assert_eq!(
-            touch(&fx.env(), USER, GUILD_A, new_id).unwrap(),
+            touch(&fx.env(), user(), guild(GUILD_A), new_id).unwrap(),
             "discord-222222222222222222"
         );
-        let record = get(&fx.kv, "222222222222222222").unwrap().unwrap();
+        let record = get(&fx.kv, USER).unwrap().unwrap();
         assert_eq!(
             record,
             UserRecord {
-                discord_user_id: "222222222222222222".into(),
+                discord_user_id: USER,
                 kaltura_user_id: "discord-222222222222222222".into(),
                 first_seen: START,
                 last_seen: START,
-                guild_ids: vec!["111111111111111111".into()],
+                guild_ids: vec![GUILD_A],
             }
+        );
+    }
+
+    #[test]
+    fn the_record_keeps_its_stored_layout_with_ids_as_decimal_text() {
+        let fx = Fixture::new();
+        touch(&fx.env(), user(), guild(GUILD_A), new_id).unwrap();
+        let stored = ports::read(&fx.kv, "identity/v1/user/222222222222222222")
+            .unwrap()
+            .unwrap();
+        let stored: serde_json::Value = serde_json::from_slice(&stored).unwrap();
+        assert_eq!(
+            stored,
+            serde_json::json!({
+                "v": 1,
+                "kaltura_user_id": "discord-222222222222222222",
+                "first_seen": START,
+                "last_seen": START,
+                "guild_ids": ["111111111111111111"],
+            })
         );
     }
 
     #[test]
     fn later_sightings_add_servers_and_move_last_seen_but_not_the_kaltura_id() {
         let fx = Fixture::new();
-        touch(&fx.env(), USER, GUILD_A, new_id).unwrap();
+        touch(&fx.env(), user(), guild(GUILD_A), new_id).unwrap();
         fx.clock.advance(Duration::from_secs(30));
-        touch(&fx.env(), USER, GUILD_A, || Ok("other".into())).unwrap();
-        assert_eq!(
-            get(&fx.kv, "222222222222222222")
-                .unwrap()
-                .unwrap()
-                .last_seen,
-            START
-        );
+        touch(&fx.env(), user(), guild(GUILD_A), || Ok("other".into())).unwrap();
+        assert_eq!(get(&fx.kv, USER).unwrap().unwrap().last_seen, START);
         fx.clock.advance(Duration::from_secs(30));
-        let id = touch(&fx.env(), USER, GUILD_B, || Ok("other".into())).unwrap();
+        let id = touch(&fx.env(), user(), guild(GUILD_B), || Ok("other".into())).unwrap();
         assert_eq!(id, "discord-222222222222222222");
-        let record = get(&fx.kv, "222222222222222222").unwrap().unwrap();
+        let record = get(&fx.kv, USER).unwrap().unwrap();
         assert_eq!(record.first_seen, START);
         assert_eq!(record.last_seen, START + 60);
-        assert_eq!(
-            record.guild_ids,
-            ["111111111111111111", "333333333333333333"]
-        );
+        assert_eq!(record.guild_ids, [GUILD_A, GUILD_B]);
     }
 
     #[test]
     fn only_the_last_hundred_servers_are_kept() {
         let fx = Fixture::new();
         for n in 0..=MAX_GUILDS as u64 {
-            touch(&fx.env(), USER, GUILD_A + n, new_id).unwrap();
+            touch(&fx.env(), user(), guild(GUILD_A + n), new_id).unwrap();
         }
-        let record = get(&fx.kv, "222222222222222222").unwrap().unwrap();
+        let record = get(&fx.kv, USER).unwrap().unwrap();
         assert_eq!(record.guild_ids.len(), MAX_GUILDS);
-        assert_eq!(record.guild_ids[0], (GUILD_A + 1).to_string());
+        assert_eq!(record.guild_ids[0], GUILD_A + 1);
     }
 
     #[test]
-    fn an_unknown_user_is_none_and_a_malformed_id_is_invalid() {
+    fn an_unknown_user_is_none_and_a_zero_id_is_invalid() {
         let kv = MemoryKeyValue::default();
-        assert_eq!(get(&kv, "222222222222222222").unwrap(), None);
-        assert!(matches!(get(&kv, "nobody"), Err(IdentityError::Invalid(_))));
+        assert_eq!(get(&kv, USER).unwrap(), None);
+        assert!(matches!(get(&kv, 0), Err(Error::Invalid(_))));
     }
 
     #[test]
     fn an_unreadable_record_is_other_and_a_failing_store_is_storage() {
         let kv = MemoryKeyValue::default();
-        kv.set(&keys::user(USER), b"{not json").unwrap();
-        assert!(matches!(
-            get(&kv, "222222222222222222"),
-            Err(IdentityError::Other(_))
-        ));
+        kv.set(&keys::user(user()), b"{not json").unwrap();
+        assert!(matches!(get(&kv, USER), Err(Error::Other(_))));
+        let bad_guild =
+            br#"{"v":1,"kaltura_user_id":"k","first_seen":1,"last_seen":1,"guild_ids":["x"]}"#;
+        kv.set(&keys::user(user()), bad_guild).unwrap();
+        assert!(matches!(get(&kv, USER), Err(Error::Other(_))));
         let kv = MemoryKeyValue::failing_with(StoreError::AccessDenied);
-        assert!(matches!(
-            get(&kv, "222222222222222222"),
-            Err(IdentityError::Storage(_))
-        ));
+        assert!(matches!(get(&kv, USER), Err(Error::Storage(_))));
     }
 }

@@ -12,7 +12,9 @@
 //! and the two indexes are documents of `common::cas`: the key holds a pointer and the
 //! JSON is at `<key>#<generation>`; meeting records are plain values.
 
-use crate::model::{MeetingId, Snowflake};
+use discord_api::id::{GuildId, UserId};
+
+use crate::ids::MeetingId;
 
 /// The prefix of every key of this service.
 pub const PREFIX: &str = "kaltura/v1/";
@@ -29,12 +31,12 @@ pub fn meeting(id: MeetingId) -> String {
 }
 
 /// The index of a Discord server's open meetings.
-pub fn guild_meetings(guild: Snowflake) -> String {
+pub fn guild_meetings(guild: GuildId) -> String {
     format!("{PREFIX}guild/{guild}/meetings")
 }
 
 /// The index of a Discord user's open meetings.
-pub fn owner_meetings(owner: Snowflake) -> String {
+pub fn owner_meetings(owner: UserId) -> String {
     format!("{PREFIX}owner/{owner}/meetings")
 }
 
@@ -44,21 +46,26 @@ mod tests {
 
     #[test]
     fn every_key_is_under_the_service_prefix() {
-        let id = MeetingId::parse("42").unwrap();
-        let user = Snowflake::parse("user", "123456789012345678").unwrap();
+        let id = MeetingId::new(42).unwrap();
+        let guild = GuildId::new(123_456_789_012_345_678).unwrap();
+        let user = UserId::new(323_456_789_012_345_678).unwrap();
         for key in [
             READY_PROBE.to_owned(),
             BREAKER.to_owned(),
             meeting(id),
-            guild_meetings(user),
+            guild_meetings(guild),
             owner_meetings(user),
         ] {
             assert!(key.starts_with(PREFIX), "{key}");
         }
         assert_eq!(meeting(id), "kaltura/v1/meeting/42");
         assert_eq!(
-            guild_meetings(user),
+            guild_meetings(guild),
             "kaltura/v1/guild/123456789012345678/meetings"
+        );
+        assert_eq!(
+            owner_meetings(user),
+            "kaltura/v1/owner/323456789012345678/meetings"
         );
     }
 }

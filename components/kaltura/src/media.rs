@@ -2,13 +2,13 @@
 //! and gets are reads, retried with backoff; the embed URL is built locally from the
 //! configured partner, player and CDN — nothing is hard-coded.
 
+use contracts::kaltura::{MediaEntry, MediaPage};
 use kaltura_api::client::calls::{self, MediaFilter, Pager};
 use kaltura_api::client::model;
 use kaltura_api::client::urls;
 use kaltura_api::types::{EntryId, UiConfId};
 
-use crate::error::{invalid_field, Error};
-use crate::model::{MediaEntry, MediaPage};
+use crate::error::{invalid, invalid_field, Error};
 use crate::resilience::Retry;
 use crate::service::Service;
 use crate::settings;
@@ -18,18 +18,17 @@ pub const PAGE_SIZE: u32 = 10;
 /// The last page a search may ask for (Kaltura stops listing at 10 000 results).
 pub const MAX_PAGE: u32 = 1000;
 
-impl From<model::MediaEntry> for MediaEntry {
-    fn from(entry: model::MediaEntry) -> Self {
-        let ready = entry.is_ready();
-        Self {
-            name: entry.name.unwrap_or_else(|| entry.id.clone()),
-            id: entry.id,
-            description: entry.description.filter(|d| !d.is_empty()),
-            duration_seconds: entry.duration.and_then(|d| u32::try_from(d).ok()),
-            thumbnail_url: entry.thumbnail_url.filter(|u| !u.is_empty()),
-            created_at: entry.created_at.and_then(|t| u64::try_from(t).ok()),
-            ready,
-        }
+/// What Discord shows of a Kaltura media entry.
+pub fn media_entry(entry: model::MediaEntry) -> MediaEntry {
+    let ready = entry.is_ready();
+    MediaEntry {
+        name: entry.name.unwrap_or_else(|| entry.id.clone()),
+        id: entry.id,
+        description: entry.description.filter(|d| !d.is_empty()),
+        duration_seconds: entry.duration.and_then(|d| u32::try_from(d).ok()),
+        thumbnail_url: entry.thumbnail_url.filter(|u| !u.is_empty()),
+        created_at: entry.created_at.and_then(|t| u64::try_from(t).ok()),
+        ready,
     }
 }
 
@@ -40,7 +39,7 @@ impl Service<'_> {
     /// See the WIT doc: `Invalid`, `NotConfigured`, `Unavailable`, `Forbidden`, `Other`.
     pub fn search_media(&self, query: &str, page: u32) -> Result<MediaPage, Error> {
         if !(1..=MAX_PAGE).contains(&page) {
-            return Err(Error::invalid("page", format!("must be 1 to {MAX_PAGE}")));
+            return Err(invalid("page", format!("must be 1 to {MAX_PAGE}")));
         }
         let filter = MediaFilter::search(query)
             .map_err(invalid_field("query"))?
@@ -56,7 +55,7 @@ impl Service<'_> {
         let total = u64::try_from(list.total_count).unwrap_or(0);
         let seen = u64::from(page) * u64::from(PAGE_SIZE);
         Ok(MediaPage {
-            entries: list.objects.into_iter().map(MediaEntry::from).collect(),
+            entries: list.objects.into_iter().map(media_entry).collect(),
             total,
             next_page: (seen < total && page < MAX_PAGE).then_some(page + 1),
         })
@@ -71,7 +70,7 @@ impl Service<'_> {
         let kaltura = self.kaltura()?;
         let ks = kaltura.sessions().admin()?;
         match kaltura.call(&calls::media_get(&entry), &ks, Retry::Idempotent) {
-            Ok(found) => Ok(Some(found.into())),
+            Ok(found) => Ok(Some(media_entry(found))),
             Err(Error::NotFound(_)) => Ok(None),
             Err(err) => Err(err),
         }

@@ -13,19 +13,25 @@
 //! - **join URL**: the KAF launch URL with a USER KS for one member (PROTOCOLS §8):
 //!   `resourceId:<room>`, `role:adminRole|viewerRole`, `userContextualRole:0|3`,
 //!   `firstName:`/`lastName:` from the sanitised display name, `actionslimit:-1`.
+//! - **who manages a meeting** ([`may_manage`]), the one rule: its owner, or anyone
+//!   with at least the `moderator` role. They may end it and host it when joining;
+//!   everyone else attends.
 
+use contracts::kaltura::{
+    Meeting, MeetingFilter, MeetingKind, MeetingRequest, Participant, Requester,
+};
+use contracts::KalturaRole;
+use discord_api::id::{ChannelId, ChannelMarker, GuildId, GuildMarker, UserId, UserMarker};
 use kaltura_api::client::calls::{self, MeetingResource, RecordEvent};
-use kaltura_api::client::model::ScheduleEvent;
+use kaltura_api::client::model::{MeetingKind as RoomKind, ScheduleEvent};
 use kaltura_api::client::{urls, Call, MultiRequest};
 use kaltura_api::privileges::{ActionsLimit, ContextualRole, MeetingRole};
 use kaltura_api::types::{EventId, ResourceId};
-use kaltura_api::{DisplayName, KalturaUserId, Ks, Privileges};
+use kaltura_api::{DisplayName, KalturaUserId, Ks, Privileges, ValidationError};
 
-use crate::error::{invalid_field, Error};
+use crate::error::{describe, from_kaltura, invalid, invalid_field, Error};
+use crate::ids::{self, MeetingId};
 use crate::keys;
-use crate::model::{
-    Meeting, MeetingFilter, MeetingId, MeetingRequest, MemberIdentity, MemberRole, Snowflake,
-};
 use crate::resilience::Retry;
 use crate::service::{Kaltura, Service};
 use crate::settings;
@@ -48,11 +54,26 @@ fn schedule_event_delete(id: EventId) -> Call<ScheduleEvent> {
     Call::new("schedule_scheduleevent", "delete").param("scheduleEventId", id.get())
 }
 
+/// Whether `requester` may manage `meeting` (share it, end it, host it): its owner, or
+/// anyone with at least the `moderator` role.
+pub fn may_manage(meeting: &Meeting, requester: &Requester) -> bool {
+    requester.user_id == Some(meeting.owner_id) || requester.role >= KalturaRole::Moderator
+}
+
+/// The kind of room `kaltura-api` tags a meeting kind with (`kd-type:<...>`).
+pub fn room_kind(kind: MeetingKind) -> RoomKind {
+    match kind {
+        MeetingKind::Webinar => RoomKind::Webinar,
+        MeetingKind::Meeting => RoomKind::InteractiveRoom,
+        MeetingKind::Classroom => RoomKind::VirtualClassroom,
+    }
+}
+
 /// A validated create request.
 struct Plan {
-    guild: Snowflake,
-    channel: Snowflake,
-    owner: Snowflake,
+    guild: GuildId,
+    channel: ChannelId,
+    owner: UserId,
     room: MeetingResource,
     schedule: Option<(u64, u64, RecordEvent)>,
 }
@@ -61,12 +82,35 @@ fn clean_description(description: Option<&str>) -> Option<&str> {
     description.filter(|d| !d.trim().is_empty())
 }
 
+/// The room for `request`'s title: cleaned, 1 to [`MeetingRequest::MAX_TITLE_CHARS`]
+/// characters (the contract's limit; Kaltura itself takes more).
+fn room(request: &MeetingRequest, guild: GuildId) -> Result<MeetingResource, Error> {
+    let too_long = || {
+        invalid(
+            "title",
+            format!(
+                "must be at most {} characters",
+                MeetingRequest::MAX_TITLE_CHARS
+            ),
+        )
+    };
+    let room = MeetingResource::new(&request.title, room_kind(request.kind), guild.get()).map_err(
+        |err| match err {
+            ValidationError::TooLong { .. } => too_long(),
+            other => invalid("title", other),
+        },
+    )?;
+    if room.name().chars().count() > MeetingRequest::MAX_TITLE_CHARS {
+        return Err(too_long());
+    }
+    Ok(room)
+}
+
 fn plan(request: &MeetingRequest, now: u64) -> Result<Plan, Error> {
-    let guild = Snowflake::parse("guild-id", &request.guild_id)?;
-    let channel = Snowflake::parse("channel-id", &request.channel_id)?;
-    let owner = Snowflake::parse("owner-id", &request.owner_id)?;
-    let mut room = MeetingResource::new(&request.title, request.kind.room_kind(), guild.get())
-        .map_err(invalid_field("title"))?;
+    let guild = ids::snowflake::<GuildMarker>("guild-id", request.guild_id)?;
+    let channel = ids::snowflake::<ChannelMarker>("channel-id", request.channel_id)?;
+    let owner = ids::snowflake::<UserMarker>("owner-id", request.owner_id)?;
+    let mut room = room(request, guild)?;
     let description = clean_description(request.description.as_deref());
     if let Some(d) = description {
         room = room
@@ -78,18 +122,17 @@ fn plan(request: &MeetingRequest, now: u64) -> Result<Plan, Error> {
         Some(start) => {
             let minutes = request.duration_minutes.unwrap_or(DEFAULT_DURATION_MINUTES);
             if !(1..=MAX_DURATION_MINUTES).contains(&minutes) {
-                return Err(Error::invalid(
+                return Err(invalid(
                     "duration-minutes",
                     format!("must be 1 to {MAX_DURATION_MINUTES}"),
                 ));
             }
             if start.saturating_add(START_TIME_SLACK_SECS) < now {
-                return Err(Error::invalid("start-time", "is in the past"));
+                return Err(invalid("start-time", "is in the past"));
             }
             let end = start.saturating_add(u64::from(minutes) * 60);
-            let as_i64 = |t: u64| {
-                i64::try_from(t).map_err(|_| Error::invalid("start-time", "is out of range"))
-            };
+            let as_i64 =
+                |t: u64| i64::try_from(t).map_err(|_| invalid("start-time", "is out of range"));
             let mut event = RecordEvent::new(room.name(), as_i64(start)?, as_i64(end)?)
                 .map_err(invalid_field("start-time"))?
                 .for_guild(guild.get());
@@ -125,7 +168,7 @@ fn with_note(err: Error, note: &str) -> Error {
 }
 
 fn resource_id(raw: i64) -> Result<ResourceId, Error> {
-    ResourceId::new(raw).map_err(|_| Error::Other("Kaltura returned an invalid room id".into()))
+    ResourceId::new(raw).map_err(|_| Error::other("Kaltura returned an invalid room id"))
 }
 
 impl Kaltura<'_> {
@@ -146,7 +189,7 @@ impl Kaltura<'_> {
         }
         let response = self.multi(&multi, ks, Retry::Never)?;
         match room.map(|slot| response.get(slot)) {
-            Some(Err(err)) => Err(err.into()),
+            Some(Err(err)) => Err(from_kaltura(err)),
             _ => Ok(()),
         }
     }
@@ -164,8 +207,9 @@ impl Kaltura<'_> {
             Err(undo) => with_note(
                 err,
                 &format!(
-                    "the half-created Kaltura room {} could not be removed ({undo})",
-                    resource.map_or_else(|| "-".to_owned(), |r| r.to_string())
+                    "the half-created Kaltura room {} could not be removed ({})",
+                    resource.map_or_else(|| "-".to_owned(), |r| r.to_string()),
+                    describe(&undo)
                 ),
             ),
         }
@@ -185,7 +229,7 @@ impl Service<'_> {
         let guild_key = keys::guild_meetings(plan.guild);
         let owner_key = keys::owner_meetings(plan.owner);
         if store.index(&guild_key)?.len() >= MAX_OPEN_PER_INDEX {
-            return Err(Error::invalid(
+            return Err(invalid(
                 "guild-id",
                 format!(
                     "this server already has {MAX_OPEN_PER_INDEX} open meetings; end one first"
@@ -193,7 +237,7 @@ impl Service<'_> {
             ));
         }
         if store.index(&owner_key)?.len() >= MAX_OPEN_PER_INDEX {
-            return Err(Error::invalid(
+            return Err(invalid(
                 "owner-id",
                 format!(
                     "this member already has {MAX_OPEN_PER_INDEX} open meetings; end one first"
@@ -220,11 +264,11 @@ impl Service<'_> {
                 let response = kaltura.multi(&multi, &ks, Retry::Never)?;
                 let room = response
                     .get(r)
-                    .map_err(Error::from)
+                    .map_err(from_kaltura)
                     .and_then(|room| resource_id(room.id));
-                let event = response.get(e).map_err(Error::from).and_then(|ev| {
+                let event = response.get(e).map_err(from_kaltura).and_then(|ev| {
                     EventId::new(ev.id)
-                        .map_err(|_| Error::Other("Kaltura returned an invalid event id".into()))
+                        .map_err(|_| Error::other("Kaltura returned an invalid event id"))
                 });
                 match (room, event, response.get(link)) {
                     (Ok(room), Ok(event), Ok(_)) => (room, Some(event)),
@@ -234,10 +278,8 @@ impl Service<'_> {
                             .flatten()
                             .next()
                             .cloned()
-                            .or_else(|| link.err().map(Error::from))
-                            .unwrap_or_else(|| {
-                                Error::Other("the meeting could not be created".into())
-                            });
+                            .or_else(|| link.err().map(from_kaltura))
+                            .unwrap_or_else(|| Error::other("the meeting could not be created"));
                         return Err(kaltura.fail_create(first, &ks, room.ok(), event.ok()));
                     }
                 }
@@ -246,12 +288,12 @@ impl Service<'_> {
 
         let id = MeetingId::from_resource(resource);
         let meeting = Meeting {
-            id: id.to_string(),
+            id: id.get(),
             kind: request.kind,
             title: plan.room.name().to_owned(),
-            guild_id: plan.guild.to_string(),
-            channel_id: plan.channel.to_string(),
-            owner_id: plan.owner.to_string(),
+            guild_id: plan.guild.get(),
+            channel_id: plan.channel.get(),
+            owner_id: plan.owner.get(),
             created_at: now,
             start_time: plan.schedule.as_ref().map(|(start, _, _)| *start),
             end_time: plan.schedule.as_ref().map(|(_, end, _)| *end),
@@ -278,12 +320,25 @@ impl Service<'_> {
         Ok(meeting)
     }
 
+    /// The record of meeting `id`.
+    ///
+    /// # Errors
+    /// `NotFound` when there is none (also for an id no meeting can have); `Storage`.
+    fn record(&self, id: u64) -> Result<(MeetingId, MeetingRecord), Error> {
+        let not_found = || Error::not_found(format!("no meeting {id}"));
+        let id = MeetingId::new(id).ok_or_else(not_found)?;
+        let record = MeetingStore::new(self.env.kv)
+            .get(id)?
+            .ok_or_else(not_found)?;
+        Ok((id, record))
+    }
+
     /// WIT `get-meeting`.
     ///
     /// # Errors
-    /// `Storage` when the store fails. A malformed id is simply not found.
-    pub fn get_meeting(&self, id: &str) -> Result<Option<Meeting>, Error> {
-        let Ok(id) = MeetingId::parse(id) else {
+    /// `Storage` when the store fails. An id no meeting can have is simply not found.
+    pub fn get_meeting(&self, id: u64) -> Result<Option<Meeting>, Error> {
+        let Some(id) = MeetingId::new(id) else {
             return Ok(None);
         };
         Ok(MeetingStore::new(self.env.kv)
@@ -294,25 +349,36 @@ impl Service<'_> {
     /// WIT `list-meetings`.
     ///
     /// # Errors
-    /// `Invalid` for an id that is not a snowflake; `Storage` when the store fails.
+    /// `Invalid` for a zero ID; `Storage` when the store fails.
     pub fn list_meetings(&self, filter: &MeetingFilter) -> Result<Vec<Meeting>, Error> {
-        let key = match filter {
-            MeetingFilter::Guild(raw) => keys::guild_meetings(Snowflake::parse("guild", raw)?),
-            MeetingFilter::Owner(raw) => keys::owner_meetings(Snowflake::parse("owner", raw)?),
+        let key = match *filter {
+            MeetingFilter::Guild(id) => keys::guild_meetings(ids::snowflake("guild", id)?),
+            MeetingFilter::Owner(id) => keys::owner_meetings(ids::snowflake("owner", id)?),
         };
         MeetingStore::new(self.env.kv).list(&key)
+    }
+
+    /// WIT `may-manage`: [`may_manage`] for a recorded meeting.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown id; `Storage` when the store fails.
+    pub fn may_manage(&self, id: u64, requester: &Requester) -> Result<bool, Error> {
+        let (_, record) = self.record(id)?;
+        Ok(may_manage(&record.meeting, requester))
     }
 
     /// WIT `end-meeting`.
     ///
     /// # Errors
-    /// See the WIT doc: `NotFound`, `NotConfigured`, `Unavailable`, `Forbidden`,
-    /// `Other`, `Storage`.
-    pub fn end_meeting(&self, id: &str) -> Result<(), Error> {
-        let not_found = || Error::NotFound(format!("no meeting {id}"));
-        let id = MeetingId::parse(id).map_err(|_| not_found())?;
-        let store = MeetingStore::new(self.env.kv);
-        let mut record = store.get(id)?.ok_or_else(not_found)?;
+    /// See the WIT doc: `NotFound`, `Forbidden` (also when `requester` may not manage
+    /// the meeting), `NotConfigured`, `Unavailable`, `Other`, `Storage`.
+    pub fn end_meeting(&self, id: u64, requester: &Requester) -> Result<(), Error> {
+        let (id, mut record) = self.record(id)?;
+        if !may_manage(&record.meeting, requester) {
+            return Err(Error::forbidden(
+                "only the meeting's owner, a moderator or an admin may end it",
+            ));
+        }
         if record.meeting.ended_at.is_some() {
             return Ok(());
         }
@@ -329,10 +395,11 @@ impl Service<'_> {
         let response = kaltura.multi(&multi, &ks, Retry::Never)?;
         match response.get(room) {
             Ok(_) | Err(kaltura_api::ApiError::NotFound { .. }) => {}
-            Err(err) => return Err(err.into()),
+            Err(err) => return Err(from_kaltura(err)),
         }
 
         record.meeting.ended_at = Some(self.env.clock.now_secs());
+        let store = MeetingStore::new(self.env.kv);
         store.put(id, &record)?;
         for key in MeetingStore::index_keys(&record.meeting)? {
             store.index_remove(&key, id)?;
@@ -340,26 +407,27 @@ impl Service<'_> {
         Ok(())
     }
 
-    /// WIT `join-url`.
+    /// WIT `join-url`: the participant hosts if [`may_manage`] says so, else attends.
     ///
     /// # Errors
     /// See the WIT doc: `NotFound`, `Invalid`, `NotConfigured`, and with an app token
     /// `Unavailable` and `Forbidden`.
-    pub fn join_url(&self, meeting_id: &str, member: &MemberIdentity) -> Result<String, Error> {
-        let not_found = || Error::NotFound(format!("no meeting {meeting_id}"));
-        let id = MeetingId::parse(meeting_id).map_err(|_| not_found())?;
-        let record = MeetingStore::new(self.env.kv)
-            .get(id)?
-            .ok_or_else(not_found)?;
+    pub fn join_url(&self, meeting_id: u64, participant: &Participant) -> Result<String, Error> {
+        let (id, record) = self.record(meeting_id)?;
         if record.meeting.ended_at.is_some() {
-            return Err(Error::invalid(
-                "meeting-id",
-                format!("meeting {id} has ended"),
-            ));
+            return Err(invalid("meeting-id", format!("meeting {id} has ended")));
         }
-        let user = KalturaUserId::new(member.kaltura_user_id.as_str())
-            .map_err(invalid_field("member.kaltura-user-id"))?;
-        let privileges = member_privileges(id.resource(), member)?;
+        let user_id = ids::snowflake::<UserMarker>("participant.user-id", participant.user_id)?;
+        let user = KalturaUserId::new(participant.kaltura_user_id.as_str())
+            .map_err(invalid_field("participant.kaltura-user-id"))?;
+        let host = may_manage(
+            &record.meeting,
+            &Requester {
+                user_id: Some(user_id.get()),
+                role: participant.role,
+            },
+        );
+        let privileges = member_privileges(id.resource(), &participant.display_name, host)?;
         let expiry = settings::member_ks_expiry(self.env.vars)?;
 
         let kaltura = self.kaltura()?;
@@ -374,20 +442,26 @@ impl Service<'_> {
     }
 }
 
-/// The privileges of a member's launch KS.
-fn member_privileges(room: ResourceId, member: &MemberIdentity) -> Result<Privileges, Error> {
-    let name = DisplayName::sanitize(&member.display_name)
-        .map_err(invalid_field("member.display-name"))?;
+/// The privileges of a member's launch KS: the room, the member's part (host or
+/// attendee) and their name.
+fn member_privileges(
+    room: ResourceId,
+    display_name: &str,
+    host: bool,
+) -> Result<Privileges, Error> {
+    let name =
+        DisplayName::sanitize(display_name).map_err(invalid_field("participant.display-name"))?;
     let (first, last) = match name.as_str().split_once(' ') {
         Some((first, last)) => (
-            DisplayName::sanitize(first).map_err(invalid_field("member.display-name"))?,
+            DisplayName::sanitize(first).map_err(invalid_field("participant.display-name"))?,
             DisplayName::sanitize(last).ok(),
         ),
         None => (name.clone(), None),
     };
-    let (role, contextual) = match member.role {
-        MemberRole::Host => (MeetingRole::Admin, ContextualRole::Host),
-        MemberRole::Attendee => (MeetingRole::Viewer, ContextualRole::Attendee),
+    let (role, contextual) = if host {
+        (MeetingRole::Admin, ContextualRole::Host)
+    } else {
+        (MeetingRole::Viewer, ContextualRole::Attendee)
     };
     let mut privileges = Privileges::new()
         .resource_id(room)

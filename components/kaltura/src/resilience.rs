@@ -12,7 +12,7 @@ use std::time::Duration;
 use kaltura_api::client::ApiError as KalturaError;
 
 use crate::breaker::{self, Admission, Breaker};
-use crate::error::Error;
+use crate::error::{from_kaltura, storage, Error};
 use crate::ports::Env;
 
 /// Whether a call may be repeated.
@@ -136,7 +136,7 @@ impl<'a> Upstream<'a> {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let admission = breaker.admit(self.env.clock.now_secs())?;
+            let admission = breaker.admit(self.env.clock.now_secs()).map_err(storage)?;
             if let Admission::Open { retry_after_secs } = admission {
                 return Err(circuit_open(retry_after_secs));
             }
@@ -150,7 +150,9 @@ impl<'a> Upstream<'a> {
                 })
                 .and_then(|response| parse(&response));
             let unavailable = matches!(&outcome, Err(err) if err.is_retryable());
-            breaker.record(!unavailable, self.env.clock.now_secs())?;
+            breaker
+                .record(!unavailable, self.env.clock.now_secs())
+                .map_err(storage)?;
             match outcome {
                 Ok(value) => return Ok(value),
                 Err(_) if unavailable && attempt < attempts && admission == Admission::Closed => {
@@ -158,7 +160,7 @@ impl<'a> Upstream<'a> {
                         .clock
                         .sleep(self.retry.backoff(attempt, self.env.random));
                 }
-                Err(err) => return Err(err.into()),
+                Err(err) => return Err(from_kaltura(err)),
             }
         }
     }

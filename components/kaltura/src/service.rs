@@ -1,14 +1,19 @@
 //! The service as one value: [`Service`] holds the environment's ports and policies and
 //! has one method per WIT function (the meeting methods are in [`crate::meetings`], the
-//! media methods in [`crate::media`]). The adapter builds it from Spin and maps types.
+//! media methods in [`crate::media`]); it implements the contract's port
+//! (`contracts::Kaltura`), which the adapter exports.
 
-use common::ServiceStatus;
+use contracts::kaltura::{
+    MediaEntry, MediaPage, Meeting, MeetingFilter, MeetingId, MeetingRequest, Participant,
+    Requester,
+};
+use contracts::ServiceStatus;
 use kaltura_api::client::{calls, Call, MultiRequest, MultiResponse};
 use kaltura_api::Ks;
 use serde::de::DeserializeOwned;
 
 use crate::breaker;
-use crate::error::Error;
+use crate::error::{describe, from_kaltura, Error};
 use crate::ports::Env;
 use crate::resilience::{Retry, RetryPolicy, Upstream};
 use crate::session::Sessions;
@@ -41,7 +46,11 @@ impl Kaltura<'_> {
         ks: &Ks,
         retry: Retry,
     ) -> Result<T, Error> {
-        let request = self.api.client.request(call, Some(ks))?;
+        let request = self
+            .api
+            .client
+            .request(call, Some(ks))
+            .map_err(from_kaltura)?;
         self.upstream
             .call(&request, retry, |r| call.parse_response(r))
     }
@@ -53,7 +62,11 @@ impl Kaltura<'_> {
         ks: &Ks,
         retry: Retry,
     ) -> Result<MultiResponse, Error> {
-        let request = self.api.client.multirequest(multi, Some(ks))?;
+        let request = self
+            .api
+            .client
+            .multirequest(multi, Some(ks))
+            .map_err(from_kaltura)?;
         self.upstream.call(&request, retry, MultiResponse::parse)
     }
 }
@@ -112,7 +125,7 @@ impl<'a> Service<'a> {
         let call = calls::system_ping();
         let answer = client
             .request(&call, None)
-            .map_err(Error::from)
+            .map_err(from_kaltura)
             .and_then(|request| upstream.call(&request, Retry::Never, |r| call.parse_response(r)));
         match answer {
             Ok(true) => Ok(()),
@@ -121,7 +134,8 @@ impl<'a> Service<'a> {
             )),
             Err(err @ (Error::Unavailable(_) | Error::NotConfigured(_))) => Err(err),
             Err(other) => Err(Error::Unavailable(format!(
-                "Kaltura did not answer the ping: {other}"
+                "Kaltura did not answer the ping: {}",
+                describe(&other)
             ))),
         }
     }
@@ -135,6 +149,56 @@ impl<'a> Service<'a> {
             self.breaker,
         )
         .circuit_open()
+    }
+}
+
+impl contracts::Kaltura for Service<'_> {
+    fn status(&self) -> ServiceStatus {
+        Service::status(self)
+    }
+
+    fn ping(&self) -> Result<(), Error> {
+        Service::ping(self)
+    }
+
+    fn circuit_open(&self) -> bool {
+        Service::circuit_open(self)
+    }
+
+    fn create_meeting(&self, request: &MeetingRequest) -> Result<Meeting, Error> {
+        Service::create_meeting(self, request)
+    }
+
+    fn get_meeting(&self, id: MeetingId) -> Result<Option<Meeting>, Error> {
+        Service::get_meeting(self, id)
+    }
+
+    fn list_meetings(&self, filter: MeetingFilter) -> Result<Vec<Meeting>, Error> {
+        Service::list_meetings(self, &filter)
+    }
+
+    fn may_manage(&self, id: MeetingId, requester: Requester) -> Result<bool, Error> {
+        Service::may_manage(self, id, &requester)
+    }
+
+    fn end_meeting(&self, id: MeetingId, requester: Requester) -> Result<(), Error> {
+        Service::end_meeting(self, id, &requester)
+    }
+
+    fn join_url(&self, meeting_id: MeetingId, participant: &Participant) -> Result<String, Error> {
+        Service::join_url(self, meeting_id, participant)
+    }
+
+    fn search_media(&self, query: &str, page: u32) -> Result<MediaPage, Error> {
+        Service::search_media(self, query, page)
+    }
+
+    fn get_media(&self, entry_id: &str) -> Result<Option<MediaEntry>, Error> {
+        Service::get_media(self, entry_id)
+    }
+
+    fn player_embed_url(&self, entry_id: &str, uiconf_id: Option<u32>) -> Result<String, Error> {
+        Service::player_embed_url(self, entry_id, uiconf_id)
     }
 }
 
@@ -214,5 +278,81 @@ mod tests {
             bare.service().status().missing_settings,
             vec!["kaltura_partner_id", "kaltura_admin_secret"]
         );
+    }
+
+    #[test]
+    fn a_meeting_lives_through_the_contracts_port_on_either_store() {
+        use common::cas::{Flavor, MemoryCasStore};
+        use contracts::kaltura::{MeetingKind, MeetingRequest, Participant, Requester};
+        use contracts::KalturaRole;
+
+        const GUILD: u64 = 1_234;
+        const OWNER: u64 = 5_678;
+        for flavor in [Flavor::Sqlite, Flavor::Redis] {
+            let fx = Fixture::with_kv(MemoryCasStore::new(flavor));
+            fx.kaltura.script_json(
+                r#"{"id":42,"name":"Standup","status":2,"objectType":"KalturaLocationScheduleResource"}"#,
+            );
+            let service = fx.service();
+            let request = MeetingRequest {
+                kind: MeetingKind::Meeting,
+                title: "Standup".into(),
+                description: None,
+                guild_id: GUILD,
+                channel_id: 9,
+                owner_id: OWNER,
+                start_time: None,
+                duration_minutes: None,
+            };
+            let meeting = contracts::Kaltura::create_meeting(&service, &request).unwrap();
+            assert_eq!((meeting.id, meeting.guild_id), (42, GUILD), "{flavor:?}");
+            assert_eq!(
+                contracts::Kaltura::get_meeting(&service, 42).unwrap(),
+                Some(meeting.clone())
+            );
+            assert_eq!(
+                contracts::Kaltura::list_meetings(&service, MeetingFilter::Owner(OWNER)).unwrap(),
+                [meeting]
+            );
+            let stranger = Requester {
+                user_id: Some(OWNER + 1),
+                role: KalturaRole::Viewer,
+            };
+            assert_eq!(
+                contracts::Kaltura::may_manage(&service, 42, stranger),
+                Ok(false)
+            );
+            assert!(matches!(
+                contracts::Kaltura::end_meeting(&service, 42, stranger),
+                Err(Error::Forbidden(_))
+            ));
+            let url = contracts::Kaltura::join_url(
+                &service,
+                42,
+                &Participant {
+                    user_id: OWNER + 1,
+                    kaltura_user_id: "discord-5679".into(),
+                    display_name: "Sam".into(),
+                    role: KalturaRole::Viewer,
+                },
+            )
+            .unwrap();
+            assert!(url.contains("/virtualEvent/launch?ks="), "{url}");
+            fx.kaltura.script_json(
+                r#"[{"id":42,"status":3,"objectType":"KalturaLocationScheduleResource"}]"#,
+            );
+            let owner = Requester {
+                user_id: Some(OWNER),
+                role: KalturaRole::Viewer,
+            };
+            contracts::Kaltura::end_meeting(&service, 42, owner).unwrap();
+            assert!(
+                contracts::Kaltura::list_meetings(&service, MeetingFilter::Guild(GUILD))
+                    .unwrap()
+                    .is_empty(),
+                "{flavor:?}"
+            );
+            assert!(service.status().key_value_ok);
+        }
     }
 }

@@ -18,7 +18,7 @@ use kaltura_api::client::model::SessionInfo;
 use kaltura_api::ks::{self, KsVersion, SessionSpec, SessionType};
 use kaltura_api::{KalturaUserId, Ks, Privileges};
 
-use crate::error::Error;
+use crate::error::{from_kaltura, from_ks, Error};
 use crate::ports::Env;
 use crate::resilience::{Retry, Upstream};
 use crate::settings::{self, Api, AppToken, Credentials};
@@ -93,13 +93,14 @@ impl<'a> Sessions<'a> {
     fn local(&self, secret: &kaltura_api::AdminSecret, spec: &SessionSpec) -> Result<Ks, Error> {
         let mut nonce = [0u8; 16];
         self.env.random.fill(&mut nonce);
-        Ok(ks::generate(
+        ks::generate(
             secret,
             spec,
             KsVersion::V2,
             self.env.clock.now_secs(),
             &nonce,
-        )?)
+        )
+        .map_err(from_ks)
     }
 
     fn app_token_session(
@@ -116,7 +117,7 @@ impl<'a> Sessions<'a> {
             Some(WIDGET_KS_EXPIRY_SECS),
         );
         let widget = self.upstream.call(
-            &client.request(&widget_call, None)?,
+            &client.request(&widget_call, None).map_err(from_kaltura)?,
             Retry::Idempotent,
             |r| widget_call.parse_response(r),
         )?;
@@ -131,7 +132,9 @@ impl<'a> Sessions<'a> {
         );
         self.upstream
             .call(
-                &client.request(&start, Some(&widget.ks))?,
+                &client
+                    .request(&start, Some(&widget.ks))
+                    .map_err(from_kaltura)?,
                 Retry::Idempotent,
                 |r| start.parse_response(r),
             )

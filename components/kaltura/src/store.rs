@@ -11,11 +11,13 @@
 //! nothing else changes them, so there is no read-modify-write to lose.
 
 use common::cas::{self, Change, DynCasStore, UpdateError};
+use contracts::kaltura::{Meeting, MeetingKind};
+use discord_api::id::{ChannelMarker, GuildId, GuildMarker, Id, UserId, UserMarker};
 use serde::{Deserialize, Serialize};
 
-use crate::error::Error;
+use crate::error::{storage, Error};
+use crate::ids::MeetingId;
 use crate::keys;
-use crate::model::{Meeting, MeetingId, Snowflake};
 
 /// The schema of the stored documents.
 const SCHEMA: u32 = 1;
@@ -23,27 +25,84 @@ const SCHEMA: u32 = 1;
 /// The most open meetings one server or owner may have (the index's size).
 pub const MAX_OPEN_PER_INDEX: usize = 100;
 
-/// A meeting as stored: the WIT record plus what only this service needs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A meeting as this service keeps it: the contract's record plus what only this
+/// service needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MeetingRecord {
-    /// The schema of this document.
-    pub schema: u32,
     /// The meeting.
-    #[serde(flatten)]
     pub meeting: Meeting,
     /// The Kaltura schedule event linked to the room, if it was scheduled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_id: Option<i64>,
 }
 
 impl MeetingRecord {
-    /// A record of the current schema.
+    /// The record of `meeting`.
     pub fn new(meeting: Meeting, event_id: Option<i64>) -> Self {
+        Self { meeting, event_id }
+    }
+}
+
+/// A record as stored, `kaltura/v1/meeting/<id>`: its schema, the meeting's fields
+/// with IDs as decimal text, and the event ID when there is one.
+#[derive(Debug, Serialize, Deserialize)]
+struct Document {
+    schema: u32,
+    id: String,
+    kind: MeetingKind,
+    title: String,
+    guild_id: String,
+    channel_id: String,
+    owner_id: String,
+    created_at: u64,
+    start_time: Option<u64>,
+    end_time: Option<u64>,
+    ended_at: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    event_id: Option<i64>,
+}
+
+impl From<&MeetingRecord> for Document {
+    fn from(record: &MeetingRecord) -> Self {
+        let m = &record.meeting;
         Self {
             schema: SCHEMA,
-            meeting,
-            event_id,
+            id: m.id.to_string(),
+            kind: m.kind,
+            title: m.title.clone(),
+            guild_id: m.guild_id.to_string(),
+            channel_id: m.channel_id.to_string(),
+            owner_id: m.owner_id.to_string(),
+            created_at: m.created_at,
+            start_time: m.start_time,
+            end_time: m.end_time,
+            ended_at: m.ended_at,
+            event_id: record.event_id,
         }
+    }
+}
+
+impl Document {
+    /// The record, if this is one of the current schema with well-formed IDs.
+    fn record(self) -> Option<MeetingRecord> {
+        fn discord<M>(text: &str) -> Option<u64> {
+            text.parse::<Id<M>>().ok().map(Id::get)
+        }
+        if self.schema != SCHEMA {
+            return None;
+        }
+        let meeting = Meeting {
+            id: MeetingId::parse(&self.id)?.get(),
+            kind: self.kind,
+            title: self.title,
+            guild_id: discord::<GuildMarker>(&self.guild_id)?,
+            channel_id: discord::<ChannelMarker>(&self.channel_id)?,
+            owner_id: discord::<UserMarker>(&self.owner_id)?,
+            created_at: self.created_at,
+            start_time: self.start_time,
+            end_time: self.end_time,
+            ended_at: self.ended_at,
+        };
+        Some(MeetingRecord::new(meeting, self.event_id))
     }
 }
 
@@ -61,9 +120,9 @@ fn decode_index(bytes: Option<&[u8]>) -> Vec<String> {
 }
 
 fn decode(bytes: &[u8]) -> Option<MeetingRecord> {
-    serde_json::from_slice::<MeetingRecord>(bytes)
+    serde_json::from_slice::<Document>(bytes)
         .ok()
-        .filter(|r| r.schema == SCHEMA)
+        .and_then(Document::record)
 }
 
 /// The meeting records over a compare-and-swap store.
@@ -86,7 +145,7 @@ impl<'a> MeetingStore<'a> {
     /// # Errors
     /// `Storage` when the store fails or the record cannot be read.
     pub fn get(&self, id: MeetingId) -> Result<Option<MeetingRecord>, Error> {
-        let Some(bytes) = self.kv.get(&keys::meeting(id))? else {
+        let Some(bytes) = self.kv.get(&keys::meeting(id)).map_err(storage)? else {
             return Ok(None);
         };
         decode(&bytes)
@@ -99,7 +158,8 @@ impl<'a> MeetingStore<'a> {
     /// # Errors
     /// `Storage` when the store fails.
     pub fn put(&self, id: MeetingId, record: &MeetingRecord) -> Result<(), Error> {
-        Ok(self.kv.set(&keys::meeting(id), &encode(record)?)?)
+        let bytes = encode(&Document::from(record))?;
+        self.kv.set(&keys::meeting(id), &bytes).map_err(storage)
     }
 
     /// Removes a meeting's record.
@@ -107,7 +167,7 @@ impl<'a> MeetingStore<'a> {
     /// # Errors
     /// `Storage` when the store fails.
     pub fn delete(&self, id: MeetingId) -> Result<(), Error> {
-        Ok(self.kv.delete(&keys::meeting(id))?)
+        self.kv.delete(&keys::meeting(id)).map_err(storage)
     }
 
     /// The ids in an index, newest first (an unreadable index reads as empty: it only
@@ -116,7 +176,9 @@ impl<'a> MeetingStore<'a> {
     /// # Errors
     /// `Storage` when the store fails.
     pub fn index(&self, key: &str) -> Result<Vec<String>, Error> {
-        Ok(decode_index(cas::read(self.kv, key)?.as_deref()))
+        Ok(decode_index(
+            cas::read(self.kv, key).map_err(storage)?.as_deref(),
+        ))
     }
 
     /// Adds `id` at the front of the index `key`.
@@ -160,7 +222,10 @@ impl<'a> MeetingStore<'a> {
             };
             Ok((next, ()))
         })
-        .map_err(UpdateError::flatten)
+        .map_err(|err| match err {
+            UpdateError::Refused(err) => err,
+            UpdateError::Store(err) => storage(err),
+        })
     }
 
     /// The open meetings of an index, newest first; ids whose record is gone or
@@ -171,10 +236,10 @@ impl<'a> MeetingStore<'a> {
     pub fn list(&self, key: &str) -> Result<Vec<Meeting>, Error> {
         let mut meetings = Vec::new();
         for raw in self.index(key)? {
-            let Ok(id) = MeetingId::parse(&raw) else {
+            let Some(id) = MeetingId::parse(&raw) else {
                 continue;
             };
-            let Some(bytes) = self.kv.get(&keys::meeting(id))? else {
+            let Some(bytes) = self.kv.get(&keys::meeting(id)).map_err(storage)? else {
                 continue;
             };
             match decode(&bytes) {
@@ -190,12 +255,12 @@ impl<'a> MeetingStore<'a> {
     /// The index keys a meeting is listed under.
     ///
     /// # Errors
-    /// `Storage` when a stored id is not a snowflake (a record written by hand).
+    /// `Storage` when an ID of the meeting is zero (never a record this service wrote).
     pub fn index_keys(meeting: &Meeting) -> Result<[String; 2], Error> {
-        let bad = |_| Error::Storage(format!("meeting {} has a malformed Discord id", meeting.id));
+        let bad = || Error::storage(format!("meeting {} has a malformed Discord id", meeting.id));
         Ok([
-            keys::guild_meetings(Snowflake::parse("guild", &meeting.guild_id).map_err(bad)?),
-            keys::owner_meetings(Snowflake::parse("owner", &meeting.owner_id).map_err(bad)?),
+            keys::guild_meetings(GuildId::new(meeting.guild_id).ok_or_else(bad)?),
+            keys::owner_meetings(UserId::new(meeting.owner_id).ok_or_else(bad)?),
         ])
     }
 }
@@ -206,14 +271,14 @@ mod tests {
     use common::cas::{Flavor, MemoryCasStore};
     use common::KeyValue;
 
-    fn meeting(id: &str, ended_at: Option<u64>) -> Meeting {
+    fn meeting(id: u64, ended_at: Option<u64>) -> Meeting {
         Meeting {
-            id: id.into(),
-            kind: crate::model::MeetingKind::Webinar,
+            id,
+            kind: MeetingKind::Webinar,
             title: "Weekly".into(),
-            guild_id: "123456789012345678".into(),
-            channel_id: "223456789012345678".into(),
-            owner_id: "323456789012345678".into(),
+            guild_id: 123_456_789_012_345_678,
+            channel_id: 223_456_789_012_345_678,
+            owner_id: 323_456_789_012_345_678,
             created_at: 1_700_000_000,
             start_time: None,
             end_time: None,
@@ -229,7 +294,7 @@ mod tests {
     fn a_record_round_trips_with_its_schema_and_event() {
         let kv = MemoryCasStore::default();
         let store = MeetingStore::new(&kv);
-        let record = MeetingRecord::new(meeting("42", None), Some(777));
+        let record = MeetingRecord::new(meeting(42, None), Some(777));
         store.put(id("42"), &record).unwrap();
         assert_eq!(store.get(id("42")).unwrap(), Some(record));
         let raw: serde_json::Value =
@@ -238,6 +303,45 @@ mod tests {
         assert_eq!(raw["kind"], "webinar");
         assert_eq!(raw["event_id"], 777);
         assert_eq!(store.get(id("43")).unwrap(), None);
+    }
+
+    #[test]
+    fn a_record_keeps_its_stored_layout_with_ids_as_decimal_text() {
+        let kv = MemoryCasStore::default();
+        let store = MeetingStore::new(&kv);
+        store
+            .put(id("42"), &MeetingRecord::new(meeting(42, None), None))
+            .unwrap();
+        let raw: serde_json::Value =
+            serde_json::from_slice(&kv.get("kaltura/v1/meeting/42").unwrap().unwrap()).unwrap();
+        assert_eq!(
+            raw,
+            serde_json::json!({
+                "schema": 1,
+                "id": "42",
+                "kind": "webinar",
+                "title": "Weekly",
+                "guild_id": "123456789012345678",
+                "channel_id": "223456789012345678",
+                "owner_id": "323456789012345678",
+                "created_at": 1_700_000_000,
+                "start_time": null,
+                "end_time": null,
+                "ended_at": null,
+            })
+        );
+    }
+
+    #[test]
+    fn a_record_with_a_malformed_id_is_unreadable() {
+        let kv = MemoryCasStore::default();
+        let record = br#"{"schema":1,"id":"42","kind":"webinar","title":"t","guild_id":"0",
+            "channel_id":"2","owner_id":"3","created_at":1,"start_time":null,"end_time":null,"ended_at":null}"#;
+        kv.set("kaltura/v1/meeting/42", record).unwrap();
+        assert!(matches!(
+            MeetingStore::new(&kv).get(id("42")),
+            Err(Error::Storage(_))
+        ));
     }
 
     #[test]
@@ -333,17 +437,17 @@ mod tests {
         let store = MeetingStore::new(&kv);
         let key = "kaltura/v1/guild/123456789012345678/meetings";
         store
-            .put(id("1"), &MeetingRecord::new(meeting("1", None), None))
+            .put(id("1"), &MeetingRecord::new(meeting(1, None), None))
             .unwrap();
         store
-            .put(id("2"), &MeetingRecord::new(meeting("2", Some(5)), None))
+            .put(id("2"), &MeetingRecord::new(meeting(2, Some(5)), None))
             .unwrap();
         kv.set("kaltura/v1/meeting/3", b"garbage").unwrap();
         for raw in ["1", "2", "3", "4"] {
             store.index_add(key, id(raw)).unwrap();
         }
-        let listed: Vec<String> = store.list(key).unwrap().into_iter().map(|m| m.id).collect();
-        assert_eq!(listed, vec!["1"]);
+        let listed: Vec<u64> = store.list(key).unwrap().into_iter().map(|m| m.id).collect();
+        assert_eq!(listed, vec![1]);
     }
 
     #[test]

@@ -7,17 +7,19 @@
 //! |---|---|---|
 //! | 2xx | done | delivered |
 //! | 429 | wait `retry_after` and try again, if that fits the budget | else retry later |
-//! | 5xx, no answer | wait 250 ms, 500 ms, 1 s, 2 s … and try again (at most [`Policy::max_attempts`] tries) | else retry later |
+//! | 5xx, no answer | wait 250 ms, 500 ms, 1 s, 2 s … and try again (at most five tries) | else retry later |
 //! | 403, 404 | not retried: the bot may not post there, or the channel is gone | undeliverable |
 //! | 401 | not retried in this request: the bot token is wrong (a deployment fix) | retry later |
 //! | other 4xx | not retried: the message itself was refused | undeliverable |
 //!
-//! "Retry later" makes the receiver answer 5xx, so Kaltura redelivers.
+//! Whether and when to try again is Discord's rule, written once in `discord-api`
+//! ([`RetryPolicy::next_try`]); [`Policy`] holds this service's numbers. "Retry later"
+//! makes the receiver answer 5xx, so Kaltura redelivers.
 
 use std::time::Duration;
 
 use common::{Clock, Transport};
-use discord_api::rest::{classify, ApiError};
+use discord_api::rest::{classify, ApiError, Failure, GiveUp, NextTry, RetryPolicy};
 use notify_log::Attempt;
 
 /// Limits of the retries within one Kaltura request.
@@ -25,38 +27,29 @@ use notify_log::Attempt;
 pub struct Policy {
     /// How long one Kaltura request may spend delivering, in all.
     pub budget: Duration,
-    /// How many tries per message at most.
-    pub max_attempts: u32,
     /// The timeout of one try.
     pub attempt_timeout: Duration,
-    /// The first backoff after a 5xx or no answer; doubled for each further try.
-    pub first_backoff: Duration,
-    /// The longest backoff.
-    pub max_backoff: Duration,
     /// No try starts with less time than this left.
     pub min_attempt: Duration,
+    /// Discord's retry rule with this service's numbers: how many tries, and the backoff
+    /// after a `5xx` or no answer. The wait accepted is what is left of the budget (its
+    /// `max_wait` is replaced before each decision).
+    pub retry: RetryPolicy,
 }
 
 impl Default for Policy {
     fn default() -> Self {
         Self {
             budget: Duration::from_secs(10),
-            max_attempts: 5,
             attempt_timeout: Duration::from_secs(4),
-            first_backoff: Duration::from_millis(250),
-            max_backoff: Duration::from_secs(2),
             min_attempt: Duration::from_millis(500),
+            retry: RetryPolicy {
+                max_attempts: 5,
+                max_wait: Duration::from_secs(10),
+                first_backoff: Duration::from_millis(250),
+                max_backoff: Duration::from_secs(2),
+            },
         }
-    }
-}
-
-impl Policy {
-    /// The wait after failed try number `attempt` (1-based) for a 5xx or no answer.
-    pub fn backoff(&self, attempt: u32) -> Duration {
-        let factor = 1u32 << attempt.saturating_sub(1).min(16);
-        self.first_backoff
-            .saturating_mul(factor)
-            .min(self.max_backoff)
     }
 }
 
@@ -83,72 +76,37 @@ pub struct Report {
     pub attempts: Vec<Attempt>,
 }
 
-/// What one answer means.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
-    /// No more tries.
-    Final(Outcome),
-    /// Try again after `wait`.
-    Retry {
-        /// How long to wait.
-        wait: Duration,
-        /// What went wrong.
-        why: String,
-    },
-}
-
-/// Judges the answer to try number `attempt` (1-based); also returns the status.
-pub fn judge(
-    answer: Result<http::Response<Vec<u8>>, String>,
-    attempt: u32,
-    policy: &Policy,
-) -> (Verdict, Option<u16>) {
-    let response = match answer {
-        Ok(response) => response,
-        Err(why) => {
-            return (
-                Verdict::Retry {
-                    wait: policy.backoff(attempt),
-                    why: format!("no answer from Discord ({why})"),
-                },
-                None,
-            )
-        }
-    };
-    let status = response.status().as_u16();
-    let verdict = match classify(response) {
-        Ok(body) => Verdict::Final(Outcome::Delivered {
-            message_id: serde_json::from_slice::<serde_json::Value>(&body)
-                .ok()
-                .and_then(|v| v["id"].as_str().map(str::to_owned)),
-        }),
-        Err(ApiError::RateLimited {
+/// What a retryable failure was, for the audit log.
+fn why(failure: Failure<'_>, no_answer: &str) -> String {
+    match failure {
+        Failure::NoAnswer => format!("no answer from Discord ({no_answer})"),
+        Failure::Answered(ApiError::RateLimited {
             retry_after,
             global,
-        }) => Verdict::Retry {
-            wait: retry_after,
-            why: format!(
-                "rate limited{}; retry after {} ms",
-                if global { " (global)" } else { "" },
-                retry_after.as_millis()
-            ),
-        },
-        Err(ApiError::ServerError(code)) => Verdict::Retry {
-            wait: policy.backoff(attempt),
-            why: format!("Discord answered {code}"),
-        },
-        Err(ApiError::Forbidden) => Verdict::Final(Outcome::Undeliverable(
+        }) => format!(
+            "rate limited{}; retry after {} ms",
+            if *global { " (global)" } else { "" },
+            retry_after.as_millis()
+        ),
+        Failure::Answered(ApiError::ServerError(code)) => format!("Discord answered {code}"),
+        Failure::Answered(other) => other.to_string(),
+    }
+}
+
+/// What a refusal means for this message.
+fn refused(err: &ApiError) -> Outcome {
+    match err {
+        ApiError::Forbidden => Outcome::Undeliverable(
             "Discord answered 403: the bot may not post in this channel (it needs View Channel and Send Messages)".into(),
-        )),
-        Err(ApiError::NotFound) => Verdict::Final(Outcome::Undeliverable(
+        ),
+        ApiError::NotFound => Outcome::Undeliverable(
             "Discord answered 404: the channel does not exist, or the bot cannot see it".into(),
-        )),
-        Err(ApiError::Unauthorized) => Verdict::Final(Outcome::RetryLater(
+        ),
+        ApiError::Unauthorized => Outcome::RetryLater(
             "Discord answered 401: the bot token (discord_bot_token) was refused".into(),
-        )),
-        Err(other) => Verdict::Final(Outcome::Undeliverable(other.to_string())),
-    };
-    (verdict, Some(status))
+        ),
+        other => Outcome::Undeliverable(other.to_string()),
+    }
 }
 
 fn copy(request: &http::Request<Vec<u8>>) -> http::Request<Vec<u8>> {
@@ -165,7 +123,8 @@ fn millis(d: Duration) -> u64 {
 }
 
 /// Sends `request` until it is delivered, refused for good, or the tries or the time
-/// (until `deadline_ms`, Unix milliseconds) run out.
+/// (until `deadline_ms`, Unix milliseconds) run out; each retry decided by Discord's
+/// rule ([`RetryPolicy::next_try`]).
 pub fn deliver(
     transport: &dyn Transport,
     clock: &dyn Clock,
@@ -186,51 +145,74 @@ pub fn deliver(
             };
         }
         let timeout = policy.attempt_timeout.min(Duration::from_millis(remaining));
-        let (verdict, status) = judge(transport.send(copy(request), timeout), attempt, policy);
-        match verdict {
-            Verdict::Final(outcome) => {
-                let result = match &outcome {
-                    Outcome::Delivered { .. } => "delivered".to_owned(),
-                    Outcome::Undeliverable(why) | Outcome::RetryLater(why) => why.clone(),
-                };
+        let answer = transport.send(copy(request), timeout);
+        let status = answer.as_ref().ok().map(|r| r.status().as_u16());
+        let (error, no_answer) = match answer.map(classify) {
+            Ok(Ok(body)) => {
                 attempts.push(Attempt {
                     at_ms: now,
                     status,
-                    result,
+                    result: "delivered".to_owned(),
                     wait_ms: None,
                 });
-                return Report { outcome, attempts };
-            }
-            Verdict::Retry { wait, why } => {
-                let give_up = if attempt >= policy.max_attempts {
-                    Some(format!("{why}; gave up after {attempt} tries"))
-                } else if clock
-                    .now_millis()
-                    .saturating_add(millis(wait))
-                    .saturating_add(millis(policy.min_attempt))
-                    > deadline_ms
-                {
-                    Some(format!(
-                        "{why}; that wait does not fit the request's time budget"
-                    ))
-                } else {
-                    None
+                let message_id = serde_json::from_slice::<serde_json::Value>(&body)
+                    .ok()
+                    .and_then(|v| v["id"].as_str().map(str::to_owned));
+                return Report {
+                    outcome: Outcome::Delivered { message_id },
+                    attempts,
                 };
+            }
+            Ok(Err(error)) => (Some(error), String::new()),
+            Err(why) => (None, why),
+        };
+        let failure = error.as_ref().map_or(Failure::NoAnswer, Failure::Answered);
+        // The wait accepted: what is left of the budget once a try fits after it.
+        let left = deadline_ms
+            .saturating_sub(clock.now_millis())
+            .saturating_sub(millis(policy.min_attempt));
+        let retry = policy.retry.with_max_wait(Duration::from_millis(left));
+        let why = why(failure, &no_answer);
+        let (result, outcome) = match retry.next_try(failure, attempt) {
+            NextTry::RetryAfter(wait) => {
                 attempts.push(Attempt {
                     at_ms: now,
                     status,
                     result: why,
-                    wait_ms: give_up.is_none().then(|| millis(wait)),
+                    wait_ms: Some(millis(wait)),
                 });
-                if let Some(reason) = give_up {
-                    return Report {
-                        outcome: Outcome::RetryLater(reason),
-                        attempts,
-                    };
-                }
                 clock.sleep(wait);
+                continue;
             }
-        }
+            // Only an answer is ever refused; no answer is always worth a retry.
+            NextTry::GiveUp(GiveUp::Refused) => {
+                let outcome = error
+                    .as_ref()
+                    .map_or_else(|| Outcome::RetryLater(why.clone()), refused);
+                let text = match &outcome {
+                    Outcome::Undeliverable(text) | Outcome::RetryLater(text) => text.clone(),
+                    Outcome::Delivered { .. } => why,
+                };
+                (text, outcome)
+            }
+            NextTry::GiveUp(GiveUp::OutOfAttempts { .. }) => {
+                let outcome = Outcome::RetryLater(format!("{why}; gave up after {attempt} tries"));
+                (why, outcome)
+            }
+            NextTry::GiveUp(GiveUp::WaitTooLong { .. }) => {
+                let outcome = Outcome::RetryLater(format!(
+                    "{why}; that wait does not fit the request's time budget"
+                ));
+                (why, outcome)
+            }
+        };
+        attempts.push(Attempt {
+            at_ms: now,
+            status,
+            result,
+            wait_ms: None,
+        });
+        return Report { outcome, attempts };
     }
 }
 

@@ -26,7 +26,9 @@
 //! a `KalturaLocationScheduleResource`/`KalturaScheduleResource` object, its id is the
 //! meeting id; `userId`/`creatorId` (owner), `duration`, `sourceType`, `categoriesIds`.
 
-use guild_config::EventKind;
+use contracts::config::Event;
+use contracts::kaltura::MeetingId;
+use discord_api::id::GuildId;
 use kaltura_api::webhook::{EventObjectType, Notification};
 
 /// Entry status READY.
@@ -55,7 +57,7 @@ pub struct KalturaEvent {
     /// What happened.
     pub happening: Happening,
     /// The product event the template declared (`kd_event`), if it did.
-    pub declared: Option<EventKind>,
+    pub declared: Option<Event>,
     /// The Kaltura object's id (entry or schedule resource).
     pub object_id: Option<String>,
     /// The entry id, when the object is an entry.
@@ -64,12 +66,14 @@ pub struct KalturaEvent {
     pub title: Option<String>,
     /// The Kaltura owner (user id; Kaltura text).
     pub owner: Option<String>,
-    /// The meeting it belongs to, when the notification says.
-    pub meeting_id: Option<String>,
+    /// The meeting it belongs to, when the notification says (in the decimal form the
+    /// `kaltura` service writes its ids in, [`contracts::meeting::parse_id`]).
+    pub meeting_id: Option<MeetingId>,
     /// The entry's categories; `None` when the payload does not say.
     pub category_ids: Option<Vec<u32>>,
-    /// Discord servers named in the signed body (validated snowflakes, deduplicated).
-    pub guild_ids: Vec<String>,
+    /// Discord servers named in the signed body (snowflakes by the one rule,
+    /// deduplicated).
+    pub guild_ids: Vec<GuildId>,
     /// Whether the entry is a live recording.
     pub recording: bool,
     /// The entry's duration in seconds.
@@ -92,25 +96,24 @@ fn field<'a>(n: &'a Notification, names: &[&str]) -> Option<&'a str> {
         .map(|v| v.trim())
 }
 
-/// Parses a product event name (`meeting_start`, ...).
-pub fn parse_event(name: &str) -> Option<EventKind> {
-    EventKind::ALL
-        .into_iter()
-        .find(|e| e.as_str().eq_ignore_ascii_case(name.trim()))
+/// Parses a product event name (`meeting_start`, ...), ignoring case and surrounding
+/// whitespace.
+pub fn parse_event(name: &str) -> Option<Event> {
+    Event::parse(&name.trim().to_ascii_lowercase())
 }
 
-fn snowflake(s: &str) -> Option<String> {
-    notify_log::is_snowflake(s).then(|| s.to_owned())
+fn snowflake(s: &str) -> Option<GuildId> {
+    s.parse().ok()
 }
 
-fn push_unique(list: &mut Vec<String>, id: String) {
+fn push_unique(list: &mut Vec<GuildId>, id: GuildId) {
     if !list.contains(&id) && list.len() < MAX_GUILDS {
         list.push(id);
     }
 }
 
 /// Discord server ids in a comma (or space) separated list; anything else is skipped.
-pub fn guild_list(text: &str) -> Vec<String> {
+pub fn guild_list(text: &str) -> Vec<GuildId> {
     let mut out = Vec::new();
     for id in text
         .split([',', ' ', ';'])
@@ -121,7 +124,7 @@ pub fn guild_list(text: &str) -> Vec<String> {
     out
 }
 
-fn guild_hints(n: &Notification) -> Vec<String> {
+fn guild_hints(n: &Notification) -> Vec<GuildId> {
     let mut out = field(n, &["kd_guild_id"])
         .map(guild_list)
         .unwrap_or_default();
@@ -147,11 +150,8 @@ fn categories(n: &Notification) -> Option<Vec<u32>> {
     })
 }
 
-fn meeting_id(n: &Notification) -> Option<String> {
-    let digits = |s: &str| {
-        (!s.is_empty() && s.len() <= 19 && s.bytes().all(|b| b.is_ascii_digit()))
-            .then(|| s.to_owned())
-    };
+fn meeting_id(n: &Notification) -> Option<MeetingId> {
+    let digits = contracts::meeting::parse_id;
     if let Some(id) = field(n, &["kd_meeting_id"]).and_then(digits) {
         return Some(id);
     }
@@ -198,9 +198,9 @@ pub fn map(n: &Notification) -> Mapped {
         },
     };
     let happening = match declared {
-        Some(EventKind::MeetingStart) => Happening::MeetingStarted,
-        Some(EventKind::MeetingEnd) => Happening::MeetingEnded,
-        Some(EventKind::RecordingReady | EventKind::EntryReady) => Happening::EntryReady,
+        Some(Event::MeetingStart) => Happening::MeetingStarted,
+        Some(Event::MeetingEnd) => Happening::MeetingEnded,
+        Some(Event::RecordingReady | Event::EntryReady) => Happening::EntryReady,
         None => {
             if !entry {
                 return Mapped::Ignored(format!(
@@ -265,6 +265,10 @@ mod tests {
     use super::*;
     use kaltura_api::webhook::parse_notification;
 
+    fn guilds(ids: &[&str]) -> Vec<GuildId> {
+        ids.iter().map(|id| id.parse().unwrap()).collect()
+    }
+
     fn mapped(body: &str) -> Mapped {
         map(&parse_notification(body.as_bytes()).unwrap())
     }
@@ -295,7 +299,7 @@ mod tests {
         assert_eq!(e.owner.as_deref(), Some("ana@example.org"));
         assert_eq!(e.duration_secs, Some(3900));
         assert_eq!(e.category_ids, Some(vec![12, 34]));
-        assert_eq!(e.guild_ids, ["123456789012345678"]);
+        assert_eq!(e.guild_ids, guilds(&["123456789012345678"]));
         assert!(!e.recording);
         assert_eq!(e.meeting_id, None);
     }
@@ -313,13 +317,40 @@ mod tests {
     fn template_parameters_declare_the_event_the_server_and_the_meeting() {
         let e = event("kd_event=meeting_start&kd_guild_id=123456789012345678%2C223456789012345678%2Cnope&kd_meeting_id=42&object_id=1_live");
         assert_eq!(e.happening, Happening::MeetingStarted);
-        assert_eq!(e.declared, Some(EventKind::MeetingStart));
-        assert_eq!(e.guild_ids, ["123456789012345678", "223456789012345678"]);
-        assert_eq!(e.meeting_id.as_deref(), Some("42"));
+        assert_eq!(e.declared, Some(Event::MeetingStart));
+        assert_eq!(
+            e.guild_ids,
+            guilds(&["123456789012345678", "223456789012345678"])
+        );
+        assert_eq!(e.meeting_id, Some(42));
         let e = event("kd_event=recording_ready&entry_id=0_rec&kd_category_ids=7");
         assert_eq!(e.happening, Happening::EntryReady);
-        assert_eq!(e.declared, Some(EventKind::RecordingReady));
+        assert_eq!(e.declared, Some(Event::RecordingReady));
         assert_eq!(e.category_ids, Some(vec![7]));
+    }
+
+    #[test]
+    fn server_and_meeting_ids_follow_the_one_rule_of_each() {
+        // Snowflakes: discord-api's rule (decimal, fits 64 bits, not zero); a copy of
+        // the rule once refused IDs that were not 17 to 20 digits.
+        let e = event("kd_event=entry_ready&kd_guild_id=1234,0,x&entry_id=0_x");
+        assert_eq!(e.guild_ids, guilds(&["1234"]));
+        // Meeting ids: the decimal form the kaltura service writes; a copy of the rule
+        // once took any 1 to 19 digits, leading zeros included.
+        assert_eq!(
+            event("kd_event=meeting_start&kd_meeting_id=042").meeting_id,
+            None
+        );
+        assert_eq!(
+            event("kd_event=meeting_start&kd_meeting_id=42").meeting_id,
+            Some(42)
+        );
+    }
+
+    #[test]
+    fn event_names_are_read_leniently() {
+        assert_eq!(parse_event(" Meeting_Start "), Some(Event::MeetingStart));
+        assert_eq!(parse_event("meeting-start"), None);
     }
 
     #[test]
@@ -332,9 +363,9 @@ mod tests {
     fn a_schedule_resource_id_is_the_meeting_id() {
         let e = event("kd_event=meeting_end&object_type=KalturaLocationScheduleResource&object_id=42&tags=vcprovider%3Anewrow%2Ckd-guild%3A123456789012345678");
         assert_eq!(e.happening, Happening::MeetingEnded);
-        assert_eq!(e.meeting_id.as_deref(), Some("42"));
+        assert_eq!(e.meeting_id, Some(42));
         assert_eq!(e.entry_id, None);
-        assert_eq!(e.guild_ids, ["123456789012345678"]);
+        assert_eq!(e.guild_ids, guilds(&["123456789012345678"]));
     }
 
     #[test]

@@ -16,26 +16,26 @@
 
 use common::cas::CasStore;
 use common::{ApiError, Clock, Transport, Variables};
-use discord_api::rest::Client;
+use discord_api::rest::{self, Client};
 use discord_api::token::BotToken;
-use guild_config::EventKind;
 use notify_log::{AuditEntry, AuditOutcome};
 use serde_json::{json, Value};
 
 use crate::dedupe::{self, Claim, EventId, Mark, SeenState};
 use crate::delivery::{self, Outcome, Policy, Report};
-use crate::events::{self, KalturaEvent, Mapped};
+use crate::events::{self, Mapped};
 use crate::render;
-use crate::routing::{self, Delivery, Directory, Route};
+use crate::routing::{self, Delivery, Route, Services};
 
 /// The project URL in Discord's required `User-Agent: DiscordBot (<url>, <version>)`.
 pub const PROJECT_URL: &str = "https://github.com/kaltura-discord/kaltura-discord";
 
 /// The settings a delivery needs, besides the admin secret the receiver checks.
-pub const DELIVERY_SETTINGS: &[&str] = &["discord_bot_token", "discord_base_url"];
+/// (`discord_base_url` may be blank: [`rest::base_url`] reads it.)
+pub const DELIVERY_SETTINGS: &[&str] = &["discord_bot_token"];
 
 /// Everything the handler runs against.
-pub struct Env<'a, S: CasStore> {
+pub struct Env<'a, S: CasStore, P: Services> {
     /// Deployment settings.
     pub vars: &'a dyn Variables,
     /// The key-value store (`notify/v1/...`).
@@ -45,7 +45,7 @@ pub struct Env<'a, S: CasStore> {
     /// Time.
     pub clock: &'a dyn Clock,
     /// The `kaltura` and `config` services.
-    pub directory: &'a dyn Directory,
+    pub services: &'a P,
     /// Retry limits.
     pub policy: Policy,
 }
@@ -112,18 +112,14 @@ fn discord_client(vars: &dyn Variables) -> Result<(Client, BotToken), ApiError> 
         .get("discord_bot_token")
         .and_then(|t| BotToken::new(&t).ok())
         .ok_or_else(|| unusable("discord_bot_token"))?;
-    let base = vars.get("discord_base_url").unwrap_or_default();
-    let client = Client::new(&base, PROJECT_URL, env!("CARGO_PKG_VERSION"))
+    let client = rest::base_url(vars.get("discord_base_url").as_deref())
+        .and_then(|base| Client::new(&base, PROJECT_URL, env!("CARGO_PKG_VERSION")))
         .map_err(|_| unusable("discord_base_url"))?;
     Ok((client, token))
 }
 
-fn is_entry_event(event: EventKind) -> bool {
-    matches!(event, EventKind::RecordingReady | EventKind::EntryReady)
-}
-
 /// Handles one notification.
-pub fn handle<S: CasStore>(request: &Incoming<'_>, env: &Env<'_, S>) -> Reply {
+pub fn handle<S: CasStore, P: Services>(request: &Incoming<'_>, env: &Env<'_, S, P>) -> Reply {
     let deadline = env
         .clock
         .now_millis()
@@ -150,7 +146,7 @@ pub fn handle<S: CasStore>(request: &Incoming<'_>, env: &Env<'_, S>) -> Reply {
         }
     };
     let url_guilds = routing::query_guilds(request.path_with_query);
-    let deliveries = match routing::route(&event, &url_guilds, env.directory) {
+    let deliveries = match routing::route(&event, &url_guilds, env.services, env.clock.now_secs()) {
         Ok(Route::Deliver(deliveries)) => deliveries,
         Ok(Route::NotRouted(reason)) => {
             return Reply::json(
@@ -203,14 +199,14 @@ pub fn handle<S: CasStore>(request: &Incoming<'_>, env: &Env<'_, S>) -> Reply {
         let dkey = delivery.key();
         if let Some(mark) = record.deliveries.get(&dkey) {
             results.push(json!({
-                "guild_id": delivery.guild_id,
-                "channel_id": delivery.channel_id,
+                "guild_id": delivery.guild_id.to_string(),
+                "channel_id": delivery.channel_id.to_string(),
                 "outcome": match mark { Mark::Delivered => "delivered", Mark::Undeliverable => "undeliverable" },
                 "earlier": true,
             }));
             continue;
         }
-        let report = deliver_one(env, &client, &token, &id, &event, delivery, deadline);
+        let report = deliver_one(env, &client, &token, &id, delivery, deadline);
         let (outcome, mark, detail, message_id) = match &report.outcome {
             Outcome::Delivered { message_id } => (
                 AuditOutcome::Delivered,
@@ -243,23 +239,23 @@ pub fn handle<S: CasStore>(request: &Incoming<'_>, env: &Env<'_, S>) -> Reply {
             kaltura_id: delivery
                 .meeting
                 .as_ref()
-                .map(|m| m.id.clone())
+                .map(|m| m.id.to_string())
                 .or_else(|| event.object_id.clone()),
-            channel_id: delivery.channel_id.clone(),
+            channel_id: delivery.channel_id.to_string(),
             attempts: report.attempts,
             outcome,
             detail: detail.clone(),
             message_id: message_id.clone(),
         };
-        if let Err(err) = notify_log::append(env.store, &delivery.guild_id, &entry) {
+        if let Err(err) = notify_log::append(env.store, &delivery.guild_id.to_string(), &entry) {
             notes.push(format!(
                 "audit of server {} failed: {err}",
                 delivery.guild_id
             ));
         }
         let mut result = json!({
-            "guild_id": delivery.guild_id,
-            "channel_id": delivery.channel_id,
+            "guild_id": delivery.guild_id.to_string(),
+            "channel_id": delivery.channel_id.to_string(),
             "outcome": serde_json::to_value(outcome).unwrap_or(Value::Null),
         });
         if let Some(id) = message_id {
@@ -310,26 +306,17 @@ pub fn handle<S: CasStore>(request: &Incoming<'_>, env: &Env<'_, S>) -> Reply {
     }
 }
 
-fn deliver_one<S: CasStore>(
-    env: &Env<'_, S>,
+fn deliver_one<S: CasStore, P: Services>(
+    env: &Env<'_, S, P>,
     client: &Client,
     token: &BotToken,
     id: &EventId,
-    event: &KalturaEvent,
     delivery: &Delivery,
     deadline: u64,
 ) -> Report {
-    let player = if is_entry_event(delivery.event) {
-        event
-            .entry_id
-            .as_deref()
-            .and_then(|entry| env.directory.player_url(entry, delivery.player_uiconf_id))
-    } else {
-        None
-    };
-    let body = render::body(delivery, event, env.clock.now_secs(), player.as_deref());
+    let body = render::body(delivery);
     let nonce = render::nonce(id, &delivery.key());
-    match render::request(client, token, &delivery.channel_id, &body, &nonce) {
+    match render::request(client, token, delivery.channel_id, &body, &nonce) {
         Ok(request) => delivery::deliver(env.transport, env.clock, &request, deadline, &env.policy),
         Err(err) => Report {
             outcome: Outcome::Undeliverable(err.to_string()),

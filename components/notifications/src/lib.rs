@@ -7,8 +7,8 @@
 //! |---|---|
 //! | [`receiver`] | method, settings, signature (constant time, sha1/sha256/sha512) and payload checks, in that order |
 //! | [`events`] | Kaltura notification → product event (`meeting_start`, `meeting_end`, `recording_ready`, `entry_ready`), or why none |
-//! | [`routing`] | which servers and channels: a meeting's own channel, or each server's configured channel |
-//! | [`render`] | the server's template with escaped variables, explicit `allowed_mentions`, nonce |
+//! | [`routing`] | which servers and channels: a meeting's own channel, or each server's configured channel; the message, rendered by `config` |
+//! | [`render`] | the template variables, escaped, that `config` fills into the server's template; explicit `allowed_mentions`, nonce |
 //! | [`delivery`] | posting with Discord's rules: `429` `retry_after`, `5xx` backoff, inside a 10 s budget |
 //! | [`dedupe`] | exactly once across Kaltura's redeliveries (compare-and-swap claim per event) |
 //! | [`notify_log`] (crate) | each server's audit log of attempts and outcomes: this service's, shared read-only with the gateway |
@@ -16,11 +16,15 @@
 //! | [`keys`] | key layout |
 //!
 //! Everything but `component` (the thin Spin adapter) is host-free and unit-tested
-//! natively. The ports are `common`'s: the compare-and-swap store (`common::cas`),
-//! transport and clock, with `common`'s in-memory store and clock in tests. The adapter
-//! fills them with `spin-adapter`'s implementations — `wasi:keyvalue` (store `default`,
-//! with its atomics), outbound HTTP with timeouts, the wall clock — and the composed
-//! `config` and `kaltura` services.
+//! natively. The ports are `common`'s — the compare-and-swap store (`common::cas`),
+//! transport and clock, with `common`'s in-memory store and clock in tests — and the
+//! contracts' `config` and `kaltura` ([`routing::Services`], in-memory fakes in tests).
+//! The types are the contracts' (`contracts::config::Event`, `contracts::kaltura::Meeting`,
+//! ...): this crate keeps no copy of a WIT type, and asks `config` for every rule about a
+//! server's posts (on or off, which channel, which template). The adapter fills the
+//! ports with `spin-adapter`'s implementations — `wasi:keyvalue` (store `default`, with
+//! its atomics), outbound HTTP with timeouts, the wall clock — and
+//! `contracts::Imported`.
 //!
 //! # Setting up Kaltura (for the Kaltura partner's administrator)
 //!

@@ -1,12 +1,13 @@
-//! The Discord message of one delivery, host-free: the server's template for the event
-//! with its named variables filled in (see `guild_config::template` for the table).
+//! The Discord message of one delivery, host-free: the values of the event's template
+//! variables, which `config`'s `render-message` fills into the server's template (the
+//! variables of each event are documented there), and the message around its text.
 //!
 //! Every value that comes from Kaltura (titles, user ids, entry ids) goes through
 //! `discord_api::markdown::escape`: it can neither mention `@everyone`, a role or a user,
 //! nor change the Markdown around it. `allowed_mentions` is always sent: `{"parse":[]}`,
-//! or `{"parse":["everyone"]}` when the server allows `@everyone` in that event's
-//! template (`notifications.allow_everyone_mentions`) — Kaltura text is escaped either
-//! way, so only the server's own template can ping.
+//! or `{"parse":["everyone"]}` when `config` says the server allows `@everyone` in its
+//! templates (`allow-everyone-mentions`) — Kaltura text is escaped either way, so only
+//! the server's own template can ping.
 //!
 //! | variable | value here |
 //! |---|---|
@@ -24,12 +25,13 @@
 //! the channel) with `enforce_nonce: true`: Discord then returns the message created
 //! minutes earlier with the same nonce instead of posting it twice.
 
+use contracts::config::Event;
+use contracts::kaltura::Meeting;
 use discord_api::id::ChannelId;
 use discord_api::markdown::escape;
 use discord_api::response::{ActionRow, AllowedMentions, Button, MessageBody};
 use discord_api::rest::Client;
 use discord_api::token::BotToken;
-use guild_config::EventKind;
 use sha2::{Digest, Sha256};
 
 use crate::dedupe::EventId;
@@ -48,9 +50,6 @@ pub const NONCE_LEN: usize = 25;
 /// Why a message could not be built. Carries no token.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RenderError {
-    /// The channel id is not a snowflake.
-    #[error("channel id {0} is not a Discord snowflake")]
-    BadChannel(String),
     /// The request could not be built.
     #[error("the Discord request could not be built: {0}")]
     Request(String),
@@ -81,42 +80,42 @@ fn plain_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
-/// The template variables of `delivery`, every Kaltura value escaped.
+/// The template variables of `event` posted as `kind`, every Kaltura value escaped;
+/// `meeting` is the meeting started from Discord it belongs to, `player_url` the video's
+/// playback link.
 pub fn variables(
-    delivery: &Delivery,
     event: &KalturaEvent,
+    kind: Event,
+    meeting: Option<&Meeting>,
     now_secs: u64,
     player_url: Option<&str>,
-) -> Vec<(&'static str, String)> {
-    let meeting = delivery.meeting.as_ref();
+) -> Vec<(String, String)> {
     let title = meeting
         .map(|m| m.title.as_str())
         .or(event.title.as_deref())
         .or(event.entry_id.as_deref())
         .unwrap_or("Untitled");
     let owner = match meeting {
-        Some(m) if notify_log::is_snowflake(&m.owner_id) => format!("<@{}>", m.owner_id),
-        _ => event
+        Some(m) => format!("<@{}>", m.owner_id),
+        None => event
             .owner
             .as_deref()
             .map_or_else(|| "unknown".to_owned(), escape),
     };
-    let kind = meeting.map_or_else(
-        || match delivery.event {
-            EventKind::MeetingStart | EventKind::MeetingEnd => "Live event".to_owned(),
-            EventKind::RecordingReady | EventKind::EntryReady => "Recording".to_owned(),
+    let type_label = meeting.map_or_else(
+        || match kind {
+            Event::MeetingStart | Event::MeetingEnd => "Live event",
+            Event::RecordingReady | Event::EntryReady => "Recording",
         },
-        |m| m.kind_label.clone(),
+        |m| m.kind.label(),
     );
     let meeting_id = meeting
-        .map(|m| m.id.as_str())
-        .or(event.meeting_id.as_deref())
-        .or(event.object_id.as_deref())
-        .map(escape)
+        .map(|m| m.id)
+        .or(event.meeting_id)
+        .map(|id| id.to_string())
+        .or_else(|| event.object_id.as_deref().map(escape))
         .unwrap_or_default();
-    let joinable =
-        delivery.event == EventKind::MeetingStart && meeting.is_some_and(|m| m.ended_at.is_none());
-    let url = if joinable {
+    let url = if joinable(kind, meeting) {
         JOIN_BUTTON_TEXT.to_owned()
     } else if let Some(url) = player_url.and_then(safe_url) {
         url.to_owned()
@@ -126,18 +125,18 @@ pub fn variables(
         NO_LINK_TEXT.to_owned()
     };
     let start = meeting.and_then(|m| m.start_time).unwrap_or(now_secs);
-    let duration = match (delivery.event, meeting) {
-        (EventKind::MeetingEnd, Some(m)) => {
+    let duration = match (kind, meeting) {
+        (Event::MeetingEnd, Some(m)) => {
             let began = m.start_time.unwrap_or(m.created_at);
             Some(m.ended_at.unwrap_or(now_secs).saturating_sub(began))
         }
         _ => event.duration_secs,
     };
-    vec![
+    [
         ("guild", GUILD_TEXT.to_owned()),
         ("title", escape(title)),
         ("owner", owner),
-        ("type", kind),
+        ("type", type_label.to_owned()),
         ("meeting_id", meeting_id),
         ("url", url),
         ("start_time", format!("<t:{start}:F>")),
@@ -150,31 +149,27 @@ pub fn variables(
             duration.map_or_else(|| "an unknown time".to_owned(), duration_text),
         ),
     ]
+    .into_iter()
+    .map(|(name, value)| (name.to_owned(), value))
+    .collect()
 }
 
-/// The message body: the rendered template, explicit `allowed_mentions`, and for a
-/// meeting start a Join button.
-pub fn body(
-    delivery: &Delivery,
-    event: &KalturaEvent,
-    now_secs: u64,
-    player_url: Option<&str>,
-) -> MessageBody {
-    let values = variables(delivery, event, now_secs, player_url);
-    let pairs: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let text = guild_config::render_template(&delivery.template, &pairs);
-    let mentions = if delivery.allow_everyone {
+/// Whether the post gets a Join button: a meeting's start, while it runs.
+fn joinable(kind: Event, meeting: Option<&Meeting>) -> bool {
+    kind == Event::MeetingStart && meeting.is_some_and(|m| m.ended_at.is_none())
+}
+
+/// The message body: the rendered text, explicit `allowed_mentions`, and for a meeting
+/// start a Join button.
+pub fn body(delivery: &Delivery) -> MessageBody {
+    let mentions = if delivery.message.allow_everyone_mentions {
         AllowedMentions::none().parse_everyone()
     } else {
         AllowedMentions::none()
     };
-    let body = MessageBody::text(text).allowed_mentions(mentions);
-    let joinable = delivery.event == EventKind::MeetingStart
-        && delivery
-            .meeting
-            .as_ref()
-            .is_some_and(|m| m.ended_at.is_none());
-    match delivery.meeting.as_ref().filter(|_| joinable) {
+    let body = MessageBody::text(delivery.message.content.clone()).allowed_mentions(mentions);
+    let meeting = delivery.meeting.as_ref();
+    match meeting.filter(|_| joinable(delivery.event, meeting)) {
         Some(meeting) => {
             let row = Button::success(format!("v1:join:{}", meeting.id), "Join")
                 .and_then(|b| ActionRow::buttons(vec![b]));
@@ -203,17 +198,14 @@ pub fn nonce(event: &EventId, delivery_key: &str) -> String {
 /// body and its nonce.
 ///
 /// # Errors
-/// [`RenderError`] for a malformed channel id or a request that cannot be built.
+/// [`RenderError`] for a request that cannot be built.
 pub fn request(
     client: &Client,
     token: &BotToken,
-    channel_id: &str,
+    channel: ChannelId,
     body: &MessageBody,
     nonce: &str,
 ) -> Result<http::Request<Vec<u8>>, RenderError> {
-    let channel: ChannelId = channel_id
-        .parse()
-        .map_err(|_| RenderError::BadChannel(channel_id.chars().take(32).collect()))?;
     let request = client
         .create_message(token, channel, body)
         .map_err(|e| RenderError::Request(e.to_string()))?;
@@ -229,7 +221,8 @@ pub fn request(
 mod tests {
     use super::*;
     use crate::events::Happening;
-    use crate::routing::MeetingInfo;
+    use contracts::config::Message;
+    use contracts::kaltura::MeetingKind;
     use serde_json::json;
 
     const CHANNEL: &str = "223456789012345678";
@@ -250,29 +243,41 @@ mod tests {
         }
     }
 
-    fn delivery(event: EventKind, template: &str) -> Delivery {
-        Delivery {
-            guild_id: "123456789012345678".into(),
-            channel_id: CHANNEL.into(),
-            event,
-            template: template.into(),
-            allow_everyone: false,
-            meeting: None,
-            player_uiconf_id: None,
+    fn meeting() -> Meeting {
+        Meeting {
+            id: 42,
+            kind: MeetingKind::Webinar,
+            title: "Town hall".into(),
+            guild_id: 123_456_789_012_345_678,
+            channel_id: 223_456_789_012_345_678,
+            owner_id: 623_456_789_012_345_678,
+            created_at: 1_700_000_000,
+            start_time: None,
+            end_time: None,
+            ended_at: None,
         }
     }
 
-    fn meeting() -> MeetingInfo {
-        MeetingInfo {
-            id: "42".into(),
-            kind_label: "Webinar".into(),
-            title: "Town hall".into(),
-            guild_id: "123456789012345678".into(),
-            channel_id: CHANNEL.into(),
-            owner_id: "623456789012345678".into(),
-            created_at: 1_700_000_000,
-            start_time: None,
-            ended_at: None,
+    /// `template` filled with `values`, as `config` fills it.
+    fn fill(template: &str, values: &[(String, String)]) -> String {
+        values
+            .iter()
+            .fold(template.to_owned(), |text, (name, value)| {
+                text.replace(&format!("{{{{{name}}}}}"), value)
+            })
+    }
+
+    fn delivery(event: Event, content: &str, meeting: Option<Meeting>) -> Delivery {
+        Delivery {
+            guild_id: "123456789012345678".parse().unwrap(),
+            channel_id: CHANNEL.parse().unwrap(),
+            event,
+            message: Message {
+                channel_id: None,
+                content: content.into(),
+                allow_everyone_mentions: false,
+            },
+            meeting,
         }
     }
 
@@ -282,63 +287,73 @@ mod tests {
 
     #[test]
     fn a_hostile_title_arrives_harmless() {
-        let d = delivery(
-            EventKind::EntryReady,
-            guild_config::DEFAULT_ENTRY_READY_TEMPLATE,
+        let values = variables(
+            &entry_event("@everyone <@&123> **x**"),
+            Event::EntryReady,
+            None,
+            0,
+            None,
         );
-        let b = body(&d, &entry_event("@everyone <@&123> **x**"), 0, None);
-        let json = json_of(&b);
-        let content = json["content"].as_str().unwrap();
+        let content = fill("🎞️ New video **{{title}}** is ready: {{url}}", &values);
         assert!(
             content.contains("@\u{200B}everyone <\u{200B}@&123> \\*\\*x\\*\\*"),
             "{content}"
         );
         assert!(!content.contains("@everyone"));
+        let json = json_of(&body(&delivery(Event::EntryReady, &content, None)));
         assert_eq!(json["allowed_mentions"], json!({"parse": []}));
     }
 
     #[test]
-    fn everyone_pings_only_from_the_servers_own_template_when_allowed() {
-        let mut d = delivery(EventKind::EntryReady, "@everyone new: {{title}}");
-        d.allow_everyone = true;
-        let json = json_of(&body(&d, &entry_event("@everyone"), 0, None));
+    fn everyone_pings_only_when_config_allows_it() {
+        let mut d = delivery(Event::EntryReady, "@everyone new", None);
+        d.message.allow_everyone_mentions = true;
+        let json = json_of(&body(&d));
         assert_eq!(json["allowed_mentions"], json!({"parse": ["everyone"]}));
-        assert_eq!(json["content"], "@everyone new: @\u{200B}everyone");
+        assert_eq!(json["content"], "@everyone new");
     }
 
     #[test]
     fn entry_variables_use_the_player_link_or_fall_back_to_the_id() {
-        let d = delivery(
-            EventKind::EntryReady,
-            "{{title}} {{url}} {{duration}} {{entry_id}} {{owner}} {{guild}}",
-        );
+        let template = "{{title}} {{url}} {{duration}} {{entry_id}} {{owner}} {{guild}} {{type}}";
         let url = "https://cdnapisec.kaltura.com/p/1/embedPlaykitJs/uiconf_id/2?iframeembed=true&entry_id=0_abc123";
-        let json = json_of(&body(&d, &entry_event("Intro"), 0, Some(url)));
+        let values = variables(&entry_event("Intro"), Event::EntryReady, None, 0, Some(url));
         assert_eq!(
-            json["content"],
-            format!("Intro {url} 1h 05m 0\\_abc123 @\u{200B}here this server")
+            fill(template, &values),
+            format!("Intro {url} 1h 05m 0\\_abc123 @\u{200B}here this server Recording")
         );
-        let json = json_of(&body(
-            &d,
+        let values = variables(
             &entry_event("Intro"),
+            Event::EntryReady,
+            None,
             0,
             Some("javascript:alert(1)"),
-        ));
-        assert!(json["content"].as_str().unwrap().contains("`0_abc123`"));
+        );
+        assert!(fill(template, &values).contains("`0_abc123`"));
     }
 
     #[test]
     fn a_meeting_start_has_a_join_button_and_no_public_link() {
-        let mut d = delivery(
-            EventKind::MeetingStart,
-            guild_config::DEFAULT_MEETING_START_TEMPLATE,
+        let values = variables(
+            &entry_event("ignored"),
+            Event::MeetingStart,
+            Some(&meeting()),
+            1_700_000_100,
+            None,
         );
-        d.meeting = Some(meeting());
-        let json = json_of(&body(&d, &entry_event("ignored"), 1_700_000_100, None));
+        let content = fill(
+            "📢 **{{title}}** ({{type}}) has started. Join: {{url}}",
+            &values,
+        );
         assert_eq!(
-            json["content"],
+            content,
             "📢 **Town hall** (Webinar) has started. Join: the Join button below"
         );
+        let json = json_of(&body(&delivery(
+            Event::MeetingStart,
+            &content,
+            Some(meeting()),
+        )));
         assert_eq!(
             json["components"][0]["components"][0]["custom_id"],
             "v1:join:42"
@@ -347,16 +362,26 @@ mod tests {
 
     #[test]
     fn a_meeting_end_says_how_long_it_lasted_and_who_ran_it() {
-        let mut d = delivery(
-            EventKind::MeetingEnd,
-            "{{title}} by {{owner}} after {{duration}}",
+        let values = variables(
+            &entry_event("x"),
+            Event::MeetingEnd,
+            Some(&meeting()),
+            1_700_003_900,
+            None,
         );
-        d.meeting = Some(meeting());
-        let json = json_of(&body(&d, &entry_event("x"), 1_700_003_900, None));
+        let content = fill(
+            "{{title}} by {{owner}} after {{duration}} ({{meeting_id}})",
+            &values,
+        );
         assert_eq!(
-            json["content"],
-            "Town hall by <@623456789012345678> after 1h 05m"
+            content,
+            "Town hall by <@623456789012345678> after 1h 05m (42)"
         );
+        let json = json_of(&body(&delivery(
+            Event::MeetingEnd,
+            &content,
+            Some(meeting()),
+        )));
         assert!(json.get("components").is_none());
         assert_eq!(json["allowed_mentions"], json!({"parse": []}));
     }
@@ -377,7 +402,8 @@ mod tests {
         assert_eq!(n.len(), NONCE_LEN);
         assert_eq!(n, nonce(&id, "1/2"));
         assert_ne!(n, nonce(&id, "1/3"));
-        let r = request(&client, &token, CHANNEL, &MessageBody::text("hi"), &n).unwrap();
+        let channel = CHANNEL.parse().unwrap();
+        let r = request(&client, &token, channel, &MessageBody::text("hi"), &n).unwrap();
         assert_eq!(
             r.uri(),
             &*format!("https://discord.test/api/v10/channels/{CHANNEL}/messages")
@@ -391,9 +417,5 @@ mod tests {
         assert_eq!(body["nonce"], n);
         assert_eq!(body["enforce_nonce"], true);
         assert_eq!(body["allowed_mentions"], json!({"parse": []}));
-        assert!(matches!(
-            request(&client, &token, "general", &MessageBody::text("hi"), &n),
-            Err(RenderError::BadChannel(_))
-        ));
     }
 }

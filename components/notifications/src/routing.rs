@@ -1,117 +1,50 @@
-//! Where a product event goes, host-free: the lookups are behind [`Directory`] (the
-//! `kaltura` and `config` services in Spin, fakes in tests).
+//! Where a product event goes, and what it says there, host-free: the services are the
+//! contracts' ports ([`Services`]: `kaltura` and `config` in Spin, fakes in tests).
 //!
 //! 1. **Meetings started from Discord** remember their server and channel: when the
 //!    event names a meeting (`kd_meeting_id`, or a schedule resource's id) that
-//!    `kaltura.get-meeting` knows, it goes to that meeting's channel — if the server has
-//!    not turned that event (or notifications, or recording notices) off. A READY entry
-//!    of a meeting is `recording_ready`.
-//! 2. **Every other event** goes to the channel each candidate server configured for its
-//!    event type (`config.notification-target`), or nowhere. The candidates are the
-//!    servers the signed body names (`kd_guild_id`, `kd-guild:<id>` tags); only when the
-//!    body names none, the `guild` query parameters of the notification URL
+//!    `kaltura.get-meeting` knows, it goes to that meeting's channel — if the server
+//!    posts that event at all (`config.render-message` renders it; it does not when the
+//!    server turned the event, notifications or recording notices off). A READY entry of
+//!    a meeting is `recording_ready`.
+//! 2. **Every other event** goes to the channel each candidate server chose for it
+//!    (`config.render-message` says which), or nowhere. The candidates are the servers
+//!    the signed body names (`kd_guild_id`, `kd-guild:<id>` tags); only when the body
+//!    names none, the `guild` query parameters of the notification URL
 //!    (`/webhooks/kaltura?guild=<id>`), which the signature does not cover (see the crate
 //!    docs). An entry that became READY goes to a server only if it is in one of the
-//!    categories the server follows (`kaltura.category_ids`) — unless the template
-//!    declared the event itself with `kd_event`. It is `recording_ready` for a live
-//!    recording, `entry_ready` otherwise.
+//!    categories the server follows (`config.get`'s `kaltura.category-ids`) — unless the
+//!    template declared the event itself with `kd_event`. It is `recording_ready` for a
+//!    live recording, `entry_ready` otherwise.
 //!
-//! No candidate, no channel, or the server turned it off: [`Route::NotRouted`], which
-//! is answered 200 (there is nothing Kaltura could usefully redeliver).
+//! The message is rendered here, once per server: [`crate::render`] escapes the values,
+//! `config` fills them into the server's template. No candidate, no channel, or the
+//! server turned it off: [`Route::NotRouted`], which is answered 200 (there is nothing
+//! Kaltura could usefully redeliver).
 
-use guild_config::EventKind;
-use serde_json::Value;
+use contracts::config::{Event, GuildSettings, Message, MessageKind};
+use contracts::kaltura::Meeting;
+use contracts::{Config, Error, ErrorKind, Kaltura};
+use discord_api::id::{ChannelId, GuildId};
 
 use crate::events::{Happening, KalturaEvent, MAX_GUILDS};
+use crate::render;
 
-/// A meeting as the `kaltura` service keeps it (WIT `meeting`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MeetingInfo {
-    /// The meeting id (Kaltura schedule resource id).
-    pub id: String,
-    /// The kind, as shown: Webinar, Interactive Meeting Room, Virtual Classroom.
-    pub kind_label: String,
-    /// The cleaned title (still escaped before showing).
-    pub title: String,
-    /// The Discord server.
-    pub guild_id: String,
-    /// The Discord channel it was launched in.
-    pub channel_id: String,
-    /// The Discord user who created it.
-    pub owner_id: String,
-    /// Creation time, Unix seconds.
-    pub created_at: u64,
-    /// Scheduled start, Unix seconds.
-    pub start_time: Option<u64>,
-    /// When it was ended, Unix seconds.
-    pub ended_at: Option<u64>,
+/// The library services routing asks. Used through generics, never as `dyn` objects, so
+/// that the component imports only the functions it calls.
+pub trait Services {
+    /// Settings and the servers' messages.
+    fn config(&self) -> &impl Config;
+    /// Meetings and player links.
+    fn kaltura(&self) -> &impl Kaltura;
 }
 
-/// Where and how to post an event on a server (WIT `target`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
-    /// The channel.
-    pub channel_id: String,
-    /// The message template.
-    pub template: String,
-    /// Whether `@everyone`/`@here` may ping.
-    pub allow_everyone: bool,
-}
-
-/// How a server posts one event, whatever the channel.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Posting {
-    /// The message template.
-    pub template: String,
-    /// Whether `@everyone`/`@here` may ping.
-    pub allow_everyone: bool,
-}
-
-/// What routing needs of a server's merged settings (from `config.get`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct GuildView {
-    /// Categories whose new videos the server follows.
-    pub category_ids: Vec<u32>,
-    /// The server's player, for video links.
-    pub player_uiconf_id: Option<u32>,
-    /// The merged settings document (`config-json`).
-    pub config: Value,
-}
-
-impl GuildView {
-    /// How `event` is posted on this server if it is posted at all, ignoring which
-    /// channel is set: `None` when notifications, the event, or (for `recording_ready`)
-    /// recording notices are off. Reads the documented keys leniently, so a newer
-    /// settings document with more keys still reads; a missing key has its default.
-    pub fn posting(&self, event: EventKind) -> Option<Posting> {
-        let notifications = &self.config["notifications"];
-        let settings = &notifications["events"][event.as_str()];
-        let on = |v: &Value| v.as_bool().unwrap_or(true);
-        let suppressed = event == EventKind::RecordingReady
-            && !on(&self.config["features"]["recording_notices"]);
-        if !on(&notifications["enabled"]) || !on(&settings["enabled"]) || suppressed {
-            return None;
-        }
-        let template = settings["template"]
-            .as_str()
-            .filter(|t| !t.trim().is_empty())
-            .unwrap_or_else(|| default_template(event));
-        Some(Posting {
-            template: template.to_owned(),
-            allow_everyone: notifications["allow_everyone_mentions"]
-                .as_bool()
-                .unwrap_or(false),
-        })
+impl<T: Config + Kaltura> Services for T {
+    fn config(&self) -> &impl Config {
+        self
     }
-}
-
-/// The compiled default template of `event`.
-pub fn default_template(event: EventKind) -> &'static str {
-    match event {
-        EventKind::MeetingStart => guild_config::DEFAULT_MEETING_START_TEMPLATE,
-        EventKind::MeetingEnd => guild_config::DEFAULT_MEETING_END_TEMPLATE,
-        EventKind::RecordingReady => guild_config::DEFAULT_RECORDING_READY_TEMPLATE,
-        EventKind::EntryReady => guild_config::DEFAULT_ENTRY_READY_TEMPLATE,
+    fn kaltura(&self) -> &impl Kaltura {
+        self
     }
 }
 
@@ -126,48 +59,37 @@ pub enum LookupError {
     Invalid(String),
 }
 
-/// The services routing asks.
-pub trait Directory {
-    /// `kaltura.get-meeting`: a meeting started from Discord, `None` if unknown.
-    ///
-    /// # Errors
-    /// [`LookupError`].
-    fn meeting(&self, id: &str) -> Result<Option<MeetingInfo>, LookupError>;
-
-    /// `config.get`: the server's merged settings.
-    ///
-    /// # Errors
-    /// [`LookupError`].
-    fn guild(&self, guild_id: &str) -> Result<GuildView, LookupError>;
-
-    /// `config.notification-target`: where the server posts `event`, `None` when nowhere.
-    ///
-    /// # Errors
-    /// [`LookupError`].
-    fn target(&self, guild_id: &str, event: EventKind) -> Result<Option<Target>, LookupError>;
-
-    /// `kaltura.player-embed-url`: a playback link for an entry, `None` when it cannot
-    /// be made (no player configured, say).
-    fn player_url(&self, entry_id: &str, uiconf_id: Option<u32>) -> Option<String>;
+impl From<Error> for LookupError {
+    /// A refusal of the input is skipped; anything else may pass and is retried.
+    fn from(err: Error) -> Self {
+        match err.kind() {
+            ErrorKind::Invalid | ErrorKind::NotFound | ErrorKind::Forbidden => {
+                Self::Invalid(err.message().to_owned())
+            }
+            ErrorKind::NotConfigured => {
+                Self::Unavailable(format!("setting {} is not set", err.message()))
+            }
+            ErrorKind::Unavailable
+            | ErrorKind::Conflict
+            | ErrorKind::Storage
+            | ErrorKind::Other => Self::Unavailable(err.message().to_owned()),
+        }
+    }
 }
 
 /// One message to post.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Delivery {
     /// The server.
-    pub guild_id: String,
+    pub guild_id: GuildId,
     /// The channel.
-    pub channel_id: String,
+    pub channel_id: ChannelId,
     /// The product event.
-    pub event: EventKind,
-    /// The server's template for it.
-    pub template: String,
-    /// Whether `@everyone`/`@here` may ping.
-    pub allow_everyone: bool,
+    pub event: Event,
+    /// The server's message, rendered by `config`.
+    pub message: Message,
     /// The meeting, for meetings started from Discord.
-    pub meeting: Option<MeetingInfo>,
-    /// The server's player, for video links.
-    pub player_uiconf_id: Option<u32>,
+    pub meeting: Option<Meeting>,
 }
 
 impl Delivery {
@@ -186,13 +108,14 @@ pub enum Route {
     NotRouted(String),
 }
 
-fn is_entry_event(event: EventKind) -> bool {
-    matches!(event, EventKind::RecordingReady | EventKind::EntryReady)
+/// Whether `event` is about a video (a player link is rendered for it).
+pub fn is_entry_event(event: Event) -> bool {
+    matches!(event, Event::RecordingReady | Event::EntryReady)
 }
 
 /// The `guild` query parameters of the notification URL (`?guild=1&guild=2` or
 /// `?guild=1,2`), validated.
-pub fn query_guilds(path_with_query: &str) -> Vec<String> {
+pub fn query_guilds(path_with_query: &str) -> Vec<GuildId> {
     let Some((_, query)) = path_with_query.split_once('?') else {
         return Vec::new();
     };
@@ -209,19 +132,25 @@ pub fn query_guilds(path_with_query: &str) -> Vec<String> {
     out
 }
 
-/// Decides where `event` goes.
+/// Decides where `event` goes and renders its message there; `now_secs` is the time
+/// (for a start time or a duration the notification does not carry).
 ///
 /// # Errors
 /// [`LookupError::Unavailable`] when a service failed (nothing was posted; answer 5xx).
 pub fn route(
     event: &KalturaEvent,
-    url_guilds: &[String],
-    dir: &dyn Directory,
+    url_guilds: &[GuildId],
+    services: &impl Services,
+    now_secs: u64,
 ) -> Result<Route, LookupError> {
     let mut reasons = Vec::new();
-    if let Some(id) = &event.meeting_id {
-        match dir.meeting(id) {
-            Ok(Some(meeting)) => return route_meeting(event, meeting, dir),
+    if let Some(id) = event.meeting_id {
+        match services
+            .kaltura()
+            .get_meeting(id)
+            .map_err(LookupError::from)
+        {
+            Ok(Some(meeting)) => return route_meeting(event, meeting, services, now_secs),
             Ok(None) => reasons.push(format!("meeting {id} was not started from Discord")),
             Err(LookupError::Invalid(why)) => reasons.push(why),
             Err(err) => return Err(err),
@@ -240,14 +169,14 @@ pub fn route(
         return Ok(Route::NotRouted(reasons.join("; ")));
     }
     let kind = event.declared.unwrap_or(match event.happening {
-        Happening::MeetingStarted => EventKind::MeetingStart,
-        Happening::MeetingEnded => EventKind::MeetingEnd,
-        Happening::EntryReady if event.recording => EventKind::RecordingReady,
-        Happening::EntryReady => EventKind::EntryReady,
+        Happening::MeetingStarted => Event::MeetingStart,
+        Happening::MeetingEnded => Event::MeetingEnd,
+        Happening::EntryReady if event.recording => Event::RecordingReady,
+        Happening::EntryReady => Event::EntryReady,
     });
     let mut deliveries = Vec::new();
     for guild in guilds.iter().take(MAX_GUILDS) {
-        match route_guild(event, kind, guild, dir) {
+        match route_guild(event, kind, *guild, services, now_secs) {
             Ok(Ok(delivery)) => deliveries.push(delivery),
             Ok(Err(why)) | Err(LookupError::Invalid(why)) => {
                 reasons.push(format!("server {guild}: {why}"));
@@ -262,87 +191,143 @@ pub fn route(
     }
 }
 
+/// The server's settings when `kind` is a video event (its player and followed
+/// categories matter), `None` otherwise.
+fn video_settings(
+    kind: Event,
+    guild: GuildId,
+    services: &impl Services,
+) -> Result<Option<GuildSettings>, LookupError> {
+    if !is_entry_event(kind) {
+        return Ok(None);
+    }
+    Ok(Some(services.config().get(guild.get())?))
+}
+
+/// The playback link of the event's entry with the server's player
+/// (`kaltura.player-embed-url`), `None` when there is no entry or no link can be made.
+fn player_url(
+    event: &KalturaEvent,
+    settings: Option<&GuildSettings>,
+    services: &impl Services,
+) -> Option<String> {
+    let (entry, settings) = (event.entry_id.as_deref()?, settings?);
+    services
+        .kaltura()
+        .player_embed_url(entry, settings.kaltura.player_uiconf_id)
+        .ok()
+}
+
+/// The server's message for `kind`, `None` when it does not post it.
+fn message(
+    services: &impl Services,
+    guild: GuildId,
+    kind: Event,
+    values: &[(String, String)],
+) -> Result<Option<Message>, LookupError> {
+    Ok(services
+        .config()
+        .render_message(guild.get(), MessageKind::Event(kind), values)?)
+}
+
 fn route_meeting(
     event: &KalturaEvent,
-    meeting: MeetingInfo,
-    dir: &dyn Directory,
+    meeting: Meeting,
+    services: &impl Services,
+    now_secs: u64,
 ) -> Result<Route, LookupError> {
     let kind = event.declared.unwrap_or(match event.happening {
-        Happening::MeetingStarted => EventKind::MeetingStart,
-        Happening::MeetingEnded => EventKind::MeetingEnd,
-        Happening::EntryReady => EventKind::RecordingReady,
+        Happening::MeetingStarted => Event::MeetingStart,
+        Happening::MeetingEnded => Event::MeetingEnd,
+        Happening::EntryReady => Event::RecordingReady,
     });
-    let view = match dir.guild(&meeting.guild_id) {
-        Ok(view) => view,
+    let (Ok(guild), Ok(channel)) = (
+        GuildId::try_from(meeting.guild_id),
+        ChannelId::try_from(meeting.channel_id),
+    ) else {
+        return Ok(Route::NotRouted(format!(
+            "meeting {} has no Discord server or channel",
+            meeting.id
+        )));
+    };
+    let settings = match video_settings(kind, guild, services) {
+        Ok(settings) => settings,
         Err(LookupError::Invalid(why)) => return Ok(Route::NotRouted(why)),
         Err(err) => return Err(err),
     };
-    let Some(posting) = view.posting(kind) else {
-        return Ok(Route::NotRouted(format!(
-            "server {} has {} notifications turned off",
-            meeting.guild_id,
+    let player = player_url(event, settings.as_ref(), services);
+    let values = render::variables(event, kind, Some(&meeting), now_secs, player.as_deref());
+    // The meeting's own channel, whichever channel the server chose for the event.
+    match message(services, guild, kind, &values) {
+        Ok(Some(message)) => Ok(Route::Deliver(vec![Delivery {
+            guild_id: guild,
+            channel_id: channel,
+            event: kind,
+            message,
+            meeting: Some(meeting),
+        }])),
+        Ok(None) => Ok(Route::NotRouted(format!(
+            "server {guild} has {} notifications turned off",
             kind.as_str()
-        )));
-    };
-    Ok(Route::Deliver(vec![Delivery {
-        guild_id: meeting.guild_id.clone(),
-        channel_id: meeting.channel_id.clone(),
-        event: kind,
-        template: posting.template,
-        allow_everyone: posting.allow_everyone,
-        player_uiconf_id: view.player_uiconf_id,
-        meeting: Some(meeting),
-    }]))
+        ))),
+        Err(LookupError::Invalid(why)) => Ok(Route::NotRouted(why)),
+        Err(err) => Err(err),
+    }
 }
 
 /// One server's delivery, or why there is none.
 fn route_guild(
     event: &KalturaEvent,
-    kind: EventKind,
-    guild: &str,
-    dir: &dyn Directory,
+    kind: Event,
+    guild: GuildId,
+    services: &impl Services,
+    now_secs: u64,
 ) -> Result<Result<Delivery, String>, LookupError> {
-    let mut player_uiconf_id = None;
-    if is_entry_event(kind) {
-        let view = dir.guild(guild)?;
-        player_uiconf_id = view.player_uiconf_id;
-        if event.declared.is_none() {
-            let Some(categories) = &event.category_ids else {
-                return Ok(Err(
-                    "the notification does not say which categories the entry is in".into(),
-                ));
-            };
-            if !view.category_ids.iter().any(|c| categories.contains(c)) {
-                return Ok(Err("follows none of the entry's categories".into()));
-            }
+    let settings = video_settings(kind, guild, services)?;
+    if let (Some(settings), None) = (&settings, event.declared) {
+        let Some(categories) = &event.category_ids else {
+            return Ok(Err(
+                "the notification does not say which categories the entry is in".into(),
+            ));
+        };
+        let followed = &settings.kaltura.category_ids;
+        if !followed.iter().any(|c| categories.contains(c)) {
+            return Ok(Err("follows none of the entry's categories".into()));
         }
     }
-    let Some(target) = dir.target(guild, kind)? else {
+    let player = player_url(event, settings.as_ref(), services);
+    let values = render::variables(event, kind, None, now_secs, player.as_deref());
+    let channel = message(services, guild, kind, &values)?.and_then(|message| {
+        let channel = ChannelId::try_from(message.channel_id?).ok()?;
+        Some((channel, message))
+    });
+    let Some((channel_id, message)) = channel else {
         return Ok(Err(format!(
             "posts no {} notifications (no channel set, or turned off)",
             kind.as_str()
         )));
     };
     Ok(Ok(Delivery {
-        guild_id: guild.to_owned(),
-        channel_id: target.channel_id,
+        guild_id: guild,
+        channel_id,
         event: kind,
-        template: target.template,
-        allow_everyone: target.allow_everyone,
+        message,
         meeting: None,
-        player_uiconf_id,
     }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::FakeDirectory;
-    use serde_json::json;
+    use crate::testing::FakeServices;
 
     const GUILD: &str = "123456789012345678";
     const CHANNEL: &str = "223456789012345678";
     const MEETING_CHANNEL: &str = "323456789012345678";
+
+    fn id<M>(text: &str) -> discord_api::Id<M> {
+        text.parse().unwrap()
+    }
 
     fn ready_entry() -> KalturaEvent {
         KalturaEvent {
@@ -354,7 +339,7 @@ mod tests {
             owner: None,
             meeting_id: None,
             category_ids: Some(vec![12]),
-            guild_ids: vec![GUILD.into()],
+            guild_ids: vec![id(GUILD)],
             recording: false,
             duration_secs: None,
         }
@@ -376,31 +361,38 @@ mod tests {
 
     #[test]
     fn a_ready_entry_in_a_followed_category_goes_to_the_configured_channel() {
-        let dir = FakeDirectory::new()
-            .guild(GUILD, json!({}), &[12, 99])
-            .target(GUILD, EventKind::EntryReady, CHANNEL);
-        let d = delivered(route(&ready_entry(), &[], &dir).unwrap());
+        let services =
+            FakeServices::new()
+                .guild(GUILD, &[12, 99])
+                .channel(GUILD, Event::EntryReady, CHANNEL);
+        let d = delivered(route(&ready_entry(), &[], &services, 0).unwrap());
         assert_eq!(d.len(), 1);
-        assert_eq!(d[0].channel_id, CHANNEL);
-        assert_eq!(d[0].event, EventKind::EntryReady);
+        assert_eq!(d[0].channel_id, id(CHANNEL));
+        assert_eq!(d[0].event, Event::EntryReady);
         assert_eq!(d[0].key(), format!("{GUILD}/{CHANNEL}"));
+        assert_eq!(
+            d[0].message.content,
+            "entry_ready: Lecture https://cdnapisec.kaltura.com/p/1234567/embedPlaykitJs/uiconf_id/4321?iframeembed=true&entry_id=0_abc123",
+            "config renders the values, the player link with the server's player"
+        );
     }
 
     #[test]
     fn an_entry_outside_the_followed_categories_or_without_categories_goes_nowhere() {
-        let dir = FakeDirectory::new().guild(GUILD, json!({}), &[7]).target(
-            GUILD,
-            EventKind::EntryReady,
-            CHANNEL,
+        let services =
+            FakeServices::new()
+                .guild(GUILD, &[7])
+                .channel(GUILD, Event::EntryReady, CHANNEL);
+        assert!(
+            not_routed(route(&ready_entry(), &[], &services, 0).unwrap()).contains("follows none")
         );
-        assert!(not_routed(route(&ready_entry(), &[], &dir).unwrap()).contains("follows none"));
         let mut unknown = ready_entry();
         unknown.category_ids = None;
-        assert!(not_routed(route(&unknown, &[], &dir).unwrap()).contains("categories"));
+        assert!(not_routed(route(&unknown, &[], &services, 0).unwrap()).contains("categories"));
         let mut declared = unknown.clone();
-        declared.declared = Some(EventKind::EntryReady);
+        declared.declared = Some(Event::EntryReady);
         assert_eq!(
-            delivered(route(&declared, &[], &dir).unwrap()).len(),
+            delivered(route(&declared, &[], &services, 0).unwrap()).len(),
             1,
             "kd_event skips the category check"
         );
@@ -410,104 +402,133 @@ mod tests {
     fn a_live_recording_is_recording_ready_and_a_server_without_a_channel_gets_nothing() {
         let mut rec = ready_entry();
         rec.recording = true;
-        let dir = FakeDirectory::new().guild(GUILD, json!({}), &[12]);
-        let why = not_routed(route(&rec, &[], &dir).unwrap());
+        let services = FakeServices::new().guild(GUILD, &[12]);
+        let why = not_routed(route(&rec, &[], &services, 0).unwrap());
         assert!(why.contains("recording_ready"), "{why}");
-        let dir = dir.target(GUILD, EventKind::RecordingReady, CHANNEL);
+        let services = services.channel(GUILD, Event::RecordingReady, CHANNEL);
         assert_eq!(
-            delivered(route(&rec, &[], &dir).unwrap())[0].event,
-            EventKind::RecordingReady
+            delivered(route(&rec, &[], &services, 0).unwrap())[0].event,
+            Event::RecordingReady
         );
     }
 
     #[test]
     fn a_meeting_started_from_discord_goes_to_its_own_channel() {
         let mut e = ready_entry();
-        e.meeting_id = Some("42".into());
+        e.meeting_id = Some(42);
         e.guild_ids.clear();
         e.category_ids = None;
-        let dir = FakeDirectory::new()
-            .meeting("42", GUILD, MEETING_CHANNEL)
-            .guild(GUILD, json!({}), &[]);
-        let d = delivered(route(&e, &[], &dir).unwrap());
-        assert_eq!(d[0].channel_id, MEETING_CHANNEL);
-        assert_eq!(d[0].event, EventKind::RecordingReady);
+        let services = FakeServices::new()
+            .meeting(42, GUILD, MEETING_CHANNEL)
+            .guild(GUILD, &[])
+            .channel(GUILD, Event::RecordingReady, CHANNEL);
+        let d = delivered(route(&e, &[], &services, 0).unwrap());
         assert_eq!(
-            d[0].template,
-            guild_config::DEFAULT_RECORDING_READY_TEMPLATE
+            d[0].channel_id,
+            id(MEETING_CHANNEL),
+            "not the server's channel"
         );
-        assert!(d[0].meeting.is_some());
+        assert_eq!(d[0].event, Event::RecordingReady);
+        assert!(d[0].message.content.starts_with("recording_ready: Weekly"));
+        assert_eq!(d[0].meeting.as_ref().map(|m| m.id), Some(42));
+    }
+
+    #[test]
+    fn a_meetings_event_is_posted_even_when_the_server_chose_no_channel_for_it() {
+        let mut e = ready_entry();
+        e.happening = Happening::MeetingStarted;
+        e.declared = Some(Event::MeetingStart);
+        e.meeting_id = Some(42);
+        let services = FakeServices::new()
+            .meeting(42, GUILD, MEETING_CHANNEL)
+            .guild(GUILD, &[]);
+        let d = delivered(route(&e, &[], &services, 0).unwrap());
+        assert_eq!(d[0].channel_id, id(MEETING_CHANNEL));
     }
 
     #[test]
     fn a_server_that_turned_an_event_off_gets_nothing_even_for_its_meetings() {
         let mut e = ready_entry();
-        e.meeting_id = Some("42".into());
-        for config in [
-            json!({"notifications": {"enabled": false}}),
-            json!({"notifications": {"events": {"recording_ready": {"enabled": false}}}}),
-            json!({"features": {"recording_notices": false}}),
-        ] {
-            let dir = FakeDirectory::new()
-                .meeting("42", GUILD, MEETING_CHANNEL)
-                .guild(GUILD, config.clone(), &[]);
-            assert!(
-                not_routed(route(&e, &[], &dir).unwrap()).contains("turned off"),
-                "{config}"
-            );
-        }
-        let custom = json!({"notifications": {"allow_everyone_mentions": true,
-            "events": {"recording_ready": {"template": "@everyone {{title}}"}}}});
-        let dir = FakeDirectory::new()
-            .meeting("42", GUILD, MEETING_CHANNEL)
-            .guild(GUILD, custom, &[]);
-        let d = delivered(route(&e, &[], &dir).unwrap());
-        assert_eq!(d[0].template, "@everyone {{title}}");
-        assert!(d[0].allow_everyone);
+        e.meeting_id = Some(42);
+        let services = FakeServices::new()
+            .meeting(42, GUILD, MEETING_CHANNEL)
+            .guild(GUILD, &[])
+            .off(GUILD, Event::RecordingReady);
+        assert!(not_routed(route(&e, &[], &services, 0).unwrap()).contains("turned off"));
+        let services = FakeServices::new()
+            .meeting(42, GUILD, MEETING_CHANNEL)
+            .guild(GUILD, &[])
+            .allow_everyone(GUILD);
+        let d = delivered(route(&e, &[], &services, 0).unwrap());
+        assert!(d[0].message.allow_everyone_mentions);
     }
 
     #[test]
     fn an_unknown_meeting_falls_back_to_the_named_servers() {
         let mut e = ready_entry();
-        e.meeting_id = Some("77".into());
-        let dir = FakeDirectory::new().guild(GUILD, json!({}), &[12]).target(
-            GUILD,
-            EventKind::EntryReady,
-            CHANNEL,
-        );
+        e.meeting_id = Some(77);
+        let services =
+            FakeServices::new()
+                .guild(GUILD, &[12])
+                .channel(GUILD, Event::EntryReady, CHANNEL);
         assert_eq!(
-            delivered(route(&e, &[], &dir).unwrap())[0].channel_id,
-            CHANNEL
+            delivered(route(&e, &[], &services, 0).unwrap())[0].channel_id,
+            id(CHANNEL)
         );
     }
 
     #[test]
     fn url_guilds_count_only_when_the_body_names_none() {
-        let other = "423456789012345678".to_owned();
-        let dir = FakeDirectory::new()
-            .guild(GUILD, json!({}), &[12])
-            .target(GUILD, EventKind::EntryReady, CHANNEL)
-            .guild(&other, json!({}), &[12])
-            .target(&other, EventKind::EntryReady, "523456789012345678");
-        let d = delivered(route(&ready_entry(), std::slice::from_ref(&other), &dir).unwrap());
+        let other = "423456789012345678";
+        let services = FakeServices::new()
+            .guild(GUILD, &[12])
+            .channel(GUILD, Event::EntryReady, CHANNEL)
+            .guild(other, &[12])
+            .channel(other, Event::EntryReady, "523456789012345678");
+        let d = delivered(route(&ready_entry(), &[id(other)], &services, 0).unwrap());
         assert_eq!(d.len(), 1);
-        assert_eq!(d[0].guild_id, GUILD);
+        assert_eq!(d[0].guild_id, id(GUILD));
         let mut unnamed = ready_entry();
         unnamed.guild_ids.clear();
-        let d = delivered(route(&unnamed, std::slice::from_ref(&other), &dir).unwrap());
-        assert_eq!(d[0].guild_id, other);
-        assert!(not_routed(route(&unnamed, &[], &dir).unwrap()).contains("no Discord server"));
+        let d = delivered(route(&unnamed, &[id(other)], &services, 0).unwrap());
+        assert_eq!(d[0].guild_id, id(other));
+        assert!(
+            not_routed(route(&unnamed, &[], &services, 0).unwrap()).contains("no Discord server")
+        );
     }
 
     #[test]
     fn a_failing_service_is_retryable_and_a_refused_id_is_skipped() {
-        let dir = FakeDirectory::new().failing(LookupError::Unavailable("store down".into()));
+        let services = FakeServices::new().failing(Error::storage("store down"));
         assert_eq!(
-            route(&ready_entry(), &[], &dir),
+            route(&ready_entry(), &[], &services, 0),
             Err(LookupError::Unavailable("store down".into()))
         );
-        let dir = FakeDirectory::new().failing(LookupError::Invalid("bad id".into()));
-        assert!(not_routed(route(&ready_entry(), &[], &dir).unwrap()).contains("bad id"));
+        let services = FakeServices::new().failing(Error::invalid("bad id"));
+        assert!(not_routed(route(&ready_entry(), &[], &services, 0).unwrap()).contains("bad id"));
+    }
+
+    #[test]
+    fn service_errors_sort_into_retry_or_skip() {
+        let cases = [
+            (Error::invalid("a"), true),
+            (Error::not_found("a"), true),
+            (Error::forbidden("a"), true),
+            (Error::NotConfigured("kaltura_partner_id".into()), false),
+            (Error::Unavailable("a".into()), false),
+            (Error::Conflict("a".into()), false),
+            (Error::storage("a"), false),
+            (Error::other("a"), false),
+        ];
+        for (err, skipped) in cases {
+            let kind = err.kind();
+            let sorted = LookupError::from(err);
+            assert_eq!(
+                matches!(sorted, LookupError::Invalid(_)),
+                skipped,
+                "{kind:?}"
+            );
+        }
     }
 
     #[test]
@@ -516,20 +537,8 @@ mod tests {
             query_guilds(
                 "/webhooks/kaltura?guild=123456789012345678&x=1&guild=223456789012345678%2Cbad"
             ),
-            ["123456789012345678", "223456789012345678"]
+            [id(GUILD), id("223456789012345678")]
         );
         assert!(query_guilds("/webhooks/kaltura").is_empty());
-    }
-
-    #[test]
-    fn posting_reads_defaults_for_missing_keys() {
-        let view = GuildView {
-            category_ids: vec![],
-            player_uiconf_id: None,
-            config: json!({}),
-        };
-        let p = view.posting(EventKind::MeetingStart).unwrap();
-        assert_eq!(p.template, guild_config::DEFAULT_MEETING_START_TEMPLATE);
-        assert!(!p.allow_everyone);
     }
 }

@@ -1,113 +1,272 @@
-//! Fakes for the unit tests: a directory of meetings and server settings, and a Discord
-//! that answers from a script and records every request (the clock and the store are
-//! `common`'s `FakeClock` and `MemoryCasStore`).
+//! Fakes for the unit tests: the `config` and `kaltura` services in memory (the
+//! contracts' ports, in their simplest form), and a Discord that answers from a script
+//! and records every request (the clock and the store are `common`'s `FakeClock` and
+//! `MemoryCasStore`).
 
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 
 use common::Transport;
-use guild_config::EventKind;
+use contracts::config::{
+    Access, AuditEntry, Command, DeploymentSettings, Event, Features, GuildSettings,
+    KalturaSettings, Message, MessageKind, Section, SettingKey, SettingLine, UpdateResult,
+};
+use contracts::kaltura::{
+    MediaEntry, MediaPage, Meeting, MeetingFilter, MeetingKind, MeetingRequest, Participant,
+    Requester,
+};
+use contracts::{Actor, Error, KalturaRole, Member, ServiceStatus};
 use serde_json::Value;
 
-use crate::routing::{Directory, GuildView, LookupError, MeetingInfo, Target};
+/// One server's settings, as far as notifications go.
+#[derive(Default, Clone)]
+struct Server {
+    categories: Vec<u32>,
+    channels: BTreeMap<&'static str, u64>,
+    off: Vec<Event>,
+    allow_everyone: bool,
+}
 
-/// Meetings, server settings and targets in memory.
+/// Meetings and server settings in memory. Each event renders as
+/// `<event>: {{title}} {{url}}`.
 #[derive(Default)]
-pub struct FakeDirectory {
-    meetings: BTreeMap<String, MeetingInfo>,
-    guilds: BTreeMap<String, GuildView>,
-    targets: BTreeMap<(String, &'static str), Target>,
-    failing: Option<LookupError>,
-    /// How many lookups were made.
+pub struct FakeServices {
+    meetings: BTreeMap<u64, Meeting>,
+    servers: BTreeMap<u64, Server>,
+    failing: Option<Error>,
+    /// How many service calls were made.
     pub lookups: Cell<usize>,
 }
 
-impl FakeDirectory {
+fn snowflake(text: &str) -> u64 {
+    text.parse().unwrap()
+}
+
+impl FakeServices {
     pub fn new() -> Self {
         Self::default()
     }
 
-    pub fn meeting(mut self, id: &str, guild: &str, channel: &str) -> Self {
+    pub fn meeting(mut self, id: u64, guild: &str, channel: &str) -> Self {
         self.meetings.insert(
-            id.to_owned(),
-            MeetingInfo {
-                id: id.to_owned(),
-                kind_label: "Webinar".into(),
+            id,
+            Meeting {
+                id,
+                kind: MeetingKind::Webinar,
                 title: "Weekly @everyone sync".into(),
-                guild_id: guild.to_owned(),
-                channel_id: channel.to_owned(),
-                owner_id: "623456789012345678".into(),
+                guild_id: snowflake(guild),
+                channel_id: snowflake(channel),
+                owner_id: 623_456_789_012_345_678,
                 created_at: 1_700_000_000,
                 start_time: None,
+                end_time: None,
                 ended_at: None,
             },
         );
         self
     }
 
-    pub fn guild(mut self, id: &str, config: Value, categories: &[u32]) -> Self {
-        self.guilds.insert(
-            id.to_owned(),
-            GuildView {
-                category_ids: categories.to_vec(),
-                player_uiconf_id: Some(4321),
-                config,
-            },
-        );
+    /// A server that follows `categories`, with the player 4321.
+    pub fn guild(mut self, id: &str, categories: &[u32]) -> Self {
+        self.server(id).categories = categories.to_vec();
         self
     }
 
-    pub fn target(mut self, guild: &str, event: EventKind, channel: &str) -> Self {
-        self.targets.insert(
-            (guild.to_owned(), event.as_str()),
-            Target {
-                channel_id: channel.to_owned(),
-                template: crate::routing::default_template(event).to_owned(),
-                allow_everyone: false,
-            },
-        );
+    /// The server posts `event` in `channel`.
+    pub fn channel(mut self, guild: &str, event: Event, channel: &str) -> Self {
+        self.server(guild)
+            .channels
+            .insert(event.as_str(), snowflake(channel));
         self
     }
 
-    pub fn failing(mut self, err: LookupError) -> Self {
+    /// The server turned `event` off.
+    pub fn off(mut self, guild: &str, event: Event) -> Self {
+        self.server(guild).off.push(event);
+        self
+    }
+
+    /// The server lets its templates ping `@everyone`.
+    pub fn allow_everyone(mut self, guild: &str) -> Self {
+        self.server(guild).allow_everyone = true;
+        self
+    }
+
+    /// Every call fails with `err`.
+    pub fn failing(mut self, err: Error) -> Self {
         self.failing = Some(err);
         self
     }
 
-    fn check(&self) -> Result<(), LookupError> {
+    fn server(&mut self, id: &str) -> &mut Server {
+        self.servers.entry(snowflake(id)).or_default()
+    }
+
+    fn check(&self) -> Result<(), Error> {
         self.lookups.set(self.lookups.get() + 1);
         self.failing.clone().map_or(Ok(()), Err)
     }
 }
 
-impl Directory for FakeDirectory {
-    fn meeting(&self, id: &str) -> Result<Option<MeetingInfo>, LookupError> {
-        self.check()?;
-        Ok(self.meetings.get(id).cloned())
+impl contracts::Config for FakeServices {
+    fn status(&self) -> ServiceStatus {
+        unreachable!()
     }
 
-    fn guild(&self, guild_id: &str) -> Result<GuildView, LookupError> {
+    fn get(&self, guild_id: u64) -> Result<GuildSettings, Error> {
         self.check()?;
-        Ok(self.guilds.get(guild_id).cloned().unwrap_or(GuildView {
-            category_ids: Vec::new(),
-            player_uiconf_id: None,
-            config: Value::Object(serde_json::Map::new()),
+        let server = self.servers.get(&guild_id);
+        Ok(GuildSettings {
+            version: 0,
+            deployment_version: 0,
+            features: Features {
+                activity: false,
+                embed_player: false,
+                recording_notices: true,
+            },
+            kaltura: KalturaSettings {
+                join_privileges: String::new(),
+                host_privileges: String::new(),
+                view_privileges: String::new(),
+                player_uiconf_id: server.map(|_| 4321),
+                category_ids: server.map(|s| s.categories.clone()).unwrap_or_default(),
+            },
+            document_json: "{}".into(),
+            overrides_json: "{}".into(),
+        })
+    }
+
+    fn check_permission(&self, _: Command, _: &Member) -> Result<Access, Error> {
+        unreachable!("notifications check no member")
+    }
+
+    fn role_for(&self, _: &Member) -> Result<KalturaRole, Error> {
+        unreachable!("notifications check no member")
+    }
+
+    fn render_message(
+        &self,
+        guild_id: u64,
+        kind: MessageKind,
+        values: &[(String, String)],
+    ) -> Result<Option<Message>, Error> {
+        self.check()?;
+        let MessageKind::Event(event) = kind else {
+            unreachable!("notifications post events only");
+        };
+        let server = self.servers.get(&guild_id).cloned().unwrap_or_default();
+        if server.off.contains(&event) {
+            return Ok(None);
+        }
+        let template = format!("{}: {{{{title}}}} {{{{url}}}}", event.as_str());
+        let content = values.iter().fold(template, |text, (name, value)| {
+            text.replace(&format!("{{{{{name}}}}}"), value)
+        });
+        Ok(Some(Message {
+            channel_id: server.channels.get(event.as_str()).copied(),
+            content,
+            allow_everyone_mentions: server.allow_everyone,
         }))
     }
 
-    fn target(&self, guild_id: &str, event: EventKind) -> Result<Option<Target>, LookupError> {
-        self.check()?;
-        Ok(self
-            .targets
-            .get(&(guild_id.to_owned(), event.as_str()))
-            .cloned())
+    fn render_section(&self, _: u64, _: Section) -> Result<Vec<SettingLine>, Error> {
+        unreachable!()
     }
 
-    fn player_url(&self, entry_id: &str, uiconf_id: Option<u32>) -> Option<String> {
-        uiconf_id.map(|u| {
-            format!("https://cdnapisec.kaltura.com/p/1234567/embedPlaykitJs/uiconf_id/{u}?iframeembed=true&entry_id={entry_id}")
-        })
+    fn settable_keys(&self) -> Vec<SettingKey> {
+        unreachable!()
+    }
+
+    fn update(&self, _: u64, _: &str, _: u64, _: &Actor) -> Result<UpdateResult, Error> {
+        unreachable!()
+    }
+
+    fn set(
+        &self,
+        _: u64,
+        _: &str,
+        _: &str,
+        _: Option<u64>,
+        _: bool,
+        _: &Actor,
+    ) -> Result<UpdateResult, Error> {
+        unreachable!()
+    }
+
+    fn reset(&self, _: u64, _: Option<Section>, _: &Actor) -> Result<UpdateResult, Error> {
+        unreachable!()
+    }
+
+    fn audit_log(&self, _: u64, _: u32) -> Result<Vec<AuditEntry>, Error> {
+        unreachable!()
+    }
+
+    fn get_deployment(&self) -> Result<DeploymentSettings, Error> {
+        unreachable!()
+    }
+
+    fn update_deployment(&self, _: &str, _: u64, _: &Actor) -> Result<UpdateResult, Error> {
+        unreachable!()
+    }
+
+    fn deployment_audit_log(&self, _: u32) -> Result<Vec<AuditEntry>, Error> {
+        unreachable!()
+    }
+}
+
+impl contracts::Kaltura for FakeServices {
+    fn status(&self) -> ServiceStatus {
+        unreachable!()
+    }
+
+    fn ping(&self) -> Result<(), Error> {
+        unreachable!()
+    }
+
+    fn circuit_open(&self) -> bool {
+        unreachable!()
+    }
+
+    fn create_meeting(&self, _: &MeetingRequest) -> Result<Meeting, Error> {
+        unreachable!()
+    }
+
+    fn get_meeting(&self, id: u64) -> Result<Option<Meeting>, Error> {
+        self.check()?;
+        Ok(self.meetings.get(&id).cloned())
+    }
+
+    fn list_meetings(&self, _: MeetingFilter) -> Result<Vec<Meeting>, Error> {
+        unreachable!()
+    }
+
+    fn may_manage(&self, _: u64, _: Requester) -> Result<bool, Error> {
+        unreachable!()
+    }
+
+    fn end_meeting(&self, _: u64, _: Requester) -> Result<(), Error> {
+        unreachable!()
+    }
+
+    fn join_url(&self, _: u64, _: &Participant) -> Result<String, Error> {
+        unreachable!()
+    }
+
+    fn search_media(&self, _: &str, _: u32) -> Result<MediaPage, Error> {
+        unreachable!()
+    }
+
+    fn get_media(&self, _: &str) -> Result<Option<MediaEntry>, Error> {
+        unreachable!()
+    }
+
+    fn player_embed_url(&self, entry_id: &str, uiconf_id: Option<u32>) -> Result<String, Error> {
+        let uiconf =
+            uiconf_id.ok_or_else(|| Error::NotConfigured("kaltura_player_uiconf_id".into()))?;
+        Ok(format!(
+            "https://cdnapisec.kaltura.com/p/1234567/embedPlaykitJs/uiconf_id/{uiconf}?iframeembed=true&entry_id={entry_id}"
+        ))
     }
 }
 

@@ -20,7 +20,8 @@
 //! as they are stored, so a field added here must keep to that.
 //!
 //! Host-free: it depends on `common` (the key-value and compare-and-swap ports),
-//! `serde`, `serde_json` and `thiserror` only, never on `spin-sdk`.
+//! `discord-api` (the one rule for Discord IDs), `serde`, `serde_json` and `thiserror`
+//! only, never on `spin-sdk`.
 
 use serde::{Deserialize, Serialize};
 
@@ -111,8 +112,8 @@ pub struct AuditLog {
 /// Why reading a log failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AuditReadError {
-    /// The guild id is not a Discord snowflake (17 to 20 digits).
-    #[error("guild id must be 17 to 20 digits")]
+    /// The guild id is not a Discord ID ([`is_snowflake`]).
+    #[error("guild id must be a Discord ID (a non-zero decimal number)")]
     InvalidGuild,
     /// The store failed.
     #[error(transparent)]
@@ -122,9 +123,10 @@ pub enum AuditReadError {
     Unreadable,
 }
 
-/// Whether `id` looks like a Discord snowflake: 17 to 20 decimal digits.
+/// Whether `id` is a Discord ID by the one rule every component reads them with
+/// (`discord_api::id`: decimal digits that fit 64 bits, not zero).
 pub fn is_snowflake(id: &str) -> bool {
-    (17..=20).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_digit())
+    id.parse::<discord_api::id::GuildId>().is_ok()
 }
 
 fn decode(bytes: Option<&[u8]>) -> Option<AuditLog> {
@@ -260,9 +262,21 @@ mod tests {
     }
 
     #[test]
+    fn guild_ids_follow_the_one_snowflake_rule() {
+        // Pinned (issue 12): this crate used to want 17 to 20 digits; it now reads
+        // Discord IDs as every component does (`discord_api::id`).
+        assert!(is_snowflake(GUILD));
+        assert!(is_snowflake("12"));
+        for bad in ["", "0", "12a", "-1", "99999999999999999999"] {
+            assert!(!is_snowflake(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
     fn reading_checks_the_guild_and_an_empty_log_is_empty() {
         let kv = MemoryKeyValue::default();
-        assert_eq!(read(&kv, "12", 10), Err(AuditReadError::InvalidGuild));
+        assert_eq!(read(&kv, "0", 10), Err(AuditReadError::InvalidGuild));
+        assert_eq!(read(&kv, "12a", 10), Err(AuditReadError::InvalidGuild));
         assert_eq!(read(&kv, GUILD, 10), Ok(Vec::new()));
         kv.set(&key(GUILD), b"nope").unwrap();
         assert_eq!(read(&kv, GUILD, 10), Err(AuditReadError::Unreadable));

@@ -1,13 +1,11 @@
 //! Command-line arguments and environment.
 
 use discord_api::id::{ApplicationId, GuildId};
+use discord_api::rest;
 use discord_api::token::BotToken;
 
 use crate::diff::Scope;
 use crate::sync::Target;
-
-/// Discord's base URL when `DISCORD_BASE_URL` is unset.
-pub const DEFAULT_BASE_URL: &str = "https://discord.com";
 
 /// The usage text.
 pub const USAGE: &str = "\
@@ -20,7 +18,8 @@ changes and sends nothing when nothing does.
 environment:
   DISCORD_APPLICATION_ID  the application's ID (required)
   DISCORD_BOT_TOKEN       the bot token (required; never printed)
-  DISCORD_BASE_URL        Discord's base URL (default https://discord.com)
+  DISCORD_BASE_URL        Discord's origin, http(s)://host[:port] (default
+                          https://discord.com)
 
 options:
   --guild <id>  register for this server only
@@ -95,7 +94,9 @@ pub fn target_from_env(
         .map_err(|_| "DISCORD_APPLICATION_ID is not an application ID (a number)".to_owned())?;
     let bot = BotToken::new(&get("DISCORD_BOT_TOKEN").ok_or("DISCORD_BOT_TOKEN is not set")?)
         .map_err(|err| format!("DISCORD_BOT_TOKEN is not usable: {err}"))?;
-    let base_url = get("DISCORD_BASE_URL").unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
+    let base_url = rest::base_url(get("DISCORD_BASE_URL").as_deref()).map_err(|_| {
+        "DISCORD_BASE_URL is not a Discord origin (http(s)://host[:port], no path)".to_owned()
+    })?;
     Ok(Target {
         base_url,
         application,
@@ -170,7 +171,17 @@ mod tests {
             Scope::Global,
         )
         .unwrap();
-        assert_eq!(target.base_url, DEFAULT_BASE_URL);
+        assert_eq!(target.base_url, rest::DEFAULT_BASE_URL);
+        let err = target_from_env(
+            env(&[
+                ("DISCORD_APPLICATION_ID", "1100000000000000001"),
+                ("DISCORD_BOT_TOKEN", "secret-token"),
+                ("DISCORD_BASE_URL", "https://proxy.example/discord"),
+            ]),
+            Scope::Global,
+        )
+        .unwrap_err();
+        assert!(err.starts_with("DISCORD_BASE_URL"), "{err}");
         assert_eq!(target.bot.expose_secret(), "secret-token");
         let err = target_from_env(
             env(&[("DISCORD_APPLICATION_ID", "1100000000000000001")]),

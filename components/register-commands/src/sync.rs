@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use discord_api::commands::Command;
 use discord_api::id::ApplicationId;
-use discord_api::rest::{self, ApiError, Client, RestError, API_PREFIX};
+use discord_api::rest::{
+    self, ApiError, Client, Failure, GiveUp, NextTry, RestError, RetryPolicy, API_PREFIX,
+};
 use discord_api::token::BotToken;
 use http::header::{AUTHORIZATION, USER_AGENT};
 use http::{HeaderValue, Request, Response};
@@ -22,6 +24,15 @@ pub const MAX_ATTEMPTS: u32 = 5;
 /// The longest wait honoured; a longer `retry_after` ends the run with a message
 /// saying when to try again.
 pub const MAX_WAIT: Duration = Duration::from_secs(60);
+
+/// Discord's retry rule ([`RetryPolicy::next_try`]) with this tool's numbers: a `5xx`
+/// is tried again after a second.
+pub const RETRY: RetryPolicy = RetryPolicy {
+    max_attempts: MAX_ATTEMPTS,
+    max_wait: MAX_WAIT,
+    first_backoff: Duration::from_secs(1),
+    max_backoff: Duration::from_secs(1),
+};
 
 /// Sends one HTTP request and returns the response, whatever its status.
 pub trait Transport {
@@ -51,7 +62,8 @@ impl Sleep for ThreadSleep {
 /// Where and as whom to register.
 #[derive(Debug, Clone)]
 pub struct Target {
-    /// Discord's base URL (`https://discord.com`, or a local fake).
+    /// Discord's origin (`https://discord.com`, or a local fake), as
+    /// [`rest::base_url`] reads it.
     pub base_url: String,
     /// The application.
     pub application: ApplicationId,
@@ -114,7 +126,7 @@ fn commands_path(target: &Target) -> String {
 fn get_commands(target: &Target) -> Result<Request<Vec<u8>>, RestError> {
     let url = format!(
         "{}{API_PREFIX}{}",
-        target.base_url.trim().trim_end_matches('/'),
+        rest::base_url(Some(&target.base_url))?,
         commands_path(target)
     );
     let mut auth = HeaderValue::from_str(&format!("Bot {}", target.bot.expose_secret()))
@@ -144,7 +156,7 @@ fn put_commands(
 }
 
 /// Sends the request `build` makes, retrying after a 429 (waiting its
-/// `retry_after`) or a 5xx, and decodes the JSON answer.
+/// `retry_after`) or a 5xx as [`RETRY`] says, and decodes the JSON answer.
 fn call<T: serde::de::DeserializeOwned>(
     transport: &mut dyn Transport,
     sleep: &mut dyn Sleep,
@@ -158,15 +170,14 @@ fn call<T: serde::de::DeserializeOwned>(
             Ok(value) => return Ok(value),
             Err(err) => err,
         };
-        let Some(wait) = err.retry_after() else {
-            return Err(SyncError::Discord(err));
+        let wait = match RETRY.next_try(Failure::Answered(&err), attempt) {
+            NextTry::RetryAfter(wait) => wait,
+            NextTry::GiveUp(GiveUp::Refused) => return Err(SyncError::Discord(err)),
+            NextTry::GiveUp(GiveUp::OutOfAttempts { .. }) => return Err(SyncError::GaveUp(err)),
+            NextTry::GiveUp(GiveUp::WaitTooLong { wait }) => {
+                return Err(SyncError::WaitTooLong(wait))
+            }
         };
-        if attempt >= MAX_ATTEMPTS {
-            return Err(SyncError::GaveUp(err));
-        }
-        if wait > MAX_WAIT {
-            return Err(SyncError::WaitTooLong(wait));
-        }
         writeln!(out, "{err}; waiting {:.2} s", wait.as_secs_f64())
             .map_err(|e| SyncError::Output(e.to_string()))?;
         sleep.sleep(wait);
@@ -381,6 +392,7 @@ mod tests {
             (429, &[], limited.into()),
             (200, &[], registered(Scope::Global)),
         ]);
+        // The JSON `retry_after` wins over the header, as everywhere Discord is called.
         let mut waits = Waits::default();
         let (result, out) = run(Scope::Global, &mut transport, &mut waits, false);
         assert!(result.unwrap().applied);

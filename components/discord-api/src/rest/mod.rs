@@ -7,13 +7,19 @@
 //! when it has a JSON body (<https://discord.com/developers/docs/reference#http-api>).
 //! Tokens go only into the `Authorization` header (marked sensitive) or, for
 //! interaction and webhook tokens, the percent-encoded path; no error carries one.
+//!
+//! Two rules every component that calls Discord shares, written once here:
+//! [`base_url`] reads the `discord_base_url` setting, and [`retry`] decides whether and
+//! when a failed call is tried again (Discord's `429` `retry_after`, `5xx` backoff).
 
 mod endpoints;
 mod oauth;
 mod outcome;
+pub mod retry;
 
 pub use oauth::TokenResponse;
 pub use outcome::{classify, decode, ApiError};
+pub use retry::{retry_after_secs, Failure, GiveUp, NextTry, RetryPolicy};
 
 use base64::Engine;
 use http::header::{AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
@@ -28,6 +34,40 @@ use crate::token::{AccessToken, BotToken, ClientSecret, WebhookToken};
 /// The API version prefix of every path.
 pub const API_PREFIX: &str = "/api/v10";
 
+/// Discord's origin, used when the `discord_base_url` setting is unset or blank.
+pub const DEFAULT_BASE_URL: &str = "https://discord.com";
+
+/// The `discord_base_url` setting (a Spin variable, or `DISCORD_BASE_URL` for
+/// `register-commands`), read the same way by every component: unset or blank is
+/// [`DEFAULT_BASE_URL`]; anything else must be an origin, `http(s)://host[:port]`
+/// (surrounding whitespace and a trailing `/` are ignored), with no path, query,
+/// fragment or credentials — the API paths are Discord's own. Returns the origin as
+/// [`Client::new`] takes it.
+///
+/// # Errors
+/// [`RestError::InvalidBaseUrl`] for a value that is not such an origin.
+pub fn base_url(setting: Option<&str>) -> Result<String, RestError> {
+    match setting.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(DEFAULT_BASE_URL.to_owned()),
+        Some(value) => origin(value),
+    }
+}
+
+/// `http(s)://host[:port]`, normalized without a trailing `/`.
+fn origin(value: &str) -> Result<String, RestError> {
+    let trimmed = value.trim();
+    let uri: Uri = trimmed.parse().map_err(|_| RestError::InvalidBaseUrl)?;
+    let (Some(scheme @ ("http" | "https")), Some(authority)) = (uri.scheme_str(), uri.authority())
+    else {
+        return Err(RestError::InvalidBaseUrl);
+    };
+    let bare = matches!(uri.path(), "" | "/") && uri.query().is_none();
+    if !bare || authority.as_str().contains('@') || trimmed.contains(['#', '?']) {
+        return Err(RestError::InvalidBaseUrl);
+    }
+    Ok(format!("{scheme}://{authority}"))
+}
+
 /// Characters left as they are in a path segment (RFC 3986 unreserved).
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
@@ -38,8 +78,8 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
 /// Why a request could not be built. Never contains a token or a body.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum RestError {
-    /// The base URL is not `http(s)://host[:port][/path]` without query or fragment.
-    #[error("the Discord base URL must be http(s)://host[:port][/path]")]
+    /// The base URL is not an origin, `http(s)://host[:port]` (see [`base_url`]).
+    #[error("the Discord base URL must be http(s)://host[:port], without a path")]
     InvalidBaseUrl,
     /// The User-Agent parts do not fit in a header.
     #[error("the User-Agent URL and version must be visible ASCII")]
@@ -116,28 +156,18 @@ pub struct Client {
 }
 
 impl Client {
-    /// A client for `base_url` (e.g. `https://discord.com`, or a local fake in tests)
-    /// that identifies as `DiscordBot (<project_url>, <version>)`.
+    /// A client for the origin `base_url` (e.g. `https://discord.com`, or a local fake
+    /// in tests; read a setting with [`base_url`]) that identifies as
+    /// `DiscordBot (<project_url>, <version>)`.
     ///
     /// # Errors
-    /// [`RestError::InvalidBaseUrl`] or [`RestError::InvalidUserAgent`].
+    /// [`RestError::InvalidBaseUrl`] (the rule of [`base_url`]; an empty value is
+    /// refused here) or [`RestError::InvalidUserAgent`].
     pub fn new(base_url: &str, project_url: &str, version: &str) -> Result<Self, RestError> {
-        let base = base_url.trim().trim_end_matches('/');
-        let uri: Uri = base.parse().map_err(|_| RestError::InvalidBaseUrl)?;
-        let scheme_ok = matches!(uri.scheme_str(), Some("http" | "https"));
-        if !scheme_ok
-            || uri.authority().is_none()
-            || uri.query().is_some()
-            || base.contains(['#', '?'])
-        {
-            return Err(RestError::InvalidBaseUrl);
-        }
+        let base = origin(base_url)?;
         let user_agent = HeaderValue::from_str(&format!("DiscordBot ({project_url}, {version})"))
             .map_err(|_| RestError::InvalidUserAgent)?;
-        Ok(Self {
-            base: base.to_owned(),
-            user_agent,
-        })
+        Ok(Self { base, user_agent })
     }
 
     /// The full URL of an API path (which starts with `/`).

@@ -66,18 +66,6 @@ fn detail(code: Option<u64>, message: Option<&str>) -> String {
     }
 }
 
-impl ApiError {
-    /// How long to wait before retrying, for errors worth retrying: the rate-limit
-    /// wait, or one second for a server error.
-    pub fn retry_after(&self) -> Option<Duration> {
-        match self {
-            Self::RateLimited { retry_after, .. } => Some(*retry_after),
-            Self::ServerError(_) => Some(DEFAULT_RETRY),
-            _ => None,
-        }
-    }
-}
-
 #[derive(Deserialize)]
 struct ErrorBody {
     #[serde(default)]
@@ -218,10 +206,21 @@ mod tests {
             })
         );
         let r = response(429, &[("x-ratelimit-reset-after", "0.25")], "");
-        let err = classify(r).unwrap_err();
-        assert_eq!(err.retry_after(), Some(Duration::from_millis(250)));
+        assert_eq!(
+            classify(r),
+            Err(ApiError::RateLimited {
+                retry_after: Duration::from_millis(250),
+                global: false
+            })
+        );
         let r = response(429, &[], r#"{"retry_after":-1}"#);
-        assert_eq!(classify(r).unwrap_err().retry_after(), Some(DEFAULT_RETRY));
+        assert_eq!(
+            classify(r),
+            Err(ApiError::RateLimited {
+                retry_after: DEFAULT_RETRY,
+                global: false
+            })
+        );
     }
 
     #[test]
@@ -235,7 +234,6 @@ mod tests {
         );
         let err = classify(response(502, &[], "bad gateway")).unwrap_err();
         assert_eq!(err, ApiError::ServerError(StatusCode::BAD_GATEWAY));
-        assert_eq!(err.retry_after(), Some(DEFAULT_RETRY));
     }
 
     #[test]
@@ -258,7 +256,6 @@ mod tests {
             err.to_string(),
             "Discord answered 400 Bad Request (code 50035: Invalid Form Body)"
         );
-        assert_eq!(err.retry_after(), None);
         let bare = classify(response(405, &[], "nope")).unwrap_err();
         assert_eq!(bare.to_string(), "Discord answered 405 Method Not Allowed");
     }

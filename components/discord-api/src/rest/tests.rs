@@ -286,6 +286,8 @@ fn a_local_base_url_with_a_port_works_and_bad_ones_are_rejected() {
         "https://discord.com?x=1",
         "https://discord.com/#f",
         "",
+        "https://proxy.example/discord",
+        "https://user:pw@discord.com",
     ] {
         assert_eq!(
             Client::new(bad, "https://x", "1").unwrap_err(),
@@ -297,4 +299,28 @@ fn a_local_base_url_with_a_port_works_and_bad_ones_are_rejected() {
         Client::new("https://discord.com", "https://x\n", "1").unwrap_err(),
         RestError::InvalidUserAgent
     );
+}
+
+#[test]
+fn an_unset_or_blank_base_url_setting_is_discord_itself() {
+    for setting in [None, Some(""), Some("  \n")] {
+        assert_eq!(base_url(setting).as_deref(), Ok(DEFAULT_BASE_URL));
+    }
+}
+
+#[test]
+fn a_base_url_setting_is_an_origin_without_a_path() {
+    // The copies of this rule disagreed: one accepted a path, one required the setting.
+    assert_eq!(
+        base_url(Some(" http://127.0.0.1:8787/ ")).as_deref(),
+        Ok("http://127.0.0.1:8787")
+    );
+    for bad in [
+        "https://proxy.example/discord",
+        "discord.com",
+        "https://discord.com?x=1",
+        "https://discord.com//",
+    ] {
+        assert_eq!(base_url(Some(bad)), Err(RestError::InvalidBaseUrl), "{bad}");
+    }
 }

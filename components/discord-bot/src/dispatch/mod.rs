@@ -1,10 +1,9 @@
 //! Runs a verified interaction against the library services and says what to answer.
 //!
 //! [`respond`] parses the interaction into an [`Action`], takes the caller from the
-//! payload's `member` only, reads the server's configuration and checks the
-//! member's permission for the command the action belongs to — on every command,
-//! button and autocomplete — then matches the action exhaustively. The result is an
-//! [`Outcome`]:
+//! payload's `member` only, and asks `config` whether the member may use the command
+//! the action belongs to (`check-permission`) — on every command, button and
+//! autocomplete — then matches the action exhaustively. The result is an [`Outcome`]:
 //!
 //! - [`Outcome::Reply`]: answer Discord's POST with this response; done.
 //! - [`Outcome::Deferred`]: answer with this deferral (type 5, ephemeral when the
@@ -19,25 +18,39 @@
 
 use std::collections::HashSet;
 use std::fmt;
+use std::time::Duration;
 
+use contracts::config::{Access, MessageKind};
+use contracts::kaltura::{
+    Meeting, MeetingFilter, MeetingId, MeetingKind, MeetingRequest, Participant, Requester,
+};
+use contracts::{Actor, Config as _, Error, ErrorKind, Kaltura as _, Members as _};
 use discord_api::commands::Choice;
 use discord_api::id::{ApplicationId, InteractionId};
 use discord_api::markdown::escape;
 use discord_api::model::Envelope;
 use discord_api::response::{ComponentError, InteractionResponse, MessageBody};
-use discord_api::rest::{Client, RestError};
+use discord_api::rest::{Client, RestError, RetryPolicy};
 use discord_api::token::InteractionToken;
 use discord_api::Interaction;
-use guild_config::{Access, GuildConfig, Section};
 
 use crate::action::{Action, Rejection};
-use crate::commands::section_label;
-use crate::meeting::{Meeting, MeetingId, MeetingKind, NewMeeting, Part};
 use crate::render::{self, notice};
-use crate::services::{Caller, ServiceError, Services};
+use crate::services::{Caller, Services};
 
 /// The project URL in the `User-Agent` of the follow-up request.
 pub const PROJECT_URL: &str = "https://github.com/kaltura-discord/kaltura-discord";
+
+/// How the `PATCH` of a deferred reply is retried (Discord's rule,
+/// [`RetryPolicy::next_try`]): once, after a `429`'s `retry_after` or a second after a
+/// `5xx`, if that wait is at most two seconds — the work after the response is lost if
+/// Spin stops, so it is kept short.
+pub const PATCH_RETRY: RetryPolicy = RetryPolicy {
+    max_attempts: 2,
+    max_wait: Duration::from_secs(2),
+    first_backoff: Duration::from_secs(1),
+    max_backoff: Duration::from_secs(1),
+};
 
 /// What members read when Kaltura's circuit is open.
 pub const KALTURA_UNAVAILABLE: &str =
@@ -149,12 +162,12 @@ impl fmt::Display for ErrorReport {
 /// What went wrong while running an action.
 #[derive(Debug)]
 enum Failure {
-    Service(ServiceError),
+    Service(Error),
     Reply(ComponentError),
 }
 
-impl From<ServiceError> for Failure {
-    fn from(err: ServiceError) -> Self {
+impl From<Error> for Failure {
+    fn from(err: Error) -> Self {
         Self::Service(err)
     }
 }
@@ -165,6 +178,12 @@ impl From<ComponentError> for Failure {
     }
 }
 
+/// A service error as logged: its case and its message (never a secret: the
+/// contract's messages carry none).
+fn detail(err: &Error) -> String {
+    format!("{}: {}", err.kind().name(), err.message())
+}
+
 /// The member's message and the log entry for a failure.
 fn failure_message(
     error_id: &ErrorId,
@@ -173,31 +192,25 @@ fn failure_message(
 ) -> (String, ErrorReport) {
     let (text, detail) = match failure {
         Failure::Service(err) => {
-            let text = match &err {
-                ServiceError::Unavailable(_) => {
+            let text = match err.kind() {
+                ErrorKind::Unavailable => {
                     "Kaltura is unavailable right now. Please try again in a few minutes."
                         .to_owned()
                 }
-                ServiceError::NotConfigured(_) => {
-                    "The Kaltura integration is not fully set up yet. \
+                ErrorKind::NotConfigured => "The Kaltura integration is not fully set up yet. \
                      Please tell the bot's operator."
-                        .to_owned()
-                }
-                ServiceError::NotFound(_) => "That meeting no longer exists.".to_owned(),
-                ServiceError::Forbidden(_) => {
-                    "Kaltura did not allow this for your account.".to_owned()
-                }
-                ServiceError::Invalid(message) => {
-                    format!("That was not accepted: {}", escape(message))
-                }
-                ServiceError::Conflict(_) => {
+                    .to_owned(),
+                ErrorKind::NotFound => "That meeting no longer exists.".to_owned(),
+                ErrorKind::Forbidden => "Kaltura did not allow this for your account.".to_owned(),
+                ErrorKind::Invalid => format!("That was not accepted: {}", escape(err.message())),
+                ErrorKind::Conflict => {
                     "Someone changed this at the same moment. Please try again.".to_owned()
                 }
-                ServiceError::Storage(_) | ServiceError::Other(_) => {
+                ErrorKind::Storage | ErrorKind::Other => {
                     "Something went wrong on our side.".to_owned()
                 }
             };
-            (text, err.to_string())
+            (text, detail(&err))
         }
         Failure::Reply(err) => (
             "Something went wrong on our side.".to_owned(),
@@ -237,7 +250,6 @@ pub struct FollowUp {
     error_id: ErrorId,
     action: &'static str,
     caller: Caller,
-    config: GuildConfig,
     work: Work,
 }
 
@@ -269,7 +281,7 @@ impl FollowUp {
     }
 
     /// Does the work (the calls that wait on Kaltura) and returns the final message.
-    pub fn run(&self, services: &dyn Services) -> Finished {
+    pub fn run(&self, services: &impl Services) -> Finished {
         match self.work(services) {
             Ok(body) => Finished { body, report: None },
             Err(failure) => {
@@ -282,47 +294,60 @@ impl FollowUp {
         }
     }
 
-    fn work(&self, services: &dyn Services) -> Result<MessageBody, Failure> {
-        let user = services.kaltura_user(&self.caller, &self.config.roles)?;
+    fn work(&self, services: &impl Services) -> Result<MessageBody, Failure> {
+        // The member's Kaltura identity, recorded as seen: the role from `config`, the
+        // user from `identity` with that role.
+        let member = &self.caller.member;
+        let role = services.config().role_for(member)?;
+        let identity = services.members().resolve_member(member, role)?;
         match &self.work {
             Work::Start {
                 kind,
                 title,
                 description,
             } => {
-                let meeting = services.create_meeting(&NewMeeting {
-                    guild_id: self.caller.guild_id,
-                    channel_id: self.caller.channel_id,
+                let channel = self
+                    .caller
+                    .channel_id
+                    .ok_or_else(|| Error::invalid("a meeting is started from a channel"))?;
+                let meeting = services.kaltura().create_meeting(&MeetingRequest {
                     kind: *kind,
                     title: title.clone(),
                     description: description.clone(),
-                    owner: user,
-                    owner_id: self.caller.user_id,
+                    guild_id: member.guild_id,
+                    channel_id: channel.get(),
+                    owner_id: member.user_id,
+                    start_time: None,
+                    duration_minutes: None,
                 })?;
-                Ok(render::start_panel(&meeting)?)
+                Ok(render::start_panel(&meeting, description.as_deref())?)
             }
             Work::Join { meeting } => {
-                // Identity's role, not a second evaluation of the mapping here.
-                let part = if meeting.owner_id == self.caller.user_id
-                    || user.role >= guild_config::KalturaRole::Moderator
-                {
-                    Part::Host
-                } else {
-                    Part::Attendee
+                // `kaltura` decides whether the member hosts or attends.
+                let participant = Participant {
+                    user_id: member.user_id,
+                    kaltura_user_id: identity.kaltura_user_id,
+                    display_name: identity.display_name,
+                    role: identity.role,
                 };
-                let url = services.join_url(meeting, &user, part)?;
+                let url = services.kaltura().join_url(meeting.id, &participant)?;
                 Ok(render::join_link(meeting, &url)?)
             }
             Work::End { meeting } => {
-                services.end_meeting(self.caller.guild_id, &meeting.id, &user)?;
+                let requester = Requester {
+                    user_id: Some(member.user_id),
+                    role: identity.role,
+                };
+                services.kaltura().end_meeting(meeting.id, requester)?;
                 Ok(render::ended(meeting)?)
             }
         }
     }
 
     /// The `PATCH /webhooks/{application}/{token}/messages/@original` request that
-    /// delivers `body`, for Discord at `discord_base_url` (the `discord_base_url`
-    /// variable). The token is only in the request's path.
+    /// delivers `body`, for Discord at the origin `discord_base_url` (the
+    /// `discord_base_url` variable, read with [`discord_api::rest::base_url`]). The
+    /// token is only in the request's path.
     ///
     /// # Errors
     /// [`RestError`] for an invalid base URL or a body that cannot be serialized.
@@ -338,7 +363,7 @@ impl FollowUp {
 
 /// Answers a verified interaction: PONG for a PING, otherwise the [`Outcome`] of its
 /// action run against `services`.
-pub fn respond(interaction: &Interaction, services: &dyn Services) -> Outcome {
+pub fn respond(interaction: &Interaction, services: &impl Services) -> Outcome {
     match interaction {
         Interaction::Ping => Outcome::reply(InteractionResponse::pong()),
         Interaction::Command(incoming) => handle(
@@ -377,10 +402,10 @@ fn refuse(action: &Action, text: impl Into<String>) -> Outcome {
     }
 }
 
-fn handle(
+fn handle<S: Services>(
     envelope: &Envelope,
     action: Result<Action, Rejection>,
-    services: &dyn Services,
+    services: &S,
 ) -> Outcome {
     let action = match action {
         Ok(action) => action,
@@ -397,21 +422,21 @@ fn handle(
         name: action.name(),
         suggestion: is_suggestion(&action),
     };
-    let config = match services.guild_config(ctx.caller.guild_id) {
-        Ok(config) => config,
-        Err(err) => return ctx.failed(err.into()),
-    };
-    // The permission from the server's configuration, on every command, button and
-    // autocomplete: a button is a forgeable intent, not a capability.
-    if let Access::Denied(reason) = ctx.caller.access(&config, action.command()) {
-        return refuse(&action, reason.to_string());
+    // The permission from `config`, on every command, button and autocomplete: a
+    // button is a forgeable intent, not a capability. The reason is `config`'s words.
+    match services
+        .config()
+        .check_permission(action.command(), &ctx.caller.member)
+    {
+        Ok(Access::Allowed) => ctx.run(action),
+        Ok(Access::Denied(reason)) => refuse(&action, reason),
+        Err(err) => ctx.failed(err.into()),
     }
-    ctx.run(action, config)
 }
 
 /// One interaction being handled.
-struct Ctx<'a> {
-    services: &'a dyn Services,
+struct Ctx<'a, S> {
+    services: &'a S,
     envelope: &'a Envelope,
     error_id: ErrorId,
     caller: Caller,
@@ -426,7 +451,7 @@ enum Unusable {
     /// The caller may not manage it.
     NotYours,
     /// Looking it up failed.
-    Failed(ServiceError),
+    Failed(Error),
 }
 
 /// What members read about a meeting that is gone, ended or of another server.
@@ -435,7 +460,7 @@ const NOT_RUNNING: &str = "That meeting is not running in this server.";
 const NOT_YOURS: &str =
     "Only the meeting's owner or a Kaltura moderator of this server can do that.";
 
-impl Ctx<'_> {
+impl<S: Services> Ctx<'_, S> {
     fn failed(&self, failure: Failure) -> Outcome {
         let (text, report) = failure_message(&self.error_id, self.name, failure);
         let response = if self.suggestion {
@@ -456,7 +481,7 @@ impl Ctx<'_> {
         }
     }
 
-    fn defer(self, response: InteractionResponse, config: GuildConfig, work: Work) -> Outcome {
+    fn defer(self, response: InteractionResponse, work: Work) -> Outcome {
         Outcome::Deferred {
             response,
             job: Box::new(FollowUp {
@@ -465,41 +490,61 @@ impl Ctx<'_> {
                 error_id: self.error_id,
                 action: self.name,
                 caller: self.caller,
-                config,
                 work,
             }),
         }
     }
 
+    fn guild(&self) -> u64 {
+        self.caller.member.guild_id
+    }
+
+    fn actor(&self) -> Actor {
+        Actor::DiscordUser(self.caller.member.user_id)
+    }
+
     /// This server's active meetings, each once.
-    fn active_meetings(&self) -> Result<Vec<Meeting>, ServiceError> {
-        let guild = self.caller.guild_id;
+    fn active_meetings(&self) -> Result<Vec<Meeting>, Error> {
+        let guild = self.guild();
         let mut seen = HashSet::new();
         Ok(self
             .services
-            .list_meetings(guild)?
+            .kaltura()
+            .list_meetings(MeetingFilter::Guild(guild))?
             .into_iter()
-            .filter(|m| m.active && m.guild_id == guild && seen.insert(m.id.clone()))
+            .filter(|m| m.ended_at.is_none() && m.guild_id == guild && seen.insert(m.id))
             .collect())
     }
 
     /// The meeting if it is active and of this server.
-    fn active_meeting(&self, id: &MeetingId) -> Result<Meeting, Unusable> {
-        let guild = self.caller.guild_id;
-        match self.services.get_meeting(guild, id) {
-            Ok(Some(meeting)) if meeting.active && meeting.guild_id == guild => Ok(meeting),
+    fn active_meeting(&self, id: MeetingId) -> Result<Meeting, Unusable> {
+        match self.services.kaltura().get_meeting(id) {
+            Ok(Some(meeting)) if meeting.ended_at.is_none() && meeting.guild_id == self.guild() => {
+                Ok(meeting)
+            }
             Ok(_) => Err(Unusable::NotRunning),
             Err(err) => Err(Unusable::Failed(err)),
         }
     }
 
-    /// The meeting if it is active, of this server, and the caller may manage it.
-    fn managed_meeting(&self, id: &MeetingId, config: &GuildConfig) -> Result<Meeting, Unusable> {
+    /// The meeting if it is active, of this server, and `kaltura` says the caller may
+    /// manage it (with the role `config` gives them).
+    fn managed_meeting(&self, id: MeetingId) -> Result<Meeting, Unusable> {
         let meeting = self.active_meeting(id)?;
-        if self.caller.may_manage(config, &meeting) {
-            Ok(meeting)
-        } else {
-            Err(Unusable::NotYours)
+        let role = self
+            .services
+            .config()
+            .role_for(&self.caller.member)
+            .map_err(Unusable::Failed)?;
+        let requester = Requester {
+            user_id: Some(self.caller.member.user_id),
+            role,
+        };
+        match self.services.kaltura().may_manage(id, requester) {
+            Ok(true) => Ok(meeting),
+            Ok(false) => Err(Unusable::NotYours),
+            Err(err) if err.kind() == ErrorKind::NotFound => Err(Unusable::NotRunning),
+            Err(err) => Err(Unusable::Failed(err)),
         }
     }
 
@@ -512,9 +557,9 @@ impl Ctx<'_> {
         }
     }
 
-    fn run(self, action: Action, config: GuildConfig) -> Outcome {
+    fn run(self, action: Action) -> Outcome {
         let services = self.services;
-        let circuit_open = || services.kaltura_circuit_open();
+        let circuit_open = || services.kaltura().circuit_open();
         match action {
             Action::Start {
                 kind,
@@ -529,10 +574,10 @@ impl Ctx<'_> {
                     title,
                     description,
                 };
-                self.defer(InteractionResponse::deferred_message(true), config, work)
+                self.defer(InteractionResponse::deferred_message(true), work)
             }
             Action::Join { meeting } => {
-                let meeting = match self.active_meeting(&meeting) {
+                let meeting = match self.active_meeting(meeting) {
                     Ok(meeting) => meeting,
                     Err(why) => return self.unusable(why),
                 };
@@ -541,7 +586,6 @@ impl Ctx<'_> {
                 }
                 self.defer(
                     InteractionResponse::deferred_message(true),
-                    config,
                     Work::Join { meeting },
                 )
             }
@@ -549,16 +593,16 @@ impl Ctx<'_> {
                 Ok(meetings) => self.built(render::meeting_list(&meetings)),
                 Err(err) => self.failed(err.into()),
             },
-            Action::End { meeting } => match self.managed_meeting(&meeting, &config) {
+            Action::End { meeting } => match self.managed_meeting(meeting) {
                 Ok(meeting) => self.built(render::end_confirmation(&meeting)),
                 Err(why) => self.unusable(why),
             },
-            Action::Share { meeting } => match self.managed_meeting(&meeting, &config) {
-                Ok(meeting) => self.built(render::share(&meeting, &self.caller, &config)),
+            Action::Share { meeting } => match self.managed_meeting(meeting) {
+                Ok(meeting) => self.share(&meeting),
                 Err(why) => self.unusable(why),
             },
             Action::ConfirmEnd { meeting } => {
-                let meeting = match self.managed_meeting(&meeting, &config) {
+                let meeting = match self.managed_meeting(meeting) {
                     Ok(meeting) => meeting,
                     Err(why) => return self.unusable(why),
                 };
@@ -567,36 +611,19 @@ impl Ctx<'_> {
                 }
                 self.defer(
                     InteractionResponse::deferred_update(),
-                    config,
                     Work::End { meeting },
                 )
             }
-            Action::CancelEnd { meeting } => match self.active_meeting(&meeting) {
+            Action::CancelEnd { meeting } => match self.active_meeting(meeting) {
                 Ok(meeting) => match render::end_cancelled(&meeting) {
                     Ok(body) => Outcome::reply(InteractionResponse::update_message(body)),
                     Err(err) => self.failed(err.into()),
                 },
                 Err(why) => self.unusable(why),
             },
-            Action::ConfigView { section } => {
-                Outcome::message(render::config_view(&config, section))
-            }
+            Action::ConfigView { section } => self.config_view(section),
             Action::ConfigSet { key, value } => self.config_set(&key, &value),
-            Action::ConfigReset { section } => {
-                match self
-                    .services
-                    .config_reset(self.caller.guild_id, section, self.caller.user_id)
-                {
-                    Ok(config) => Outcome::message(
-                        notice(format!(
-                            "✅ The {} settings are back to their defaults.",
-                            section_label(section).to_lowercase()
-                        ))
-                        .embed(render::config_section(&config, section)),
-                    ),
-                    Err(err) => self.failed(err.into()),
-                }
-            }
+            Action::ConfigReset { section } => self.config_reset(section),
             Action::SuggestMeetings { typed, .. } => match self.active_meetings() {
                 Ok(meetings) => {
                     let typed = typed.to_lowercase();
@@ -605,12 +632,12 @@ impl Ctx<'_> {
                         .filter(|m| {
                             typed.is_empty()
                                 || m.title.to_lowercase().contains(&typed)
-                                || m.id.as_str().to_lowercase().contains(&typed)
+                                || m.id.to_string().contains(&typed)
                         })
                         .map(|m| {
                             Choice::string(
                                 format!("{} · {}", m.title, m.kind.label()),
-                                m.id.as_str(),
+                                m.id.to_string(),
                             )
                         });
                     Outcome::reply(InteractionResponse::autocomplete(choices))
@@ -619,46 +646,36 @@ impl Ctx<'_> {
             },
             Action::SuggestConfigKeys { typed } => {
                 let typed = typed.to_lowercase();
-                let choices = guild_config::settable_keys()
+                let choices = self
+                    .services
+                    .config()
+                    .settable_keys()
                     .into_iter()
-                    .filter(|key| !key.deployment_only && key.path.to_lowercase().contains(&typed))
-                    .map(|key| Choice::string(format!("{} — {}", key.path, key.expects), key.path));
+                    .filter(|key| key.key.to_lowercase().contains(&typed))
+                    .map(|key| Choice::string(format!("{} — {}", key.key, key.expects), key.key));
                 Outcome::reply(InteractionResponse::autocomplete(choices))
             }
         }
     }
 
-    fn config_set(&self, key: &str, value: &str) -> Outcome {
-        // The same reading the config service applies: a typo is answered at once, in
-        // words, and nothing is written.
-        if let Err(err) = guild_config::set_patch_from_str(key, value) {
-            return Outcome::message(notice(format!(
-                "Nothing was changed. {}",
-                escape(&err.to_string())
-            )));
-        }
-        match self
-            .services
-            .config_set(self.caller.guild_id, key, value, self.caller.user_id)
-        {
-            Ok(config) => {
-                let body = notice(format!("✅ `{key}` is updated."));
-                let section = key
-                    .split('.')
-                    .next()
-                    .and_then(|s| s.parse::<Section>().ok());
-                Outcome::message(match section {
-                    Some(section) => body.embed(render::config_section(&config, section)),
-                    None => body,
-                })
-            }
-            Err(ServiceError::Invalid(message)) => {
-                Outcome::message(notice(format!("Nothing was changed. {}", escape(&message))))
+    /// The server's share card for `meeting`, rendered by `config`.
+    fn share(&self, meeting: &Meeting) -> Outcome {
+        let values = render::share_values(meeting, &self.caller);
+        match self.services.config().render_message(
+            self.guild(),
+            MessageKind::MeetingShare,
+            &values,
+        ) {
+            Ok(Some(message)) => self.built(render::share(meeting, message)),
+            Ok(None) => {
+                self.failed(Error::other("the config service rendered no share card").into())
             }
             Err(err) => self.failed(err.into()),
         }
     }
 }
+
+mod settings;
 
 #[cfg(test)]
 mod tests;

@@ -1,15 +1,22 @@
-//! Dispatch tested with an in-memory [`Fake`] of the services: every command and
-//! button, permission denials, forged input, the deferred path and error IDs.
+//! Dispatch tested with an in-memory [`Fake`] of the three ports (`config`, `identity`'s
+//! members, `kaltura`): every command and button, permission denials, forged input, the
+//! deferred path and error IDs. The fake applies the services' rules in their simplest
+//! form, so the tests show what the bot asks and what it does with each answer.
 
 use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
 
-use discord_api::id::GuildId;
+use contracts::config::{
+    AuditEntry, Command, DeploymentSettings, GuildSettings, Message, Section, SettingKey,
+    SettingLine, UpdateResult,
+};
+use contracts::identity::{KalturaIdentity, UserRecord};
+use contracts::kaltura::{MediaEntry, MediaPage};
+use contracts::{KalturaRole, Member, ServiceStatus};
 use discord_api::Id;
-use guild_config::{CommandName, KalturaRole};
 use serde_json::{json, Value};
 
 use super::*;
-use crate::meeting::{KalturaUser, Part};
 
 const APP: &str = "1100000000000000001";
 const GUILD: &str = "300000000000000001";
@@ -26,58 +33,113 @@ const MANAGER: &str = "2147485728";
 /// `ADMINISTRATOR`.
 const ADMIN: &str = "8";
 
-fn guild(id: &str) -> GuildId {
-    id.parse().unwrap()
+/// The meeting every fake starts with.
+const WEEKLY: u64 = 1001;
+/// The meeting the fake creates.
+const NEW: u64 = 2001;
+
+/// The compiled default of the share card, as `config` fills it in.
+const DEFAULT_SHARE: &str = "{{owner}} invites you to **{{title}}** ({{type}}): {{url}}";
+
+fn id(text: &str) -> u64 {
+    text.parse().unwrap()
+}
+
+/// A role as the fake's call records write it: `viewer`, `moderator`, `admin`.
+fn name(role: KalturaRole) -> &'static str {
+    match role {
+        KalturaRole::Viewer => "viewer",
+        KalturaRole::Moderator => "moderator",
+        KalturaRole::Admin => "admin",
+    }
 }
 
 /// The services, in memory, recording every call.
 struct Fake {
-    config: RefCell<GuildConfig>,
-    config_error: RefCell<Option<ServiceError>>,
+    /// Commands `config` refuses, unless the member has the role, with its reason.
+    denied: RefCell<Vec<(Command, Option<u64>, String)>>,
+    /// `config`'s failure for every call, if any.
+    config_error: RefCell<Option<Error>>,
+    /// Discord role → Kaltura role (`roles.mapping`).
+    mapping: RefCell<BTreeMap<u64, KalturaRole>>,
+    /// The server's share card template and whether it may ping `@everyone`.
+    share_template: RefCell<String>,
+    allow_everyone: Cell<bool>,
+    /// The server's overrides, set through `/kaltura-config set`.
+    settings: RefCell<BTreeMap<String, String>>,
     circuit_open: Cell<bool>,
     meetings: RefCell<Vec<Meeting>>,
-    failing: RefCell<Vec<(&'static str, ServiceError)>>,
+    failing: RefCell<Vec<(&'static str, Error)>>,
     calls: RefCell<Vec<String>>,
 }
 
 impl Fake {
     fn new() -> Self {
         let fake = Self {
-            config: RefCell::new(GuildConfig::default()),
+            denied: RefCell::new(Vec::new()),
             config_error: RefCell::new(None),
+            mapping: RefCell::new(BTreeMap::new()),
+            share_template: RefCell::new(DEFAULT_SHARE.to_owned()),
+            allow_everyone: Cell::new(false),
+            settings: RefCell::new(BTreeMap::new()),
             circuit_open: Cell::new(false),
             meetings: RefCell::new(Vec::new()),
             failing: RefCell::new(Vec::new()),
             calls: RefCell::new(Vec::new()),
         };
-        fake.add_meeting("0_weekly", "Weekly sync", GUILD, OWNER, true);
+        fake.add_meeting(WEEKLY, "Weekly sync", GUILD, OWNER, true);
         fake
     }
 
-    fn add_meeting(&self, id: &str, title: &str, guild_id: &str, owner: &str, active: bool) {
+    fn services(&self) -> &Self {
+        self
+    }
+
+    fn add_meeting(&self, id: u64, title: &str, guild: &str, owner: &str, active: bool) {
         self.meetings.borrow_mut().push(Meeting {
-            id: MeetingId::parse(id).unwrap(),
+            id,
             kind: MeetingKind::Meeting,
             title: title.into(),
-            description: None,
-            guild_id: guild(guild_id),
-            channel_id: Some(CHANNEL.parse().unwrap()),
-            owner_id: owner.parse().unwrap(),
-            started_at: Some(1_700_000_000),
-            active,
+            guild_id: self::id(guild),
+            channel_id: self::id(CHANNEL),
+            owner_id: self::id(owner),
+            created_at: 1_700_000_000,
+            start_time: None,
+            end_time: None,
+            ended_at: (!active).then_some(1_700_000_500),
         });
     }
 
-    fn fail(&self, method: &'static str, err: ServiceError) {
+    fn map_role(&self, role: &str, to: KalturaRole) {
+        self.mapping.borrow_mut().insert(id(role), to);
+    }
+
+    fn deny(&self, command: Command, unless_role: Option<&str>, reason: &str) {
+        self.denied
+            .borrow_mut()
+            .push((command, unless_role.map(id), reason.to_owned()));
+    }
+
+    fn fail(&self, method: &'static str, err: Error) {
         self.failing.borrow_mut().push((method, err));
     }
 
-    fn check(&self, method: &'static str, call: String) -> Result<(), ServiceError> {
+    fn check(&self, method: &'static str, call: String) -> Result<(), Error> {
         self.calls.borrow_mut().push(call);
-        match self.failing.borrow().iter().find(|(m, _)| *m == method) {
-            Some((_, err)) => Err(err.clone()),
-            None => Ok(()),
-        }
+        self.failure(method).map_or(Ok(()), Err)
+    }
+
+    fn failure(&self, method: &str) -> Option<Error> {
+        self.failing
+            .borrow()
+            .iter()
+            .find(|(m, _)| *m == method)
+            .map(|(_, err)| err.clone())
+    }
+
+    fn config_check(&self, call: String) -> Result<(), Error> {
+        self.calls.borrow_mut().push(call);
+        self.config_error.borrow().clone().map_or(Ok(()), Err)
     }
 
     fn calls(&self) -> Vec<String> {
@@ -87,152 +149,347 @@ impl Fake {
     fn called(&self, prefix: &str) -> bool {
         self.calls.borrow().iter().any(|c| c.starts_with(prefix))
     }
+
+    fn meeting(&self, id: u64) -> Option<Meeting> {
+        self.meetings.borrow().iter().find(|m| m.id == id).cloned()
+    }
+
+    /// `kaltura`'s rule, in its simplest form: the owner or a moderator.
+    fn manages(meeting: &Meeting, user: Option<u64>, role: KalturaRole) -> bool {
+        user == Some(meeting.owner_id) || role >= KalturaRole::Moderator
+    }
 }
 
-impl Services for Fake {
-    fn guild_config(&self, guild: GuildId) -> Result<GuildConfig, ServiceError> {
-        self.calls
-            .borrow_mut()
-            .push(format!("guild_config {guild}"));
-        match self.config_error.borrow().clone() {
-            Some(err) => Err(err),
-            None => Ok(self.config.borrow().clone()),
+impl contracts::Config for Fake {
+    fn status(&self) -> ServiceStatus {
+        unreachable!("the bot never asks")
+    }
+
+    fn get(&self, _: u64) -> Result<GuildSettings, Error> {
+        unreachable!("the bot never reads settings")
+    }
+
+    fn check_permission(&self, command: Command, member: &Member) -> Result<Access, Error> {
+        self.config_check(format!(
+            "check_permission {} {}",
+            command.as_str(),
+            member.user_id
+        ))?;
+        let denied = self.denied.borrow();
+        let refusal = denied.iter().find(|(c, unless, _)| {
+            *c == command && !unless.is_some_and(|role| member.role_ids.contains(&role))
+        });
+        Ok(refusal.map_or(Access::Allowed, |(_, _, reason)| {
+            Access::Denied(reason.clone())
+        }))
+    }
+
+    /// The rule's simplest form: the `ADMINISTRATOR` bit, else the highest mapped role.
+    fn role_for(&self, member: &Member) -> Result<KalturaRole, Error> {
+        self.config_check(format!("role_for {}", member.user_id))?;
+        if member.permissions & 8 != 0 {
+            return Ok(KalturaRole::Admin);
         }
+        let mapping = self.mapping.borrow();
+        Ok(member
+            .role_ids
+            .iter()
+            .filter_map(|role| mapping.get(role).copied())
+            .max()
+            .unwrap_or(KalturaRole::Viewer))
     }
 
-    fn kaltura_circuit_open(&self) -> bool {
-        self.circuit_open.get()
-    }
-
-    /// Applies the mapping with the one rule, as the identity service does.
-    fn kaltura_user(
+    fn render_message(
         &self,
-        caller: &Caller,
-        roles: &guild_config::RolesConfig,
-    ) -> Result<KalturaUser, ServiceError> {
-        let config = GuildConfig {
-            roles: roles.clone(),
-            ..GuildConfig::default()
+        guild_id: u64,
+        kind: MessageKind,
+        values: &[(String, String)],
+    ) -> Result<Option<Message>, Error> {
+        assert!(
+            matches!(kind, MessageKind::MeetingShare),
+            "the bot renders shares"
+        );
+        self.config_check(format!("render_message {guild_id} share"))?;
+        let content = values.iter().fold(
+            self.share_template.borrow().clone(),
+            |text, (name, value)| text.replace(&format!("{{{{{name}}}}}"), value),
+        );
+        Ok(Some(Message {
+            channel_id: None,
+            content,
+            allow_everyone_mentions: self.allow_everyone.get(),
+        }))
+    }
+
+    fn render_section(&self, guild_id: u64, section: Section) -> Result<Vec<SettingLine>, Error> {
+        self.config_check(format!("render_section {guild_id} {}", section.as_str()))?;
+        let prefix = format!("{}.", section.as_str());
+        let mapping = self.mapping.borrow();
+        let mut lines: Vec<SettingLine> = self
+            .settings
+            .borrow()
+            .iter()
+            .filter(|(key, _)| key.starts_with(&prefix))
+            .map(|(key, value)| SettingLine {
+                name: key.clone(),
+                value: value.clone(),
+            })
+            .collect();
+        if section == Section::Roles {
+            lines.extend(mapping.iter().map(|(role, to)| SettingLine {
+                name: format!("Discord roles → {}", name(*to)),
+                value: format!("<@&{role}>"),
+            }));
+        }
+        Ok(lines)
+    }
+
+    fn settable_keys(&self) -> Vec<SettingKey> {
+        self.calls.borrow_mut().push("settable_keys".into());
+        [
+            ("commands.kaltura-join.enabled", "on or off"),
+            ("features.activity", "on or off"),
+            ("roles.default_role", "viewer, moderator or admin"),
+            ("roles.mapping.<role_id>", "viewer, moderator or admin"),
+        ]
+        .into_iter()
+        .map(|(key, expects)| SettingKey {
+            key: key.into(),
+            expects: expects.into(),
+            doc: String::new(),
+        })
+        .collect()
+    }
+
+    fn update(&self, _: u64, _: &str, _: u64, _: &Actor) -> Result<UpdateResult, Error> {
+        unreachable!("the bot sets one key at a time")
+    }
+
+    /// Reads `roles.default_role` as `config` does; any other key takes anything.
+    fn set(
+        &self,
+        guild_id: u64,
+        key: &str,
+        value_text: &str,
+        expected_version: Option<u64>,
+        dry_run: bool,
+        actor: &Actor,
+    ) -> Result<UpdateResult, Error> {
+        let Actor::DiscordUser(user) = actor else {
+            panic!("the bot acts as a member: {actor:?}");
         };
-        let role = caller.kaltura_role(&config);
+        assert_eq!(expected_version, None);
+        let method = if dry_run { "set dry-run" } else { "set" };
+        self.config_check(format!("{method} {guild_id} {key}={value_text} by {user}"))?;
+        if let Some(err) = self.failure(method) {
+            return Err(err);
+        }
+        if key == "roles.default_role" && !["viewer", "moderator", "admin"].contains(&value_text) {
+            return Err(Error::invalid(
+                "roles.default_role: must be one of viewer, moderator, admin",
+            ));
+        }
+        if !dry_run {
+            self.settings
+                .borrow_mut()
+                .insert(key.to_owned(), value_text.to_owned());
+        }
+        Ok(UpdateResult {
+            version: 1,
+            changed_keys: vec![key.to_owned()],
+        })
+    }
+
+    fn reset(
+        &self,
+        guild_id: u64,
+        section: Option<Section>,
+        actor: &Actor,
+    ) -> Result<UpdateResult, Error> {
+        let section = section.map_or("everything", Section::as_str);
+        let Actor::DiscordUser(user) = actor else {
+            panic!("the bot acts as a member: {actor:?}");
+        };
+        self.config_check(format!("reset {guild_id} {section} by {user}"))?;
+        self.settings
+            .borrow_mut()
+            .retain(|key, _| !key.starts_with(section));
+        Ok(UpdateResult {
+            version: 2,
+            changed_keys: Vec::new(),
+        })
+    }
+
+    fn audit_log(&self, _: u64, _: u32) -> Result<Vec<AuditEntry>, Error> {
+        unreachable!("the bot shows no audit log")
+    }
+
+    fn get_deployment(&self) -> Result<DeploymentSettings, Error> {
+        unreachable!("the bot never touches deployment settings")
+    }
+
+    fn update_deployment(&self, _: &str, _: u64, _: &Actor) -> Result<UpdateResult, Error> {
+        unreachable!("the bot never touches deployment settings")
+    }
+
+    fn deployment_audit_log(&self, _: u32) -> Result<Vec<AuditEntry>, Error> {
+        unreachable!("the bot never touches deployment settings")
+    }
+}
+
+impl contracts::Members for Fake {
+    fn status(&self) -> ServiceStatus {
+        unreachable!("the bot never asks")
+    }
+
+    fn resolve_member(&self, member: &Member, role: KalturaRole) -> Result<KalturaIdentity, Error> {
         self.check(
-            "kaltura_user",
-            format!("kaltura_user {} {role}", caller.user_id),
+            "resolve_member",
+            format!("resolve_member {} {}", member.user_id, name(role)),
         )?;
-        Ok(KalturaUser {
-            id: format!("discord-{}", caller.user_id),
-            display_name: caller.display_name.clone(),
+        Ok(KalturaIdentity {
+            kaltura_user_id: format!("discord-{}", member.user_id),
+            display_name: member
+                .nick
+                .clone()
+                .or_else(|| member.global_name.clone())
+                .unwrap_or_else(|| member.username.clone()),
             role,
         })
     }
 
-    fn create_meeting(&self, meeting: &NewMeeting) -> Result<Meeting, ServiceError> {
+    fn get_user(&self, _: u64) -> Result<Option<UserRecord>, Error> {
+        unreachable!("the bot never reads user records")
+    }
+}
+
+impl contracts::Kaltura for Fake {
+    fn status(&self) -> ServiceStatus {
+        unreachable!("the bot never asks")
+    }
+
+    fn ping(&self) -> Result<(), Error> {
+        unreachable!("the bot never pings")
+    }
+
+    fn circuit_open(&self) -> bool {
+        self.circuit_open.get()
+    }
+
+    fn create_meeting(&self, request: &MeetingRequest) -> Result<Meeting, Error> {
         self.check(
             "create_meeting",
             format!(
-                "create_meeting {} {:?} {} {}",
-                meeting.guild_id,
-                meeting.channel_id.map(|c| c.to_string()),
-                meeting.owner.id,
-                meeting.title
+                "create_meeting {} {} {} {} {}",
+                request.guild_id,
+                request.channel_id,
+                request.owner_id,
+                request.kind.as_str(),
+                request.title
             ),
         )?;
         let created = Meeting {
-            id: MeetingId::parse("0_new").unwrap(),
-            kind: meeting.kind,
-            title: meeting.title.clone(),
-            description: meeting.description.clone(),
-            guild_id: meeting.guild_id,
-            channel_id: meeting.channel_id,
-            owner_id: meeting.owner_id,
-            started_at: Some(1_700_000_000),
-            active: true,
+            id: NEW,
+            kind: request.kind,
+            title: request.title.clone(),
+            guild_id: request.guild_id,
+            channel_id: request.channel_id,
+            owner_id: request.owner_id,
+            created_at: 1_700_000_000,
+            start_time: None,
+            end_time: None,
+            ended_at: None,
         };
         self.meetings.borrow_mut().push(created.clone());
         Ok(created)
     }
 
-    fn get_meeting(&self, guild: GuildId, id: &MeetingId) -> Result<Option<Meeting>, ServiceError> {
-        self.check("get_meeting", format!("get_meeting {guild} {id}"))?;
-        Ok(self.meetings.borrow().iter().find(|m| &m.id == id).cloned())
+    fn get_meeting(&self, id: u64) -> Result<Option<Meeting>, Error> {
+        self.check("get_meeting", format!("get_meeting {id}"))?;
+        Ok(self.meeting(id))
     }
 
-    fn list_meetings(&self, guild: GuildId) -> Result<Vec<Meeting>, ServiceError> {
+    fn list_meetings(&self, filter: MeetingFilter) -> Result<Vec<Meeting>, Error> {
+        let MeetingFilter::Guild(guild) = filter else {
+            panic!("the bot lists a server's meetings");
+        };
         self.check("list_meetings", format!("list_meetings {guild}"))?;
         // Deliberately sloppy: returns every server's meetings, ended ones too, so
         // that the bot's own filtering is tested.
         Ok(self.meetings.borrow().clone())
     }
 
-    fn end_meeting(
-        &self,
-        guild: GuildId,
-        id: &MeetingId,
-        by: &KalturaUser,
-    ) -> Result<(), ServiceError> {
-        self.check("end_meeting", format!("end_meeting {guild} {id} {}", by.id))?;
-        for meeting in self.meetings.borrow_mut().iter_mut() {
-            if &meeting.id == id {
-                meeting.active = false;
-            }
+    fn may_manage(&self, id: u64, requester: Requester) -> Result<bool, Error> {
+        self.check(
+            "may_manage",
+            format!(
+                "may_manage {id} {:?} {}",
+                requester.user_id,
+                name(requester.role)
+            ),
+        )?;
+        let meeting = self
+            .meeting(id)
+            .ok_or_else(|| Error::not_found("meeting"))?;
+        Ok(Self::manages(&meeting, requester.user_id, requester.role))
+    }
+
+    fn end_meeting(&self, id: u64, requester: Requester) -> Result<(), Error> {
+        self.check(
+            "end_meeting",
+            format!(
+                "end_meeting {id} {:?} {}",
+                requester.user_id,
+                name(requester.role)
+            ),
+        )?;
+        let mut meetings = self.meetings.borrow_mut();
+        let meeting = meetings
+            .iter_mut()
+            .find(|m| m.id == id)
+            .ok_or_else(|| Error::not_found("meeting"))?;
+        if !Self::manages(meeting, requester.user_id, requester.role) {
+            return Err(Error::forbidden("not yours"));
         }
+        meeting.ended_at = Some(1_700_000_900);
         Ok(())
     }
 
-    fn join_url(
-        &self,
-        meeting: &Meeting,
-        user: &KalturaUser,
-        part: Part,
-    ) -> Result<String, ServiceError> {
+    fn join_url(&self, meeting_id: u64, participant: &Participant) -> Result<String, Error> {
+        let meeting = self
+            .meeting(meeting_id)
+            .ok_or_else(|| Error::not_found("meeting"))?;
+        let part = if Self::manages(&meeting, Some(participant.user_id), participant.role) {
+            "host"
+        } else {
+            "attendee"
+        };
         self.check(
             "join_url",
-            format!("join_url {} {} {} {part:?}", meeting.id, user.id, user.role),
+            format!(
+                "join_url {meeting_id} {} {} {part}",
+                participant.kaltura_user_id,
+                name(participant.role)
+            ),
         )?;
         Ok(format!(
-            "https://kaf.example/launch?ks=KS-for-{}-{}",
-            user.id, meeting.id
+            "https://kaf.example/launch?ks=KS-for-{}-{meeting_id}",
+            participant.kaltura_user_id
         ))
     }
 
-    fn config_set(
-        &self,
-        guild: GuildId,
-        key: &str,
-        value: &str,
-        actor: UserId,
-    ) -> Result<GuildConfig, ServiceError> {
-        self.check(
-            "config_set",
-            format!("config_set {guild} {key}={value} by {actor}"),
-        )?;
-        let patch = guild_config::set_patch_from_str(key, value)
-            .map_err(|e| ServiceError::Invalid(e.to_string()))?;
-        let merged = guild_config::merge_patch(
-            &serde_json::to_value(&*self.config.borrow()).unwrap(),
-            &patch,
-        );
-        let config: GuildConfig = serde_json::from_value(merged).unwrap();
-        *self.config.borrow_mut() = config.clone();
-        Ok(config)
+    fn search_media(&self, _: &str, _: u32) -> Result<MediaPage, Error> {
+        unreachable!("no video commands yet")
     }
 
-    fn config_reset(
-        &self,
-        guild: GuildId,
-        section: Section,
-        actor: UserId,
-    ) -> Result<GuildConfig, ServiceError> {
-        self.check(
-            "config_reset",
-            format!("config_reset {guild} {section} by {actor}"),
-        )?;
-        *self.config.borrow_mut() = GuildConfig::default();
-        Ok(GuildConfig::default())
+    fn get_media(&self, _: &str) -> Result<Option<MediaEntry>, Error> {
+        unreachable!("no video commands yet")
+    }
+
+    fn player_embed_url(&self, _: &str, _: Option<u32>) -> Result<String, Error> {
+        unreachable!("no video commands yet")
     }
 }
-
-use discord_api::id::UserId;
 
 /// A signed-and-parsed interaction of `kind` with `data`, from `user` with `roles` and
 /// `permissions`, interaction ID `id`.
@@ -357,14 +614,14 @@ fn start_options() -> Value {
     ])
 }
 
-fn meeting_option(id: &str) -> Value {
-    json!([{"name": "meeting", "type": 3, "value": id}])
+fn meeting_option(id: u64) -> Value {
+    json!([{"name": "meeting", "type": 3, "value": id.to_string()}])
 }
 
 #[test]
 fn a_ping_is_answered_with_a_pong() {
     assert_eq!(
-        reply(respond(&Interaction::Ping, &Fake::new())),
+        reply(respond(&Interaction::Ping, Fake::new().services())),
         json!({"type": 1})
     );
 }
@@ -372,17 +629,23 @@ fn a_ping_is_answered_with_a_pong() {
 #[test]
 fn kaltura_start_defers_ephemerally_then_creates_the_meeting_and_shows_its_panel() {
     let fake = Fake::new();
-    let (deferral, job) = deferred(respond(&command("kaltura-start", start_options()), &fake));
+    let (deferral, job) = deferred(respond(
+        &command("kaltura-start", start_options()),
+        fake.services(),
+    ));
     assert_eq!(deferral, json!({"type": 5, "data": {"flags": 64}}));
     assert!(
-        !fake.called("create_meeting"),
-        "nothing waits on Kaltura before the deferral"
+        !fake.called("create_meeting") && !fake.called("resolve_member"),
+        "nothing waits on a service that may be slow before the deferral"
     );
 
-    let finished = job.run(&fake);
+    let finished = job.run(fake.services());
     assert_eq!(finished.report, None);
+    assert!(fake
+        .calls()
+        .contains(&format!("resolve_member {OWNER} viewer")));
     assert!(fake.calls().contains(&format!(
-        "create_meeting {GUILD} Some(\"{CHANNEL}\") discord-{OWNER} Town hall"
+        "create_meeting {GUILD} {CHANNEL} {OWNER} webinar Town hall"
     )));
     let body = body(&finished);
     assert_eq!(body.get("flags"), None, "an edit carries no flags");
@@ -392,19 +655,23 @@ fn kaltura_start_defers_ephemerally_then_creates_the_meeting_and_shows_its_panel
     assert!(
         fields.contains("Webinar")
             && fields.contains(&format!("<@{OWNER}>"))
-            && fields.contains("0_new")
+            && fields.contains("`2001`")
+            && fields.contains("<t:1700000000:R>")
     );
     assert_eq!(
         custom_ids(&body),
-        ["v1:join:0_new", "v1:share:0_new", "v1:end:0_new"]
+        ["v1:join:2001", "v1:share:2001", "v1:end:2001"]
     );
 }
 
 #[test]
 fn the_follow_up_is_a_patch_of_the_original_response() {
     let fake = Fake::new();
-    let (_, job) = deferred(respond(&command("kaltura-start", start_options()), &fake));
-    let finished = job.run(&fake);
+    let (_, job) = deferred(respond(
+        &command("kaltura-start", start_options()),
+        fake.services(),
+    ));
+    let finished = job.run(fake.services());
     let request = job
         .edit_original(&finished.body, "http://127.0.0.1:9/")
         .unwrap();
@@ -424,10 +691,39 @@ fn the_follow_up_is_a_patch_of_the_original_response() {
 }
 
 #[test]
+fn a_rate_limited_patch_is_retried_once_within_two_seconds() {
+    use discord_api::rest::{ApiError, Failure, GiveUp, NextTry};
+    let limited = |ms| ApiError::RateLimited {
+        retry_after: Duration::from_millis(ms),
+        global: false,
+    };
+    assert_eq!(
+        PATCH_RETRY.next_try(Failure::Answered(&limited(200)), 1),
+        NextTry::RetryAfter(Duration::from_millis(200))
+    );
+    assert!(matches!(
+        PATCH_RETRY.next_try(Failure::Answered(&limited(200)), 2),
+        NextTry::GiveUp(GiveUp::OutOfAttempts { .. })
+    ));
+    assert!(matches!(
+        PATCH_RETRY.next_try(Failure::Answered(&limited(2500)), 1),
+        NextTry::GiveUp(GiveUp::WaitTooLong { .. })
+    ));
+    let failing = ApiError::ServerError(http::StatusCode::BAD_GATEWAY);
+    assert_eq!(
+        PATCH_RETRY.next_try(Failure::Answered(&failing), 1),
+        NextTry::RetryAfter(Duration::from_secs(1))
+    );
+}
+
+#[test]
 fn kaltura_start_answers_at_once_when_kalturas_circuit_is_open() {
     let fake = Fake::new();
     fake.circuit_open.set(true);
-    let value = reply(respond(&command("kaltura-start", start_options()), &fake));
+    let value = reply(respond(
+        &command("kaltura-start", start_options()),
+        fake.services(),
+    ));
     assert_eq!(value["type"], 4);
     assert_eq!(value["data"]["flags"], 64);
     assert_eq!(content(&value), KALTURA_UNAVAILABLE);
@@ -438,10 +734,13 @@ fn a_failed_follow_up_shows_an_error_id_that_is_also_reported() {
     let fake = Fake::new();
     fake.fail(
         "create_meeting",
-        ServiceError::Unavailable("kaltura timed out".into()),
+        Error::Unavailable("kaltura timed out".into()),
     );
-    let (_, job) = deferred(respond(&command("kaltura-start", start_options()), &fake));
-    let finished = job.run(&fake);
+    let (_, job) = deferred(respond(
+        &command("kaltura-start", start_options()),
+        fake.services(),
+    ));
+    let finished = job.run(fake.services());
     let report = finished.report.clone().unwrap();
     let text = body(&finished)["content"].as_str().unwrap().to_owned();
     assert!(
@@ -458,30 +757,84 @@ fn a_failed_follow_up_shows_an_error_id_that_is_also_reported() {
 }
 
 #[test]
-fn a_member_without_an_allowed_role_is_denied_every_command() {
+fn every_service_error_reads_well_to_a_member() {
+    let cases = [
+        (
+            Error::NotConfigured("kaltura_partner_id".into()),
+            "The Kaltura integration is not fully set up yet.",
+        ),
+        (
+            Error::not_found("meeting"),
+            "That meeting no longer exists.",
+        ),
+        (
+            Error::forbidden("no"),
+            "Kaltura did not allow this for your account.",
+        ),
+        (
+            Error::invalid("title: *too* long"),
+            "That was not accepted: title: \\*too\\* long",
+        ),
+        (
+            Error::Conflict("v2".into()),
+            "Someone changed this at the same moment.",
+        ),
+        (Error::storage("kv"), "Something went wrong on our side."),
+        (Error::other("?"), "Something went wrong on our side."),
+    ];
+    for (err, shown) in cases {
+        let fake = Fake::new();
+        let kind = err.kind();
+        fake.fail("create_meeting", err);
+        let (_, job) = deferred(respond(
+            &command("kaltura-start", start_options()),
+            fake.services(),
+        ));
+        let finished = job.run(fake.services());
+        let text = body(&finished)["content"].as_str().unwrap().to_owned();
+        assert!(text.starts_with(shown), "{kind:?}: {text}");
+        let detail = finished.report.unwrap().detail;
+        assert!(detail.starts_with(kind.name()), "{detail}");
+    }
+}
+
+#[test]
+fn a_member_without_an_allowed_role_is_denied_in_configs_words() {
     let fake = Fake::new();
-    fake.config.borrow_mut().commands.start.allowed_roles = vec![MOD_ROLE.parse().unwrap()];
-    let value = reply(respond(&command("kaltura-start", start_options()), &fake));
+    let reason = format!("You need one of these roles: <@&{MOD_ROLE}>.");
+    fake.deny(Command::KalturaStart, Some(MOD_ROLE), &reason);
+    let value = reply(respond(
+        &command("kaltura-start", start_options()),
+        fake.services(),
+    ));
     assert_eq!(value["data"]["flags"], 64);
-    assert_eq!(
-        content(&value),
-        format!("You need one of these roles: <@&{MOD_ROLE}>.")
-    );
+    assert_eq!(content(&value), reason, "config's reason, as written");
     assert_eq!(value["data"]["allowed_mentions"], json!({"parse": []}));
-    assert_eq!(fake.calls(), [format!("guild_config {GUILD}")]);
+    assert_eq!(
+        fake.calls(),
+        [format!("check_permission kaltura-start {OWNER}")],
+        "the member, as the payload says, is all config is asked about"
+    );
     let allowed = command_as("kaltura-start", start_options(), OWNER, &[MOD_ROLE], PLAIN);
-    assert!(matches!(respond(&allowed, &fake), Outcome::Deferred { .. }));
+    assert!(matches!(
+        respond(&allowed, fake.services()),
+        Outcome::Deferred { .. }
+    ));
 }
 
 #[test]
 fn a_disabled_command_is_denied_and_so_are_its_buttons() {
     let fake = Fake::new();
-    fake.config.borrow_mut().commands.join.enabled = false;
+    fake.deny(
+        Command::KalturaJoin,
+        None,
+        "/kaltura-join is turned off on this server.",
+    );
     for interaction in [
-        command("kaltura-join", meeting_option("0_weekly")),
-        button("v1:join:0_weekly"),
+        command("kaltura-join", meeting_option(WEEKLY)),
+        button("v1:join:1001"),
     ] {
-        let value = reply(respond(&interaction, &fake));
+        let value = reply(respond(&interaction, fake.services()));
         assert_eq!(
             content(&value),
             "/kaltura-join is turned off on this server."
@@ -491,32 +844,52 @@ fn a_disabled_command_is_denied_and_so_are_its_buttons() {
 }
 
 #[test]
+fn every_action_is_checked_against_the_command_it_acts_for() {
+    let cases = [
+        (button("v1:share:1001"), "kaltura-start"),
+        (button("v1:join:1001"), "kaltura-join"),
+        (button("v1:end:1001"), "kaltura-end"),
+        (button("v1:end-confirm:1001"), "kaltura-end"),
+        (button("v1:end-cancel:1001"), "kaltura-end"),
+        (command("kaltura-list", json!([])), "kaltura-list"),
+        (
+            command("kaltura-config", json!([{"name": "view", "type": 1}])),
+            "kaltura-config",
+        ),
+    ];
+    for (interaction, command) in cases {
+        let fake = Fake::new();
+        respond(&interaction, fake.services());
+        assert_eq!(
+            fake.calls()[0],
+            format!("check_permission {command} {OWNER}")
+        );
+    }
+}
+
+#[test]
 fn kaltura_join_sends_the_callers_own_link_ephemerally_as_a_link_button() {
     let fake = Fake::new();
-    fake.config
-        .borrow_mut()
-        .roles
-        .mapping
-        .insert(MOD_ROLE.parse().unwrap(), KalturaRole::Moderator);
+    fake.map_role(MOD_ROLE, KalturaRole::Moderator);
     let interaction = command_as(
         "kaltura-join",
-        meeting_option("0_weekly"),
+        meeting_option(WEEKLY),
         MEMBER,
         &[MOD_ROLE],
         PLAIN,
     );
-    let (deferral, job) = deferred(respond(&interaction, &fake));
+    let (deferral, job) = deferred(respond(&interaction, fake.services()));
     assert_eq!(deferral, json!({"type": 5, "data": {"flags": 64}}));
-    let finished = job.run(&fake);
+    let finished = job.run(fake.services());
     assert!(fake
         .calls()
-        .contains(&format!("kaltura_user {MEMBER} moderator")));
+        .contains(&format!("resolve_member {MEMBER} moderator")));
     let body = body(&finished);
     let link = &body["components"][0]["components"][0];
     assert_eq!(link["style"], 5);
     assert_eq!(
         link["url"],
-        format!("https://kaf.example/launch?ks=KS-for-discord-{MEMBER}-0_weekly")
+        format!("https://kaf.example/launch?ks=KS-for-discord-{MEMBER}-1001")
     );
     assert!(body["content"]
         .as_str()
@@ -528,49 +901,39 @@ fn kaltura_join_sends_the_callers_own_link_ephemerally_as_a_link_button() {
 fn the_join_button_gives_each_clicker_their_own_link() {
     let fake = Fake::new();
     let (deferral, job) = deferred(respond(
-        &button_as("v1:join:0_weekly", MEMBER, &[], PLAIN),
-        &fake,
+        &button_as("v1:join:1001", MEMBER, &[], PLAIN),
+        fake.services(),
     ));
     assert_eq!(deferral["data"]["flags"], 64);
-    let url = body(&job.run(&fake))["components"][0]["components"][0]["url"].clone();
+    let url = body(&job.run(fake.services()))["components"][0]["components"][0]["url"].clone();
     assert_eq!(
         url,
-        format!("https://kaf.example/launch?ks=KS-for-discord-{MEMBER}-0_weekly")
+        format!("https://kaf.example/launch?ks=KS-for-discord-{MEMBER}-1001")
     );
     assert!(fake
         .calls()
-        .contains(&format!("kaltura_user {MEMBER} viewer")));
+        .contains(&format!("resolve_member {MEMBER} viewer")));
 }
 
 #[test]
-fn the_owner_and_moderators_join_as_hosts_and_everyone_else_as_attendees() {
+fn who_hosts_is_kalturas_decision_from_the_identity_and_role_it_is_given() {
     let fake = Fake::new();
-    fake.config
-        .borrow_mut()
-        .roles
-        .mapping
-        .insert(MOD_ROLE.parse().unwrap(), KalturaRole::Moderator);
+    fake.map_role(MOD_ROLE, KalturaRole::Moderator);
     let cases = [
-        (OWNER, &[][..], "viewer Host"),
-        (MEMBER, &[MOD_ROLE][..], "moderator Host"),
-        (MEMBER, &[][..], "viewer Attendee"),
+        (OWNER, &[][..], "viewer host"),
+        (MEMBER, &[MOD_ROLE][..], "moderator host"),
+        (MEMBER, &[][..], "viewer attendee"),
     ];
     for (user, roles, expected) in cases {
         fake.calls.borrow_mut().clear();
         let (_, job) = deferred(respond(
-            &command_as(
-                "kaltura-join",
-                meeting_option("0_weekly"),
-                user,
-                roles,
-                PLAIN,
-            ),
-            &fake,
+            &command_as("kaltura-join", meeting_option(WEEKLY), user, roles, PLAIN),
+            fake.services(),
         ));
-        job.run(&fake);
+        job.run(fake.services());
         assert!(
             fake.calls()
-                .contains(&format!("join_url 0_weekly discord-{user} {expected}")),
+                .contains(&format!("join_url 1001 discord-{user} {expected}")),
             "{user} {roles:?}: {:?}",
             fake.calls()
         );
@@ -580,47 +943,40 @@ fn the_owner_and_moderators_join_as_hosts_and_everyone_else_as_attendees() {
 #[test]
 fn roles_come_from_the_member_in_the_payload_only() {
     let fake = Fake::new();
-    fake.config
-        .borrow_mut()
-        .roles
-        .mapping
-        .insert(MOD_ROLE.parse().unwrap(), KalturaRole::Admin);
+    fake.map_role(MOD_ROLE, KalturaRole::Admin);
     // The role ID typed as an option value changes nothing.
     let options = json!([
-        {"name": "meeting", "type": 3, "value": "0_weekly"},
+        {"name": "meeting", "type": 3, "value": "1001"},
         {"name": "roles", "type": 3, "value": MOD_ROLE}
     ]);
     let (_, job) = deferred(respond(
         &command_as("kaltura-join", options, MEMBER, &[], PLAIN),
-        &fake,
+        fake.services(),
     ));
-    job.run(&fake);
+    job.run(fake.services());
     assert!(fake
         .calls()
-        .contains(&format!("kaltura_user {MEMBER} viewer")));
+        .contains(&format!("resolve_member {MEMBER} viewer")));
     let (_, job) = deferred(respond(
-        &command_as(
-            "kaltura-join",
-            meeting_option("0_weekly"),
-            MEMBER,
-            &[],
-            ADMIN,
-        ),
-        &fake,
+        &command_as("kaltura-join", meeting_option(WEEKLY), MEMBER, &[], ADMIN),
+        fake.services(),
     ));
-    job.run(&fake);
+    job.run(fake.services());
     assert!(fake
         .calls()
-        .contains(&format!("kaltura_user {MEMBER} admin")));
+        .contains(&format!("resolve_member {MEMBER} admin")));
 }
 
 #[test]
 fn joining_a_meeting_of_another_server_an_ended_or_unknown_one_is_refused() {
     let fake = Fake::new();
-    fake.add_meeting("0_elsewhere", "Theirs", OTHER_GUILD, OWNER, true);
-    fake.add_meeting("0_over", "Over", GUILD, OWNER, false);
-    for id in ["0_elsewhere", "0_over", "0_unknown"] {
-        let value = reply(respond(&command("kaltura-join", meeting_option(id)), &fake));
+    fake.add_meeting(1002, "Theirs", OTHER_GUILD, OWNER, true);
+    fake.add_meeting(1003, "Over", GUILD, OWNER, false);
+    for id in [1002, 1003, 4242] {
+        let value = reply(respond(
+            &command("kaltura-join", meeting_option(id)),
+            fake.services(),
+        ));
         assert_eq!(content(&value), NOT_RUNNING, "{id}");
         assert_eq!(value["data"]["flags"], 64);
     }
@@ -628,74 +984,86 @@ fn joining_a_meeting_of_another_server_an_ended_or_unknown_one_is_refused() {
 }
 
 #[test]
+fn a_meeting_id_the_service_never_writes_never_reaches_it() {
+    let fake = Fake::new();
+    for forged in ["0_weekly", "01001", "0"] {
+        let options = json!([{"name": "meeting", "type": 3, "value": forged}]);
+        let value = reply(respond(&command("kaltura-join", options), fake.services()));
+        assert_eq!(
+            content(&value),
+            "That is not a meeting of this server: pick one from the list."
+        );
+    }
+    assert!(!fake.called("get_meeting"));
+}
+
+#[test]
 fn kaltura_join_answers_at_once_when_kalturas_circuit_is_open() {
     let fake = Fake::new();
     fake.circuit_open.set(true);
     let value = reply(respond(
-        &command("kaltura-join", meeting_option("0_weekly")),
-        &fake,
+        &command("kaltura-join", meeting_option(WEEKLY)),
+        fake.services(),
     ));
     assert_eq!(content(&value), KALTURA_UNAVAILABLE);
 }
 
 #[test]
 fn a_join_url_too_long_for_a_link_button_is_an_error_not_a_panic() {
+    /// The fake, but with a join URL too long for a button.
     struct LongUrl(Fake);
-    impl Services for LongUrl {
-        fn guild_config(&self, g: GuildId) -> Result<GuildConfig, ServiceError> {
-            self.0.guild_config(g)
+    impl contracts::Kaltura for LongUrl {
+        fn status(&self) -> ServiceStatus {
+            unreachable!()
         }
-        fn kaltura_circuit_open(&self) -> bool {
+        fn ping(&self) -> Result<(), Error> {
+            unreachable!()
+        }
+        fn circuit_open(&self) -> bool {
             false
         }
-        fn kaltura_user(
-            &self,
-            c: &Caller,
-            r: &guild_config::RolesConfig,
-        ) -> Result<KalturaUser, ServiceError> {
-            self.0.kaltura_user(c, r)
+        fn create_meeting(&self, r: &MeetingRequest) -> Result<Meeting, Error> {
+            self.0.create_meeting(r)
         }
-        fn create_meeting(&self, m: &NewMeeting) -> Result<Meeting, ServiceError> {
-            self.0.create_meeting(m)
+        fn get_meeting(&self, id: u64) -> Result<Option<Meeting>, Error> {
+            self.0.get_meeting(id)
         }
-        fn get_meeting(&self, g: GuildId, id: &MeetingId) -> Result<Option<Meeting>, ServiceError> {
-            self.0.get_meeting(g, id)
+        fn list_meetings(&self, f: MeetingFilter) -> Result<Vec<Meeting>, Error> {
+            self.0.list_meetings(f)
         }
-        fn list_meetings(&self, g: GuildId) -> Result<Vec<Meeting>, ServiceError> {
-            self.0.list_meetings(g)
+        fn may_manage(&self, id: u64, r: Requester) -> Result<bool, Error> {
+            self.0.may_manage(id, r)
         }
-        fn end_meeting(
-            &self,
-            g: GuildId,
-            id: &MeetingId,
-            by: &KalturaUser,
-        ) -> Result<(), ServiceError> {
-            self.0.end_meeting(g, id, by)
+        fn end_meeting(&self, id: u64, r: Requester) -> Result<(), Error> {
+            self.0.end_meeting(id, r)
         }
-        fn join_url(&self, _: &Meeting, _: &KalturaUser, _: Part) -> Result<String, ServiceError> {
+        fn join_url(&self, _: u64, _: &Participant) -> Result<String, Error> {
             Ok(format!("https://kaf.example/launch?ks={}", "k".repeat(600)))
         }
-        fn config_set(
-            &self,
-            g: GuildId,
-            k: &str,
-            v: &str,
-            a: UserId,
-        ) -> Result<GuildConfig, ServiceError> {
-            self.0.config_set(g, k, v, a)
+        fn search_media(&self, _: &str, _: u32) -> Result<MediaPage, Error> {
+            unreachable!()
         }
-        fn config_reset(
-            &self,
-            g: GuildId,
-            s: Section,
-            a: UserId,
-        ) -> Result<GuildConfig, ServiceError> {
-            self.0.config_reset(g, s, a)
+        fn get_media(&self, _: &str) -> Result<Option<MediaEntry>, Error> {
+            unreachable!()
+        }
+        fn player_embed_url(&self, _: &str, _: Option<u32>) -> Result<String, Error> {
+            unreachable!()
+        }
+    }
+    impl Services for LongUrl {
+        fn config(&self) -> &impl contracts::Config {
+            &self.0
+        }
+        fn members(&self) -> &impl contracts::Members {
+            &self.0
+        }
+        fn kaltura(&self) -> &impl contracts::Kaltura {
+            self
         }
     }
     let services = LongUrl(Fake::new());
     let (_, job) = deferred(respond(
-        &command("kaltura-join", meeting_option("0_weekly")),
+        &command("kaltura-join", meeting_option(WEEKLY)),
         &services,
     ));
     let finished = job.run(&services);
@@ -711,16 +1079,17 @@ fn a_join_url_too_long_for_a_link_button_is_an_error_not_a_panic() {
 #[test]
 fn kaltura_list_shows_only_this_servers_active_meetings_with_join_buttons() {
     let fake = Fake::new();
-    fake.add_meeting("0_elsewhere", "Theirs", OTHER_GUILD, OWNER, true);
-    fake.add_meeting("0_over", "Over", GUILD, OWNER, false);
-    fake.add_meeting("0_class", "Physics <@&1> @everyone", GUILD, MEMBER, true);
-    fake.add_meeting("0_class", "Duplicate record", GUILD, MEMBER, true);
-    let value = reply(respond(&command("kaltura-list", json!([])), &fake));
+    fake.add_meeting(1002, "Theirs", OTHER_GUILD, OWNER, true);
+    fake.add_meeting(1003, "Over", GUILD, OWNER, false);
+    fake.add_meeting(1004, "Physics <@&1> @everyone", GUILD, MEMBER, true);
+    fake.add_meeting(1004, "Duplicate record", GUILD, MEMBER, true);
+    let value = reply(respond(
+        &command("kaltura-list", json!([])),
+        fake.services(),
+    ));
+    assert!(fake.calls().contains(&format!("list_meetings {GUILD}")));
     assert_eq!(value["data"]["flags"], 64);
-    assert_eq!(
-        custom_ids(&value["data"]),
-        ["v1:join:0_weekly", "v1:join:0_class"]
-    );
+    assert_eq!(custom_ids(&value["data"]), ["v1:join:1001", "v1:join:1004"]);
     let text = value.to_string();
     assert!(!text.contains("Theirs") && !text.contains("Over") && !text.contains("Duplicate"));
     assert!(
@@ -734,7 +1103,10 @@ fn kaltura_list_shows_only_this_servers_active_meetings_with_join_buttons() {
 fn an_empty_list_says_how_to_start_a_meeting() {
     let fake = Fake::new();
     fake.meetings.borrow_mut().clear();
-    let value = reply(respond(&command("kaltura-list", json!([])), &fake));
+    let value = reply(respond(
+        &command("kaltura-list", json!([])),
+        fake.services(),
+    ));
     assert!(content(&value).contains("/kaltura-start"));
 }
 
@@ -742,87 +1114,90 @@ fn an_empty_list_says_how_to_start_a_meeting() {
 fn kaltura_end_by_the_owner_asks_for_confirmation() {
     let fake = Fake::new();
     let value = reply(respond(
-        &command("kaltura-end", meeting_option("0_weekly")),
-        &fake,
+        &command("kaltura-end", meeting_option(WEEKLY)),
+        fake.services(),
     ));
     assert_eq!(value["type"], 4);
     assert_eq!(value["data"]["flags"], 64);
     assert!(content(&value).starts_with("End **Weekly sync**?"));
     assert_eq!(
         custom_ids(&value["data"]),
-        ["v1:end-confirm:0_weekly", "v1:end-cancel:0_weekly"]
+        ["v1:end-confirm:1001", "v1:end-cancel:1001"]
     );
     assert!(
         !fake.called("end_meeting"),
         "nothing ends before confirmation"
     );
-    let value = reply(respond(&button("v1:end:0_weekly"), &fake));
+    let value = reply(respond(&button("v1:end:1001"), fake.services()));
     assert!(content(&value).starts_with("End **Weekly sync**?"));
 }
 
 #[test]
-fn only_the_owner_or_a_moderator_may_end_or_share_a_meeting() {
+fn who_may_end_or_share_is_kalturas_decision_with_configs_role() {
     let fake = Fake::new();
-    fake.config
-        .borrow_mut()
-        .roles
-        .mapping
-        .insert(MOD_ROLE.parse().unwrap(), KalturaRole::Moderator);
-    for custom_id in [
-        "v1:end:0_weekly",
-        "v1:end-confirm:0_weekly",
-        "v1:share:0_weekly",
-    ] {
-        let value = reply(respond(&button_as(custom_id, MEMBER, &[], PLAIN), &fake));
+    fake.map_role(MOD_ROLE, KalturaRole::Moderator);
+    for custom_id in ["v1:end:1001", "v1:end-confirm:1001", "v1:share:1001"] {
+        let value = reply(respond(
+            &button_as(custom_id, MEMBER, &[], PLAIN),
+            fake.services(),
+        ));
         assert_eq!(content(&value), NOT_YOURS, "{custom_id}");
     }
+    assert!(fake
+        .calls()
+        .contains(&format!("may_manage 1001 Some({MEMBER}) viewer")));
     let value = reply(respond(
-        &command_as(
-            "kaltura-end",
-            meeting_option("0_weekly"),
-            MEMBER,
-            &[],
-            PLAIN,
-        ),
-        &fake,
+        &command_as("kaltura-end", meeting_option(WEEKLY), MEMBER, &[], PLAIN),
+        fake.services(),
     ));
     assert_eq!(content(&value), NOT_YOURS);
     assert!(!fake.called("end_meeting"));
     let moderator = command_as(
         "kaltura-end",
-        meeting_option("0_weekly"),
+        meeting_option(WEEKLY),
         MEMBER,
         &[MOD_ROLE],
         PLAIN,
     );
-    assert!(content(&reply(respond(&moderator, &fake))).starts_with("End **"));
-    let admin = command_as(
-        "kaltura-end",
-        meeting_option("0_weekly"),
-        MEMBER,
-        &[],
-        ADMIN,
-    );
-    assert!(content(&reply(respond(&admin, &fake))).starts_with("End **"));
+    assert!(content(&reply(respond(&moderator, fake.services()))).starts_with("End **"));
+    assert!(fake
+        .calls()
+        .contains(&format!("may_manage 1001 Some({MEMBER}) moderator")));
+    let admin = command_as("kaltura-end", meeting_option(WEEKLY), MEMBER, &[], ADMIN);
+    assert!(content(&reply(respond(&admin, fake.services()))).starts_with("End **"));
+}
+
+#[test]
+fn a_failed_role_or_manage_check_is_a_friendly_error_with_an_id() {
+    let fake = Fake::new();
+    fake.fail("may_manage", Error::storage("kv down"));
+    let outcome = respond(&button("v1:end:1001"), fake.services());
+    assert_eq!(outcome.report().unwrap().detail, "storage: kv down");
+    assert!(content(&reply(outcome)).starts_with("Something went wrong on our side."));
+    // A meeting gone between the lookup and the check is simply not running.
+    let fake = Fake::new();
+    fake.fail("may_manage", Error::not_found("meeting 1001"));
+    let value = reply(respond(&button("v1:end:1001"), fake.services()));
+    assert_eq!(content(&value), NOT_RUNNING);
 }
 
 #[test]
 fn confirming_the_end_defers_an_update_then_ends_the_meeting() {
     let fake = Fake::new();
-    let (deferral, job) = deferred(respond(&button("v1:end-confirm:0_weekly"), &fake));
+    let (deferral, job) = deferred(respond(&button("v1:end-confirm:1001"), fake.services()));
     assert_eq!(deferral, json!({"type": 6}));
     assert!(!fake.called("end_meeting"));
-    let finished = job.run(&fake);
+    let finished = job.run(fake.services());
     assert!(fake
         .calls()
-        .contains(&format!("end_meeting {GUILD} 0_weekly discord-{OWNER}")));
+        .contains(&format!("end_meeting 1001 Some({OWNER}) viewer")));
     let body = body(&finished);
     assert_eq!(body["content"], "✅ **Weekly sync** has ended.");
     let buttons = &body["components"][0]["components"];
     assert_eq!(buttons[0]["disabled"], true);
     assert_eq!(buttons[1]["disabled"], true);
     // A second click finds nothing to end.
-    let value = reply(respond(&button("v1:end-confirm:0_weekly"), &fake));
+    let value = reply(respond(&button("v1:end-confirm:1001"), fake.services()));
     assert_eq!(content(&value), NOT_RUNNING);
 }
 
@@ -830,7 +1205,7 @@ fn confirming_the_end_defers_an_update_then_ends_the_meeting() {
 fn confirming_the_end_answers_at_once_when_kalturas_circuit_is_open() {
     let fake = Fake::new();
     fake.circuit_open.set(true);
-    let value = reply(respond(&button("v1:end-confirm:0_weekly"), &fake));
+    let value = reply(respond(&button("v1:end-confirm:1001"), fake.services()));
     assert_eq!(content(&value), KALTURA_UNAVAILABLE);
     assert!(!fake.called("end_meeting"));
 }
@@ -838,12 +1213,9 @@ fn confirming_the_end_answers_at_once_when_kalturas_circuit_is_open() {
 #[test]
 fn a_failed_end_keeps_the_confirmation_buttons_for_a_retry() {
     let fake = Fake::new();
-    fake.fail(
-        "end_meeting",
-        ServiceError::NotFound("meeting 0_weekly".into()),
-    );
-    let (_, job) = deferred(respond(&button("v1:end-confirm:0_weekly"), &fake));
-    let finished = job.run(&fake);
+    fake.fail("end_meeting", Error::not_found("meeting 1001"));
+    let (_, job) = deferred(respond(&button("v1:end-confirm:1001"), fake.services()));
+    let finished = job.run(fake.services());
     let body = body(&finished);
     assert!(body["content"]
         .as_str()
@@ -860,7 +1232,7 @@ fn a_failed_end_keeps_the_confirmation_buttons_for_a_retry() {
 #[test]
 fn cancelling_the_end_updates_the_confirmation_in_place() {
     let fake = Fake::new();
-    let value = reply(respond(&button("v1:end-cancel:0_weekly"), &fake));
+    let value = reply(respond(&button("v1:end-cancel:1001"), fake.services()));
     assert_eq!(value["type"], 7);
     assert_eq!(
         value["data"]["content"],
@@ -874,20 +1246,22 @@ fn cancelling_the_end_updates_the_confirmation_in_place() {
 }
 
 #[test]
-fn share_posts_the_servers_template_publicly_without_pinging_anyone() {
+fn share_posts_the_servers_card_publicly_without_pinging_anyone() {
     let fake = Fake::new();
-    fake.add_meeting("0_party", "@everyone **free** pizza", GUILD, OWNER, true);
-    let value = reply(respond(&button("v1:share:0_party"), &fake));
+    fake.add_meeting(1005, "@everyone **free** pizza", GUILD, OWNER, true);
+    let value = reply(respond(&button("v1:share:1005"), fake.services()));
+    assert!(fake
+        .calls()
+        .contains(&format!("render_message {GUILD} share")));
     assert_eq!(value["type"], 4);
     assert_eq!(value["data"].get("flags"), None, "a share is public");
     assert_eq!(
         content(&value),
-        format!(
-            "<@{OWNER}> invites you to **@\u{200B}everyone \\*\\*free\\*\\* pizza** (Interactive Meeting Room): the Join button below"
-        )
+        "Ada L. invites you to **@\u{200B}everyone \\*\\*free\\*\\* pizza** (Interactive Meeting Room): the Join button below",
+        "the values are escaped before config fills them in"
     );
     assert_eq!(value["data"]["allowed_mentions"], json!({"parse": []}));
-    assert_eq!(custom_ids(&value["data"]), ["v1:join:0_party"]);
+    assert_eq!(custom_ids(&value["data"]), ["v1:join:1005"]);
     assert!(
         !value.to_string().contains("ks="),
         "join links are never public"
@@ -898,16 +1272,17 @@ fn share_posts_the_servers_template_publicly_without_pinging_anyone() {
 #[test]
 fn share_may_ping_everyone_only_when_the_server_allows_it() {
     let fake = Fake::new();
-    {
-        let mut config = fake.config.borrow_mut();
-        config.notifications.allow_everyone_mentions = true;
-        config.notifications.meeting_share.template =
-            "@everyone {{title}} by {{owner}} ({{meeting_id}}) {{start_time}} in {{guild}}".into();
-    }
-    let value = reply(respond(&button("v1:share:0_weekly"), &fake));
+    fake.allow_everyone.set(true);
+    *fake.share_template.borrow_mut() =
+        "@everyone {{title}} by {{owner}} ({{meeting_id}}) {{start_time}} in {{guild}}, shared by {{shared_by}}".into();
+    fake.map_role(MOD_ROLE, KalturaRole::Moderator);
+    let value = reply(respond(
+        &button_as("v1:share:1001", MEMBER, &[MOD_ROLE], PLAIN),
+        fake.services(),
+    ));
     assert_eq!(
         content(&value),
-        "@everyone Weekly sync by Ada L. (0\\_weekly) <t:1700000000:F> in this server"
+        format!("@everyone Weekly sync by <@{OWNER}> (1001) <t:1700000000:F> in this server, shared by <@{MEMBER}>")
     );
     assert_eq!(
         value["data"]["allowed_mentions"],
@@ -919,13 +1294,14 @@ fn share_may_ping_everyone_only_when_the_server_allows_it() {
 fn forged_or_unknown_buttons_get_a_friendly_ephemeral_reply() {
     let fake = Fake::new();
     for custom_id in [
-        "v2:join:0_weekly",
-        "v1:nuke:0_weekly",
+        "v2:join:1001",
+        "v1:nuke:1001",
         "v1:join:../x",
+        "v1:join:0_weekly",
         "",
-        "v1:join:0_weekly:extra",
+        "v1:join:1001:extra",
     ] {
-        let value = reply(respond(&button(custom_id), &fake));
+        let value = reply(respond(&button(custom_id), fake.services()));
         assert_eq!(value["data"]["flags"], 64, "{custom_id}");
         assert_eq!(content(&value), Rejection::UnknownComponent.to_string());
     }
@@ -935,7 +1311,10 @@ fn forged_or_unknown_buttons_get_a_friendly_ephemeral_reply() {
 #[test]
 fn an_unknown_command_and_a_modal_get_a_friendly_ephemeral_reply() {
     let fake = Fake::new();
-    let value = reply(respond(&command("kaltura-party", json!([])), &fake));
+    let value = reply(respond(
+        &command("kaltura-party", json!([])),
+        fake.services(),
+    ));
     assert_eq!(content(&value), Rejection::UnknownCommand.to_string());
     assert_eq!(value["data"]["flags"], 64);
     let modal = interaction_from(
@@ -946,7 +1325,7 @@ fn an_unknown_command_and_a_modal_get_a_friendly_ephemeral_reply() {
         PLAIN,
         9,
     );
-    let value = reply(respond(&modal, &fake));
+    let value = reply(respond(&modal, fake.services()));
     assert_eq!(content(&value), Rejection::UnknownModal.to_string());
 }
 
@@ -957,7 +1336,7 @@ fn a_bad_option_is_answered_in_words() {
         {"name": "type", "type": 3, "value": "rave"},
         {"name": "title", "type": 3, "value": "x"}
     ]);
-    let value = reply(respond(&command("kaltura-start", options), &fake));
+    let value = reply(respond(&command("kaltura-start", options), fake.services()));
     assert_eq!(
         content(&value),
         "Pick a meeting type: webinar, meeting or classroom."
@@ -973,7 +1352,7 @@ fn an_interaction_outside_a_server_is_refused() {
     });
     let interaction = Interaction::from_slice(payload.to_string().as_bytes()).unwrap();
     let fake = Fake::new();
-    let value = reply(respond(&interaction, &fake));
+    let value = reply(respond(&interaction, fake.services()));
     assert_eq!(content(&value), "Kaltura commands work in servers only.");
     assert!(fake.calls().is_empty());
 }
@@ -981,42 +1360,48 @@ fn an_interaction_outside_a_server_is_refused() {
 #[test]
 fn meeting_autocomplete_lists_this_servers_active_meetings_matching_the_input() {
     let fake = Fake::new();
-    fake.add_meeting("0_elsewhere", "Weekly elsewhere", OTHER_GUILD, OWNER, true);
+    fake.add_meeting(1002, "Weekly elsewhere", OTHER_GUILD, OWNER, true);
     for i in 0..40 {
-        fake.add_meeting(
-            &format!("0_w{i}"),
-            &format!("Weekly {i}"),
-            GUILD,
-            OWNER,
-            true,
-        );
+        fake.add_meeting(3000 + i, &format!("Weekly {i}"), GUILD, OWNER, true);
     }
-    fake.add_meeting("0_physics", "Physics", GUILD, OWNER, true);
+    fake.add_meeting(1006, "Physics", GUILD, OWNER, true);
     let options = json!([{"name": "meeting", "type": 3, "value": "WEEK", "focused": true}]);
     let value = reply(respond(
         &autocomplete_as("kaltura-join", options, PLAIN),
-        &fake,
+        fake.services(),
     ));
     assert_eq!(value["type"], 8);
     let choices = value["data"]["choices"].as_array().unwrap();
     assert_eq!(choices.len(), 25);
     assert_eq!(
         choices[0],
-        json!({"name": "Weekly sync · Interactive Meeting Room", "value": "0_weekly"})
+        json!({"name": "Weekly sync · Interactive Meeting Room", "value": "1001"})
     );
     assert!(choices
         .iter()
-        .all(|c| c["value"] != "0_elsewhere" && c["value"] != "0_physics"));
+        .all(|c| c["value"] != "1002" && c["value"] != "1006"));
+    let by_id = json!([{"name": "meeting", "type": 3, "value": "100", "focused": true}]);
+    let value = reply(respond(
+        &autocomplete_as("kaltura-join", by_id, PLAIN),
+        fake.services(),
+    ));
+    let values: Vec<&str> = value["data"]["choices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(values, ["1001", "1006"], "an id typed matches too");
 }
 
 #[test]
 fn autocomplete_for_a_member_without_permission_suggests_nothing() {
     let fake = Fake::new();
-    fake.config.borrow_mut().commands.end.enabled = false;
+    fake.deny(Command::KalturaEnd, None, "off");
     let options = json!([{"name": "meeting", "type": 3, "value": "", "focused": true}]);
     let value = reply(respond(
         &autocomplete_as("kaltura-end", options, PLAIN),
-        &fake,
+        fake.services(),
     ));
     assert_eq!(value, json!({"type": 8, "data": {"choices": []}}));
     assert!(!fake.called("list_meetings"));
@@ -1025,45 +1410,47 @@ fn autocomplete_for_a_member_without_permission_suggests_nothing() {
 #[test]
 fn a_failing_autocomplete_suggests_nothing_and_reports_the_error() {
     let fake = Fake::new();
-    fake.fail("list_meetings", ServiceError::Storage("kv down".into()));
+    fake.fail("list_meetings", Error::storage("kv down"));
     let options = json!([{"name": "meeting", "type": 3, "value": "", "focused": true}]);
-    let outcome = respond(&autocomplete_as("kaltura-join", options, PLAIN), &fake);
+    let outcome = respond(
+        &autocomplete_as("kaltura-join", options, PLAIN),
+        fake.services(),
+    );
     assert_eq!(outcome.report().unwrap().detail, "storage: kv down");
     assert_eq!(reply(outcome), json!({"type": 8, "data": {"choices": []}}));
 }
 
 #[test]
-fn config_key_autocomplete_offers_server_settings_only() {
+fn config_key_autocomplete_offers_the_keys_config_lists() {
     let fake = Fake::new();
     let options = json!([{"name": "set", "type": 1, "options": [
-        {"name": "key", "type": 3, "value": "role", "focused": true}]}]);
+        {"name": "key", "type": 3, "value": "ROLE", "focused": true}]}]);
     let value = reply(respond(
         &autocomplete_as("kaltura-config", options.clone(), MANAGER),
-        &fake,
-    ));
-    let values: Vec<&str> = value["data"]["choices"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["value"].as_str().unwrap())
-        .collect();
-    assert!(values.contains(&"roles.default_role"), "{values:?}");
-    let all = json!([{"name": "set", "type": 1, "options": [
-        {"name": "key", "type": 3, "value": "privileges", "focused": true}]}]);
-    let value = reply(respond(
-        &autocomplete_as("kaltura-config", all, MANAGER),
-        &fake,
+        fake.services(),
     ));
     assert_eq!(
         value["data"]["choices"],
-        json!([]),
-        "deployment-only keys are not offered"
+        json!([
+            {"name": "roles.default_role — viewer, moderator or admin", "value": "roles.default_role"},
+            {"name": "roles.mapping.<role_id> — viewer, moderator or admin", "value": "roles.mapping.<role_id>"}
+        ])
     );
+    let nothing = json!([{"name": "set", "type": 1, "options": [
+        {"name": "key", "type": 3, "value": "privileges", "focused": true}]}]);
+    let value = reply(respond(
+        &autocomplete_as("kaltura-config", nothing, MANAGER),
+        fake.services(),
+    ));
+    assert_eq!(value["data"]["choices"], json!([]));
+    fake.deny(Command::KalturaConfig, None, "no");
+    fake.calls.borrow_mut().clear();
     let denied = reply(respond(
         &autocomplete_as("kaltura-config", options, PLAIN),
-        &fake,
+        fake.services(),
     ));
     assert_eq!(denied["data"]["choices"], json!([]));
+    assert!(!fake.called("settable_keys"));
 }
 
 fn config_command(sub: &str, options: Value, permissions: &str) -> Interaction {
@@ -1077,9 +1464,17 @@ fn config_command(sub: &str, options: Value, permissions: &str) -> Interaction {
 }
 
 #[test]
-fn kaltura_config_needs_manage_server_by_default() {
+fn a_refused_kaltura_config_changes_nothing() {
     let fake = Fake::new();
-    let value = reply(respond(&config_command("view", json!([]), PLAIN), &fake));
+    fake.deny(
+        Command::KalturaConfig,
+        None,
+        "You need these Discord permissions: MANAGE_GUILD.",
+    );
+    let value = reply(respond(
+        &config_command("view", json!([]), PLAIN),
+        fake.services(),
+    ));
     assert_eq!(
         content(&value),
         "You need these Discord permissions: MANAGE_GUILD."
@@ -1090,47 +1485,71 @@ fn kaltura_config_needs_manage_server_by_default() {
             json!([{"name": "section", "type": 3, "value": "roles"}]),
             PLAIN,
         ),
-        &fake,
+        fake.services(),
     ));
     assert!(content(&value).starts_with("You need"));
-    assert!(!fake.called("config_reset"));
+    assert!(!fake.called("reset") && !fake.called("render_section"));
 }
 
 #[test]
-fn kaltura_config_view_shows_readable_fields_not_json() {
+fn kaltura_config_view_shows_configs_readable_lines() {
     let fake = Fake::new();
-    fake.config
-        .borrow_mut()
-        .roles
-        .mapping
-        .insert(MOD_ROLE.parse().unwrap(), KalturaRole::Moderator);
+    fake.map_role(MOD_ROLE, KalturaRole::Moderator);
     let options = json!([{"name": "section", "type": 3, "value": "roles"}]);
-    let value = reply(respond(&config_command("view", options, MANAGER), &fake));
+    let value = reply(respond(
+        &config_command("view", options, MANAGER),
+        fake.services(),
+    ));
     assert_eq!(value["data"]["flags"], 64);
+    assert_eq!(content(&value), "This server's roles settings:");
     let embed = &value["data"]["embeds"][0];
     assert_eq!(embed["title"], "Roles settings");
-    assert!(embed["fields"].as_array().unwrap().iter().any(|f| f["name"]
-        == "Discord roles → moderator"
-        && f["value"] == format!("<@&{MOD_ROLE}>")));
-    assert!(!embed.to_string().contains("\\\"mapping\\\""));
-    let all = reply(respond(&config_command("view", json!([]), ADMIN), &fake));
-    assert_eq!(all["data"]["embeds"].as_array().unwrap().len(), 5);
+    assert_eq!(
+        embed["fields"],
+        json!([{"name": "Discord roles → moderator", "value": format!("<@&{MOD_ROLE}>")}])
+    );
+    let all = reply(respond(
+        &config_command("view", json!([]), ADMIN),
+        fake.services(),
+    ));
+    let titles: Vec<&str> = all["data"]["embeds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "Commands settings",
+            "Roles settings",
+            "Notifications settings",
+            "Features settings",
+            "Kaltura settings"
+        ]
+    );
 }
 
 #[test]
-fn kaltura_config_set_validates_before_writing() {
+fn kaltura_config_set_checks_with_a_dry_run_before_writing() {
     let fake = Fake::new();
     let options = json!([
         {"name": "key", "type": 3, "value": "roles.default_role"},
         {"name": "value", "type": 3, "value": "overlord"}
     ]);
-    let value = reply(respond(&config_command("set", options, MANAGER), &fake));
-    assert!(
-        content(&value).starts_with("Nothing was changed. roles.default\\_role: must be one of"),
-        "{}",
-        content(&value)
+    let value = reply(respond(
+        &config_command("set", options, MANAGER),
+        fake.services(),
+    ));
+    assert_eq!(
+        content(&value),
+        "Nothing was changed. roles.default\\_role: must be one of viewer, moderator, admin"
     );
-    assert!(!fake.called("config_set"));
+    assert!(fake.called("set dry-run"));
+    assert!(
+        !fake.called(&format!("set {GUILD}")),
+        "no write is attempted"
+    );
 }
 
 #[test]
@@ -1140,11 +1559,19 @@ fn kaltura_config_set_writes_as_the_member_and_shows_the_section() {
         {"name": "key", "type": 3, "value": "roles.default_role"},
         {"name": "value", "type": 3, "value": "moderator"}
     ]);
-    let value = reply(respond(&config_command("set", options, MANAGER), &fake));
+    let value = reply(respond(
+        &config_command("set", options, MANAGER),
+        fake.services(),
+    ));
     assert_eq!(content(&value), "✅ `roles.default_role` is updated.");
-    assert!(fake.calls().contains(&format!(
-        "config_set {GUILD} roles.default_role=moderator by {MEMBER}"
-    )));
+    assert_eq!(
+        fake.calls()[1..],
+        [
+            format!("set dry-run {GUILD} roles.default_role=moderator by {MEMBER}"),
+            format!("set {GUILD} roles.default_role=moderator by {MEMBER}"),
+            format!("render_section {GUILD} roles"),
+        ]
+    );
     assert!(value["data"]["embeds"][0]["fields"]
         .to_string()
         .contains("moderator"));
@@ -1153,50 +1580,150 @@ fn kaltura_config_set_writes_as_the_member_and_shows_the_section() {
 #[test]
 fn a_config_write_rejected_by_the_service_is_explained_and_a_conflict_gets_an_error_id() {
     let fake = Fake::new();
-    fake.fail(
-        "config_set",
-        ServiceError::Invalid("roles.mapping: at most 100 entries".into()),
-    );
+    fake.fail("set", Error::invalid("roles.mapping: at most 100 entries"));
     let options = json!([
         {"name": "key", "type": 3, "value": "features.activity"},
         {"name": "value", "type": 3, "value": "on"}
     ]);
     let value = reply(respond(
         &config_command("set", options.clone(), MANAGER),
-        &fake,
+        fake.services(),
     ));
     assert_eq!(
         content(&value),
         "Nothing was changed. roles.mapping: at most 100 entries"
     );
     let fake = Fake::new();
-    fake.fail("config_set", ServiceError::Conflict("version 3".into()));
-    let outcome = respond(&config_command("set", options, MANAGER), &fake);
+    fake.fail("set", Error::Conflict("version 3".into()));
+    let outcome = respond(&config_command("set", options, MANAGER), fake.services());
     let report = outcome.report().unwrap().clone();
+    assert_eq!(report.detail, "conflict: version 3");
     assert!(content(&reply(outcome)).contains(&format!("error ID `{}`", report.error_id)));
+}
+
+#[test]
+fn a_saved_change_whose_section_cannot_be_shown_is_still_reported_saved() {
+    let fake = Fake::new();
+    let options = json!([
+        {"name": "key", "type": 3, "value": "features.activity"},
+        {"name": "value", "type": 3, "value": "on"}
+    ]);
+    // Only the rendering fails.
+    struct RenderFails<'a>(&'a Fake);
+    impl contracts::Config for RenderFails<'_> {
+        fn status(&self) -> ServiceStatus {
+            unreachable!()
+        }
+        fn get(&self, g: u64) -> Result<GuildSettings, Error> {
+            self.0.get(g)
+        }
+        fn check_permission(&self, c: Command, m: &Member) -> Result<Access, Error> {
+            self.0.check_permission(c, m)
+        }
+        fn role_for(&self, m: &Member) -> Result<KalturaRole, Error> {
+            self.0.role_for(m)
+        }
+        fn render_message(
+            &self,
+            g: u64,
+            k: MessageKind,
+            v: &[(String, String)],
+        ) -> Result<Option<Message>, Error> {
+            self.0.render_message(g, k, v)
+        }
+        fn render_section(&self, _: u64, _: Section) -> Result<Vec<SettingLine>, Error> {
+            Err(Error::storage("kv down"))
+        }
+        fn settable_keys(&self) -> Vec<SettingKey> {
+            self.0.settable_keys()
+        }
+        fn update(&self, g: u64, p: &str, v: u64, a: &Actor) -> Result<UpdateResult, Error> {
+            self.0.update(g, p, v, a)
+        }
+        fn set(
+            &self,
+            g: u64,
+            k: &str,
+            v: &str,
+            e: Option<u64>,
+            d: bool,
+            a: &Actor,
+        ) -> Result<UpdateResult, Error> {
+            self.0.set(g, k, v, e, d, a)
+        }
+        fn reset(&self, g: u64, s: Option<Section>, a: &Actor) -> Result<UpdateResult, Error> {
+            self.0.reset(g, s, a)
+        }
+        fn audit_log(&self, g: u64, l: u32) -> Result<Vec<AuditEntry>, Error> {
+            self.0.audit_log(g, l)
+        }
+        fn get_deployment(&self) -> Result<DeploymentSettings, Error> {
+            self.0.get_deployment()
+        }
+        fn update_deployment(&self, p: &str, v: u64, a: &Actor) -> Result<UpdateResult, Error> {
+            self.0.update_deployment(p, v, a)
+        }
+        fn deployment_audit_log(&self, l: u32) -> Result<Vec<AuditEntry>, Error> {
+            self.0.deployment_audit_log(l)
+        }
+    }
+    impl Services for RenderFails<'_> {
+        fn config(&self) -> &impl contracts::Config {
+            self
+        }
+        fn members(&self) -> &impl contracts::Members {
+            self.0
+        }
+        fn kaltura(&self) -> &impl contracts::Kaltura {
+            self.0
+        }
+    }
+    let outcome = respond(
+        &config_command("set", options, MANAGER),
+        &RenderFails(&fake),
+    );
+    assert_eq!(outcome.report().unwrap().detail, "storage: kv down");
+    let value = reply(outcome);
+    assert_eq!(content(&value), "✅ `features.activity` is updated.");
+    assert_eq!(value["data"].get("embeds"), None);
+    assert_eq!(
+        fake.settings
+            .borrow()
+            .get("features.activity")
+            .map(String::as_str),
+        Some("on")
+    );
 }
 
 #[test]
 fn kaltura_config_reset_resets_one_section_as_the_member() {
     let fake = Fake::new();
     let options = json!([{"name": "section", "type": 3, "value": "notifications"}]);
-    let value = reply(respond(&config_command("reset", options, ADMIN), &fake));
+    let value = reply(respond(
+        &config_command("reset", options, ADMIN),
+        fake.services(),
+    ));
     assert_eq!(
         content(&value),
         "✅ The notifications settings are back to their defaults."
     );
     assert!(fake
         .calls()
-        .contains(&format!("config_reset {GUILD} notifications by {MEMBER}")));
+        .contains(&format!("reset {GUILD} notifications by {MEMBER}")));
+    assert_eq!(
+        value["data"]["embeds"][0]["title"],
+        "Notifications settings"
+    );
 }
 
 #[test]
-fn an_unreadable_configuration_is_a_friendly_error_with_an_id() {
+fn an_unreachable_config_service_is_a_friendly_error_with_an_id() {
     let fake = Fake::new();
-    *fake.config_error.borrow_mut() = Some(ServiceError::Storage("kv unavailable".into()));
-    let outcome = respond(&command("kaltura-list", json!([])), &fake);
+    *fake.config_error.borrow_mut() = Some(Error::storage("kv unavailable"));
+    let outcome = respond(&command("kaltura-list", json!([])), fake.services());
     let report = outcome.report().unwrap().clone();
     assert_eq!(report.action, "/kaltura-list");
+    assert_eq!(report.detail, "storage: kv unavailable");
     let value = reply(outcome);
     assert_eq!(
         content(&value),
@@ -1209,6 +1736,7 @@ fn an_unreadable_configuration_is_a_friendly_error_with_an_id() {
     assert!(report
         .to_string()
         .contains(&format!("error_id={}", report.error_id)));
+    assert!(!fake.called("list_meetings"));
 }
 
 #[test]
@@ -1232,18 +1760,19 @@ fn every_command_name_is_dispatched() {
     // One interaction per configurable command reaches the services (no "unknown").
     let fake = Fake::new();
     let cases = [
-        (CommandName::Start, start_options()),
-        (CommandName::Join, meeting_option("0_weekly")),
-        (CommandName::List, json!([])),
-        (CommandName::End, meeting_option("0_weekly")),
-        (CommandName::Config, json!([{"name": "view", "type": 1}])),
+        (Command::KalturaStart, start_options()),
+        (Command::KalturaJoin, meeting_option(WEEKLY)),
+        (Command::KalturaList, json!([])),
+        (Command::KalturaEnd, meeting_option(WEEKLY)),
+        (Command::KalturaConfig, json!([{"name": "view", "type": 1}])),
     ];
+    assert_eq!(cases.len(), Command::ALL.len());
     for (name, options) in cases {
         let outcome = respond(
             &command_as(name.as_str(), options, OWNER, &[], ADMIN),
-            &fake,
+            fake.services(),
         );
         let text = json_of(outcome.response()).to_string();
-        assert!(!text.contains("know that"), "{name}: {text}");
+        assert!(!text.contains("know that"), "{name:?}: {text}");
     }
 }

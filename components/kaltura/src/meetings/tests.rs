@@ -1,13 +1,14 @@
 use super::*;
-use crate::model::MeetingKind;
 use crate::testing::{Fixture, Recorded, ADMIN_SECRET, NOW_MS};
 use common::{Clock, KeyValue};
 use kaltura_api::ks::{decode, DecodedKs, SessionType};
 use kaltura_api::AdminSecret;
 
-const GUILD: &str = "123456789012345678";
-const CHANNEL: &str = "223456789012345678";
-const OWNER: &str = "323456789012345678";
+const GUILD: u64 = 123_456_789_012_345_678;
+const CHANNEL: u64 = 223_456_789_012_345_678;
+const OWNER: u64 = 323_456_789_012_345_678;
+/// A member who does not own the meetings of these tests.
+const MEMBER: u64 = 423_456_789_012_345_678;
 const NOW: u64 = NOW_MS / 1000;
 
 const ROOM: &str = r#"{"id":42,"partnerId":1234567,"name":"Weekly sync","status":2,
@@ -19,9 +20,9 @@ fn request() -> MeetingRequest {
         kind: MeetingKind::Webinar,
         title: "  Weekly\nsync ".into(),
         description: Some("All hands".into()),
-        guild_id: GUILD.into(),
-        channel_id: CHANNEL.into(),
-        owner_id: OWNER.into(),
+        guild_id: GUILD,
+        channel_id: CHANNEL,
+        owner_id: OWNER,
         start_time: None,
         duration_minutes: None,
     }
@@ -49,11 +50,21 @@ fn create_room(fx: &Fixture) -> Meeting {
     fx.service().create_meeting(&request()).unwrap()
 }
 
-fn member(role: MemberRole, name: &str) -> MemberIdentity {
-    MemberIdentity {
+/// `MEMBER` joining with `role` as `name`.
+fn member(role: KalturaRole, name: &str) -> Participant {
+    Participant {
+        user_id: MEMBER,
         kaltura_user_id: "discord-423456789012345678".into(),
         display_name: name.into(),
         role,
+    }
+}
+
+/// The meetings' owner, acting as a viewer.
+fn owner() -> Requester {
+    Requester {
+        user_id: Some(OWNER),
+        role: KalturaRole::Viewer,
     }
 }
 
@@ -85,12 +96,12 @@ fn creating_a_room_adds_a_tagged_newrow_resource_with_an_admin_session() {
     assert_eq!(
         meeting,
         Meeting {
-            id: "42".into(),
+            id: 42,
             kind: MeetingKind::Webinar,
             title: "Weekly sync".into(),
-            guild_id: GUILD.into(),
-            channel_id: CHANNEL.into(),
-            owner_id: OWNER.into(),
+            guild_id: GUILD,
+            channel_id: CHANNEL,
+            owner_id: OWNER,
             created_at: NOW,
             start_time: None,
             end_time: None,
@@ -125,17 +136,13 @@ fn a_created_meeting_is_recorded_and_listed_by_server_and_owner() {
     let fx = Fixture::new();
     let meeting = create_room(&fx);
     let service = fx.service();
-    assert_eq!(service.get_meeting("42").unwrap(), Some(meeting.clone()));
+    assert_eq!(service.get_meeting(42).unwrap(), Some(meeting.clone()));
     assert_eq!(
-        service
-            .list_meetings(&MeetingFilter::Guild(GUILD.into()))
-            .unwrap(),
+        service.list_meetings(&MeetingFilter::Guild(GUILD)).unwrap(),
         vec![meeting.clone()]
     );
     assert_eq!(
-        service
-            .list_meetings(&MeetingFilter::Owner(OWNER.into()))
-            .unwrap(),
+        service.list_meetings(&MeetingFilter::Owner(OWNER)).unwrap(),
         vec![meeting]
     );
     let documents: Vec<String> = fx
@@ -205,21 +212,21 @@ fn bad_requests_are_refused_before_anything_is_created() {
     let cases: Vec<(MeetingRequest, &str)> = vec![
         (
             MeetingRequest {
-                guild_id: "12".into(),
+                guild_id: 0,
                 ..request()
             },
             "guild-id",
         ),
         (
             MeetingRequest {
-                channel_id: "x".into(),
+                channel_id: 0,
                 ..request()
             },
             "channel-id",
         ),
         (
             MeetingRequest {
-                owner_id: "".into(),
+                owner_id: 0,
                 ..request()
             },
             "owner-id",
@@ -234,6 +241,13 @@ fn bad_requests_are_refused_before_anything_is_created() {
         (
             MeetingRequest {
                 title: "x".repeat(257),
+                ..request()
+            },
+            "title",
+        ),
+        (
+            MeetingRequest {
+                title: "x".repeat(101),
                 ..request()
             },
             "title",
@@ -297,7 +311,7 @@ fn a_create_is_not_retried_when_kaltura_is_unavailable() {
     fx.kaltura.script_status(503, "Service Unavailable");
     fx.kaltura.script_json(ROOM);
     let err = fx.service().create_meeting(&request()).unwrap_err();
-    assert!(err.is_transient(), "{err:?}");
+    assert!(matches!(err, Error::Unavailable(_)), "{err:?}");
     assert_eq!(fx.kaltura.requests().len(), 1);
     assert!(fx.clock.sleeps().is_empty());
     let breaker = format!("{}#", keys::BREAKER);
@@ -394,7 +408,7 @@ fn a_store_failure_after_the_create_removes_the_room_again() {
 fn a_meeting_created_at_the_same_moment_on_another_replica_is_not_lost() {
     let fx = Fixture::new();
     fx.kaltura.script_json(ROOM);
-    let key = keys::guild_meetings(Snowflake::parse("g", GUILD).unwrap());
+    let key = keys::guild_meetings(GuildId::new(GUILD).unwrap());
     let other = br#"{"schema":1,"ids":["43"]}"#;
     let at = key.clone();
     fx.kv.before_next_swap(move |other_replica| {
@@ -411,11 +425,9 @@ fn a_meeting_created_at_the_same_moment_on_another_replica_is_not_lost() {
 fn a_server_with_a_hundred_open_meetings_must_end_one_first() {
     let fx = Fixture::new();
     let store = MeetingStore::new(&fx.kv);
-    let key = keys::guild_meetings(Snowflake::parse("g", GUILD).unwrap());
+    let key = keys::guild_meetings(GuildId::new(GUILD).unwrap());
     for n in 1..=100 {
-        store
-            .index_add(&key, MeetingId::parse(&n.to_string()).unwrap())
-            .unwrap();
+        store.index_add(&key, MeetingId::new(n).unwrap()).unwrap();
     }
     assert!(matches!(
         fx.service().create_meeting(&request()),
@@ -428,15 +440,27 @@ fn a_server_with_a_hundred_open_meetings_must_end_one_first() {
 fn unknown_and_malformed_meetings_are_absent() {
     let fx = Fixture::new();
     let service = fx.service();
-    assert_eq!(service.get_meeting("42"), Ok(None));
-    assert_eq!(service.get_meeting("nope"), Ok(None));
-    assert!(matches!(service.end_meeting("42"), Err(Error::NotFound(_))));
+    assert_eq!(service.get_meeting(42), Ok(None));
+    assert_eq!(service.get_meeting(0), Ok(None));
+    assert_eq!(service.get_meeting(u64::MAX), Ok(None));
     assert!(matches!(
-        service.list_meetings(&MeetingFilter::Guild("nope".into())),
+        service.end_meeting(42, &owner()),
+        Err(Error::NotFound(_))
+    ));
+    assert!(matches!(
+        service.may_manage(0, &owner()),
+        Err(Error::NotFound(_))
+    ));
+    assert!(matches!(
+        service.list_meetings(&MeetingFilter::Guild(0)),
+        Err(Error::Invalid(_))
+    ));
+    assert!(matches!(
+        service.list_meetings(&MeetingFilter::Owner(0)),
         Err(Error::Invalid(_))
     ));
     assert_eq!(
-        service.list_meetings(&MeetingFilter::Guild(GUILD.into())),
+        service.list_meetings(&MeetingFilter::Guild(GUILD)),
         Ok(vec![])
     );
 }
@@ -448,14 +472,14 @@ fn listing_shows_newest_first() {
     fx.kaltura
         .script_json(&ROOM.replace("\"id\":42", "\"id\":43"));
     fx.service().create_meeting(&request()).unwrap();
-    let ids: Vec<String> = fx
+    let ids: Vec<u64> = fx
         .service()
-        .list_meetings(&MeetingFilter::Guild(GUILD.into()))
+        .list_meetings(&MeetingFilter::Guild(GUILD))
         .unwrap()
         .into_iter()
         .map(|m| m.id)
         .collect();
-    assert_eq!(ids, vec!["43", "42"]);
+    assert_eq!(ids, vec![43, 42]);
 }
 
 #[test]
@@ -471,7 +495,7 @@ fn ending_cancels_the_event_deletes_the_room_and_unlists_the_meeting() {
             {"id":42,"status":3,"objectType":"KalturaLocationScheduleResource"}]"#,
     );
     fx.clock.advance(std::time::Duration::from_secs(60));
-    fx.service().end_meeting("42").unwrap();
+    fx.service().end_meeting(42, &owner()).unwrap();
     let end = &fx.kaltura.requests()[1];
     assert_eq!(end.uri, "https://kaltura.test/api_v3/service/multirequest");
     assert_eq!(end.json["1"]["service"], "schedule_scheduleevent");
@@ -481,10 +505,10 @@ fn ending_cancels_the_event_deletes_the_room_and_unlists_the_meeting() {
     assert_eq!(end.json["2"]["action"], "delete");
     assert_eq!(end.json["2"]["scheduleResourceId"], 42);
     let service = fx.service();
-    let ended = service.get_meeting("42").unwrap().unwrap();
+    let ended = service.get_meeting(42).unwrap().unwrap();
     assert_eq!(ended.ended_at, Some(NOW + 60));
     assert_eq!(
-        service.list_meetings(&MeetingFilter::Guild(GUILD.into())),
+        service.list_meetings(&MeetingFilter::Guild(GUILD)),
         Ok(vec![])
     );
     // The record stays; both indexes are deleted down to their pointers.
@@ -494,7 +518,7 @@ fn ending_cancels_the_event_deletes_the_room_and_unlists_the_meeting() {
     for key in keys {
         assert!(key == "kaltura/v1/meeting/42" || store.index(&key).unwrap().is_empty());
     }
-    service.end_meeting("42").unwrap();
+    service.end_meeting(42, &owner()).unwrap();
     assert_eq!(
         fx.kaltura.requests().len(),
         2,
@@ -509,10 +533,10 @@ fn a_room_already_deleted_on_kaltura_counts_as_ended() {
     fx.kaltura.script_json(
         r#"[{"code":"SCHEDULE_RESOURCE_ID_NOT_FOUND","message":"Schedule resource id [42] not found","objectType":"KalturaAPIException","args":{}}]"#,
     );
-    fx.service().end_meeting("42").unwrap();
+    fx.service().end_meeting(42, &owner()).unwrap();
     assert!(fx
         .service()
-        .get_meeting("42")
+        .get_meeting(42)
         .unwrap()
         .unwrap()
         .ended_at
@@ -525,23 +549,23 @@ fn an_end_that_does_not_reach_kaltura_leaves_the_meeting_open() {
     create_room(&fx);
     fx.kaltura.script_status(502, "Bad Gateway");
     assert!(matches!(
-        fx.service().end_meeting("42"),
+        fx.service().end_meeting(42, &owner()),
         Err(Error::Unavailable(_))
     ));
     assert_eq!(fx.kaltura.requests().len(), 2, "an end is not retried");
     assert_eq!(
-        fx.service().get_meeting("42").unwrap().unwrap().ended_at,
+        fx.service().get_meeting(42).unwrap().unwrap().ended_at,
         None
     );
     fx.kaltura.script_json(
         r#"[{"code":"SERVICE_FORBIDDEN","message":"no","objectType":"KalturaAPIException"}]"#,
     );
     assert!(matches!(
-        fx.service().end_meeting("42"),
+        fx.service().end_meeting(42, &owner()),
         Err(Error::Forbidden(_))
     ));
     assert_eq!(
-        fx.service().get_meeting("42").unwrap().unwrap().ended_at,
+        fx.service().get_meeting(42).unwrap().unwrap().ended_at,
         None
     );
 }
@@ -552,7 +576,7 @@ fn a_host_join_url_launches_kaf_with_a_user_session_for_that_member() {
     create_room(&fx);
     let url = fx
         .service()
-        .join_url("42", &member(MemberRole::Host, "Ada Lovelace"))
+        .join_url(42, &member(KalturaRole::Moderator, "Ada Lovelace"))
         .unwrap();
     assert!(
         url.starts_with("https://1234567.kaf.kaltura.com/virtualEvent/launch?ks="),
@@ -588,7 +612,7 @@ fn an_attendee_join_url_carries_the_viewer_role_and_the_configured_kaf_and_expir
     create_room(&fx);
     let url = fx
         .service()
-        .join_url("42", &member(MemberRole::Attendee, "ada"))
+        .join_url(42, &member(KalturaRole::Viewer, "ada"))
         .unwrap();
     assert!(
         url.starts_with("https://kaf.example.edu/virtualEvent/launch?ks="),
@@ -609,9 +633,9 @@ fn a_display_name_cannot_inject_privileges_or_session_fields() {
     let url = fx
         .service()
         .join_url(
-            "42",
+            42,
             &member(
-                MemberRole::Attendee,
+                KalturaRole::Viewer,
                 "Eve,role:adminRole&_u=admin;userContextualRole:0",
             ),
         )
@@ -639,29 +663,37 @@ fn a_display_name_cannot_inject_privileges_or_session_fields() {
 fn join_urls_are_refused_for_unknown_or_ended_meetings_and_bad_members() {
     let fx = Fixture::new();
     let service = fx.service();
-    let ada = member(MemberRole::Host, "Ada");
+    let ada = member(KalturaRole::Moderator, "Ada");
     assert!(matches!(
-        service.join_url("42", &ada),
+        service.join_url(42, &ada),
         Err(Error::NotFound(_))
     ));
     create_room(&fx);
-    let bad_user = MemberIdentity {
+    let bad_user = Participant {
         kaltura_user_id: "a,b".into(),
         ..ada.clone()
     };
     assert!(matches!(
-        service.join_url("42", &bad_user),
-        Err(Error::Invalid(m)) if m.starts_with("member.kaltura-user-id")
+        service.join_url(42, &bad_user),
+        Err(Error::Invalid(m)) if m.starts_with("participant.kaltura-user-id")
+    ));
+    let nobody = Participant {
+        user_id: 0,
+        ..ada.clone()
+    };
+    assert!(matches!(
+        service.join_url(42, &nobody),
+        Err(Error::Invalid(m)) if m.starts_with("participant.user-id")
     ));
     assert!(matches!(
-        service.join_url("42", &member(MemberRole::Host, ",;|")),
-        Err(Error::Invalid(m)) if m.starts_with("member.display-name")
+        service.join_url(42, &member(KalturaRole::Moderator, ",;|")),
+        Err(Error::Invalid(m)) if m.starts_with("participant.display-name")
     ));
     fx.kaltura
         .script_json(r#"[{"id":42,"status":3,"objectType":"KalturaLocationScheduleResource"}]"#);
-    service.end_meeting("42").unwrap();
+    service.end_meeting(42, &owner()).unwrap();
     assert!(matches!(
-        service.join_url("42", &ada),
+        service.join_url(42, &ada),
         Err(Error::Invalid(m)) if m.contains("has ended")
     ));
 }
@@ -684,7 +716,7 @@ fn an_app_token_join_url_asks_kaltura_for_the_members_session() {
     );
     let url = fx
         .service()
-        .join_url("42", &member(MemberRole::Attendee, "Ada"))
+        .join_url(42, &member(KalturaRole::Viewer, "Ada"))
         .unwrap();
     assert_eq!(
         url,
@@ -729,6 +761,122 @@ fn an_open_circuit_refuses_a_create_at_once() {
         Err(Error::Unavailable(m)) if m.contains("circuit open")
     ));
     assert_eq!(fx.kaltura.requests().len(), 5);
+}
+
+#[test]
+fn a_title_of_a_hundred_characters_is_kept_and_one_more_is_refused() {
+    // One limit, the contract's: the bot allowed 100, the WIT said 256.
+    let fx = Fixture::new();
+    fx.kaltura.script_json(ROOM);
+    let longest = MeetingRequest {
+        title: format!("  {}\n", "é".repeat(MeetingRequest::MAX_TITLE_CHARS)),
+        ..request()
+    };
+    let meeting = fx.service().create_meeting(&longest).unwrap();
+    assert_eq!(meeting.title.chars().count(), 100);
+    let longer = MeetingRequest {
+        title: "é".repeat(MeetingRequest::MAX_TITLE_CHARS + 1),
+        ..request()
+    };
+    assert_eq!(
+        fx.service().create_meeting(&longer),
+        Err(Error::invalid("title: must be at most 100 characters"))
+    );
+    assert_eq!(fx.kaltura.requests().len(), 1);
+}
+
+#[test]
+fn the_owner_or_anyone_from_moderator_up_may_manage_a_meeting() {
+    let fx = Fixture::new();
+    let meeting = create_room(&fx);
+    let service = fx.service();
+    let cases = [
+        (Some(OWNER), KalturaRole::Viewer, true),
+        (Some(MEMBER), KalturaRole::Viewer, false),
+        (Some(MEMBER), KalturaRole::Moderator, true),
+        (Some(MEMBER), KalturaRole::Admin, true),
+        // An API key: no user; with meetings:write it acts as a moderator.
+        (None, KalturaRole::Moderator, true),
+        (None, KalturaRole::Viewer, false),
+    ];
+    for (user_id, role, allowed) in cases {
+        let requester = Requester { user_id, role };
+        assert_eq!(may_manage(&meeting, &requester), allowed, "{requester:?}");
+        assert_eq!(
+            service.may_manage(42, &requester),
+            Ok(allowed),
+            "{requester:?}"
+        );
+    }
+    assert!(matches!(
+        service.may_manage(43, &owner()),
+        Err(Error::NotFound(_))
+    ));
+    assert_eq!(fx.kaltura.requests().len(), 1, "the store only");
+}
+
+#[test]
+fn a_viewer_who_does_not_own_a_meeting_cannot_end_it() {
+    let fx = Fixture::new();
+    create_room(&fx);
+    let viewer = Requester {
+        user_id: Some(MEMBER),
+        role: KalturaRole::Viewer,
+    };
+    assert!(matches!(
+        fx.service().end_meeting(42, &viewer),
+        Err(Error::Forbidden(m)) if m.contains("owner")
+    ));
+    assert_eq!(fx.kaltura.requests().len(), 1, "Kaltura is not called");
+    assert_eq!(
+        fx.service().get_meeting(42).unwrap().unwrap().ended_at,
+        None
+    );
+}
+
+#[test]
+fn a_moderator_ends_a_meeting_someone_else_owns() {
+    let fx = Fixture::new();
+    create_room(&fx);
+    fx.kaltura
+        .script_json(r#"[{"id":42,"status":3,"objectType":"KalturaLocationScheduleResource"}]"#);
+    let moderator = Requester {
+        user_id: Some(MEMBER),
+        role: KalturaRole::Moderator,
+    };
+    fx.service().end_meeting(42, &moderator).unwrap();
+    assert!(fx
+        .service()
+        .get_meeting(42)
+        .unwrap()
+        .unwrap()
+        .ended_at
+        .is_some());
+}
+
+#[test]
+fn the_owner_hosts_even_as_a_viewer_and_other_viewers_attend() {
+    let fx = Fixture::new();
+    create_room(&fx);
+    let service = fx.service();
+    let owner = Participant {
+        user_id: OWNER,
+        ..member(KalturaRole::Viewer, "Olga")
+    };
+    let as_owner = decoded_ks(&launch_ks(&service.join_url(42, &owner).unwrap()), &fx);
+    assert_eq!(as_owner.privilege("role"), Some("adminRole"));
+    assert_eq!(as_owner.privilege("userContextualRole"), Some("0"));
+    let viewer = member(KalturaRole::Viewer, "Vic");
+    let as_viewer = decoded_ks(&launch_ks(&service.join_url(42, &viewer).unwrap()), &fx);
+    assert_eq!(as_viewer.privilege("role"), Some("viewerRole"));
+    assert_eq!(as_viewer.privilege("userContextualRole"), Some("3"));
+}
+
+#[test]
+fn each_meeting_kind_tags_its_room_with_its_name() {
+    for kind in MeetingKind::ALL {
+        assert_eq!(room_kind(*kind).tag_value(), kind.as_str());
+    }
 }
 
 use crate::session::Sessions;

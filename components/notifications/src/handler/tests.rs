@@ -1,8 +1,10 @@
 use super::*;
 use crate::dedupe::SeenRecord;
-use crate::testing::{FakeDirectory, FakeDiscord};
+use crate::testing::{FakeDiscord, FakeServices};
 use common::cas::MemoryCasStore;
 use common::{FakeClock, MemoryVariables};
+use contracts::config::Event;
+use contracts::Error;
 use kaltura_api::webhook::{sign, HashAlgo};
 use kaltura_api::AdminSecret;
 
@@ -20,7 +22,7 @@ struct Fx {
     store: MemoryCasStore,
     discord: FakeDiscord,
     clock: FakeClock,
-    dir: FakeDirectory,
+    services: FakeServices,
 }
 
 impl Fx {
@@ -34,19 +36,21 @@ impl Fx {
             store: MemoryCasStore::default(),
             discord,
             clock: FakeClock::at_secs(1_700_000_000),
-            dir: FakeDirectory::new()
-                .guild(GUILD, serde_json::json!({}), &[12])
-                .target(GUILD, EventKind::EntryReady, CHANNEL),
+            services: FakeServices::new().guild(GUILD, &[12]).channel(
+                GUILD,
+                Event::EntryReady,
+                CHANNEL,
+            ),
         }
     }
 
-    fn env(&self) -> Env<'_, MemoryCasStore> {
+    fn env(&self) -> Env<'_, MemoryCasStore, FakeServices> {
         Env {
             vars: &self.vars,
             store: &self.store,
             transport: &self.discord,
             clock: &self.clock,
-            directory: &self.dir,
+            services: &self.services,
             policy: Policy::default(),
         }
     }
@@ -187,7 +191,7 @@ fn forged_unsigned_wrong_algorithm_and_tampered_notifications_are_401_with_no_ef
     assert_eq!(fx.discord.count(), 0);
     assert!(fx.store.keys().is_empty());
     assert_eq!(
-        fx.dir.lookups.get(),
+        fx.services.lookups.get(),
         0,
         "nothing is looked up before the signature verifies"
     );
@@ -288,11 +292,11 @@ fn only_the_channels_still_missing_are_posted_on_redelivery() {
             .then(500, "")
             .then(500, ""),
     );
-    fx.dir = FakeDirectory::new()
-        .guild(GUILD, serde_json::json!({}), &[12])
-        .target(GUILD, EventKind::EntryReady, CHANNEL)
-        .guild(GUILD2, serde_json::json!({}), &[12])
-        .target(GUILD2, EventKind::EntryReady, CHANNEL2);
+    fx.services = FakeServices::new()
+        .guild(GUILD, &[12])
+        .channel(GUILD, Event::EntryReady, CHANNEL)
+        .guild(GUILD2, &[12])
+        .channel(GUILD2, Event::EntryReady, CHANNEL2);
     let body = READY.replace(
         "kd-guild:123456789012345678",
         "kd-guild:123456789012345678,kd-guild:423456789012345678",
@@ -314,7 +318,7 @@ fn only_the_channels_still_missing_are_posted_on_redelivery() {
 #[test]
 fn unrouted_and_ignored_events_are_200_and_store_nothing() {
     let mut fx = Fx::new(FakeDiscord::new());
-    fx.dir = FakeDirectory::new().guild(GUILD, serde_json::json!({}), &[12]);
+    fx.services = FakeServices::new().guild(GUILD, &[12]);
     let reply = fx.post(READY);
     assert_eq!(reply.status, 200);
     assert_eq!(json(&reply)["status"], "not_routed");
@@ -354,11 +358,45 @@ fn missing_discord_settings_are_503_before_anything_is_claimed() {
 }
 
 #[test]
+fn a_blank_discord_base_url_posts_to_discord_itself() {
+    // The copies of this setting's rule disagreed: this service once required it (503
+    // when blank), the others defaulted it. It is discord-api's `rest::base_url` now.
+    let mut fx = Fx::new(FakeDiscord::new());
+    fx.vars = MemoryVariables::from_pairs(&[
+        ("kaltura_admin_secret", SECRET),
+        ("discord_bot_token", TOKEN),
+        ("discord_base_url", ""),
+    ]);
+    let reply = fx.post(READY);
+    assert_eq!(reply.status, 200, "{}", json(&reply));
+    assert_eq!(
+        fx.discord.sent.borrow()[0].uri,
+        format!("https://discord.com/api/v10/channels/{CHANNEL}/messages")
+    );
+}
+
+#[test]
+fn a_discord_base_url_with_a_path_is_refused_before_anything_is_claimed() {
+    let mut fx = Fx::new(FakeDiscord::new());
+    fx.vars = MemoryVariables::from_pairs(&[
+        ("kaltura_admin_secret", SECRET),
+        ("discord_bot_token", TOKEN),
+        ("discord_base_url", "https://proxy.example/discord"),
+    ]);
+    let reply = fx.post(READY);
+    assert_eq!(reply.status, 503);
+    assert!(json(&reply)["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("discord_base_url"));
+    assert!(fx.store.keys().is_empty());
+    assert_eq!(fx.discord.count(), 0);
+}
+
+#[test]
 fn a_failing_service_is_503_so_kaltura_redelivers() {
     let mut fx = Fx::new(FakeDiscord::new());
-    fx.dir = FakeDirectory::new().failing(crate::routing::LookupError::Unavailable(
-        "config storage failed".into(),
-    ));
+    fx.services = FakeServices::new().failing(Error::storage("config storage failed"));
     let reply = fx.post(READY);
     assert_eq!(reply.status, 503);
     assert_eq!(fx.discord.count(), 0);
@@ -367,10 +405,9 @@ fn a_failing_service_is_503_so_kaltura_redelivers() {
 #[test]
 fn a_meeting_event_declared_by_the_template_goes_to_the_meetings_channel_with_a_join_button() {
     let mut fx = Fx::new(FakeDiscord::new());
-    fx.dir =
-        FakeDirectory::new()
-            .meeting("42", GUILD, CHANNEL)
-            .guild(GUILD, serde_json::json!({}), &[]);
+    fx.services = FakeServices::new()
+        .meeting(42, GUILD, CHANNEL)
+        .guild(GUILD, &[]);
     let reply = fx.post("kd_event=meeting_start&kd_meeting_id=42");
     assert_eq!(reply.status, 200, "{}", json(&reply));
     let sent = fx.discord.sent.borrow()[0].json();
