@@ -13,8 +13,9 @@
 //!   `spin-stdout.txt` / `spin-stderr.txt`, Spin's own output.
 //!
 //! Variables are passed as `SPIN_VARIABLE_<NAME>` (Spin's environment provider, so
-//! secrets stay off the command line); `spin up` listens on a free 127.0.0.1 port and
-//! is ready when `/.well-known/spin/health` answers. The tests read and seed the store
+//! secrets stay off the command line); `spin up` listens on `127.0.0.1:0` (the kernel
+//! picks a free port, which Spin prints as "Serving http://…") and is ready when
+//! `/.well-known/spin/health` answers there. The tests read and seed the store
 //! through their own connection to the same SQLite file or Redis server.
 //!
 //! What Spin cannot show is taken from its trace, which this module turns on with
@@ -114,17 +115,21 @@ fn kill(child: &mut Child) {
     let _ = child.wait();
 }
 
-/// Polls the health check until it answers 200, Spin exits, or the time is up.
-async fn wait_until_ready(child: &mut Child, addr: SocketAddr, dir: &Path) -> Result<()> {
+/// Waits until Spin says where it serves (it binds port 0: the kernel picks a free
+/// port, so no other test's server can be mistaken for this one) and its health check
+/// answers 200 there; fails when Spin exits first or the time is up.
+async fn wait_until_ready(child: &mut Child, dir: &Path) -> Result<SocketAddr> {
     let started = Instant::now();
     loop {
         if let Some(status) = child.try_wait().context("watching spin up")? {
             bail!("spin up exited ({status}) before serving:\n{}", output(dir));
         }
-        let mut client = crate::Client::new(addr);
-        if let Ok(response) = client.get("/.well-known/spin/health").await {
-            if response.status == 200 {
-                return Ok(());
+        if let Some(addr) = serving(&read_lossy(&dir.join("spin-stdout.txt"))) {
+            let mut client = crate::Client::new(addr);
+            if let Ok(response) = client.get("/.well-known/spin/health").await {
+                if response.status == 200 {
+                    return Ok(addr);
+                }
             }
         }
         if started.elapsed() > START_TIMEOUT {
@@ -135,6 +140,14 @@ async fn wait_until_ready(child: &mut Child, addr: SocketAddr, dir: &Path) -> Re
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// The address of Spin's "Serving http://<address>" line.
+fn serving(stdout: &str) -> Option<SocketAddr> {
+    stdout
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("Serving http://"))
+        .and_then(|addr| addr.trim().parse().ok())
 }
 
 /// Spin's own stderr and stdout so far, unfiltered.
@@ -187,20 +200,12 @@ impl SpinApp {
             )]))?),
         };
 
-        // A free port can be taken between the probe and Spin's bind: try again then.
-        let mut attempt = 0;
-        let (child, addr) = loop {
-            attempt += 1;
-            let (mut child, addr) = spawn(bin, dir.path(), &builder.variables)?;
-            match wait_until_ready(&mut child, addr, dir.path()).await {
-                Ok(()) => break (child, addr),
-                Err(err) => {
-                    kill(&mut child);
-                    if attempt < 3 && output(dir.path()).contains("Address already in use") {
-                        continue;
-                    }
-                    return Err(err);
-                }
+        let mut child = spawn(bin, dir.path(), &builder.variables)?;
+        let addr = match wait_until_ready(&mut child, dir.path()).await {
+            Ok(addr) => addr,
+            Err(err) => {
+                kill(&mut child);
+                return Err(err);
             }
         };
         Ok(Self {
@@ -391,13 +396,8 @@ fn read_lossy(path: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// Starts `bin up` in `dir` on a free port, in a process group of its own.
-fn spawn(
-    bin: &Path,
-    dir: &Path,
-    variables: &BTreeMap<String, String>,
-) -> Result<(Child, SocketAddr)> {
-    let addr = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
+/// Starts `bin up` in `dir` on a port the kernel picks, in a process group of its own.
+fn spawn(bin: &Path, dir: &Path, variables: &BTreeMap<String, String>) -> Result<Child> {
     let stdout = std::fs::File::create(dir.join("spin-stdout.txt"))?;
     let stderr = std::fs::File::create(dir.join("spin-stderr.txt"))?;
     let mut command = Command::new(bin);
@@ -408,7 +408,7 @@ fn spawn(
         .arg("--runtime-config-file")
         .arg(dir.join("runtime-config.toml"))
         .arg("--listen")
-        .arg(addr.to_string())
+        .arg("127.0.0.1:0")
         .arg("--log-dir")
         .arg(dir.join("logs"))
         .arg("--quiet")
@@ -430,10 +430,9 @@ fn spawn(
             value,
         );
     }
-    let child = command
+    command
         .spawn()
-        .with_context(|| format!("starting {} up", bin.display()))?;
-    Ok((child, addr))
+        .with_context(|| format!("starting {} up", bin.display()))
 }
 
 /// The manifest with component sources and dependency paths made absolute, and the
@@ -675,5 +674,16 @@ mod tests {
             .map(|a| (a.uri.as_str(), a.allowed))
             .collect();
         assert_eq!(seen, [("http://a/x?q='y'", true), ("http://b/", false)]);
+    }
+
+    #[test]
+    fn the_address_spin_serves_on_is_read_from_its_output() {
+        let stdout = "\nServing http://127.0.0.1:43469\nAvailable Routes:\n  \
+                      gateway: http://127.0.0.1:43469/api/v1 (wildcard)\n";
+        assert_eq!(
+            serving(stdout),
+            Some(SocketAddr::from(([127, 0, 0, 1], 43469)))
+        );
+        assert_eq!(serving("Using runtime config …\n"), None);
     }
 }
