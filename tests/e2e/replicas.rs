@@ -7,10 +7,11 @@
 //!
 //! Spin's SQLite store shared by two processes answers `database is locked` when two
 //! writes collide (its `increment` runs a deferred transaction whose lock upgrade does
-//! not wait; `tests/SPIN-BEHAVIOURS.md`), and the app answers such a request 503 with
-//! the store's message. The clients here retry those answers, as Kaltura and API
-//! clients retry a 503, and count them (`contention retries` in the report); on Redis
-//! there must be none. Every count checked stays exact. The rate-limit test is a known
+//! not wait; `tests/SPIN-BEHAVIOURS.md`), and the app answers such a request 503
+//! (`storage_unavailable`, or `storage` for a webhook). The clients here retry those
+//! answers, as Kaltura and API clients retry a 503, count them (`contention retries` in
+//! the report) and check the app logged `database is locked`; on Redis there must be
+//! none. Every count checked stays exact. The rate-limit test is a known
 //! product bug on SQLite (the gateway lets an uncounted request through) and is
 //! skipped there, saying so, unless `E2E_RUN_KNOWN_BUGS=1`.
 //!
@@ -121,7 +122,7 @@ struct Replicas {
     discord: FakeServer,
     _kaltura: FakeServer,
     store: SharedStore,
-    /// Answers that were the store's `database is locked`, retried.
+    /// Store-failure answers (SQLite's `database is locked`), retried.
     contention: Arc<AtomicUsize>,
 }
 
