@@ -114,6 +114,7 @@ async fn two_dependencies_from_one_package_fail_as_on_spin() {
 
 #[test]
 fn one_package_level_dependency_satisfies_every_interface_of_its_package() {
+    e2e::host_only!("calls the test host's composer directly");
     let main = component(
         &["kd-test:services/config", "kd-test:services/identity"],
         &[],
@@ -151,16 +152,22 @@ async fn a_dependency_that_matches_no_import_is_refused_with_spins_message() {
 }
 
 #[tokio::test]
-async fn a_second_dependency_for_one_import_fails_when_its_package_registers_again() {
-    // Spin registers each matching dependency before it looks for conflicts, and two
-    // names that match one import always share its package: the registration fails
-    // first, so Spin's "dependency conflicts" message cannot be reached.
+async fn a_second_dependency_for_one_import_is_refused_when_the_manifest_loads() {
+    // Two names of one package that neither version nor interface tell apart: Spin's
+    // manifest validation refuses them before anything is composed (checked with
+    // `spin up`).
     let err = start_error(with_bot_dependency(
         "\"kaltura-discord:config\" = { component = \"config\" }",
     ))
     .await;
     assert!(
-        err.contains("package `kaltura-discord:config` has already been registered in the graph"),
+        err.contains("component Id(\"discord-bot\") has invalid dependencies"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "DependencyPackageName { package: PackageRef { namespace: \"kaltura-discord\", name: \"config\" }, version: None, interface: None } dependency conflicts with DependencyPackageName { package: PackageRef { namespace: \"kaltura-discord\", name: \"config\" }, version: None, interface: Some(Id(\"config\")) }"
+        ),
         "{err}"
     );
 }
@@ -255,6 +262,7 @@ async fn adapter_call(
 
 #[tokio::test]
 async fn the_deny_adapter_answers_as_spins_does() {
+    e2e::host_only!("calls the test host's deny adapter on its own");
     use wasmtime::component::Val;
     let err = |payload: Val| Val::Result(Err(Some(Box::new(payload))));
     assert_eq!(

@@ -75,6 +75,7 @@ fn member() -> Member {
 
 #[tokio::test]
 async fn a_member_is_resolved_with_the_callers_role_and_recorded() {
+    e2e::host_only!("calls the identity library's exports directly, which only the test host can");
     let identity = Identity::new().unwrap();
     let resolved = call!(
         identity,
@@ -106,6 +107,7 @@ async fn a_member_is_resolved_with_the_callers_role_and_recorded() {
 
 #[tokio::test]
 async fn a_session_is_issued_verified_and_revoked_across_instances() {
+    e2e::host_only!("calls the identity library's exports directly, which only the test host can");
     let identity = Identity::new().unwrap();
     let subject = Subject {
         user_id: USER,
@@ -159,6 +161,7 @@ async fn a_session_is_issued_verified_and_revoked_across_instances() {
 
 #[tokio::test]
 async fn an_api_key_is_created_verified_listed_and_revoked() {
+    e2e::host_only!("calls the identity library's exports directly, which only the test host can");
     let identity = Identity::new().unwrap();
     let created = call!(
         identity,

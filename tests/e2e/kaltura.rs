@@ -173,6 +173,7 @@ fn working_kaltura(request: &Recorded) -> FakeResponse {
 
 #[tokio::test]
 async fn a_meeting_is_created_joined_listed_and_ended_through_the_real_component() {
+    e2e::host_only!("calls the kaltura library's exports directly, which only the test host can");
     let fake = FakeServer::start(working_kaltura).await.unwrap();
     let kaltura = Kaltura::new(&fake, &[]).unwrap();
 
@@ -279,6 +280,7 @@ async fn a_meeting_is_created_joined_listed_and_ended_through_the_real_component
 
 #[tokio::test]
 async fn media_is_searched_fetched_and_embedded_with_typed_absence() {
+    e2e::host_only!("calls the kaltura library's exports directly, which only the test host can");
     let fake = FakeServer::start(working_kaltura).await.unwrap();
     let kaltura = Kaltura::new(&fake, &[("kaltura_player_uiconf_id", "4321")]).unwrap();
     let page = call!(kaltura, call_search_media, "lecture", 1).unwrap();
@@ -299,6 +301,7 @@ async fn media_is_searched_fetched_and_embedded_with_typed_absence() {
 
 #[tokio::test]
 async fn reads_are_retried_through_the_host_and_creates_are_not() {
+    e2e::host_only!("calls the kaltura library's exports directly, which only the test host can");
     let failures = Arc::new(Mutex::new(0));
     let seen = failures.clone();
     let fake = FakeServer::start(move |request| {
@@ -328,6 +331,7 @@ async fn reads_are_retried_through_the_host_and_creates_are_not() {
 
 #[tokio::test]
 async fn a_slow_kaltura_times_out_through_wasi_http_request_options() {
+    e2e::host_only!("calls the kaltura library's exports directly, which only the test host can");
     let fake = FakeServer::start(|request| working_kaltura(request).after(Duration::from_secs(5)))
         .await
         .unwrap();
@@ -352,6 +356,7 @@ async fn a_slow_kaltura_times_out_through_wasi_http_request_options() {
 
 #[tokio::test]
 async fn the_breaker_opens_across_instances_and_circuit_open_reports_it() {
+    e2e::host_only!("calls the kaltura library's exports directly, which only the test host can");
     let fake = FakeServer::start(|_| FakeResponse::text(502, "Bad Gateway"))
         .await
         .unwrap();
@@ -372,6 +377,7 @@ async fn the_breaker_opens_across_instances_and_circuit_open_reports_it() {
 
 #[tokio::test]
 async fn kaltura_errors_inside_a_200_keep_forbidden_apart_from_absent() {
+    e2e::host_only!("calls the kaltura library's exports directly, which only the test host can");
     let fake = FakeServer::start(|_| {
         exception(
             "SERVICE_FORBIDDEN",
@@ -391,6 +397,7 @@ async fn kaltura_errors_inside_a_200_keep_forbidden_apart_from_absent() {
 
 #[tokio::test]
 async fn an_app_token_deployment_gets_its_sessions_from_kaltura() {
+    e2e::host_only!("calls the kaltura library's exports directly, which only the test host can");
     let fake = FakeServer::start(|request| {
         let path = request.path.as_str();
         if path.ends_with("/session/action/startWidgetSession") {
@@ -484,6 +491,7 @@ fn gateway_inheriting(sets: &str) -> String {
 
 #[tokio::test]
 async fn without_allowed_outbound_hosts_the_deny_adapter_answers_and_nothing_leaves() {
+    e2e::host_only!("calls the kaltura library's exports directly, which only the test host can");
     let fake = FakeServer::start(working_kaltura).await.unwrap();
     let manifest = gateway_inheriting("[\"key_value_stores\", \"variables\"]");
     let kaltura = Kaltura::with_builder(e2e::app().manifest_text(manifest), &fake, &[]).unwrap();
@@ -504,6 +512,7 @@ async fn without_allowed_outbound_hosts_the_deny_adapter_answers_and_nothing_lea
 
 #[tokio::test]
 async fn without_variables_every_setting_is_undefined_for_the_library() {
+    e2e::host_only!("calls the kaltura library's exports directly, which only the test host can");
     let fake = FakeServer::start(working_kaltura).await.unwrap();
     let denied = Kaltura::with_builder(
         e2e::app().manifest_text(gateway_inheriting(

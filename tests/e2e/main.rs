@@ -14,5 +14,7 @@ mod host_semantics;
 mod identity;
 mod kaltura;
 mod notifications;
+mod replicas;
+mod spin_parity;
 mod stores;
 mod support;

@@ -100,6 +100,7 @@ fn library(builder: AppBuilder) -> LibraryHost {
 
 #[tokio::test]
 async fn two_compare_and_swaps_started_from_no_value_both_succeed_on_sqlite() {
+    e2e::host_only!("tests the test host's own key-value store implementation");
     let host = library(sqlite_app());
     let (mut first, mut second) = (Instance::of(&host), Instance::of(&host));
     let (a, seen_a) = first.start_cas("counter").await;
@@ -113,6 +114,7 @@ async fn two_compare_and_swaps_started_from_no_value_both_succeed_on_sqlite() {
 
 #[tokio::test]
 async fn a_compare_and_swap_from_a_value_fails_after_another_write_on_sqlite() {
+    e2e::host_only!("tests the test host's own key-value store implementation");
     let host = library(sqlite_app());
     let (mut guest, mut other) = (Instance::of(&host), Instance::of(&host));
     guest.set("k", b"v0").await;
@@ -131,6 +133,7 @@ async fn a_compare_and_swap_from_a_value_fails_after_another_write_on_sqlite() {
 
 #[tokio::test]
 async fn a_compare_and_swap_without_current_upserts_on_sqlite() {
+    e2e::host_only!("tests the test host's own key-value store implementation");
     let host = library(sqlite_app());
     let mut guest = Instance::of(&host);
     guest.set("k", b"v0").await;
@@ -146,6 +149,7 @@ async fn a_compare_and_swap_without_current_upserts_on_sqlite() {
 
 #[tokio::test]
 async fn increment_stores_a_little_endian_i64_on_sqlite() {
+    e2e::host_only!("tests the test host's own key-value store implementation");
     let host = library(sqlite_app());
     let mut guest = Instance::of(&host);
     assert_eq!(guest.increment("n", 5).await.unwrap(), 5);
@@ -156,6 +160,7 @@ async fn increment_stores_a_little_endian_i64_on_sqlite() {
 
 #[tokio::test]
 async fn a_value_that_is_not_eight_bytes_breaks_the_sqlite_store_for_the_rest_of_the_run() {
+    e2e::host_only!("tests the test host's own key-value store implementation");
     let host = library(sqlite_app());
     let mut guest = Instance::of(&host);
     guest.set("n", b"12").await;
@@ -174,6 +179,7 @@ async fn a_value_that_is_not_eight_bytes_breaks_the_sqlite_store_for_the_rest_of
 
 #[tokio::test]
 async fn two_apps_on_one_sqlite_file_see_each_others_writes() {
+    e2e::host_only!("tests the test host's own key-value store implementation");
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("kv.db");
     let one = library(sqlite_app().sqlite_file(&file));
@@ -192,6 +198,7 @@ async fn two_apps_on_one_sqlite_file_see_each_others_writes() {
 
 #[tokio::test]
 async fn spins_own_key_value_api_shares_the_store_and_refuses_unlisted_labels() {
+    e2e::host_only!("tests the test host's own key-value store implementation");
     let host = library(sqlite_app());
     let mut guest = Instance::of(&host);
     guest.set("k", b"v").await;
@@ -214,6 +221,7 @@ async fn spins_own_key_value_api_shares_the_store_and_refuses_unlisted_labels() 
 
 #[tokio::test]
 async fn every_redis_swap_reports_failure_even_when_it_wrote() {
+    e2e::host_only!("tests the test host's own key-value store implementation");
     let redis = RedisServer::start().unwrap();
     let host = library(sqlite_app().redis(redis.url()));
     let mut guest = Instance::of(&host);
@@ -230,6 +238,7 @@ async fn every_redis_swap_reports_failure_even_when_it_wrote() {
 
 #[tokio::test]
 async fn a_real_redis_conflict_reports_failure_and_writes_nothing() {
+    e2e::host_only!("tests the test host's own key-value store implementation");
     let redis = RedisServer::start().unwrap();
     let host = library(sqlite_app().redis(redis.url()));
     let (mut guest, mut other) = (Instance::of(&host), Instance::of(&host));
@@ -245,6 +254,7 @@ async fn a_real_redis_conflict_reports_failure_and_writes_nothing() {
 
 #[tokio::test]
 async fn redis_increment_is_atomic_across_two_connections_and_stored_as_text() {
+    e2e::host_only!("tests the test host's own key-value store implementation");
     let redis = RedisServer::start().unwrap();
     let (one, two) = (
         library(sqlite_app().redis(redis.url())),
@@ -264,6 +274,7 @@ async fn redis_increment_is_atomic_across_two_connections_and_stored_as_text() {
 
 #[tokio::test]
 async fn two_apps_on_one_redis_see_each_others_writes() {
+    e2e::host_only!("tests the test host's own key-value store implementation");
     let redis = RedisServer::start().unwrap();
     let (one, two) = (
         library(sqlite_app().redis(redis.url())),

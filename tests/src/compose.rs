@@ -108,6 +108,90 @@ impl DependencyName {
     }
 }
 
+/// Spin's `ComponentDependencies::validate` (`crates/manifest/src/schema/v2.rs`), run
+/// when the manifest is loaded, for the dependency forms this host reads (`component`
+/// and `path`): a package name without an interface may not name an `export`, and two
+/// names of one package must differ in (semver-compatible) version or in interface.
+/// `names` are in manifest order, each with whether it names an `export`; messages
+/// are Spin's, down to its `Debug` rendering of the names.
+///
+/// # Errors
+/// The first rule broken.
+pub fn validate_dependency_names(names: &[(DependencyName, bool)]) -> anyhow::Result<()> {
+    for (name, has_export) in names {
+        if let DependencyName::Package(package) = name {
+            anyhow::ensure!(
+                package.interface.is_some() || !has_export,
+                "using an export to satisfy the package dependency Package({}) is not \
+                 currently permitted",
+                package.spin_debug()
+            );
+        }
+    }
+    for (n, (this, _)) in names.iter().enumerate() {
+        for (other, _) in &names[n + 1..] {
+            let (DependencyName::Package(this), DependencyName::Package(other)) = (this, other)
+            else {
+                continue;
+            };
+            if (&this.namespace, &this.name) != (&other.namespace, &other.name) {
+                continue;
+            }
+            let versions_differ = match (&this.version, &other.version) {
+                (Some(a), Some(b)) => compatible(a) != compatible(b),
+                _ => false,
+            };
+            let interfaces_differ = match (&this.interface, &other.interface) {
+                (Some(a), Some(b)) => a != b,
+                _ => false,
+            };
+            anyhow::ensure!(
+                versions_differ || interfaces_differ,
+                "{} dependency conflicts with {}",
+                this.spin_debug(),
+                other.spin_debug()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Spin's `normalize_compatible_version`: the part of a version semver compatibility
+/// keeps (`1.2.3` → `1.0.0`, `0.2.3` → `0.2.0`; pre-releases as they are).
+fn compatible(version: &Version) -> Version {
+    let mut version = version.clone();
+    version.build = semver::BuildMetadata::EMPTY;
+    if version.pre != semver::Prerelease::EMPTY {
+        return version;
+    }
+    if version.major > 0 {
+        version.minor = 0;
+        version.patch = 0;
+    } else if version.minor > 0 {
+        version.patch = 0;
+    }
+    version
+}
+
+impl PackageName {
+    /// How Spin's errors show this name (the `Debug` of its `DependencyPackageName`).
+    fn spin_debug(&self) -> String {
+        let version = match &self.version {
+            Some(version) => format!("Some({version:?})"),
+            None => "None".to_owned(),
+        };
+        let interface = match &self.interface {
+            Some(interface) => format!("Some(Id({interface:?}))"),
+            None => "None".to_owned(),
+        };
+        format!(
+            "DependencyPackageName {{ package: PackageRef {{ namespace: {:?}, name: {:?} }}, \
+             version: {version}, interface: {interface} }}",
+            self.namespace, self.name
+        )
+    }
+}
+
 /// Spin's `KebabId`: `-`-separated words of ASCII letters and digits, each starting with
 /// a letter and all lower- or all upper-case.
 fn check_kebab_id(id: &str) -> anyhow::Result<()> {
@@ -528,5 +612,42 @@ mod tests {
         let shown: Vec<String> = names.iter().map(ToString::to_string).collect();
         // By namespace label, then name, as Spin's `PackageRef` orders: `a` < `a-b`.
         assert_eq!(shown, ["zed", "a:z", "a:z/y", "a-b:z", "b:c/d@1.0.0"]);
+    }
+
+    #[test]
+    fn two_names_of_one_package_conflict_unless_version_or_interface_tells_them_apart() {
+        let check = |names: &[&str]| {
+            let names: Vec<(DependencyName, bool)> =
+                names.iter().map(|n| (name(n), false)).collect();
+            validate_dependency_names(&names)
+        };
+        let err = check(&["a:b", "a:b/c"]).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "DependencyPackageName { package: PackageRef { namespace: \"a\", name: \"b\" }, \
+             version: None, interface: None } dependency conflicts with DependencyPackageName \
+             { package: PackageRef { namespace: \"a\", name: \"b\" }, version: None, \
+             interface: Some(Id(\"c\")) }"
+        );
+        assert!(check(&["a:b/c", "a:b/d"]).is_ok());
+        assert!(check(&["a:b@1.0.0", "a:b@2.0.0"]).is_ok());
+        assert!(
+            check(&["a:b@1.0.0", "a:b@1.2.0"]).is_err(),
+            "semver-compatible"
+        );
+        assert!(check(&["a:b@0.1.0", "a:b@0.2.0"]).is_ok());
+        assert!(check(&["a:b/c", "x:b/c", "plain"]).is_ok());
+    }
+
+    #[test]
+    fn a_package_name_without_an_interface_may_not_name_an_export() {
+        let err = validate_dependency_names(&[(name("a:b@0.1.0"), true)])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("using an export to satisfy the package dependency Package(DependencyPackageName { package: PackageRef { namespace: \"a\", name: \"b\" }, version: Some(Version { major: 0, minor: 1, patch: 0 }), interface: None })"),
+            "{err}"
+        );
+        assert!(validate_dependency_names(&[(name("a:b/c"), true)]).is_ok());
     }
 }

@@ -14,6 +14,7 @@ use crate::manifest::{self, App};
 use crate::outbound::AllowedHosts;
 use crate::redis_server::RedisServer;
 use crate::routes::{self, Router};
+use crate::TestApp;
 use anyhow::{bail, Context, Result};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -50,7 +51,6 @@ pub struct OutboundAttempt {
 /// State shared by every request of one running app.
 pub(crate) struct Shared {
     pub(crate) stores: Stores,
-    _redis: Option<Arc<RedisServer>>,
     logs: MemoryOutputPipe,
     /// What the host itself reports (traps, Spin's errors), after the components' output.
     host_log: Mutex<String>,
@@ -215,17 +215,17 @@ fn compile(bytes: &[u8]) -> Result<Component> {
 /// How to start an app: which manifest, which variable values, which stores.
 #[derive(Debug, Clone)]
 pub struct AppBuilder {
-    manifest: PathBuf,
-    manifest_text: Option<String>,
-    variables: BTreeMap<String, String>,
-    stores: StoreChoice,
+    pub(crate) manifest: PathBuf,
+    pub(crate) manifest_text: Option<String>,
+    pub(crate) variables: BTreeMap<String, String>,
+    pub(crate) stores: StoreChoice,
     /// A private redis-server the app's store lives on, kept running with the app.
-    redis: Option<Arc<RedisServer>>,
+    pub(crate) redis: Option<Arc<RedisServer>>,
 }
 
 /// Where the app's key-value stores come from.
 #[derive(Debug, Clone)]
-enum StoreChoice {
+pub(crate) enum StoreChoice {
     /// The `default` label on a fresh in-memory SQLite database (the tests' isolation).
     Fresh,
     /// The `default` label on this backend.
@@ -297,13 +297,24 @@ impl AppBuilder {
         self
     }
 
-    /// Loads, composes, compiles and serves the app on 127.0.0.1.
+    /// Starts the app on 127.0.0.1: in this process (the test host), or with
+    /// `SPIN_BIN` set, as a real `spin up` of that binary ([`crate::spin_cli`]).
     ///
     /// # Errors
     /// Anything Spin would refuse at start-up (bad manifest, a required variable
     /// without a value, a missing `.wasm`, a composition that does not fit, a store
-    /// label that is not configured).
+    /// label that is not configured); under real Spin, its own message.
     pub async fn start(self) -> Result<TestApp> {
+        match crate::spin_cli::spin_bin() {
+            Some(bin) => crate::spin_cli::SpinApp::start(self, &bin)
+                .await
+                .map(TestApp::from),
+            None => self.start_in_process().await.map(TestApp::from),
+        }
+    }
+
+    /// Loads, composes, compiles and serves the app on 127.0.0.1 in this process.
+    async fn start_in_process(self) -> Result<HostApp> {
         let loaded = self.load()?;
         let router = Router::build(&loaded.app.http_triggers)?;
         let mut prepared = HashMap::new();
@@ -345,10 +356,11 @@ impl AppBuilder {
             shared: shared.clone(),
         });
         runtime.spawn(serve(listener, server));
-        Ok(TestApp {
+        Ok(HostApp {
             addr,
             shared,
             runtime: Some(runtime),
+            _redis: loaded.redis,
         })
     }
 
@@ -360,6 +372,12 @@ impl AppBuilder {
     /// # Errors
     /// As [`AppBuilder::start`], or when `importer` does not depend on `library`.
     pub fn library(self, library: &str, importer: &str) -> Result<LibraryHost> {
+        if crate::spin_cli::spin_bin().is_some() {
+            bail!(
+                "`library` runs a library component in the test host, which real Spin \
+                 (SPIN_BIN) cannot do: start the test with `e2e::host_only!(reason)`"
+            );
+        }
         let loaded = self.load()?;
         let def = loaded
             .app
@@ -382,6 +400,7 @@ impl AppBuilder {
             linker: linker()?,
             permissions: loaded.permissions(importer)?,
             shared: loaded.shared,
+            _redis: loaded.redis,
         })
     }
 
@@ -433,7 +452,6 @@ impl AppBuilder {
         );
         let shared = Arc::new(Shared {
             stores,
-            _redis: self.redis,
             logs,
             host_log: Mutex::new(String::new()),
             outbound: Mutex::new(Vec::new()),
@@ -445,6 +463,7 @@ impl AppBuilder {
             app,
             values,
             shared,
+            redis: self.redis,
         })
     }
 }
@@ -454,6 +473,9 @@ struct Loaded {
     app: App,
     values: BTreeMap<String, String>,
     shared: Arc<Shared>,
+    /// The private redis-server the stores use, if any: held by the app itself (not by
+    /// state its detached tasks share), so it stops when the app is dropped.
+    redis: Option<Arc<RedisServer>>,
 }
 
 impl Loaded {
@@ -544,6 +566,7 @@ pub struct LibraryHost {
     linker: Linker<State>,
     permissions: Arc<Permissions>,
     shared: Arc<Shared>,
+    _redis: Option<Arc<RedisServer>>,
 }
 
 impl LibraryHost {
@@ -768,18 +791,19 @@ impl Server {
     }
 }
 
-/// A running app, on a runtime of its own. Dropping it stops it.
-pub struct TestApp {
+/// An app running in this process, on a runtime of its own. Dropping it stops it.
+pub(crate) struct HostApp {
     addr: SocketAddr,
     shared: Arc<Shared>,
     runtime: Option<tokio::runtime::Runtime>,
+    _redis: Option<Arc<RedisServer>>,
 }
 
 /// Worker threads of each app's runtime: at least two, so requests overlap as they do
 /// on Spin's multi-threaded runtime.
 const RUNTIME_THREADS: usize = 2;
 
-impl Drop for TestApp {
+impl Drop for HostApp {
     fn drop(&mut self) {
         if let Some(runtime) = self.runtime.take() {
             runtime.shutdown_background();
@@ -787,25 +811,20 @@ impl Drop for TestApp {
     }
 }
 
-impl TestApp {
+impl HostApp {
     /// The address it listens on.
-    pub fn addr(&self) -> SocketAddr {
+    pub(crate) fn addr(&self) -> SocketAddr {
         self.addr
-    }
-
-    /// `http://127.0.0.1:<port>` followed by `path`.
-    pub fn url(&self, path: &str) -> String {
-        format!("http://{}{}", self.addr, path)
     }
 
     /// Everything the components wrote to stdout and stderr so far, then what the host
     /// reported (failed instances, store panics).
-    pub fn logs(&self) -> String {
+    pub(crate) fn logs(&self) -> String {
         self.shared.logs()
     }
 
     /// Every outbound request the components tried, allowed or not.
-    pub fn outbound(&self) -> Vec<OutboundAttempt> {
+    pub(crate) fn outbound(&self) -> Vec<OutboundAttempt> {
         self.shared
             .outbound
             .lock()
@@ -815,7 +834,7 @@ impl TestApp {
 
     /// How long the host took per answered request, from arrival to response headers
     /// (instantiation and the component's own work), then clears the list.
-    pub fn take_handling_times(&self) -> Vec<Duration> {
+    pub(crate) fn take_handling_times(&self) -> Vec<Duration> {
         self.shared
             .handling_times
             .lock()
@@ -824,21 +843,13 @@ impl TestApp {
     }
 
     /// A copy of the `default` store's entries (on Redis: every key of the server).
-    pub fn store(&self) -> BTreeMap<String, Vec<u8>> {
+    pub(crate) fn store(&self) -> BTreeMap<String, Vec<u8>> {
         stored(&self.shared)
     }
 
-    /// Writes `value` at `key` in the `default` store, as a component's `set` would (to
-    /// set up state that no route writes yet, e.g. a server's settings in `config`'s
-    /// layout).
-    ///
-    /// # Panics
-    /// When the store cannot be written: a test set-up that did not happen.
-    #[allow(clippy::panic)]
-    pub fn seed(&self, key: &str, value: &[u8]) {
-        if let Err(err) = self.shared.stores.seed(kv::DEFAULT_LABEL, key, value) {
-            panic!("seeding `{key}` in the default store: {err:#}");
-        }
+    /// Writes `value` at `key` in the `default` store, as a component's `set` would.
+    pub(crate) fn seed(&self, key: &str, value: &[u8]) -> Result<()> {
+        self.shared.stores.seed(kv::DEFAULT_LABEL, key, value)
     }
 
     /// Waits until no instance is running (handlers that kept working after they
@@ -846,7 +857,7 @@ impl TestApp {
     ///
     /// # Errors
     /// When instances are still running after `timeout`.
-    pub async fn idle(&self, timeout: Duration) -> Result<()> {
+    pub(crate) async fn idle(&self, timeout: Duration) -> Result<()> {
         let mut watch = self.shared.in_flight.subscribe();
         tokio::time::timeout(timeout, watch.wait_for(|n| *n == 0))
             .await

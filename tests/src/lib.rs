@@ -4,7 +4,11 @@
 //! suite runs on machines without the Spin CLI. Beside it: fake Discord and Kaltura
 //! servers that record what they receive and answer in the real wire formats, and a
 //! small HTTP client. A test tool, not a product runtime.
+//!
+//! With `SPIN_BIN=/path/to/spin`, the same suite runs against a real `spin up` instead
+//! ([`spin_cli`]), so the two hosts are checked against each other.
 
+pub mod app;
 pub mod bindings;
 pub mod client;
 pub mod compose;
@@ -17,11 +21,15 @@ pub mod manifest;
 pub mod outbound;
 pub mod redis_server;
 pub mod routes;
+pub mod shared_store;
+pub mod spin_cli;
 
+pub use app::TestApp;
 pub use client::{Client, TestResponse};
 pub use fake::{FakeResponse, FakeServer, Recorded};
-pub use host::{AppBuilder, LibraryHost, OutboundAttempt, State, TestApp};
+pub use host::{AppBuilder, LibraryHost, OutboundAttempt, State};
 pub use redis_server::RedisServer;
+pub use shared_store::SharedStore;
 
 /// The repository's root (where spin.toml is).
 pub fn repo_root() -> std::path::PathBuf {
@@ -46,4 +54,17 @@ pub fn app() -> AppBuilder {
             .unwrap_or_else(|err| panic!("E2E_KV_STORE=redis: {err:#}")),
         _ => builder,
     }
+}
+
+/// Skips the rest of the calling test under real Spin (`SPIN_BIN`), printing the test's
+/// name and `reason` on stderr: for tests of what only the in-process test host can
+/// show (a library called directly, the deny adapter on its own, the host's own
+/// store implementation). Listed in `tests/SPIN-BEHAVIOURS.md`.
+#[macro_export]
+macro_rules! host_only {
+    ($reason:expr) => {
+        if $crate::spin_cli::skipped_under_spin($reason) {
+            return;
+        }
+    };
 }

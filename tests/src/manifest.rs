@@ -2,7 +2,7 @@
 //! variables need a default or `required = true`, templates must name declared
 //! variables, and a component used as a dependency may not hold permissions of its own.
 
-use crate::compose::DependencyName;
+use crate::compose::{self, DependencyName};
 use crate::deny::Inherit;
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
@@ -263,6 +263,15 @@ impl App {
                     );
                 }
             }
+        }
+        // Spin validates the dependency names after normalising the whole manifest.
+        for (id, component) in &self.components {
+            let mut names = Vec::new();
+            for (name, dep) in &component.dependencies {
+                names.push((name.parse::<DependencyName>()?, dep.export.is_some()));
+            }
+            compose::validate_dependency_names(&names)
+                .with_context(|| format!("component Id({id:?}) has invalid dependencies"))?;
         }
         for trigger in &self.http_triggers {
             if !self.components.contains_key(&trigger.component) {

@@ -22,6 +22,24 @@ impl RedisServer {
     /// `redis-server` is not installed (`tests/run` installs the Debian package) or does
     /// not start within ten seconds.
     pub fn start() -> Result<Self> {
+        // The port is free when probed but may be taken before redis-server binds it
+        // (tests run in parallel): then it exits, or another server answers there. Only
+        // a server that reports this child's process ID is taken; else try another port.
+        let mut last = None;
+        for _ in 0..5 {
+            match Self::start_on_a_free_port()? {
+                Ok(server) => return Ok(server),
+                Err(why) => last = Some(why),
+            }
+        }
+        bail!(
+            "redis-server did not start: {}",
+            last.unwrap_or_else(|| "no attempt".into())
+        )
+    }
+
+    /// One attempt: `Ok(Err(why))` when the port was taken by someone else.
+    fn start_on_a_free_port() -> Result<std::result::Result<Self, String>> {
         let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let child = Command::new("redis-server")
             .args([
@@ -54,16 +72,36 @@ impl RedisServer {
             addr: SocketAddr::from(([127, 0, 0, 1], port)),
         };
         let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(server.addr).is_err() {
+        loop {
             if let Some(status) = server.child.try_wait().context("watching redis-server")? {
-                bail!("redis-server exited at start: {status}");
+                return Ok(Err(format!("it exited at start ({status})")));
+            }
+            if TcpStream::connect(server.addr).is_ok() {
+                return Ok(match server.process_id() {
+                    Some(pid) if pid == server.child.id() => Ok(server),
+                    _ => Err(format!("another server answers on port {port}")),
+                });
             }
             if Instant::now() > deadline {
                 bail!("redis-server did not accept connections within ten seconds");
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        Ok(server)
+    }
+
+    /// The `process_id` the server on this address reports (`INFO server`).
+    fn process_id(&self) -> Option<u32> {
+        let mut connection = redis::Client::open(self.url())
+            .ok()?
+            .get_connection()
+            .ok()?;
+        let info: String = redis::cmd("INFO")
+            .arg("server")
+            .query(&mut connection)
+            .ok()?;
+        info.lines()
+            .find_map(|line| line.trim().strip_prefix("process_id:"))
+            .and_then(|pid| pid.parse().ok())
     }
 
     /// `redis://127.0.0.1:<port>/`.
