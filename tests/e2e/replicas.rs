@@ -11,9 +11,8 @@
 //! (`storage_unavailable`, or `storage` for a webhook). The clients here retry those
 //! answers, as Kaltura and API clients retry a 503, count them (`contention retries` in
 //! the report) and check the app logged `database is locked`; on Redis there must be
-//! none. Every count checked stays exact. The rate-limit test is a known
-//! product bug on SQLite (the gateway lets an uncounted request through) and is
-//! skipped there, saying so, unless `E2E_RUN_KNOWN_BUGS=1`.
+//! none. Every count checked stays exact (the store port tries again what a locked
+//! SQLite store refused, so counters are exact there too).
 //!
 //! The fakes here are a compact copy of the ones in `api.rs` (sign-in, members,
 //! channels, message creation; Kaltura rooms), so this module stands on its own.
@@ -254,22 +253,6 @@ fn report(store: &str, real_spin: bool, contention: &AtomicUsize, logs: &str, wh
             "a store failure that was not SQLite's lock contention:\n{logs}"
         );
     }
-}
-
-/// Whether the calling test pins a product bug that shows on SQLite and the suite runs
-/// on SQLite: then it is skipped, printing why, unless `E2E_RUN_KNOWN_BUGS=1`.
-fn known_product_bug_on_sqlite(bug: &str) -> bool {
-    let on_sqlite = std::env::var("E2E_KV_STORE").as_deref() != Ok("redis");
-    if !on_sqlite || std::env::var_os("E2E_RUN_KNOWN_BUGS").is_some() {
-        return false;
-    }
-    let thread = std::thread::current();
-    let _ = writeln!(
-        std::io::stderr().lock(),
-        "KNOWN PRODUCT BUG, skipped on SQLite (E2E_RUN_KNOWN_BUGS=1 runs it): {}: {bug}",
-        thread.name().unwrap_or("a test")
-    );
-    true
 }
 
 /// A client of one replica that retries the app's store-failure answers (SQLite's
@@ -593,14 +576,6 @@ async fn one_webhook_delivered_to_both_replicas_at_once_is_posted_exactly_once()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_per_token_rate_limit_is_shared_by_both_replicas() {
-    if known_product_bug_on_sqlite(
-        "on Spin's SQLite store shared by two replicas, `increment` answers `database is \
-         locked` when two requests collide, and the gateway lets the request through \
-         uncounted (11 to 13 of 30 answered with a limit of 10, on the test host and on \
-         real Spin)",
-    ) {
-        return;
-    }
     const LIMIT: usize = 10;
     const SENT: usize = 30;
     // A day-long window, so the burst does not straddle two windows (unless it runs

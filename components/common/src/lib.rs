@@ -12,6 +12,6 @@ pub mod status;
 
 pub use error::ApiError;
 pub use ports::{
-    Clock, FakeClock, KeyValue, MemoryKeyValue, MemoryVariables, Random, StoreError, Transport,
-    Variables,
+    retry_while_busy, Clock, FakeClock, KeyValue, MemoryKeyValue, MemoryVariables, Random,
+    StoreError, Transport, Variables,
 };

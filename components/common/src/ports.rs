@@ -25,6 +25,46 @@ pub enum StoreError {
     Other(String),
 }
 
+impl StoreError {
+    /// Whether the store refused only because another writer held it for a moment:
+    /// Spin's SQLite store, shared by several `spin up` processes on one file, answers
+    /// `database is locked` (SQLite's `SQLITE_BUSY`; Spin sets no busy timeout) and
+    /// applies nothing. Trying again shortly succeeds.
+    pub fn is_busy(&self) -> bool {
+        matches!(self, Self::Other(message)
+            if message.contains("database is locked") || message.contains("DatabaseBusy"))
+    }
+}
+
+/// How many times [`retry_while_busy`] tries an operation in all.
+pub const BUSY_ATTEMPTS: u32 = 8;
+
+/// Runs `op` until it succeeds, fails for another reason than
+/// [`StoreError::is_busy`], or has been tried [`BUSY_ATTEMPTS`] times, calling `pause`
+/// between tries (2 ms, doubling up to 64 ms: about a quarter of a second in all). Only
+/// for operations that a busy answer leaves unapplied (reads, writes, increments, a
+/// compare-and-swap's load): never for a swap, whose outcome the caller must learn.
+///
+/// # Errors
+/// The last error.
+pub fn retry_while_busy<T>(
+    pause: impl Fn(Duration),
+    mut op: impl FnMut() -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let mut wait = Duration::from_millis(2);
+    let mut attempt = 1;
+    loop {
+        match op() {
+            Err(err) if err.is_busy() && attempt < BUSY_ATTEMPTS => {
+                pause(wait);
+                wait = (wait * 2).min(Duration::from_millis(64));
+                attempt += 1;
+            }
+            outcome => return outcome,
+        }
+    }
+}
+
 /// A key-value store: Spin's `Store` (`fermyon:spin/key-value`), one per component.
 pub trait KeyValue {
     /// Returns the value at `key`, `Ok(None)` if there is none.
@@ -238,6 +278,66 @@ impl Clock for FakeClock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn busy() -> StoreError {
+        StoreError::Other(
+            "SqliteFailure(Error { code: DatabaseBusy, extended_code: 5 }, Some(\"database is locked\"))".into(),
+        )
+    }
+
+    #[test]
+    fn sqlites_lock_contention_is_busy_and_nothing_else_is() {
+        assert!(busy().is_busy());
+        assert!(!StoreError::Other("disk I/O error".into()).is_busy());
+        assert!(!StoreError::AccessDenied.is_busy());
+        assert!(!StoreError::Contended.is_busy());
+    }
+
+    #[test]
+    fn a_busy_store_is_tried_again_until_it_answers() {
+        let pauses = RefCell::new(Vec::new());
+        let tries = RefCell::new(0);
+        let outcome = retry_while_busy(
+            |d| pauses.borrow_mut().push(d),
+            || {
+                *tries.borrow_mut() += 1;
+                if *tries.borrow() < 3 {
+                    Err(busy())
+                } else {
+                    Ok(7)
+                }
+            },
+        );
+        assert_eq!(outcome, Ok(7));
+        assert_eq!(
+            *pauses.borrow(),
+            [Duration::from_millis(2), Duration::from_millis(4)]
+        );
+    }
+
+    #[test]
+    fn a_store_busy_for_too_long_or_failing_otherwise_answers_its_error() {
+        let tries = RefCell::new(0);
+        let outcome: Result<(), _> = retry_while_busy(
+            |_| {},
+            || {
+                *tries.borrow_mut() += 1;
+                Err(busy())
+            },
+        );
+        assert!(outcome.is_err_and(|e| e.is_busy()));
+        assert_eq!(*tries.borrow(), BUSY_ATTEMPTS);
+        let tries = RefCell::new(0);
+        let outcome: Result<(), _> = retry_while_busy(
+            |_| {},
+            || {
+                *tries.borrow_mut() += 1;
+                Err(StoreError::AccessDenied)
+            },
+        );
+        assert_eq!(outcome, Err(StoreError::AccessDenied));
+        assert_eq!(*tries.borrow(), 1);
+    }
 
     #[test]
     fn a_value_written_is_read_back_and_deleted() {

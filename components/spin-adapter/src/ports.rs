@@ -6,7 +6,7 @@
 use std::time::{Duration, SystemTime};
 
 use common::cas::{CasStore, SwapError};
-use common::{Clock, KeyValue, Random, StoreError, Transport};
+use common::{retry_while_busy, Clock, KeyValue, Random, StoreError, Transport};
 use spin_sdk::wit::wasi::keyvalue::{atomics, store};
 
 use crate::spin::{random_bytes, send_with_timeouts_blocking, sleep, Timeouts};
@@ -49,17 +49,21 @@ pub fn cas_store() -> WasiCasStore {
     WasiCasStore(store::open("default").map_err(store_error))
 }
 
+// Every call but `swap` is tried again while Spin's SQLite store answers `database is
+// locked` (several processes on one file): such an answer applied nothing.
 impl KeyValue for WasiCasStore {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        self.bucket()?.get(key).map_err(store_error)
+        retry_while_busy(sleep, || self.bucket()?.get(key).map_err(store_error))
     }
 
     fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
-        self.bucket()?.set(key, value).map_err(store_error)
+        retry_while_busy(sleep, || {
+            self.bucket()?.set(key, value).map_err(store_error)
+        })
     }
 
     fn delete(&self, key: &str) -> Result<(), StoreError> {
-        self.bucket()?.delete(key).map_err(store_error)
+        retry_while_busy(sleep, || self.bucket()?.delete(key).map_err(store_error))
     }
 }
 
@@ -67,9 +71,11 @@ impl CasStore for WasiCasStore {
     type Token = atomics::Cas;
 
     fn load(&self, key: &str) -> Result<(Option<Vec<u8>>, atomics::Cas), StoreError> {
-        let cas = atomics::Cas::new(self.bucket()?, key).map_err(store_error)?;
-        let current = cas.current().map_err(store_error)?;
-        Ok((current, cas))
+        retry_while_busy(sleep, || {
+            let cas = atomics::Cas::new(self.bucket()?, key).map_err(store_error)?;
+            let current = cas.current().map_err(store_error)?;
+            Ok((current, cas))
+        })
     }
 
     fn swap(&self, token: atomics::Cas, value: &[u8]) -> Result<(), SwapError> {
@@ -82,7 +88,9 @@ impl CasStore for WasiCasStore {
     }
 
     fn increment(&self, key: &str, delta: i64) -> Result<i64, StoreError> {
-        atomics::increment(self.bucket()?, key, delta).map_err(store_error)
+        retry_while_busy(sleep, || {
+            atomics::increment(self.bucket()?, key, delta).map_err(store_error)
+        })
     }
 
     fn random(&self) -> u64 {

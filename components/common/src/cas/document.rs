@@ -262,6 +262,8 @@ where
     let committed = match swapped {
         Ok(()) => true,
         Err(SwapError::Failed) => committed(store, key, next, encoding)?,
+        // SQLite shared by several processes: `database is locked` applied nothing.
+        Err(SwapError::Store(err)) if err.is_busy() => false,
         // Unknown whether it applied: the staged keys stay, and the caller learns it.
         Err(SwapError::Store(err)) => return Err(err.into()),
     };

@@ -36,6 +36,7 @@ struct Inner {
     random: u64,
     failing: Option<StoreError>,
     fail_sets_under: Option<String>,
+    busy_swaps: u32,
     pauses: Vec<Duration>,
 }
 
@@ -142,6 +143,12 @@ impl MemoryCasStore {
         self.lock().failing = error;
     }
 
+    /// Makes the next `swaps` swaps answer `database is locked` without writing, as
+    /// Spin's SQLite store does when another process holds the file.
+    pub fn busy_swaps(&self, swaps: u32) {
+        self.lock().busy_swaps = swaps;
+    }
+
     /// Makes plain `set`s of keys starting with `prefix` fail (or work again with `None`).
     pub fn fail_sets_under(&self, prefix: Option<&str>) {
         self.lock().fail_sets_under = prefix.map(str::to_owned);
@@ -213,7 +220,16 @@ impl CasStore for MemoryCasStore {
     }
 
     fn swap(&self, token: MemoryToken, value: &[u8]) -> Result<(), SwapError> {
-        self.lock().check()?;
+        {
+            let mut inner = self.lock();
+            inner.check()?;
+            if inner.busy_swaps > 0 {
+                inner.busy_swaps -= 1;
+                return Err(SwapError::Store(StoreError::Other(
+                    "SqliteFailure(Error { code: DatabaseBusy, extended_code: 5 }, Some(\"database is locked\"))".into(),
+                )));
+            }
+        }
         if let Some(other) = take(&self.before_swap) {
             other(self);
         }

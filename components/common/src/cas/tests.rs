@@ -443,3 +443,19 @@ fn a_store_behind_dyn_keeps_its_atomics() {
     let plain: &dyn KeyValue = store;
     assert_eq!(read(plain, KEY), Ok(Some(b"n=2".to_vec())));
 }
+
+#[test]
+fn a_swap_the_sqlite_store_refused_as_locked_is_retried_and_applied_once() {
+    // Several `spin up` processes on one SQLite file: a swap can meet `database is
+    // locked`, which applied nothing, so the update tries again.
+    let store = MemoryCasStore::new(Flavor::Sqlite);
+    assert_eq!(bump(&store, KEY).unwrap(), 1);
+    store.busy_swaps(2);
+    assert_eq!(bump(&store, KEY).unwrap(), 2);
+    assert_eq!(counted(&store, KEY), 2);
+    assert!(
+        derived(&store, KEY).len() == 1,
+        "nothing staged is left behind: {:?}",
+        derived(&store, KEY)
+    );
+}
