@@ -15,6 +15,7 @@
 //! `gateway_admin_token` setting (503 naming it when unset), the administrator's token
 //! (401; a server's credential is refused with 403), then the handler.
 
+use crate::address::{self, TrustedProxies};
 use crate::auth::{self, AdminToken, Caller, Verifiers};
 use crate::backend::Backend;
 use crate::cors::Cors;
@@ -41,8 +42,12 @@ pub struct Request<'a> {
     pub authorization: Option<&'a str>,
     /// The `If-Match` header, if any.
     pub if_match: Option<&'a str>,
-    /// The client's address as Spin reports it (`spin-client-addr`), if any.
+    /// The peer's address as Spin set it: the **last** `spin-client-addr` (a client's
+    /// own come first), if any.
     pub client_addr: Option<&'a str>,
+    /// The values of every `X-Forwarded-For` header, in order; read only when the peer
+    /// is a trusted proxy ([`crate::address`]).
+    pub forwarded_for: &'a [String],
     /// The body.
     pub body: &'a [u8],
 }
@@ -163,9 +168,10 @@ async fn serve<B: Backend>(
     let limits = if address_limited(route) {
         let limits = Limits::from_settings(|name| backend.setting(name))
             .map_err(|name| ApiError::not_configured(&[name.to_owned()]))?;
-        let address = request.client_addr.and_then(ratelimit::client_address);
-        if let (Some(policy), Some(address)) = (limits.per_address, address) {
-            count(backend, "addr", &address, policy, "client address")?;
+        if let Some(policy) = limits.per_address {
+            if let Some(address) = client_subject(request, backend)? {
+                count(backend, "addr", &address, policy, "client address")?;
+            }
         }
         Some(limits)
     } else {
@@ -202,6 +208,24 @@ async fn serve<B: Backend>(
             .push(("x-ratelimit-remaining", left.to_string()));
     }
     Ok(response)
+}
+
+/// What the per-address limit counts for this request ([`address::subject`] of
+/// [`address::client`]); `None` when Spin gave no readable address.
+///
+/// # Errors
+/// `503` naming [`address::TRUSTED_PROXIES_SETTING`] when it is malformed.
+fn client_subject<B: Backend>(
+    request: &Request<'_>,
+    backend: &B,
+) -> Result<Option<String>, Problem> {
+    let trusted =
+        TrustedProxies::from_setting(backend.setting(address::TRUSTED_PROXIES_SETTING).as_deref())
+            .map_err(|name| ApiError::not_configured(&[name.to_owned()]))?;
+    Ok(request
+        .client_addr
+        .and_then(|peer| address::client(peer, request.forwarded_for, &trusted))
+        .map(address::subject))
 }
 
 /// The deployment administrator's token as set (a secret: never logged nor shown).
@@ -1505,6 +1529,70 @@ mod tests {
             200,
             "health is not limited"
         );
+    }
+
+    /// A guess at a credential from `peer`, forwarding `forwarded`.
+    fn from(fake: &Fake, peer: &str, forwarded: &[&str]) -> Response {
+        let forwarded: Vec<String> = forwarded.iter().map(|v| (*v).to_owned()).collect();
+        fake.call_with(
+            Request {
+                method: "GET",
+                path_with_query: "/api/v1/meetings",
+                client_addr: Some(peer),
+                forwarded_for: &forwarded,
+                ..Request::default()
+            },
+            Some("kd1.guess"),
+        )
+    }
+
+    #[test]
+    fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
+        let fake = Fake::default();
+        fake.set(ratelimit::PER_ADDRESS_SETTING, "2");
+        fake.set(address::TRUSTED_PROXIES_SETTING, "10.0.0.0/8");
+        let (ada, bob) = ("198.51.100.1", "198.51.100.2");
+        assert_eq!(from(&fake, "10.0.0.5:1", &[ada]).status, 401);
+        assert_eq!(
+            from(&fake, "10.0.0.6:1", &[ada]).status,
+            401,
+            "another proxy"
+        );
+        assert_eq!(from(&fake, "10.0.0.5:1", &[ada]).status, 429);
+        // Prepending to the header does not make a new client.
+        let dodge = format!("9.9.9.9, {ada}");
+        assert_eq!(from(&fake, "10.0.0.5:1", &[&dodge]).status, 429);
+        assert_eq!(from(&fake, "10.0.0.5:1", &[bob]).status, 401);
+        // An untrusted peer's header is not read: it is counted as itself.
+        assert_eq!(from(&fake, "203.0.113.9:1", &[bob]).status, 401);
+        assert_eq!(from(&fake, "203.0.113.9:1", &[ada]).status, 401);
+        assert_eq!(from(&fake, "203.0.113.9:1", &[bob]).status, 429);
+        let subjects: Vec<String> = fake
+            .rates
+            .keys()
+            .into_iter()
+            .filter(|k| k.matches('/').count() == 4)
+            .collect();
+        assert_eq!(
+            subjects,
+            [
+                "gateway/v1/rate/addr/198.51.100.1",
+                "gateway/v1/rate/addr/198.51.100.2",
+                "gateway/v1/rate/addr/203.0.113.9"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_malformed_trusted_proxies_setting_is_a_503_naming_it() {
+        let fake = Fake::default();
+        fake.set(address::TRUSTED_PROXIES_SETTING, "10.0.0.0/8, the-proxy");
+        let response = fake.get("/api/v1/meetings", None);
+        assert_eq!(response.status, 503);
+        assert!(body(&response)["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains(address::TRUSTED_PROXIES_SETTING));
     }
 
     #[test]

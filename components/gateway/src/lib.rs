@@ -12,12 +12,14 @@
 //! - [`signin`]: sign-in with Discord, refresh and revoke;
 //! - [`meetings`], [`guild`], [`deployment`], [`status`]: the resources;
 //! - [`ratelimit`]: fixed windows counted with the store's atomic increment;
+//! - [`address`]: the client's address (Spin's peer, or what trusted proxies forwarded);
 //! - [`discord`]: Discord settings, sending and errors;
 //! - [`openapi`]: the document built from the route table;
 //! - [`reply`]: responses, problems (a contract error as an HTTP error) and bodies.
 //!
 //! `component` is the thin Spin adapter (wasm32 only).
 
+pub mod address;
 pub mod api;
 pub mod auth;
 pub mod backend;

@@ -1,0 +1,133 @@
+//! Attacks on the gateway (issue 11), each performed through the real `.wasm` on the
+//! test host, which hands requests to the component as Spin does (the client's headers
+//! first, Spin's `spin-*` headers appended after them).
+
+use crate::support::configured;
+use e2e::{Client, TestApp};
+
+/// Every key the per-address rate limit stores.
+fn address_keys(app: &TestApp) -> Vec<String> {
+    app.store()
+        .into_keys()
+        .filter(|k| k.starts_with("gateway/v1/rate/addr/"))
+        .collect()
+}
+
+/// A guess at a credential, with extra headers.
+async fn guess(client: &mut Client, headers: &[(&str, &str)]) -> u16 {
+    let mut all = vec![("authorization", "Bearer kd1.guess")];
+    all.extend_from_slice(headers);
+    client
+        .send("GET", "/api/v1/me", &all, "")
+        .await
+        .unwrap()
+        .status
+}
+
+/// Attack 1: a client sends its own `spin-client-addr` (and `X-Forwarded-For`) with a
+/// new value each time, to get a fresh rate-limit bucket per request and a new key in
+/// the store each time.
+#[tokio::test]
+async fn a_spoofed_client_address_neither_dodges_the_address_limit_nor_adds_keys() {
+    let (builder, _discord, _kaltura) = configured().await;
+    let app = builder
+        .variable("gateway_rate_limit_per_address", "5")
+        .start()
+        .await
+        .unwrap();
+    let mut client = Client::new(app.addr());
+    let mut statuses = Vec::new();
+    for n in 0..12 {
+        let spoofed = format!("10.9.8.{n}:1234");
+        let forwarded = format!("192.0.2.{n}");
+        statuses.push(
+            guess(
+                &mut client,
+                &[
+                    ("spin-client-addr", spoofed.as_str()),
+                    ("x-forwarded-for", forwarded.as_str()),
+                ],
+            )
+            .await,
+        );
+    }
+    assert_eq!(statuses[..5], [401; 5], "{statuses:?}");
+    assert_eq!(statuses[5..], [429; 7], "{statuses:?}");
+    // One subject (the address Spin saw): its note and its one window.
+    let keys = address_keys(&app);
+    assert_eq!(
+        keys,
+        [
+            "gateway/v1/rate/addr/127.0.0.1".to_owned(),
+            format!(
+                "gateway/v1/rate/addr/127.0.0.1/{}",
+                keys[1].rsplit('/').next().unwrap()
+            )
+        ],
+        "spoofed values made no keys"
+    );
+}
+
+/// Attack 1, behind a reverse proxy: the proxy's `X-Forwarded-For` is believed only
+/// when the deployment names the proxy, and then only the hop the proxy added: a
+/// client that writes its own addresses in front of it is still itself.
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_has_its_own_limit_and_cannot_pick_another() {
+    let (builder, _discord, _kaltura) = configured().await;
+    // The test's connections come from 127.0.0.1: it plays the proxy.
+    let app = builder
+        .variable("gateway_rate_limit_per_address", "3")
+        .variable("gateway_trusted_proxies", "127.0.0.1, 10.0.0.0/8")
+        .start()
+        .await
+        .unwrap();
+    let mut proxy = Client::new(app.addr());
+    for _ in 0..3 {
+        assert_eq!(
+            guess(&mut proxy, &[("x-forwarded-for", "198.51.100.1")]).await,
+            401
+        );
+    }
+    assert_eq!(
+        guess(&mut proxy, &[("x-forwarded-for", "198.51.100.1")]).await,
+        429
+    );
+    for dodge in [
+        "6.6.6.6, 198.51.100.1",
+        "198.51.100.7, 198.51.100.1, 10.0.0.9",
+    ] {
+        assert_eq!(
+            guess(&mut proxy, &[("x-forwarded-for", dodge)]).await,
+            429,
+            "{dodge}"
+        );
+    }
+    assert_eq!(
+        guess(
+            &mut proxy,
+            &[
+                ("x-forwarded-for", "6.6.6.6"),
+                ("x-forwarded-for", "198.51.100.1")
+            ]
+        )
+        .await,
+        429,
+        "the last header is the proxy's"
+    );
+    assert_eq!(
+        guess(&mut proxy, &[("x-forwarded-for", "198.51.100.2")]).await,
+        401,
+        "another client of the proxy has its own limit"
+    );
+    let subjects: Vec<String> = address_keys(&app)
+        .into_iter()
+        .filter(|k| k.matches('/').count() == 4)
+        .collect();
+    assert_eq!(
+        subjects,
+        [
+            "gateway/v1/rate/addr/198.51.100.1",
+            "gateway/v1/rate/addr/198.51.100.2"
+        ]
+    );
+}
