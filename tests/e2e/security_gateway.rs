@@ -3,7 +3,7 @@
 //! first, Spin's `spin-*` headers appended after them).
 
 use crate::support::configured;
-use e2e::{Client, TestApp};
+use e2e::{Client, FakeResponse, TestApp};
 
 /// Every key the per-address rate limit stores.
 fn address_keys(app: &TestApp) -> Vec<String> {
@@ -130,4 +130,96 @@ async fn behind_a_trusted_proxy_each_client_has_its_own_limit_and_cannot_pick_an
             "gateway/v1/rate/addr/198.51.100.2"
         ]
     );
+}
+
+/// A Kaltura that fails every call with an exception naming its internals.
+fn failing_kaltura(_request: &e2e::Recorded) -> FakeResponse {
+    FakeResponse::json(
+        200,
+        &serde_json::json!({"code": "INTERNAL_SERVERL_ERROR",
+            "message": "Internal server error occurred on db-7.kaltura.internal",
+            "objectType": "KalturaAPIException", "args": {}}),
+    )
+}
+
+/// Attack 6: anyone calls the public deep check over and over, to make a Kaltura call
+/// with each request and read Kaltura's error text.
+#[tokio::test]
+async fn the_public_deep_check_is_limited_calls_kaltura_once_and_says_only_ok_or_not() {
+    const ADMIN: &str = "security-test-deployment-admin-token-0123456789";
+    let (builder, _discord, kaltura) = configured().await;
+    kaltura.respond_with(failing_kaltura);
+    let app = builder
+        .variable("gateway_rate_limit_per_address", "6")
+        .variable("gateway_admin_token", ADMIN)
+        .start()
+        .await
+        .unwrap();
+    let mut client = Client::new(app.addr());
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        let response = client.get("/api/v1/ready?upstream=true").await.unwrap();
+        statuses.push(response.status);
+        let body = response.json().unwrap();
+        assert_eq!(body["upstream"]["kaltura"], "failing", "{body}");
+        assert_eq!(body["error"]["message"], "Kaltura unreachable", "{body}");
+        assert!(body["upstream"].get("detail").is_none(), "{body}");
+        assert!(!response.text().contains("db-7"), "{body}");
+    }
+    assert_eq!(statuses, [503; 5]);
+    // The operator sees why (the sixth request of this address).
+    let bearer = format!("Bearer {ADMIN}");
+    let response = client
+        .send(
+            "GET",
+            "/api/v1/ready?upstream=true",
+            &[("authorization", bearer.as_str())],
+            "",
+        )
+        .await
+        .unwrap();
+    let body = response.json().unwrap();
+    assert!(
+        body["upstream"]["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("db-7.kaltura.internal")),
+        "{body}"
+    );
+    for _ in 0..3 {
+        let response = client.get("/api/v1/ready?upstream=true").await.unwrap();
+        assert_eq!(response.status, 429, "{}", response.text());
+        assert!(response.header("retry-after").is_some());
+    }
+    assert_eq!(
+        kaltura.received().len(),
+        1,
+        "one Kaltura call for the interval, whoever asks"
+    );
+}
+
+/// Attack 7, the query: `?upstream=` took any value.
+#[tokio::test]
+async fn a_deep_check_with_an_upstream_that_is_not_a_boolean_is_refused() {
+    let (builder, _discord, kaltura) = configured().await;
+    let app = builder.start().await.unwrap();
+    let mut client = Client::new(app.addr());
+    for query in [
+        "upstream=null",
+        "upstream=1",
+        "upstream=yes",
+        "upstream=true&upstream=false",
+    ] {
+        let response = client.get(&format!("/api/v1/ready?{query}")).await.unwrap();
+        assert_eq!(response.status, 400, "{query}: {}", response.text());
+        let body = response.json().unwrap();
+        assert_eq!(body["error"]["code"], "invalid");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("`upstream`"),
+            "{body}"
+        );
+    }
+    assert!(kaltura.received().is_empty());
 }

@@ -23,8 +23,10 @@ use crate::ratelimit::{self, Decision, Limits, Policy};
 use crate::reply::{Outcome, Problem};
 use crate::router::{self, Match};
 use crate::routes::{Deployment, Endpoint, Public, Route, Server, ROUTES};
-use crate::{deployment, guild, meetings, openapi, signin, status};
+use crate::status::Upstream;
+use crate::{deployment, guild, meetings, openapi, signin, status, upstream};
 use common::ApiError;
+use contracts::identity::Scope;
 use contracts::Actor;
 
 pub use crate::reply::Response;
@@ -144,12 +146,6 @@ async fn respond<B: Backend>(
     }
 }
 
-/// Sign-in, refresh and revoke are limited per address like every authenticated
-/// route; health, readiness and the document are not.
-fn address_limited(route: &Route) -> bool {
-    route.endpoint.needs_credential() || route.path.starts_with("/api/v1/auth/")
-}
-
 /// The verifiers of server credentials.
 fn verifiers<B: Backend>(backend: &B) -> Verifiers<'_> {
     Verifiers {
@@ -165,7 +161,7 @@ async fn serve<B: Backend>(
     request: &Request<'_>,
     backend: &B,
 ) -> Outcome {
-    let limits = if address_limited(route) {
+    let limits = if route.endpoint.address_limited() {
         let limits = Limits::from_settings(|name| backend.setting(name))
             .map_err(|name| ApiError::not_configured(&[name.to_owned()]))?;
         if let Some(policy) = limits.per_address {
@@ -269,12 +265,52 @@ async fn public<B: Backend>(
 ) -> Outcome {
     match endpoint {
         Public::Health => Ok(status::health()),
-        Public::Ready => Ok(status::ready(backend, status::wants_upstream(query))),
+        Public::Ready => ready(query, request, backend),
         Public::OpenApi => Ok(Response::json(200, &openapi::document(ROUTES))),
         Public::SignIn => signin::discord(backend, request.body).await,
         Public::Refresh => signin::refresh(backend, request.body),
         Public::Revoke => signin::revoke(backend, request.body),
     }
+}
+
+/// `GET /api/v1/ready[?upstream=true]`: with the deep check, Kaltura's state as
+/// [`upstream::check`] knows it (at most one ping per interval for the deployment),
+/// and why it fails only for an [`operator`].
+///
+/// # Errors
+/// `400` for an `upstream` that is not `true` or `false`; `503` naming
+/// [`upstream::INTERVAL_SETTING`] when it is malformed; `401` for a credential that is
+/// not valid.
+fn ready<B: Backend>(query: &str, request: &Request<'_>, backend: &B) -> Outcome {
+    if !status::wants_upstream(query)? {
+        return Ok(status::ready(backend, None));
+    }
+    let interval = upstream::interval(backend.setting(upstream::INTERVAL_SETTING).as_deref())
+        .map_err(|name| ApiError::not_configured(&[name.to_owned()]))?;
+    let detail = operator(request, backend)?;
+    let kaltura = upstream::check(backend, interval);
+    Ok(status::ready(backend, Some(Upstream { kaltura, detail })))
+}
+
+/// Whether the caller is an operator, who may see why Kaltura fails: the deployment
+/// administrator's token, or a server credential holding `audit:read`. Without a
+/// credential, not one; a credential that is not valid is refused, not ignored.
+///
+/// # Errors
+/// `401` for a malformed, forged, expired or revoked credential; `503` when identity
+/// cannot tell.
+fn operator<B: Backend>(request: &Request<'_>, backend: &B) -> Result<bool, Problem> {
+    if request.authorization.is_none() {
+        return Ok(false);
+    }
+    let credential = auth::credential(request.authorization)?;
+    if let Ok(admin) = AdminToken::from_setting(admin_setting(backend).as_deref()) {
+        if admin.matches(credential.value()) {
+            return Ok(true);
+        }
+    }
+    let caller = auth::authenticate(verifiers(backend), credential)?;
+    caller.holds(backend.tokens(), Scope::AuditRead)
 }
 
 /// The value of path parameter `name` (the route table guarantees it is there).
@@ -394,18 +430,125 @@ mod tests {
     }
 
     #[test]
-    fn upstream_is_checked_only_when_asked() {
+    fn upstream_is_checked_only_when_asked_and_its_failure_explained_to_operators_only() {
         let fake = Fake::default();
+        fake.set(auth::ADMIN_TOKEN_SETTING, ADMIN_TOKEN);
         *fake.kaltura.ping_failure.borrow_mut() =
-            Some(contracts::Error::Unavailable("refused".into()));
+            Some(contracts::Error::Unavailable("refused by 10.1.2.3".into()));
         assert_eq!(fake.get("/api/v1/ready", None).status, 200);
+        assert_eq!(fake.kaltura.pings.get(), 0);
+
+        let public = fake.get("/api/v1/ready?upstream=true", None);
+        assert_eq!(public.status, 503);
+        assert_eq!(body(&public)["upstream"]["kaltura"], "failing");
+        assert_eq!(body(&public)["upstream"]["checked_at"], NOW);
+        assert!(!fake.everything_said(&public).contains("refused"));
+        assert_eq!(
+            body(&public)["error"]["message"],
+            "Kaltura unreachable",
+            "ok or not ok, nothing more"
+        );
+
+        let auditor = fake
+            .identity
+            .mint(GUILD, USER, Role::Admin, &[Scope::AuditRead]);
+        let viewer = fake
+            .identity
+            .mint(GUILD, USER, Role::Viewer, &[Scope::MeetingsRead]);
+        for (operator, credential) in [(true, ADMIN_TOKEN), (true, &auditor), (false, &viewer)] {
+            let response = fake.get("/api/v1/ready?upstream=true", Some(credential));
+            assert_eq!(response.status, 503);
+            let json = body(&response);
+            assert_eq!(
+                json["upstream"]["detail"] == "refused by 10.1.2.3",
+                operator,
+                "{json}"
+            );
+            assert_eq!(
+                json["error"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("refused by 10.1.2.3"),
+                operator
+            );
+        }
+        let forged = fake.get("/api/v1/ready?upstream=true", Some("kd1.forged"));
+        assert_eq!(forged.status, 401);
+        assert_eq!(fake.kaltura.pings.get(), 1, "one ping per interval");
+    }
+
+    #[test]
+    fn kaltura_is_pinged_once_per_interval_whoever_asks() {
+        let fake = Fake::default();
+        fake.set(upstream::INTERVAL_SETTING, "10");
+        for _ in 0..5 {
+            let response = fake.get("/api/v1/ready?upstream=true", None);
+            assert_eq!(body(&response)["upstream"]["kaltura"], "ok");
+        }
+        assert_eq!(fake.kaltura.pings.get(), 1);
+        fake.clock.set(NOW + 9);
+        fake.get("/api/v1/ready?upstream=true", None);
+        assert_eq!(fake.kaltura.pings.get(), 1, "the result is 9 s old");
+        fake.clock.set(NOW + 10);
+        let response = fake.get("/api/v1/ready?upstream=true", None);
+        assert_eq!(fake.kaltura.pings.get(), 2);
+        assert_eq!(body(&response)["upstream"]["checked_at"], NOW + 10);
+        // The claims of past intervals are deleted: the result and one claim are kept.
+        let kept: Vec<String> = fake
+            .rates
+            .keys()
+            .into_iter()
+            .chain(fake.store.keys())
+            .filter(|k| k.starts_with(upstream::RESULT_KEY))
+            .collect();
+        assert_eq!(kept.len(), 2, "{kept:?}");
+
+        fake.set(upstream::INTERVAL_SETTING, "0");
+        fake.get("/api/v1/ready?upstream=true", None);
+        fake.get("/api/v1/ready?upstream=true", None);
+        assert_eq!(fake.kaltura.pings.get(), 4, "0 pings every time");
+        fake.set(upstream::INTERVAL_SETTING, "often");
+        let broken = fake.get("/api/v1/ready?upstream=true", None);
+        assert_eq!(broken.status, 503);
+        assert!(fake
+            .everything_said(&broken)
+            .contains(upstream::INTERVAL_SETTING));
+    }
+
+    #[test]
+    fn a_request_that_loses_the_claim_answers_with_the_last_result_or_unknown() {
+        let fake = Fake::default();
+        let start = NOW - NOW % upstream::DEFAULT_INTERVAL_SECS;
+        // Another replica claimed this interval and has not recorded anything yet.
+        common::cas::CasStore::increment(&fake.rates, &upstream::claim_key(start), 1).unwrap();
         let response = fake.get("/api/v1/ready?upstream=true", None);
         assert_eq!(response.status, 503);
-        assert_eq!(body(&response)["upstream"]["kaltura"], "failing");
-        assert!(body(&response)["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("Kaltura unreachable: refused"));
+        assert_eq!(body(&response)["upstream"]["kaltura"], "unknown");
+        assert_eq!(fake.kaltura.pings.get(), 0);
+    }
+
+    #[test]
+    fn readiness_checks_the_upstream_query_and_counts_per_address() {
+        let fake = Fake::default();
+        for bad in ["upstream=1", "upstream=null", "upstream=yes&upstream=true"] {
+            let response = fake.get(&format!("/api/v1/ready?{bad}"), None);
+            assert_eq!(response.status, 400, "{bad}");
+            assert!(body(&response)["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("`upstream`"));
+        }
+        assert_eq!(fake.kaltura.pings.get(), 0);
+        let fresh = Fake::default();
+        fresh.set(ratelimit::PER_ADDRESS_SETTING, "2");
+        for _ in 0..2 {
+            assert_eq!(fresh.get("/api/v1/ready?upstream=true", None).status, 200);
+        }
+        let limited = fresh.get("/api/v1/ready?upstream=true", None);
+        assert_eq!(limited.status, 429);
+        assert!(limited.header("retry-after").is_some());
+        assert_eq!(fresh.get("/api/v1/health", None).status, 200);
+        assert_eq!(fresh.get("/api/v1/openapi.json", None).status, 200);
     }
 
     #[test]

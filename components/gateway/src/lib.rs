@@ -11,6 +11,7 @@
 //!   identity's `authorize`) and the deployment administrator's token;
 //! - [`signin`]: sign-in with Discord, refresh and revoke;
 //! - [`meetings`], [`guild`], [`deployment`], [`status`]: the resources;
+//! - [`upstream`]: the deep readiness check, one Kaltura ping per interval;
 //! - [`ratelimit`]: fixed windows counted with the store's atomic increment;
 //! - [`address`]: the client's address (Spin's peer, or what trusted proxies forwarded);
 //! - [`discord`]: Discord settings, sending and errors;
@@ -36,6 +37,7 @@ pub mod router;
 pub mod routes;
 pub mod signin;
 pub mod status;
+pub mod upstream;
 
 #[cfg(test)]
 mod testing;
