@@ -223,3 +223,62 @@ async fn a_deep_check_with_an_upstream_that_is_not_a_boolean_is_refused() {
     }
     assert!(kaltura.received().is_empty());
 }
+
+/// Attack 7, the body: a reset whose `section` is outside the document's enum (`null`)
+/// was answered 200 and made a new version with nothing changed; so did any write that
+/// changed nothing.
+#[tokio::test]
+async fn a_reset_outside_the_enum_is_refused_and_a_write_that_changes_nothing_makes_no_version() {
+    use crate::api::{api_world, token_of, GUILD_A};
+    let world = api_world(&[]).await;
+    let mut client = world.client();
+    let ada = token_of(&mut client, "code-ada", GUILD_A).await;
+    let bearer = format!("Bearer {ada}");
+    let auth = [
+        ("authorization", bearer.as_str()),
+        ("content-type", "application/json"),
+    ];
+    let config = format!("/api/v1/guilds/{GUILD_A}/config");
+    let reset = format!("{config}/reset");
+    let audit = format!("/api/v1/guilds/{GUILD_A}/audit-log");
+    let version = |response: &e2e::TestResponse| response.json().unwrap()["version"].clone();
+
+    for body in [
+        r#"{"section":null}"#,
+        r#"{"section":"everything"}"#,
+        r#"{"section":1}"#,
+    ] {
+        let refused = client.send("POST", &reset, &auth, body).await.unwrap();
+        assert_eq!(refused.status, 400, "{body}: {}", refused.text());
+        assert!(refused.text().contains("`section`"), "{}", refused.text());
+    }
+    // Nothing to reset: answered with the current version, and no version is made.
+    for body in ["", "{}", r#"{"section":"roles"}"#] {
+        let noop = client.send("POST", &reset, &auth, body).await.unwrap();
+        assert_eq!(noop.status, 200, "{body}: {}", noop.text());
+        assert_eq!(version(&noop), 0, "{body}");
+        assert_eq!(noop.json().unwrap()["changed_keys"], serde_json::json!([]));
+        assert_eq!(noop.header("etag"), Some("\"0\""));
+    }
+    let get = client.send("GET", &config, &auth, "").await.unwrap();
+    assert_eq!(get.header("etag"), Some("\"0\""), "{}", get.text());
+
+    let patch = r#"{"patch":{"features":{"activity":true}},"expected_version":0}"#;
+    let changed = client.send("PATCH", &config, &auth, patch).await.unwrap();
+    assert_eq!(version(&changed), 1, "{}", changed.text());
+    let same = r#"{"patch":{"features":{"activity":true}},"expected_version":1}"#;
+    let unchanged = client.send("PATCH", &config, &auth, same).await.unwrap();
+    assert_eq!(unchanged.status, 200, "{}", unchanged.text());
+    assert_eq!(version(&unchanged), 1);
+    assert_eq!(
+        unchanged.json().unwrap()["changed_keys"],
+        serde_json::json!([])
+    );
+    let entries = client.send("GET", &audit, &auth, "").await.unwrap();
+    assert_eq!(
+        entries.json().unwrap()["entries"].as_array().unwrap().len(),
+        1,
+        "one audit entry, for the one change: {}",
+        entries.text()
+    );
+}

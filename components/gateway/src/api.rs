@@ -1294,6 +1294,18 @@ mod tests {
             r#"{"section":"nope"}"#,
         );
         assert_eq!(bad.status, 400);
+        let version = fake.config.versions.borrow().clone();
+        for body_text in [r#"{"section":null}"#, r#"{"section":5}"#, "[]", "null"] {
+            let refused = fake.call("POST", &format!("{path}/reset"), Some(&admin), body_text);
+            assert_eq!(refused.status, 400, "{body_text}");
+            if body_text.contains("section") {
+                assert!(body(&refused)["error"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("`section`"));
+            }
+        }
+        assert_eq!(*fake.config.versions.borrow(), version, "nothing was reset");
     }
 
     /// A delivery as the notifications service records it.
