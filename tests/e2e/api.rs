@@ -180,13 +180,55 @@ fn fake_kaltura() -> impl Fn(&Recorded) -> FakeResponse + Send + Sync + 'static 
             );
         }
         if path.starts_with("/api_v3/service/multirequest") {
-            let mut answers = Vec::new();
+            let mut answers: Vec<Value> = Vec::new();
             for n in 1.. {
                 let Some(call) = body.get(n.to_string()) else {
                     break;
                 };
-                answers.push(json!({"id": call["scheduleResourceId"], "status": 3,
-                                    "objectType": "KalturaLocationScheduleResource"}));
+                // `{N:result:id}` names the id of an earlier answer.
+                let id_of = |value: &Value| match value.as_str() {
+                    Some(reference) => reference
+                        .trim_start_matches('{')
+                        .split(':')
+                        .next()
+                        .and_then(|n| n.parse::<usize>().ok())
+                        .and_then(|n| answers.get(n - 1))
+                        .map_or(Value::Null, |answer| answer["id"].clone()),
+                    None => value.clone(),
+                };
+                let service = call["service"].as_str().unwrap_or_default();
+                let action = call["action"].as_str().unwrap_or_default();
+                let answer = match (service, action) {
+                    // A scheduled meeting: its room, its event and the link between them.
+                    ("schedule_scheduleresource", "add") => {
+                        let room = &call["scheduleResource"];
+                        json!({"id": next.fetch_add(1, Ordering::SeqCst), "partnerId": 1234567,
+                               "name": room["name"], "status": 2, "tags": room["tags"],
+                               "createdAt": 1700000000,
+                               "objectType": "KalturaLocationScheduleResource"})
+                    }
+                    ("schedule_scheduleevent", "add") => {
+                        let event = &call["scheduleEvent"];
+                        json!({"id": next.fetch_add(1, Ordering::SeqCst), "partnerId": 1234567,
+                               "summary": event["summary"], "status": 2,
+                               "startDate": event["startDate"], "endDate": event["endDate"],
+                               "objectType": "KalturaRecordScheduleEvent"})
+                    }
+                    ("schedule_scheduleeventresource", "add") => {
+                        let link = &call["scheduleEventResource"];
+                        json!({"eventId": id_of(&link["eventId"]),
+                               "resourceId": id_of(&link["resourceId"]), "partnerId": 1234567,
+                               "objectType": "KalturaScheduleEventResource"})
+                    }
+                    ("schedule_scheduleevent", "cancel") => {
+                        json!({"id": call["scheduleEventId"], "status": 1,
+                               "objectType": "KalturaRecordScheduleEvent"})
+                    }
+                    // Ending: the room is deleted.
+                    _ => json!({"id": call["scheduleResourceId"], "status": 3,
+                                "objectType": "KalturaLocationScheduleResource"}),
+                };
+                answers.push(answer);
             }
             return FakeResponse::json(200, &Value::Array(answers));
         }

@@ -14,6 +14,7 @@ mod host_semantics;
 mod identity;
 mod kaltura;
 mod notifications;
+mod schemathesis;
 mod security_gateway;
 mod stores;
 mod support;
