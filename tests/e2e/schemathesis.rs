@@ -17,12 +17,20 @@ const SEED: &str = "20241111";
 const CHECKS: &str = "not_a_server_error,status_code_conformance,content_type_conformance,\
 response_schema_conformance,negative_data_rejection";
 
-/// Schemathesis's configuration: most generated requests name the signed-in admin's
-/// server, a channel of it, a meeting that exists and a code Discord accepts, so that
-/// they reach the handlers instead of stopping at 403 or 404; the rest stay random.
-fn config(meeting_id: &str) -> String {
+/// Schemathesis's configuration: every request carries the server admin's `token`
+/// (the deployment routes the deployment administrator's); most generated requests name
+/// the admin's server, a channel of it, a meeting that exists and a code Discord
+/// accepts, so that they reach the handlers instead of stopping at 403 or 404; the rest
+/// stay random.
+fn config(token: &str, meeting_id: &str) -> String {
     format!(
         r#"
+headers = {{ Authorization = "Bearer {token}" }}
+
+[[operations]]
+include-path-regex = "^/api/v1/deployment/"
+headers = {{ Authorization = "Bearer {ADMIN_TOKEN}" }}
+
 [dictionaries.guild]
 values = ["{GUILD_A}"]
 [dictionaries.channel]
@@ -63,7 +71,7 @@ async fn schemathesis_finds_no_failure_in_the_api() {
 
     let folder = tempfile::tempdir().unwrap();
     let config_file = folder.path().join("schemathesis.toml");
-    std::fs::write(&config_file, config(&meeting_id)).unwrap();
+    std::fs::write(&config_file, config(&ada, &meeting_id)).unwrap();
     let seed = std::env::var("SCHEMATHESIS_SEED").unwrap_or_else(|_| SEED.into());
     let examples =
         std::env::var("SCHEMATHESIS_MAX_EXAMPLES").unwrap_or_else(|_| MAX_EXAMPLES.into());
@@ -77,8 +85,13 @@ async fn schemathesis_finds_no_failure_in_the_api() {
         .args(["--seed", &seed])
         // One worker: CPython 3.11 can fail parsing in several threads at once.
         .args(["--workers", "1"])
-        .args(["--header", &format!("Authorization: Bearer {ada}")])
         .args(["--output-truncate", "false"])
+        // More options, e.g. to look at one operation: `--include-operation-id ready`.
+        .args(
+            std::env::var("SCHEMATHESIS_ARGS")
+                .unwrap_or_default()
+                .split_whitespace(),
+        )
         .current_dir(folder.path())
         .env("NO_COLOR", "1")
         .output()
