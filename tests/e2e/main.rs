@@ -15,6 +15,8 @@ mod identity;
 mod kaltura;
 mod notifications;
 mod replicas;
+mod schemathesis;
+mod security_gateway;
 mod spin_parity;
 mod stores;
 mod support;

@@ -26,7 +26,7 @@ use discord_api::id::GuildId;
 use guild_config::{
     apply_update, permission_check, render_readable, reset_all_patch, reset_patch, role_for,
     set_patch_from_str, settable_keys, ConfigError, GuildConfig, KalturaConfig, Layer,
-    StoredAuditEntry, StoredOverrides, SCHEMA_VERSION,
+    StoredAuditEntry, StoredOverrides, Update, SCHEMA_VERSION,
 };
 use serde_json::{Map, Value};
 
@@ -144,7 +144,7 @@ impl<S: CasStore, C: Clock> Service<S, C> {
                 Expect::Exactly(version) => version,
                 Expect::Current => current.version(),
             };
-            let (_, entry, _) = plan_guild(
+            let plan = plan_guild(
                 current.stored.as_ref(),
                 expected,
                 patch,
@@ -152,11 +152,18 @@ impl<S: CasStore, C: Clock> Service<S, C> {
                 now,
                 deployment_doc,
             )?;
-            return Ok(update_result(&entry));
+            return Ok(match plan {
+                Plan::Changed(_, entry, _) => update_result(&entry),
+                Plan::Unchanged { version } => unchanged(version),
+            });
         }
-        let written = self.write(&keys::guild(guild), expect, |current, expected| {
+        let outcome = self.write(&keys::guild(guild), expect, |current, expected| {
             plan_guild(current, expected, patch, actor.clone(), now, deployment_doc)
         })?;
+        let written = match outcome {
+            Outcome::Written(written) => written,
+            Outcome::Unchanged(version) => return Ok(unchanged(version)),
+        };
         let result = update_result(&written.entry);
         let resolved = Resolved {
             stored: Some(written.stored),
@@ -171,38 +178,45 @@ impl<S: CasStore, C: Clock> Service<S, C> {
     /// The read-check-write: [`cas::update`] the document at `key` with what `plan`
     /// builds from it (validation and the version check happen there; after a lost race
     /// they happen again on the newer version, so an exact version is then refused),
-    /// then write the audit entry.
+    /// then write the audit entry. A plan that changes nothing writes nothing: no
+    /// version, no audit entry.
     fn write<T>(
         &self,
         key: &str,
         expect: Expect,
-        plan: impl Fn(
-            Option<&StoredOverrides>,
-            u64,
-        ) -> Result<(StoredOverrides, StoredAuditEntry, T), Error>,
-    ) -> Result<Written<T>, Error> {
-        let written = cas::update(&self.store, key, |bytes| {
+        plan: impl Fn(Option<&StoredOverrides>, u64) -> Result<Plan<T>, Error>,
+    ) -> Result<Outcome<T>, Error> {
+        let outcome = cas::update(&self.store, key, |bytes| {
             let current = bytes.map(|b| decode(key, b)).transpose()?;
             let expected = match expect {
                 Expect::Exactly(version) => version,
                 Expect::Current => version_of(current.as_ref()),
             };
-            let (stored, entry, extra) = plan(current.as_ref(), expected)?;
-            let encoded = to_json(&stored)?;
-            let written = Written {
-                stored,
-                entry,
-                extra,
-            };
-            Ok((Change::Write(encoded.into_bytes()), written))
+            match plan(current.as_ref(), expected)? {
+                Plan::Unchanged { version } => Ok((Change::Keep, Outcome::Unchanged(version))),
+                Plan::Changed(stored, entry, extra) => {
+                    let encoded = to_json(&stored)?;
+                    let written = Written {
+                        stored,
+                        entry,
+                        extra,
+                    };
+                    Ok((
+                        Change::Write(encoded.into_bytes()),
+                        Outcome::Written(written),
+                    ))
+                }
+            }
         })
         .map_err(|err| match err {
             UpdateError::Refused(err) => err,
             UpdateError::Store(StoreError::Contended) => lost_race(),
             UpdateError::Store(err) => storage("saving the settings", &err),
         })?;
-        self.record(key, &written.entry)?;
-        Ok(written)
+        if let Outcome::Written(written) = &outcome {
+            self.record(key, &written.entry)?;
+        }
+        Ok(outcome)
     }
 
     /// Writes the audit entry of an accepted write and drops the one that falls out of
@@ -456,14 +470,15 @@ impl<S: CasStore, C: Clock> contracts::Config for Service<S, C> {
         input::actor(actor)?;
         let patch = input::patch(patch_json)?;
         let now = self.clock.now_secs();
-        let written = self.write(
+        let outcome = self.write(
             keys::DEPLOYMENT,
             Expect::Exactly(expected_version),
-            |current, expected| {
-                plan_deployment(current, expected, &patch, actor.clone(), now)
-                    .map(|(stored, entry)| (stored, entry, ()))
-            },
+            |current, expected| plan_deployment(current, expected, &patch, actor.clone(), now),
         )?;
+        let written = match outcome {
+            Outcome::Written(written) => written,
+            Outcome::Unchanged(version) => return Ok(unchanged(version)),
+        };
         *self.deployment.borrow_mut() = Some(Rc::new(Some(written.stored)));
         // Every server's merged settings depend on the deployment document.
         self.guilds.borrow_mut().clear();
@@ -476,11 +491,55 @@ impl<S: CasStore, C: Clock> contracts::Config for Service<S, C> {
     }
 }
 
+/// What a write is to do, as planned from the stored document.
+enum Plan<T> {
+    /// Store the next version with its audit entry (and keep `T`, what the plan also
+    /// worked out).
+    Changed(StoredOverrides, StoredAuditEntry, T),
+    /// Nothing changes: write nothing; the document stays at `version`.
+    Unchanged {
+        /// The stored version.
+        version: u64,
+    },
+}
+
+impl<T> Plan<T> {
+    /// The plan of [`apply_update`]'s decision, `extra` worked out for a change.
+    fn of(
+        update: Update,
+        extra: impl FnOnce(&StoredOverrides) -> Result<T, Error>,
+    ) -> Result<Self, Error> {
+        match update {
+            Update::Unchanged { version } => Ok(Self::Unchanged { version }),
+            Update::Changed(stored, entry) => {
+                let extra = extra(&stored)?;
+                Ok(Self::Changed(stored, entry, extra))
+            }
+        }
+    }
+}
+
 /// What [`Service::write`] saved.
 struct Written<T> {
     stored: StoredOverrides,
     entry: StoredAuditEntry,
     extra: T,
+}
+
+/// What [`Service::write`] did.
+enum Outcome<T> {
+    /// Saved a new version.
+    Written(Written<T>),
+    /// Saved nothing: the write changed nothing; the document is at this version.
+    Unchanged(u64),
+}
+
+/// The answer to a write that changed nothing: the current version, no keys.
+fn unchanged(version: u64) -> UpdateResult {
+    UpdateResult {
+        version,
+        changed_keys: Vec::new(),
+    }
 }
 
 /// Decodes a stored document, refusing one written with another schema.
@@ -508,10 +567,11 @@ fn plan_guild(
     actor: Actor,
     now: u64,
     deployment: &Value,
-) -> Result<(StoredOverrides, StoredAuditEntry, GuildConfig), Error> {
-    let (stored, entry) = apply_update(Layer::Guild, current, expected, patch, actor, now)?;
-    let config = GuildConfig::resolve(deployment, &stored.doc)?;
-    Ok((stored, entry, config))
+) -> Result<Plan<GuildConfig>, Error> {
+    let update = apply_update(Layer::Guild, current, expected, patch, actor, now)?;
+    Plan::of(update, |stored| {
+        GuildConfig::resolve(deployment, &stored.doc).map_err(Error::from)
+    })
 }
 
 /// The next version of the deployment-wide overrides: [`apply_update`] on the
@@ -523,8 +583,11 @@ fn plan_deployment(
     patch: &Value,
     actor: Actor,
     now: u64,
-) -> Result<(StoredOverrides, StoredAuditEntry), Error> {
-    let (stored, entry) = apply_update(Layer::Deployment, current, expected, patch, actor, now)?;
-    GuildConfig::resolve(&stored.doc, &Value::Null)?;
-    Ok((stored, entry))
+) -> Result<Plan<()>, Error> {
+    let update = apply_update(Layer::Deployment, current, expected, patch, actor, now)?;
+    Plan::of(update, |stored| {
+        GuildConfig::resolve(&stored.doc, &Value::Null)
+            .map(|_| ())
+            .map_err(Error::from)
+    })
 }

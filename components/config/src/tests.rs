@@ -463,6 +463,8 @@ fn other_replica_wrote(store: &MemoryCasStore) {
         Actor::DiscordUser(OTHER_ADMIN),
         NOW,
     )
+    .unwrap()
+    .changed()
     .unwrap();
     cas::write(store, &guild_key(), &serde_json::to_vec(&stored).unwrap()).unwrap();
 }
@@ -549,6 +551,76 @@ fn resetting_a_section_removes_only_its_overrides() {
         json!({"features": {"activity": true}})
     );
     assert_eq!(document_of(&settings)["roles"], defaults_json()["roles"]);
+}
+
+/// Every key of the store with its value, to show that nothing was written.
+fn contents(store: &MemoryCasStore) -> Vec<(String, Option<Vec<u8>>)> {
+    store
+        .keys()
+        .into_iter()
+        .map(|k| {
+            let value = store.value(&k);
+            (k, value)
+        })
+        .collect()
+}
+
+#[test]
+fn a_write_that_changes_nothing_answers_the_current_version_and_stores_nothing() {
+    for flavor in FLAVORS {
+        let store = MemoryCasStore::new(flavor);
+        let svc = service(&store);
+        let nothing = |version| UpdateResult {
+            version,
+            changed_keys: Vec::new(),
+        };
+        // Nothing stored yet: resets and empty patches make no version 1.
+        assert_eq!(
+            svc.reset(GUILD, Some(Section::Roles), &admin()),
+            Ok(nothing(0))
+        );
+        assert_eq!(svc.reset(GUILD, None, &admin()), Ok(nothing(0)));
+        assert_eq!(update(&store, &json!({}), 0, &admin()), Ok(nothing(0)));
+        assert_eq!(
+            svc.update_deployment("{}", 0, &ops()),
+            Ok(nothing(0)),
+            "the deployment layer too"
+        );
+        assert!(store.keys().is_empty(), "{flavor:?}: {:?}", store.keys());
+
+        set(&store, "features.activity", "on").unwrap();
+        let before = contents(&store);
+        assert_eq!(set(&store, "features.activity", "on"), Ok(nothing(1)));
+        assert_eq!(
+            service(&store).set(GUILD, "features.activity", "on", Some(1), true, &admin()),
+            Ok(nothing(1)),
+            "a dry run says the same"
+        );
+        assert_eq!(
+            update(
+                &store,
+                &json!({"features": {"activity": true}}),
+                1,
+                &admin()
+            ),
+            Ok(nothing(1))
+        );
+        assert_eq!(
+            service(&store).reset(GUILD, Some(Section::Roles), &admin()),
+            Ok(nothing(1))
+        );
+        assert_eq!(contents(&store), before, "{flavor:?}: nothing was written");
+        assert_eq!(service(&store).audit_log(GUILD, 10).unwrap().len(), 1);
+        // Still a compare-and-set: a stale version is refused even when nothing changes.
+        assert!(matches!(
+            update(&store, &json!({}), 0, &admin()),
+            Err(Error::Conflict(_))
+        ));
+        // The next real change is version 2.
+        let reset = service(&store).reset(GUILD, None, &admin()).unwrap();
+        assert_eq!(reset.version, 2);
+        assert_eq!(reset.changed_keys, ["features.activity"]);
+    }
 }
 
 #[test]
@@ -709,8 +781,11 @@ fn an_unreadable_or_newer_stored_document_fails_closed() {
     );
     assert!(update(&store, &json!({}), 0, &admin()).is_err());
 
-    let (mut stored, _) =
-        guild_config::apply_update(Layer::Guild, None, 0, &json!({}), admin(), NOW).unwrap();
+    let patch = json!({"features": {"activity": true}});
+    let (mut stored, _) = guild_config::apply_update(Layer::Guild, None, 0, &patch, admin(), NOW)
+        .unwrap()
+        .changed()
+        .unwrap();
     stored.schema = 2;
     cas::write(&store, &guild_key(), &serde_json::to_vec(&stored).unwrap()).unwrap();
     let err = service(&store).get(GUILD).unwrap_err();

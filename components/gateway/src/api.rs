@@ -15,6 +15,7 @@
 //! `gateway_admin_token` setting (503 naming it when unset), the administrator's token
 //! (401; a server's credential is refused with 403), then the handler.
 
+use crate::address::{self, TrustedProxies};
 use crate::auth::{self, AdminToken, Caller, Verifiers};
 use crate::backend::Backend;
 use crate::cors::Cors;
@@ -22,8 +23,10 @@ use crate::ratelimit::{self, Decision, Limits, Policy};
 use crate::reply::{Outcome, Problem};
 use crate::router::{self, Match};
 use crate::routes::{Deployment, Endpoint, Public, Route, Server, ROUTES};
-use crate::{deployment, guild, meetings, openapi, signin, status};
+use crate::status::Upstream;
+use crate::{deployment, guild, meetings, openapi, signin, status, upstream};
 use common::ApiError;
+use contracts::identity::Scope;
 use contracts::Actor;
 
 pub use crate::reply::Response;
@@ -41,8 +44,12 @@ pub struct Request<'a> {
     pub authorization: Option<&'a str>,
     /// The `If-Match` header, if any.
     pub if_match: Option<&'a str>,
-    /// The client's address as Spin reports it (`spin-client-addr`), if any.
+    /// The peer's address as Spin set it: the **last** `spin-client-addr` (a client's
+    /// own come first), if any.
     pub client_addr: Option<&'a str>,
+    /// The values of every `X-Forwarded-For` header, in order; read only when the peer
+    /// is a trusted proxy ([`crate::address`]).
+    pub forwarded_for: &'a [String],
     /// The body.
     pub body: &'a [u8],
 }
@@ -139,12 +146,6 @@ async fn respond<B: Backend>(
     }
 }
 
-/// Sign-in, refresh and revoke are limited per address like every authenticated
-/// route; health, readiness and the document are not.
-fn address_limited(route: &Route) -> bool {
-    route.endpoint.needs_credential() || route.path.starts_with("/api/v1/auth/")
-}
-
 /// The verifiers of server credentials.
 fn verifiers<B: Backend>(backend: &B) -> Verifiers<'_> {
     Verifiers {
@@ -160,12 +161,13 @@ async fn serve<B: Backend>(
     request: &Request<'_>,
     backend: &B,
 ) -> Outcome {
-    let limits = if address_limited(route) {
+    let limits = if route.endpoint.address_limited() {
         let limits = Limits::from_settings(|name| backend.setting(name))
             .map_err(|name| ApiError::not_configured(&[name.to_owned()]))?;
-        let address = request.client_addr.and_then(ratelimit::client_address);
-        if let (Some(policy), Some(address)) = (limits.per_address, address) {
-            count(backend, "addr", &address, policy, "client address")?;
+        if let Some(policy) = limits.per_address {
+            if let Some(address) = client_subject(request, backend)? {
+                count(backend, "addr", &address, policy, "client address")?;
+            }
         }
         Some(limits)
     } else {
@@ -202,6 +204,24 @@ async fn serve<B: Backend>(
             .push(("x-ratelimit-remaining", left.to_string()));
     }
     Ok(response)
+}
+
+/// What the per-address limit counts for this request ([`address::subject`] of
+/// [`address::client`]); `None` when Spin gave no readable address.
+///
+/// # Errors
+/// `503` naming [`address::TRUSTED_PROXIES_SETTING`] when it is malformed.
+fn client_subject<B: Backend>(
+    request: &Request<'_>,
+    backend: &B,
+) -> Result<Option<String>, Problem> {
+    let trusted =
+        TrustedProxies::from_setting(backend.setting(address::TRUSTED_PROXIES_SETTING).as_deref())
+            .map_err(|name| ApiError::not_configured(&[name.to_owned()]))?;
+    Ok(request
+        .client_addr
+        .and_then(|peer| address::client(peer, request.forwarded_for, &trusted))
+        .map(address::subject))
 }
 
 /// The deployment administrator's token as set (a secret: never logged nor shown).
@@ -245,12 +265,52 @@ async fn public<B: Backend>(
 ) -> Outcome {
     match endpoint {
         Public::Health => Ok(status::health()),
-        Public::Ready => Ok(status::ready(backend, status::wants_upstream(query))),
+        Public::Ready => ready(query, request, backend),
         Public::OpenApi => Ok(Response::json(200, &openapi::document(ROUTES))),
         Public::SignIn => signin::discord(backend, request.body).await,
         Public::Refresh => signin::refresh(backend, request.body),
         Public::Revoke => signin::revoke(backend, request.body),
     }
+}
+
+/// `GET /api/v1/ready[?upstream=true]`: with the deep check, Kaltura's state as
+/// [`upstream::check`] knows it (at most one ping per interval for the deployment),
+/// and why it fails only for an [`operator`].
+///
+/// # Errors
+/// `400` for an `upstream` that is not `true` or `false`; `503` naming
+/// [`upstream::INTERVAL_SETTING`] when it is malformed; `401` for a credential that is
+/// not valid.
+fn ready<B: Backend>(query: &str, request: &Request<'_>, backend: &B) -> Outcome {
+    if !status::wants_upstream(query)? {
+        return Ok(status::ready(backend, None));
+    }
+    let interval = upstream::interval(backend.setting(upstream::INTERVAL_SETTING).as_deref())
+        .map_err(|name| ApiError::not_configured(&[name.to_owned()]))?;
+    let detail = operator(request, backend)?;
+    let kaltura = upstream::check(backend, interval);
+    Ok(status::ready(backend, Some(Upstream { kaltura, detail })))
+}
+
+/// Whether the caller is an operator, who may see why Kaltura fails: the deployment
+/// administrator's token, or a server credential holding `audit:read`. Without a
+/// credential, not one; a credential that is not valid is refused, not ignored.
+///
+/// # Errors
+/// `401` for a malformed, forged, expired or revoked credential; `503` when identity
+/// cannot tell.
+fn operator<B: Backend>(request: &Request<'_>, backend: &B) -> Result<bool, Problem> {
+    if request.authorization.is_none() {
+        return Ok(false);
+    }
+    let credential = auth::credential(request.authorization)?;
+    if let Ok(admin) = AdminToken::from_setting(admin_setting(backend).as_deref()) {
+        if admin.matches(credential.value()) {
+            return Ok(true);
+        }
+    }
+    let caller = auth::authenticate(verifiers(backend), credential)?;
+    caller.holds(backend.tokens(), Scope::AuditRead)
 }
 
 /// The value of path parameter `name` (the route table guarantees it is there).
@@ -370,18 +430,125 @@ mod tests {
     }
 
     #[test]
-    fn upstream_is_checked_only_when_asked() {
+    fn upstream_is_checked_only_when_asked_and_its_failure_explained_to_operators_only() {
         let fake = Fake::default();
+        fake.set(auth::ADMIN_TOKEN_SETTING, ADMIN_TOKEN);
         *fake.kaltura.ping_failure.borrow_mut() =
-            Some(contracts::Error::Unavailable("refused".into()));
+            Some(contracts::Error::Unavailable("refused by 10.1.2.3".into()));
         assert_eq!(fake.get("/api/v1/ready", None).status, 200);
+        assert_eq!(fake.kaltura.pings.get(), 0);
+
+        let public = fake.get("/api/v1/ready?upstream=true", None);
+        assert_eq!(public.status, 503);
+        assert_eq!(body(&public)["upstream"]["kaltura"], "failing");
+        assert_eq!(body(&public)["upstream"]["checked_at"], NOW);
+        assert!(!fake.everything_said(&public).contains("refused"));
+        assert_eq!(
+            body(&public)["error"]["message"],
+            "Kaltura unreachable",
+            "ok or not ok, nothing more"
+        );
+
+        let auditor = fake
+            .identity
+            .mint(GUILD, USER, Role::Admin, &[Scope::AuditRead]);
+        let viewer = fake
+            .identity
+            .mint(GUILD, USER, Role::Viewer, &[Scope::MeetingsRead]);
+        for (operator, credential) in [(true, ADMIN_TOKEN), (true, &auditor), (false, &viewer)] {
+            let response = fake.get("/api/v1/ready?upstream=true", Some(credential));
+            assert_eq!(response.status, 503);
+            let json = body(&response);
+            assert_eq!(
+                json["upstream"]["detail"] == "refused by 10.1.2.3",
+                operator,
+                "{json}"
+            );
+            assert_eq!(
+                json["error"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("refused by 10.1.2.3"),
+                operator
+            );
+        }
+        let forged = fake.get("/api/v1/ready?upstream=true", Some("kd1.forged"));
+        assert_eq!(forged.status, 401);
+        assert_eq!(fake.kaltura.pings.get(), 1, "one ping per interval");
+    }
+
+    #[test]
+    fn kaltura_is_pinged_once_per_interval_whoever_asks() {
+        let fake = Fake::default();
+        fake.set(upstream::INTERVAL_SETTING, "10");
+        for _ in 0..5 {
+            let response = fake.get("/api/v1/ready?upstream=true", None);
+            assert_eq!(body(&response)["upstream"]["kaltura"], "ok");
+        }
+        assert_eq!(fake.kaltura.pings.get(), 1);
+        fake.clock.set(NOW + 9);
+        fake.get("/api/v1/ready?upstream=true", None);
+        assert_eq!(fake.kaltura.pings.get(), 1, "the result is 9 s old");
+        fake.clock.set(NOW + 10);
+        let response = fake.get("/api/v1/ready?upstream=true", None);
+        assert_eq!(fake.kaltura.pings.get(), 2);
+        assert_eq!(body(&response)["upstream"]["checked_at"], NOW + 10);
+        // The claims of past intervals are deleted: the result and one claim are kept.
+        let kept: Vec<String> = fake
+            .rates
+            .keys()
+            .into_iter()
+            .chain(fake.store.keys())
+            .filter(|k| k.starts_with(upstream::RESULT_KEY))
+            .collect();
+        assert_eq!(kept.len(), 2, "{kept:?}");
+
+        fake.set(upstream::INTERVAL_SETTING, "0");
+        fake.get("/api/v1/ready?upstream=true", None);
+        fake.get("/api/v1/ready?upstream=true", None);
+        assert_eq!(fake.kaltura.pings.get(), 4, "0 pings every time");
+        fake.set(upstream::INTERVAL_SETTING, "often");
+        let broken = fake.get("/api/v1/ready?upstream=true", None);
+        assert_eq!(broken.status, 503);
+        assert!(fake
+            .everything_said(&broken)
+            .contains(upstream::INTERVAL_SETTING));
+    }
+
+    #[test]
+    fn a_request_that_loses_the_claim_answers_with_the_last_result_or_unknown() {
+        let fake = Fake::default();
+        let start = NOW - NOW % upstream::DEFAULT_INTERVAL_SECS;
+        // Another replica claimed this interval and has not recorded anything yet.
+        common::cas::CasStore::increment(&fake.rates, &upstream::claim_key(start), 1).unwrap();
         let response = fake.get("/api/v1/ready?upstream=true", None);
         assert_eq!(response.status, 503);
-        assert_eq!(body(&response)["upstream"]["kaltura"], "failing");
-        assert!(body(&response)["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("Kaltura unreachable: refused"));
+        assert_eq!(body(&response)["upstream"]["kaltura"], "unknown");
+        assert_eq!(fake.kaltura.pings.get(), 0);
+    }
+
+    #[test]
+    fn readiness_checks_the_upstream_query_and_counts_per_address() {
+        let fake = Fake::default();
+        for bad in ["upstream=1", "upstream=null", "upstream=yes&upstream=true"] {
+            let response = fake.get(&format!("/api/v1/ready?{bad}"), None);
+            assert_eq!(response.status, 400, "{bad}");
+            assert!(body(&response)["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("`upstream`"));
+        }
+        assert_eq!(fake.kaltura.pings.get(), 0);
+        let fresh = Fake::default();
+        fresh.set(ratelimit::PER_ADDRESS_SETTING, "2");
+        for _ in 0..2 {
+            assert_eq!(fresh.get("/api/v1/ready?upstream=true", None).status, 200);
+        }
+        let limited = fresh.get("/api/v1/ready?upstream=true", None);
+        assert_eq!(limited.status, 429);
+        assert!(limited.header("retry-after").is_some());
+        assert_eq!(fresh.get("/api/v1/health", None).status, 200);
+        assert_eq!(fresh.get("/api/v1/openapi.json", None).status, 200);
     }
 
     #[test]
@@ -1127,6 +1294,18 @@ mod tests {
             r#"{"section":"nope"}"#,
         );
         assert_eq!(bad.status, 400);
+        let version = fake.config.versions.borrow().clone();
+        for body_text in [r#"{"section":null}"#, r#"{"section":5}"#, "[]", "null"] {
+            let refused = fake.call("POST", &format!("{path}/reset"), Some(&admin), body_text);
+            assert_eq!(refused.status, 400, "{body_text}");
+            if body_text.contains("section") {
+                assert!(body(&refused)["error"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("`section`"));
+            }
+        }
+        assert_eq!(*fake.config.versions.borrow(), version, "nothing was reset");
     }
 
     /// A delivery as the notifications service records it.
@@ -1505,6 +1684,70 @@ mod tests {
             200,
             "health is not limited"
         );
+    }
+
+    /// A guess at a credential from `peer`, forwarding `forwarded`.
+    fn from(fake: &Fake, peer: &str, forwarded: &[&str]) -> Response {
+        let forwarded: Vec<String> = forwarded.iter().map(|v| (*v).to_owned()).collect();
+        fake.call_with(
+            Request {
+                method: "GET",
+                path_with_query: "/api/v1/meetings",
+                client_addr: Some(peer),
+                forwarded_for: &forwarded,
+                ..Request::default()
+            },
+            Some("kd1.guess"),
+        )
+    }
+
+    #[test]
+    fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
+        let fake = Fake::default();
+        fake.set(ratelimit::PER_ADDRESS_SETTING, "2");
+        fake.set(address::TRUSTED_PROXIES_SETTING, "10.0.0.0/8");
+        let (ada, bob) = ("198.51.100.1", "198.51.100.2");
+        assert_eq!(from(&fake, "10.0.0.5:1", &[ada]).status, 401);
+        assert_eq!(
+            from(&fake, "10.0.0.6:1", &[ada]).status,
+            401,
+            "another proxy"
+        );
+        assert_eq!(from(&fake, "10.0.0.5:1", &[ada]).status, 429);
+        // Prepending to the header does not make a new client.
+        let dodge = format!("9.9.9.9, {ada}");
+        assert_eq!(from(&fake, "10.0.0.5:1", &[&dodge]).status, 429);
+        assert_eq!(from(&fake, "10.0.0.5:1", &[bob]).status, 401);
+        // An untrusted peer's header is not read: it is counted as itself.
+        assert_eq!(from(&fake, "203.0.113.9:1", &[bob]).status, 401);
+        assert_eq!(from(&fake, "203.0.113.9:1", &[ada]).status, 401);
+        assert_eq!(from(&fake, "203.0.113.9:1", &[bob]).status, 429);
+        let subjects: Vec<String> = fake
+            .rates
+            .keys()
+            .into_iter()
+            .filter(|k| k.matches('/').count() == 4)
+            .collect();
+        assert_eq!(
+            subjects,
+            [
+                "gateway/v1/rate/addr/198.51.100.1",
+                "gateway/v1/rate/addr/198.51.100.2",
+                "gateway/v1/rate/addr/203.0.113.9"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_malformed_trusted_proxies_setting_is_a_503_naming_it() {
+        let fake = Fake::default();
+        fake.set(address::TRUSTED_PROXIES_SETTING, "10.0.0.0/8, the-proxy");
+        let response = fake.get("/api/v1/meetings", None);
+        assert_eq!(response.status, 503);
+        assert!(body(&response)["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains(address::TRUSTED_PROXIES_SETTING));
     }
 
     #[test]

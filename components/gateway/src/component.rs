@@ -148,6 +148,7 @@ async fn handle(request: IncomingRequest, out: ResponseOutparam) {
         Ok(request) => request,
         Err(err) => return spin_adapter::respond_error(out, &err.api_error(), &[]),
     };
+    let forwarded_for = request.header_values("x-forwarded-for");
     let backend = WitBackend {
         store: spin_adapter::cas_store(),
     };
@@ -158,7 +159,9 @@ async fn handle(request: IncomingRequest, out: ResponseOutparam) {
             origin: request.header("origin"),
             authorization: request.header("authorization"),
             if_match: request.header("if-match"),
-            client_addr: request.header("spin-client-addr"),
+            // Spin appends its own after any the client sent: the last one is Spin's.
+            client_addr: request.spin_header("spin-client-addr"),
+            forwarded_for: &forwarded_for,
             body: &request.body,
         },
         &backend,

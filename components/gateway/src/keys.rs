@@ -10,6 +10,8 @@
 //! | `gateway/v1/ready-probe` | written, read back and deleted by `/api/v1/ready` |
 //! | `gateway/v1/rate/<kind>/<subject>/<window-start>` | the requests counted in that rate-limit window, an `increment` counter; `kind` is `addr` (a client address), `session` (an access token's session ID) or `key` (an API key's ID) |
 //! | `gateway/v1/rate/<kind>/<subject>` | the start of the subject's latest window (decimal text): its previous window is deleted when a new one starts |
+//! | `gateway/v1/upstream/kaltura` | the deep readiness check's last result, `{"at","ok","detail","window"}` ([`crate::upstream`]) |
+//! | `gateway/v1/upstream/kaltura/<window-start>` | the claim of one interval of the deep check, an `increment` counter; the claimant deletes the previous claim |
 //! | `gateway/v1/member/<guild-id>/<user-id>` | `{"v":1,"display_name","kaltura_user_id","updated_at"}`, written at sign-in, read for join links |
 
 /// The prefix of every key of this service.

@@ -11,13 +11,16 @@
 //!   identity's `authorize`) and the deployment administrator's token;
 //! - [`signin`]: sign-in with Discord, refresh and revoke;
 //! - [`meetings`], [`guild`], [`deployment`], [`status`]: the resources;
+//! - [`upstream`]: the deep readiness check, one Kaltura ping per interval;
 //! - [`ratelimit`]: fixed windows counted with the store's atomic increment;
+//! - [`address`]: the client's address (Spin's peer, or what trusted proxies forwarded);
 //! - [`discord`]: Discord settings, sending and errors;
 //! - [`openapi`]: the document built from the route table;
 //! - [`reply`]: responses, problems (a contract error as an HTTP error) and bodies.
 //!
 //! `component` is the thin Spin adapter (wasm32 only).
 
+pub mod address;
 pub mod api;
 pub mod auth;
 pub mod backend;
@@ -34,6 +37,7 @@ pub mod router;
 pub mod routes;
 pub mod signin;
 pub mod status;
+pub mod upstream;
 
 #[cfg(test)]
 mod testing;

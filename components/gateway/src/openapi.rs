@@ -10,6 +10,7 @@ use crate::guild::{
     MAX_NOTIFICATION_AUDIT_LIMIT,
 };
 use crate::routes::{Deployment, Endpoint, Public, Route, Server};
+use crate::upstream::INTERVAL_SETTING;
 use contracts::config::Section;
 use contracts::identity::Scope;
 use contracts::kaltura::MeetingKind;
@@ -75,9 +76,17 @@ fn spec(endpoint: Endpoint) -> Spec {
             body: None,
             extra_parameters: vec![json!({
                 "name": "upstream", "in": "query", "required": false,
-                "description": "Also ping Kaltura.", "schema": { "type": "boolean" }
+                "description": format!(
+                    "`true`: also report Kaltura's state. Kaltura is pinged at most once per {INTERVAL_SETTING} seconds for the whole deployment; other requests get the last result. Why it fails is shown only to operators: the deployment administrator's token, or a credential with the audit:read scope."
+                ),
+                "schema": { "type": "boolean" }
             })],
-            responses: vec![("200", Schema("Ready")), ("503", Schema("Ready"))],
+            responses: vec![
+                ("200", Schema("Ready")),
+                ("400", Error),
+                ("401", Error),
+                ("503", Schema("Ready")),
+            ],
         },
         Endpoint::Public(Public::OpenApi) => s(None, vec![("200", Schema("OpenApiDocument"))]),
         Endpoint::Public(Public::SignIn) => s(
@@ -314,6 +323,8 @@ fn operation(route: &Route) -> Value {
         });
     }
     op["security"] = match route.endpoint {
+        // A credential is optional there: it only adds detail.
+        Endpoint::Public(Public::Ready) => json!([{}, { "bearer": [] }, { "deploymentAdmin": [] }]),
         Endpoint::Public(_) => json!([]),
         Endpoint::Deployment(_) => json!([{ "deploymentAdmin": [] }]),
         Endpoint::Server(_, _) => json!([{ "bearer": [] }]),
@@ -383,7 +394,7 @@ fn responses(route: &Route, answers: &[(&'static str, Answer)]) -> Value {
         };
         map.insert((*status).to_owned(), value);
     }
-    if route.endpoint.needs_credential() || route.path.starts_with("/api/v1/auth/") {
+    if route.endpoint.address_limited() {
         map.insert(
             "429".into(),
             json!({ "$ref": "#/components/responses/RateLimited" }),
@@ -537,7 +548,11 @@ fn schemas() -> Value {
             "ready": { "type": "boolean" },
             "version": { "type": "string" },
             "services": { "type": "array", "items": { "$ref": "#/components/schemas/ServiceStatus" } },
-            "upstream": object(&["kaltura"], json!({ "kaltura": { "enum": ["ok", "failing"] } })),
+            "upstream": object(&["kaltura"], json!({
+                "kaltura": { "enum": ["ok", "failing", "unknown"], "description": "`unknown`: another request is checking and nothing is recorded yet." },
+                "checked_at": { "type": "integer", "minimum": 0, "description": "When Kaltura was pinged (Unix seconds)." },
+                "detail": { "type": "string", "description": "Why it failed; for operators only." }
+            })),
             "error": error_body
         })),
         "OpenApiDocument": {

@@ -7,6 +7,10 @@
 //! |---|---|
 //! | `gateway/v1/rate/<kind>/<subject>/<window-start>` | the requests counted in that window (the store's integer encoding) |
 //! | `gateway/v1/rate/<kind>/<subject>` | the start of the subject's latest window, decimal text; the first request of a window deletes the window it names, so a subject keeps one window stored |
+//!
+//! So the store holds at most two keys per subject, and subjects are only what a
+//! client cannot choose: a session or API key that verified, or the address Spin saw
+//! (an IPv6 client by its /64), or that a trusted proxy forwarded ([`crate::address`]).
 
 use common::cas::CasStore;
 use common::StoreError;
@@ -166,26 +170,6 @@ impl Limits {
     }
 }
 
-/// The client's address without its port, from Spin's `spin-client-addr` header
-/// (`1.2.3.4:5678` or `[::1]:5678`).
-pub fn client_address(header: &str) -> Option<String> {
-    let header = header.trim();
-    let host = if let Some(rest) = header.strip_prefix('[') {
-        rest.split_once(']')?.0
-    } else {
-        match header.rsplit_once(':') {
-            Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
-            _ => header,
-        }
-    };
-    let valid = !host.is_empty()
-        && host.len() <= 64
-        && host
-            .bytes()
-            .all(|b| b.is_ascii_hexdigit() || b == b'.' || b == b':');
-    valid.then(|| host.to_ascii_lowercase())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -340,17 +324,5 @@ mod tests {
             Limits::from_settings(set(&[(WINDOW_SETTING, "0")])),
             Err(WINDOW_SETTING)
         );
-    }
-
-    #[test]
-    fn client_addresses_lose_their_port() {
-        assert_eq!(
-            client_address("127.0.0.1:5678").as_deref(),
-            Some("127.0.0.1")
-        );
-        assert_eq!(client_address("[::1]:80").as_deref(), Some("::1"));
-        assert_eq!(client_address("10.0.0.1").as_deref(), Some("10.0.0.1"));
-        assert_eq!(client_address("evil/../key:1"), None);
-        assert_eq!(client_address(""), None);
     }
 }

@@ -219,15 +219,17 @@ impl Body {
         }
     }
 
-    /// The raw value of `field`, `None` when absent or `null`.
+    /// The raw value of `field`, `None` when absent. A `null` is a value like any
+    /// other: no field of a request body is nullable, so the accessors below refuse it
+    /// as the wrong type rather than reading it as absent.
     pub fn value(&self, field: &str) -> Option<&Value> {
-        self.0.get(field).filter(|v| !v.is_null())
+        self.0.get(field)
     }
 
     /// An optional string field.
     ///
     /// # Errors
-    /// `400` when present but not a string.
+    /// `400` when present (even `null`) but not a string.
     pub fn opt_str(&self, field: &str) -> Result<Option<&str>, Problem> {
         match self.value(field) {
             None => Ok(None),
@@ -250,7 +252,7 @@ impl Body {
     /// An optional non-negative integer field.
     ///
     /// # Errors
-    /// `400` when present but not a non-negative integer.
+    /// `400` when present (even `null`) but not a non-negative integer.
     pub fn opt_u64(&self, field: &str) -> Result<Option<u64>, Problem> {
         match self.value(field) {
             None => Ok(None),
@@ -307,6 +309,21 @@ mod tests {
         );
         let broken = Body::parse(b"{\"secret-ish", false).unwrap_err();
         assert!(!broken.error.message.contains("secret"));
+    }
+
+    #[test]
+    fn a_null_field_is_the_wrong_type_not_an_absent_one() {
+        let body = Body::parse(br#"{"a": null, "b": null, "c": null}"#, false).unwrap();
+        assert_eq!(
+            body.opt_str("a").unwrap_err().error.message,
+            "`a` must be a string"
+        );
+        assert_eq!(
+            body.opt_u64("b").unwrap_err().error.message,
+            "`b` must be a non-negative integer"
+        );
+        assert!(body.strings("c").is_err());
+        assert_eq!(body.opt_str("absent").unwrap(), None);
     }
 
     #[test]

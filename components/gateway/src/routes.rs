@@ -93,6 +93,13 @@ impl Endpoint {
         !matches!(self, Self::Public(_))
     }
 
+    /// Whether the per-address rate limit counts the route: every route but health and
+    /// the document, which touch nothing and answer everyone the same. Readiness is
+    /// counted: it works the store and may call Kaltura.
+    pub fn address_limited(self) -> bool {
+        !matches!(self, Self::Public(Public::Health | Public::OpenApi))
+    }
+
     /// The scope the route needs, if any.
     pub fn scope(self) -> Option<Scope> {
         match self {

@@ -2,8 +2,9 @@
 //! settings and store, and each library service's `status` through its contract.
 
 use crate::backend::Backend;
-use crate::reply::Response;
-use contracts::{Error, ServiceStatus};
+use crate::reply::{Problem, Response};
+use crate::upstream::Checked;
+use contracts::ServiceStatus;
 use serde_json::{json, Value};
 
 /// Liveness: answers without touching storage, settings or upstreams.
@@ -18,11 +19,24 @@ pub fn health() -> Response {
     )
 }
 
-/// Whether the query asks for the deep check (`upstream=true` or `upstream=1`).
-pub fn wants_upstream(query: &str) -> bool {
-    query
-        .split('&')
-        .any(|pair| pair == "upstream=true" || pair == "upstream=1")
+/// Whether the query asks for the deep check: `upstream=true`; `upstream=false` or no
+/// `upstream` does not.
+///
+/// # Errors
+/// `400` naming `upstream` for any other value, or when it is given twice.
+pub fn wants_upstream(query: &str) -> Result<bool, Problem> {
+    let mut values = form_urlencoded::parse(query.as_bytes())
+        .filter(|(name, _)| name == "upstream")
+        .map(|(_, value)| value);
+    let wanted = match values.next().as_deref() {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => return Err(Problem::invalid("`upstream` must be true or false")),
+    };
+    if values.next().is_some() {
+        return Err(Problem::invalid("`upstream` may be given once"));
+    }
+    Ok(wanted)
 }
 
 /// The gateway's own readiness: its settings ([`crate::REQUIRED_SETTINGS`]) and a
@@ -53,18 +67,19 @@ fn status_json(status: &ServiceStatus) -> Value {
     })
 }
 
-/// Why Kaltura's `ping` failed, in words safe to show.
-fn ping_failure(err: Error) -> String {
-    match err {
-        Error::NotConfigured(name) => format!("setting {name} is not set"),
-        Error::Unavailable(why) | Error::Invalid(why) | Error::Other(why) => why,
-        other => format!("{}: {}", other.kind().name(), other.message()),
-    }
+/// The deep check's part of a readiness answer: what was found, and whether the caller
+/// may see why Kaltura fails (an operator: [`crate::api`] decides).
+#[derive(Debug, Clone)]
+pub struct Upstream {
+    /// Kaltura's state ([`crate::upstream::check`]).
+    pub kaltura: Checked,
+    /// Whether the answer may say why.
+    pub detail: bool,
 }
 
-/// Readiness: every service's settings and key-value round trip; with `upstream`,
-/// also a real call to Kaltura.
-pub fn ready<B: Backend>(backend: &B, upstream: bool) -> Response {
+/// Readiness: every service's settings and key-value round trip; with `upstream`, also
+/// Kaltura's state, with the reason it fails only for an operator.
+pub fn ready<B: Backend>(backend: &B, upstream: Option<Upstream>) -> Response {
     let statuses = [
         own_status(backend),
         backend.config().status(),
@@ -80,7 +95,6 @@ pub fn ready<B: Backend>(backend: &B, upstream: bool) -> Response {
         .filter(|s| !s.key_value_ok)
         .map(|s| s.name.as_str())
         .collect();
-    let upstream_result = upstream.then(|| backend.kaltura().ping().map_err(ping_failure));
 
     let mut problems = Vec::new();
     if !missing.is_empty() {
@@ -92,8 +106,19 @@ pub fn ready<B: Backend>(backend: &B, upstream: bool) -> Response {
             failing_stores.join(", ")
         ));
     }
-    if let Some(Err(why)) = &upstream_result {
-        problems.push(format!("Kaltura unreachable: {why}"));
+    if let Some(upstream) = &upstream {
+        let why = upstream
+            .kaltura
+            .detail
+            .as_deref()
+            .filter(|_| upstream.detail);
+        match (upstream.kaltura.ok, why) {
+            (Some(true), _) => {}
+            (Some(false), Some(why)) => problems.push(format!("Kaltura unreachable: {why}")),
+            (Some(false), None) => problems.push("Kaltura unreachable".to_owned()),
+            (None, Some(why)) => problems.push(format!("Kaltura not checked: {why}")),
+            (None, None) => problems.push("Kaltura not checked yet; ask again".to_owned()),
+        }
     }
 
     let services: Vec<Value> = statuses.iter().map(status_json).collect();
@@ -102,8 +127,15 @@ pub fn ready<B: Backend>(backend: &B, upstream: bool) -> Response {
         "version": env!("CARGO_PKG_VERSION"),
         "services": services,
     });
-    if let Some(result) = upstream_result {
-        body["upstream"] = json!({ "kaltura": result.map(|()| "ok").unwrap_or("failing") });
+    if let Some(upstream) = upstream {
+        let mut part = json!({ "kaltura": upstream.kaltura.state() });
+        if let Some(at) = upstream.kaltura.at {
+            part["checked_at"] = json!(at);
+        }
+        if let Some(detail) = upstream.kaltura.detail.filter(|_| upstream.detail) {
+            part["detail"] = json!(detail);
+        }
+        body["upstream"] = part;
     }
     if problems.is_empty() {
         Response::json(200, &body)
@@ -118,23 +150,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_failed_ping_says_why_without_the_error_plumbing() {
+    fn the_deep_check_is_asked_for_with_upstream_true_only() {
+        assert!(wants_upstream("upstream=true").unwrap());
+        assert!(wants_upstream("a=b&upstream=true").unwrap());
+        assert!(!wants_upstream("upstream=false").unwrap());
+        assert!(!wants_upstream("").unwrap());
+        for bad in ["upstream=1", "upstream=null", "upstream=", "upstream=TRUE"] {
+            let refused = wants_upstream(bad).unwrap_err();
+            assert_eq!(refused.error.status, 400, "{bad}");
+            assert!(refused.error.message.contains("`upstream`"), "{bad}");
+        }
         assert_eq!(
-            ping_failure(Error::NotConfigured("kaltura_partner_id".into())),
-            "setting kaltura_partner_id is not set"
+            wants_upstream("upstream=true&upstream=true")
+                .unwrap_err()
+                .error
+                .status,
+            400
         );
-        assert_eq!(
-            ping_failure(Error::Unavailable("circuit open".into())),
-            "circuit open"
-        );
-        assert_eq!(ping_failure(Error::Storage("down".into())), "storage: down");
-    }
-
-    #[test]
-    fn the_deep_check_is_asked_for_with_upstream_true_or_1() {
-        assert!(wants_upstream("upstream=true"));
-        assert!(wants_upstream("a=b&upstream=1"));
-        assert!(!wants_upstream("upstream=false"));
-        assert!(!wants_upstream(""));
     }
 }

@@ -554,6 +554,8 @@ pub struct FakeKaltura {
     pub ends: RefCell<Vec<(MeetingId, Requester)>>,
     /// What `ping` fails with, if anything.
     pub ping_failure: RefCell<Option<Error>>,
+    /// How many times `ping` was called.
+    pub pings: Cell<u32>,
     counter: Cell<u64>,
 }
 
@@ -584,6 +586,7 @@ impl contracts::Kaltura for FakeKaltura {
     }
 
     fn ping(&self) -> Result<(), Error> {
+        self.pings.set(self.pings.get() + 1);
         self.ping_failure.borrow().clone().map_or(Ok(()), Err)
     }
 
@@ -688,6 +691,8 @@ pub struct Fake {
     pub logs: RefCell<Vec<String>>,
     pub sent: RefCell<Vec<http::Request<Vec<u8>>>>,
     pub discord: RefCell<Responder>,
+    /// The time the backend reports (starts at [`NOW`]).
+    pub clock: Cell<u64>,
 }
 
 impl Default for Fake {
@@ -719,6 +724,7 @@ impl Default for Fake {
             discord: RefCell::new(Box::new(|_| {
                 json_response(404, r#"{"message":"404: Not Found","code":0}"#)
             })),
+            clock: Cell::new(NOW),
         }
     }
 }
@@ -756,7 +762,7 @@ impl Backend for Fake {
         "req-1".into()
     }
     fn now(&self) -> u64 {
-        NOW
+        self.clock.get()
     }
     fn log(&self, line: &str) {
         self.logs.borrow_mut().push(line.to_owned());

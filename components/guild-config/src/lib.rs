@@ -52,7 +52,9 @@
 //! [`set_patch_from_str`] (text typed in Discord), [`unset_patch`], [`reset_patch`],
 //! [`reset_all_patch`], or a patch sent as is. [`apply_update`] validates it against
 //! the schema, checks the expected version (compare-and-set), and returns the new
-//! [`StoredOverrides`] with a [`StoredAuditEntry`]; a rejected write changes nothing.
+//! [`StoredOverrides`] with a [`StoredAuditEntry`], or [`Update::Unchanged`] when the
+//! write would change nothing (no version, no audit entry); a rejected write changes
+//! nothing.
 //!
 //! ```
 //! use contracts::{Actor, KalturaRole};
@@ -62,7 +64,8 @@
 //!
 //! let actor = Actor::DiscordUser(987_654_321_098_765_432);
 //! let patch = set_patch_from_str("roles.mapping.123456789012345678", "moderator")?;
-//! let (stored, audit) = apply_update(Layer::Guild, None, 0, &patch, actor, 1_700_000_000)?;
+//! let update = apply_update(Layer::Guild, None, 0, &patch, actor, 1_700_000_000)?;
+//! let (stored, audit) = update.changed().ok_or("the patch changes something")?;
 //! assert_eq!(stored.version, 1);
 //! assert_eq!(audit.keys(), ["roles.mapping.123456789012345678"]);
 //!
@@ -108,5 +111,5 @@ pub use template::{
 };
 pub use update::{
     apply_update, check_actor, diff, reset_all_patch, reset_patch, set_patch, set_patch_from_str,
-    unset_patch, StoredAuditEntry, StoredChange, StoredOverrides, REDACTED, SCHEMA_VERSION,
+    unset_patch, StoredAuditEntry, StoredChange, StoredOverrides, Update, REDACTED, SCHEMA_VERSION,
 };

@@ -223,17 +223,41 @@ impl From<StoredAuditEntry> for AuditEntry {
     }
 }
 
+/// What [`apply_update`] decided for a write.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Update {
+    /// The next version of the document and its audit entry, to be stored together.
+    Changed(StoredOverrides, StoredAuditEntry),
+    /// The patch changes nothing: nothing is to be stored, no version is made and no
+    /// audit entry written; the document stays at `version` (0 when nothing is stored).
+    Unchanged {
+        /// The stored version, which stays current.
+        version: u64,
+    },
+}
+
+impl Update {
+    /// The new document and its audit entry; `None` when nothing changes.
+    pub fn changed(self) -> Option<(StoredOverrides, StoredAuditEntry)> {
+        match self {
+            Self::Changed(stored, entry) => Some((stored, entry)),
+            Self::Unchanged { .. } => None,
+        }
+    }
+}
+
 /// Applies a merge `patch` to the stored overrides of `layer` (a server's, or the
 /// deployment-wide ones), if `expected_version` is the stored version (0 when nothing
 /// is stored): the compare-and-set check. The storage makes the read-compare-write
 /// atomic; this decides. Returns the new document (version + 1, stamped with `actor`
-/// and `now`, Unix seconds) and its audit entry.
+/// and `now`, Unix seconds) and its audit entry, or [`Update::Unchanged`] when the
+/// result is the document already stored: a write that changes nothing makes no
+/// version and no audit entry (it is still checked: schema, version, rules).
 ///
 /// The patch is validated as a document of `layer` (known keys, types, rules; on a
 /// server's, no deployment-only keys), then the result (limits of the layer; the
 /// caller checks the layers merged, [`crate::GuildConfig::resolve`]). `current` is
-/// never changed. A patch that changes nothing still makes a new version, with an
-/// empty change list.
+/// never changed.
 ///
 /// # Errors
 /// [`ConfigError::UnsupportedSchema`] if `current` was written with another schema;
@@ -246,7 +270,7 @@ pub fn apply_update(
     patch: &Value,
     actor: Actor,
     now: u64,
-) -> Result<(StoredOverrides, StoredAuditEntry), ConfigError> {
+) -> Result<Update, ConfigError> {
     let empty = Value::Object(Map::new());
     let (stored_version, old_doc) = match current {
         Some(stored) if stored.schema != SCHEMA_VERSION => {
@@ -269,6 +293,11 @@ pub fn apply_update(
     let mut new_doc = merge_patch(old_doc, patch);
     prune_empty(&mut new_doc);
     validate_overrides(&new_doc, layer)?;
+    if new_doc == *old_doc {
+        return Ok(Update::Unchanged {
+            version: stored_version,
+        });
+    }
     let version = stored_version.checked_add(1).ok_or(conflict)?;
     let entry = StoredAuditEntry {
         at: now,
@@ -283,7 +312,7 @@ pub fn apply_update(
         updated_by: actor,
         doc: new_doc,
     };
-    Ok((stored, entry))
+    Ok(Update::Changed(stored, entry))
 }
 
 /// The changed leaves between two override documents, in key order, with the values
@@ -367,7 +396,10 @@ mod tests {
         patch: &Value,
     ) -> (StoredOverrides, StoredAuditEntry) {
         let version = current.map_or(0, |c| c.version);
-        apply_update(Layer::Guild, current, version, patch, admin(), NOW).unwrap()
+        apply_update(Layer::Guild, current, version, patch, admin(), NOW)
+            .unwrap()
+            .changed()
+            .unwrap()
     }
 
     #[test]
@@ -471,13 +503,61 @@ mod tests {
     #[test]
     fn the_first_write_starts_at_version_one() {
         let patch = set_patch_from_str("features.activity", "on").unwrap();
-        let (stored, entry) = apply_update(Layer::Guild, None, 0, &patch, admin(), NOW).unwrap();
+        let (stored, entry) = apply_update(Layer::Guild, None, 0, &patch, admin(), NOW)
+            .unwrap()
+            .changed()
+            .unwrap();
         assert_eq!(stored.version, 1);
         assert_eq!(stored.schema, SCHEMA_VERSION);
         assert_eq!(stored.updated_at, NOW);
         assert_eq!(stored.updated_by, admin());
         assert_eq!(stored.doc, json!({"features": {"activity": true}}));
         assert_eq!(entry.version, 1);
+    }
+
+    #[test]
+    fn a_write_that_changes_nothing_makes_no_version_and_no_audit_entry() {
+        let noop = |current: Option<&StoredOverrides>, patch: Value| {
+            let version = current.map_or(0, |c| c.version);
+            apply_update(Layer::Guild, current, version, &patch, admin(), NOW + 9).unwrap()
+        };
+        // Nothing stored: an empty patch, an empty section, a reset, removing nothing.
+        for patch in [
+            json!({}),
+            json!({"roles": {}}),
+            reset_all_patch(),
+            json!({"features": {"activity": null}}),
+        ] {
+            assert_eq!(
+                noop(None, patch.clone()),
+                Update::Unchanged { version: 0 },
+                "{patch}"
+            );
+        }
+        let (v1, _) = write(None, &json!({"features": {"activity": true}}));
+        for patch in [
+            json!({"features": {"activity": true}}),
+            reset_patch(Section::Roles),
+            json!({}),
+        ] {
+            assert_eq!(
+                noop(Some(&v1), patch.clone()),
+                Update::Unchanged { version: 1 },
+                "{patch}"
+            );
+        }
+        // Still checked as a write: a stale version or a broken rule is refused.
+        assert!(matches!(
+            apply_update(Layer::Guild, Some(&v1), 0, &json!({}), admin(), NOW),
+            Err(ConfigError::Conflict { .. })
+        ));
+        assert!(matches!(
+            apply_update(Layer::Guild, None, 0, &json!({"bogus": null}), admin(), NOW),
+            Err(ConfigError::Invalid { .. })
+        ));
+        // A change is still a change.
+        let changed = noop(Some(&v1), reset_patch(Section::Features));
+        assert!(matches!(changed, Update::Changed(ref stored, _) if stored.version == 2));
     }
 
     #[test]
@@ -540,8 +620,10 @@ mod tests {
     #[test]
     fn the_deployment_layer_may_write_its_own_keys() {
         let patch = json!({"kaltura": {"privileges": {"join": "disableentitlement"}}});
-        let (stored, entry) =
-            apply_update(Layer::Deployment, None, 0, &patch, admin(), NOW).unwrap();
+        let (stored, entry) = apply_update(Layer::Deployment, None, 0, &patch, admin(), NOW)
+            .unwrap()
+            .changed()
+            .unwrap();
         assert_eq!(stored.doc, patch);
         assert_eq!(entry.keys(), ["kaltura.privileges.join"]);
         let bad = json!({"kaltura": {"privileges": {"join": "a;b"}}});
@@ -648,8 +730,10 @@ mod tests {
             "roles": {"mapping": {ROLE: "admin"}},
             "notifications": {"events": {"meeting_start": {"channel_id": USER}}}
         });
-        let (v2, entry) =
-            apply_update(Layer::Guild, Some(&v1), 1, &patch, admin(), NOW + 60).unwrap();
+        let (v2, entry) = apply_update(Layer::Guild, Some(&v1), 1, &patch, admin(), NOW + 60)
+            .unwrap()
+            .changed()
+            .unwrap();
         assert_eq!(entry.at, NOW + 60);
         assert_eq!(entry.actor, admin());
         assert_eq!(entry.version, v2.version);
@@ -726,12 +810,16 @@ mod tests {
     }
 
     fn stored_by(actor: Actor) -> Value {
-        let (stored, _) = apply_update(Layer::Guild, None, 0, &json!({}), actor, NOW).unwrap();
+        let patch = json!({"features": {"activity": true}});
+        let (stored, _) = apply_update(Layer::Guild, None, 0, &patch, actor, NOW)
+            .unwrap()
+            .changed()
+            .unwrap();
         serde_json::to_value(stored).unwrap()["updated_by"].clone()
     }
 
     fn read_actor(updated_by: Value) -> Result<Actor, serde_json::Error> {
-        let (stored, _) = write(None, &json!({}));
+        let (stored, _) = write(None, &json!({"features": {"activity": true}}));
         let mut doc = serde_json::to_value(stored).unwrap();
         doc["updated_by"] = updated_by;
         serde_json::from_value::<StoredOverrides>(doc).map(|s| s.updated_by)

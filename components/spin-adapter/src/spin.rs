@@ -148,12 +148,37 @@ impl ReadRequest {
         map
     }
 
-    /// The first value of header `name` (lower case) as text, if present and UTF-8.
+    /// The first value of header `name` (lower case) as text, if present and UTF-8. For
+    /// headers a client sends; never for the `spin-*` headers (see [`Self::spin_header`]).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n == name)
             .and_then(|(_, v)| std::str::from_utf8(v).ok())
+    }
+
+    /// The value Spin set for its header `name` (`spin-client-addr`, `spin-full-url`, …):
+    /// the **last** one. Spin keeps whatever headers the client sent, including its own
+    /// `spin-*` ones, and appends its values after them (`crates/trigger-http`,
+    /// `prepare_request_headers`), so an earlier value is the client's and can be
+    /// anything. `None` when the last value is not UTF-8 (never an earlier one).
+    pub fn spin_header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .and_then(|(_, v)| std::str::from_utf8(v).ok())
+    }
+
+    /// Every value of header `name` (lower case), in the order received, for headers a
+    /// list may be split across (`x-forwarded-for`). Bytes that are not UTF-8 become
+    /// U+FFFD, so a value keeps its place and the rest of it is still read.
+    pub fn header_values(&self, name: &str) -> Vec<String> {
+        self.headers
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+            .collect()
     }
 }
 
