@@ -9,8 +9,9 @@
 //!   [`router`];
 //! - [`auth`]: bearer credentials, guards (scopes and the one-server rule, decided by
 //!   identity's `authorize`) and the deployment administrator's token;
-//! - [`signin`]: sign-in with Discord, refresh and revoke;
-//! - [`meetings`], [`guild`], [`deployment`], [`status`]: the resources;
+//! - [`signin`]: sign-in with Discord, refresh (the member re-checked) and revoke;
+//! - [`membership`]: what Discord says about a user on a server, with the bot token;
+//! - [`meetings`], [`guild`], [`api_keys`], [`deployment`], [`status`]: the resources;
 //! - [`ratelimit`]: fixed windows counted with the store's atomic increment;
 //! - [`discord`]: Discord settings, sending and errors;
 //! - [`openapi`]: the document built from the route table;
@@ -19,6 +20,7 @@
 //! `component` is the thin Spin adapter (wasm32 only).
 
 pub mod api;
+pub mod api_keys;
 pub mod auth;
 pub mod backend;
 pub mod cors;
@@ -27,6 +29,7 @@ pub mod discord;
 pub mod guild;
 pub mod keys;
 pub mod meetings;
+pub mod membership;
 pub mod openapi;
 pub mod ratelimit;
 pub mod reply;

@@ -693,7 +693,10 @@ mod tests {
             verify(&fx.kv, START + 3600, &key.secret_shown_once),
             Err(Error::Forbidden("the API key has expired".into()))
         );
-        assert_eq!(list(&fx.kv, GUILD).unwrap(), [key.info.clone()]);
+        assert_eq!(
+            list(&fx.kv, GUILD).unwrap(),
+            std::slice::from_ref(&key.info)
+        );
         revoke(&fx.kv, GUILD, &key.info.id).unwrap();
         assert!(list(&fx.kv, GUILD).unwrap().is_empty());
     }
