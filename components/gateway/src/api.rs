@@ -773,6 +773,14 @@ mod tests {
             .unwrap()
             .contains("invalid_token"));
         assert!(fake.identity.refreshed.borrow().is_empty());
+        assert!(
+            fake.logs
+                .borrow()
+                .iter()
+                .any(|l| l.contains("revoked at refresh")),
+            "the end of the session is logged: {:?}",
+            fake.logs.borrow()
+        );
         assert_eq!(fake.get("/api/v1/me", Some(&access)).status, 401);
         assert_eq!(refresh_with(&fake, &refresh).status, 401);
     }

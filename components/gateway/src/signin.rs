@@ -321,6 +321,10 @@ pub async fn refresh<B: Backend>(backend: &B, body: &[u8]) -> Outcome {
             };
             return Err(Problem::invalid_token(format!(
                 "{why}: the session has ended; sign in again"
+            ))
+            .logged(format!(
+                "session {} of user {user} on server {guild} revoked at refresh: {why}",
+                session.session_id
             )));
         }
     };
