@@ -160,6 +160,138 @@ async fn a_session_is_issued_verified_and_revoked_across_instances() {
 }
 
 #[tokio::test]
+async fn a_refresh_carries_the_subject_re_established_by_the_caller() {
+    let identity = Identity::new().unwrap();
+    let admin = Subject {
+        user_id: USER,
+        guild_id: GUILD,
+        role: KalturaRole::Admin,
+        scopes: vec![
+            Scope::MeetingsRead,
+            Scope::MeetingsWrite,
+            Scope::ConfigRead,
+            Scope::ConfigWrite,
+            Scope::AuditRead,
+            Scope::KeysManage,
+        ],
+    };
+    let pair = call!(
+        identity,
+        kaltura_discord_identity_tokens,
+        call_issue,
+        &admin,
+        300
+    )
+    .unwrap();
+    let session = call!(
+        identity,
+        kaltura_discord_identity_tokens,
+        call_session_of,
+        &pair.refresh
+    )
+    .unwrap();
+    assert_eq!((session.user_id, session.guild_id), (USER, GUILD));
+    assert_eq!(session.role, KalturaRole::Admin);
+    let viewer = Subject {
+        role: KalturaRole::Viewer,
+        scopes: vec![Scope::MeetingsRead],
+        ..admin.clone()
+    };
+    // More than the current role grants is refused, and leaves the token unused.
+    let overreach = Subject {
+        scopes: admin.scopes.clone(),
+        ..viewer.clone()
+    };
+    assert!(matches!(
+        call!(
+            identity,
+            kaltura_discord_identity_tokens,
+            call_refresh,
+            &pair.refresh,
+            &overreach
+        ),
+        Err(WitError::Forbidden(_))
+    ));
+    let next = call!(
+        identity,
+        kaltura_discord_identity_tokens,
+        call_refresh,
+        &pair.refresh,
+        &viewer
+    )
+    .unwrap();
+    let claims = call!(
+        identity,
+        kaltura_discord_identity_tokens,
+        call_verify,
+        &next.access
+    )
+    .unwrap();
+    assert_eq!(claims.role, KalturaRole::Viewer);
+    assert_eq!(claims.scopes, [Scope::MeetingsRead]);
+}
+
+#[tokio::test]
+async fn an_api_key_past_its_expiry_is_refused_and_still_listed() {
+    let identity = Identity::new().unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let created = call!(
+        identity,
+        kaltura_discord_identity_api_keys,
+        call_create,
+        GUILD,
+        &[Scope::MeetingsRead],
+        "nightly",
+        &Actor::DiscordUser(USER),
+        Some(now + 2)
+    )
+    .unwrap();
+    assert_eq!(created.info.expires_at, Some(now + 2));
+    let claims = call!(
+        identity,
+        kaltura_discord_identity_api_keys,
+        call_verify,
+        &created.secret_shown_once
+    )
+    .unwrap();
+    assert_eq!(claims.expires_at, Some(now + 2));
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    match call!(
+        identity,
+        kaltura_discord_identity_api_keys,
+        call_verify,
+        &created.secret_shown_once
+    ) {
+        Err(WitError::Forbidden(message)) => assert!(message.contains("expired"), "{message}"),
+        other => panic!("{other:?}"),
+    }
+    let listed = call!(
+        identity,
+        kaltura_discord_identity_api_keys,
+        call_list,
+        GUILD
+    )
+    .unwrap();
+    assert_eq!(listed[0].expires_at, Some(now + 2));
+    assert!(matches!(
+        call!(
+            identity,
+            kaltura_discord_identity_api_keys,
+            call_create,
+            GUILD,
+            &[Scope::MeetingsRead],
+            "too long",
+            &Actor::DiscordUser(USER),
+            Some(now + 400 * 86_400)
+        ),
+        Err(WitError::Invalid(_))
+    ));
+}
+
+#[tokio::test]
 async fn an_api_key_is_created_verified_listed_and_revoked() {
     e2e::host_only!("calls the identity library's exports directly, which only the test host can");
     let identity = Identity::new().unwrap();
@@ -170,7 +302,8 @@ async fn an_api_key_is_created_verified_listed_and_revoked() {
         GUILD,
         &[Scope::AuditRead],
         "audit export",
-        &Actor::DiscordUser(USER)
+        &Actor::DiscordUser(USER),
+        None
     )
     .unwrap();
     let claims = call!(

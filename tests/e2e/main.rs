@@ -16,6 +16,7 @@ mod kaltura;
 mod notifications;
 mod replicas;
 mod schemathesis;
+mod security_auth;
 mod security_gateway;
 mod spin_parity;
 mod stores;

@@ -148,10 +148,16 @@ macro_rules! export_identity {
             fn verify(access: String) -> Result<$crate::identity::Claims, $crate::Error> {
                 $crate::Tokens::verify(&$service, &access)
             }
+            fn session_of(
+                refresh_token: String,
+            ) -> Result<$crate::identity::SessionInfo, $crate::Error> {
+                $crate::Tokens::session_of(&$service, &refresh_token)
+            }
             fn refresh(
                 refresh_token: String,
+                current: $crate::identity::Subject,
             ) -> Result<$crate::identity::TokenPair, $crate::Error> {
-                $crate::Tokens::refresh(&$service, &refresh_token)
+                $crate::Tokens::refresh(&$service, &refresh_token, &current)
             }
             fn revoke(token: String) -> Result<(), $crate::Error> {
                 $crate::Tokens::revoke(&$service, &token)
@@ -177,8 +183,16 @@ macro_rules! export_identity {
                 scopes: Vec<$crate::identity::Scope>,
                 label: String,
                 created_by: $crate::Actor,
+                expires_at: Option<u64>,
             ) -> Result<$crate::identity::CreatedKey, $crate::Error> {
-                $crate::ApiKeys::create(&$service, guild_id, &scopes, &label, &created_by)
+                $crate::ApiKeys::create(
+                    &$service,
+                    guild_id,
+                    &scopes,
+                    &label,
+                    &created_by,
+                    expires_at,
+                )
             }
             fn list(guild_id: u64) -> Result<Vec<$crate::identity::ApiKeyInfo>, $crate::Error> {
                 $crate::ApiKeys::list(&$service, guild_id)

@@ -10,8 +10,8 @@ use crate::config::{
     SettingKey, SettingLine, UpdateResult,
 };
 use crate::identity::{
-    ApiKeyClaims, ApiKeyInfo, Claims, CreatedKey, KalturaIdentity, Scope, Subject, TokenPair,
-    UserRecord,
+    ApiKeyClaims, ApiKeyInfo, Claims, CreatedKey, KalturaIdentity, Scope, SessionInfo, Subject,
+    TokenPair, UserRecord,
 };
 use crate::kaltura::{
     MediaEntry, MediaPage, Meeting, MeetingFilter, MeetingId, MeetingRequest, Participant,
@@ -122,8 +122,11 @@ impl crate::Tokens for Imported {
     fn verify(&self, access: &str) -> Result<Claims, Error> {
         identity::tokens::verify(access)
     }
-    fn refresh(&self, refresh_token: &str) -> Result<TokenPair, Error> {
-        identity::tokens::refresh(refresh_token)
+    fn session_of(&self, refresh_token: &str) -> Result<SessionInfo, Error> {
+        identity::tokens::session_of(refresh_token)
+    }
+    fn refresh(&self, refresh_token: &str, current: &Subject) -> Result<TokenPair, Error> {
+        identity::tokens::refresh(refresh_token, current)
     }
     fn revoke(&self, token: &str) -> Result<(), Error> {
         identity::tokens::revoke(token)
@@ -146,8 +149,9 @@ impl crate::ApiKeys for Imported {
         scopes: &[Scope],
         label: &str,
         created_by: &Actor,
+        expires_at: Option<u64>,
     ) -> Result<CreatedKey, Error> {
-        identity::api_keys::create(guild_id, scopes, label, created_by)
+        identity::api_keys::create(guild_id, scopes, label, created_by, expires_at)
     }
     fn list(&self, guild_id: Snowflake) -> Result<Vec<ApiKeyInfo>, Error> {
         identity::api_keys::list(guild_id)

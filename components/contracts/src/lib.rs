@@ -21,8 +21,9 @@
 //!   [`kaltura::MeetingKind`], [`config::Section`], [`config::Command`],
 //!   [`config::Event`]: `ALL`, `as_str`, `parse`, `Display`, `FromStr`, and with the
 //!   `serde` feature their JSON), [`Actor::is_well_formed`], the lengths of a
-//!   [`kaltura::MeetingRequest`]'s texts and the text form of meeting IDs
-//!   ([`meeting::parse_id`]).
+//!   [`kaltura::MeetingRequest`]'s texts, the text form of meeting IDs
+//!   ([`meeting::parse_id`]) and the longest lifetime of an API key
+//!   ([`identity::ApiKeyInfo::MAX_LIFETIME_SECONDS`]).
 
 mod bindings;
 mod error;

@@ -12,8 +12,8 @@ use crate::config::{
     SettingKey, SettingLine, UpdateResult,
 };
 use crate::identity::{
-    ApiKeyClaims, ApiKeyInfo, Claims, CreatedKey, KalturaIdentity, Scope, Subject, TokenPair,
-    UserRecord,
+    ApiKeyClaims, ApiKeyInfo, Claims, CreatedKey, KalturaIdentity, Scope, SessionInfo, Subject,
+    TokenPair, UserRecord,
 };
 use crate::kaltura::{
     MediaEntry, MediaPage, Meeting, MeetingFilter, MeetingId, MeetingRequest, Participant,
@@ -103,8 +103,10 @@ pub trait Tokens {
     fn issue(&self, subject: &Subject, ttl_seconds: u32) -> Result<TokenPair, Error>;
     /// `verify`.
     fn verify(&self, access: &str) -> Result<Claims, Error>;
+    /// `session-of`.
+    fn session_of(&self, refresh_token: &str) -> Result<SessionInfo, Error>;
     /// `refresh`.
-    fn refresh(&self, refresh_token: &str) -> Result<TokenPair, Error>;
+    fn refresh(&self, refresh_token: &str, current: &Subject) -> Result<TokenPair, Error>;
     /// `revoke`.
     fn revoke(&self, token: &str) -> Result<(), Error>;
     /// `authorize`.
@@ -126,6 +128,7 @@ pub trait ApiKeys {
         scopes: &[Scope],
         label: &str,
         created_by: &Actor,
+        expires_at: Option<u64>,
     ) -> Result<CreatedKey, Error>;
     /// `list`.
     fn list(&self, guild_id: Snowflake) -> Result<Vec<ApiKeyInfo>, Error>;

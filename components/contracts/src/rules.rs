@@ -1,8 +1,16 @@
 //! Rules the WIT states about its types, written once for every side of a contract:
-//! what a well-formed [`Actor`] is, and the lengths of a meeting's texts.
+//! what a well-formed [`Actor`] is, the lengths of a meeting's texts, and the longest
+//! lifetime of an API key.
 
+use crate::identity::ApiKeyInfo;
 use crate::kaltura::MeetingRequest;
 use crate::Actor;
+
+impl ApiKeyInfo {
+    /// The longest lifetime an API key may be given, in seconds: 365 days
+    /// (`api-keys.create`'s `expires-at` is at most this far from now).
+    pub const MAX_LIFETIME_SECONDS: u64 = 365 * 86_400;
+}
 
 /// The longest API key ID an [`Actor::ApiKey`] carries.
 const MAX_ACTOR_KEY_ID_CHARS: usize = 64;

@@ -24,7 +24,7 @@ use crate::reply::{Outcome, Problem};
 use crate::router::{self, Match};
 use crate::routes::{Deployment, Endpoint, Public, Route, Server, ROUTES};
 use crate::status::Upstream;
-use crate::{deployment, guild, meetings, openapi, signin, status, upstream};
+use crate::{api_keys, deployment, guild, meetings, openapi, signin, status, upstream};
 use common::ApiError;
 use contracts::identity::Scope;
 use contracts::Actor;
@@ -268,7 +268,7 @@ async fn public<B: Backend>(
         Public::Ready => ready(query, request, backend),
         Public::OpenApi => Ok(Response::json(200, &openapi::document(ROUTES))),
         Public::SignIn => signin::discord(backend, request.body).await,
-        Public::Refresh => signin::refresh(backend, request.body),
+        Public::Refresh => signin::refresh(backend, request.body).await,
         Public::Revoke => signin::revoke(backend, request.body),
     }
 }
@@ -345,9 +345,9 @@ async fn server<B: Backend>(
         Server::ResetConfig => guild::reset_config(backend, caller, request.body),
         Server::AuditLog => guild::audit_log(backend, caller, query),
         Server::NotificationAuditLog => guild::notification_audit_log(backend, caller, query),
-        Server::ListApiKeys => guild::list_keys(backend, caller),
-        Server::CreateApiKey => guild::create_key(backend, caller, request.body),
-        Server::RevokeApiKey => guild::revoke_key(backend, caller, param(params, "key_id")),
+        Server::ListApiKeys => api_keys::list(backend, caller).await,
+        Server::CreateApiKey => api_keys::create(backend, caller, request.body),
+        Server::RevokeApiKey => api_keys::revoke(backend, caller, param(params, "key_id")),
     }
 }
 
@@ -376,6 +376,9 @@ mod tests {
     use contracts::identity::Scope;
     use contracts::kaltura::Requester;
     use contracts::{Actor, KalturaRole as Role};
+    use serde_json::{json, Value};
+    use std::cell::RefCell;
+    use std::rc::Rc;
 
     fn sign_in(fake: &Fake, world: DiscordWorld, body: &str) -> Response {
         fake.discord(move |request| world.respond(request));
@@ -853,6 +856,159 @@ mod tests {
             .header("www-authenticate")
             .unwrap()
             .contains("invalid_token"));
+    }
+
+    /// Signs in through `world` (shared, so the test can change what Discord says);
+    /// returns the access and refresh tokens.
+    fn signed_in(fake: &Fake, world: &Rc<RefCell<DiscordWorld>>) -> (String, String) {
+        let shared = Rc::clone(world);
+        fake.discord(move |request| shared.borrow().respond(request));
+        let json = body(&fake.call("POST", "/api/v1/auth/discord", None, SIGN_IN));
+        (
+            json["access_token"].as_str().unwrap().to_owned(),
+            json["refresh_token"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    fn refresh_with(fake: &Fake, refresh: &str) -> Response {
+        fake.call(
+            "POST",
+            "/api/v1/auth/refresh",
+            None,
+            &format!(r#"{{"refresh_token":"{refresh}"}}"#),
+        )
+    }
+
+    #[test]
+    fn a_refresh_asks_discord_again_and_carries_the_role_the_member_has_now() {
+        let fake = Fake::default();
+        let world = Rc::new(RefCell::new(DiscordWorld::member(&[ADMIN_ROLE])));
+        let (_, refresh) = signed_in(&fake, &world);
+        assert_eq!(fake.identity.issued.borrow()[0].role, Role::Admin);
+        world.borrow_mut().member_roles = vec![MOD_ROLE.into()];
+        fake.sent.borrow_mut().clear();
+
+        let response = refresh_with(&fake, &refresh);
+        let json = body(&response);
+        assert_eq!(response.status, 200, "{json}");
+        assert_eq!(json["role"], "moderator");
+        assert_eq!(
+            json["scopes"],
+            serde_json::json!(["meetings:read", "meetings:write"])
+        );
+        assert_eq!(json["guild_id"], GUILD);
+        assert_eq!(response.header("cache-control"), Some("no-store"));
+        let refreshed = fake.identity.refreshed.borrow();
+        assert_eq!(refreshed[0].role, Role::Moderator);
+        assert_eq!(
+            (refreshed[0].user_id, refreshed[0].guild_id),
+            (snowflake(USER), snowflake(GUILD))
+        );
+        let calls: Vec<String> = fake
+            .sent
+            .borrow()
+            .iter()
+            .map(|r| {
+                let auth = r.headers()["authorization"].to_str().unwrap();
+                format!("{} {} {auth}", r.method(), r.uri().path())
+            })
+            .collect();
+        assert_eq!(
+            calls,
+            [
+                format!("GET /api/v10/guilds/{GUILD}/members/{USER} Bot {BOT_TOKEN}"),
+                format!("GET /api/v10/guilds/{GUILD} Bot {BOT_TOKEN}"),
+                format!("GET /api/v10/guilds/{GUILD}/roles Bot {BOT_TOKEN}"),
+            ]
+        );
+        let access = json["access_token"].as_str().unwrap();
+        let me = body(&fake.get("/api/v1/me", Some(access)));
+        assert_eq!(me["role"], "moderator");
+    }
+
+    #[test]
+    fn a_member_who_left_the_server_ends_the_session_on_refresh() {
+        let fake = Fake::default();
+        let world = Rc::new(RefCell::new(DiscordWorld::member(&[ADMIN_ROLE])));
+        let (access, refresh) = signed_in(&fake, &world);
+        world.borrow_mut().member_of.clear();
+        let response = refresh_with(&fake, &refresh);
+        assert_eq!(response.status, 401, "{}", body(&response));
+        assert_eq!(body(&response)["error"]["code"], "invalid_token");
+        assert!(response
+            .header("www-authenticate")
+            .unwrap()
+            .contains("invalid_token"));
+        assert!(fake.identity.refreshed.borrow().is_empty());
+        assert!(
+            fake.logs
+                .borrow()
+                .iter()
+                .any(|l| l.contains("revoked at refresh")),
+            "the end of the session is logged: {:?}",
+            fake.logs.borrow()
+        );
+        assert_eq!(fake.get("/api/v1/me", Some(&access)).status, 401);
+        assert_eq!(refresh_with(&fake, &refresh).status, 401);
+    }
+
+    #[test]
+    fn a_discord_failure_during_refresh_issues_nothing_and_keeps_the_token_usable() {
+        let fake = Fake::default();
+        let world = Rc::new(RefCell::new(DiscordWorld::member(&[ADMIN_ROLE])));
+        let (access, refresh) = signed_in(&fake, &world);
+        fake.discord(|_| {
+            json_response(
+                429,
+                r#"{"message":"You are being rate limited.","retry_after":4.2,"global":false}"#,
+            )
+        });
+        let limited = refresh_with(&fake, &refresh);
+        assert_eq!(limited.status, 503);
+        assert_eq!(body(&limited)["error"]["code"], "membership_unverified");
+        assert_eq!(limited.header("retry-after"), Some("5"));
+        fake.discord(|_| json_response(502, "upstream down"));
+        let failing = refresh_with(&fake, &refresh);
+        assert_eq!(failing.status, 503);
+        assert_eq!(failing.header("retry-after"), None);
+        assert!(
+            fake.identity.refreshed.borrow().is_empty(),
+            "nothing issued"
+        );
+        assert_eq!(
+            fake.get("/api/v1/me", Some(&access)).status,
+            200,
+            "not revoked"
+        );
+
+        let shared = Rc::clone(&world);
+        fake.discord(move |request| shared.borrow().respond(request));
+        assert_eq!(refresh_with(&fake, &refresh).status, 200);
+    }
+
+    #[test]
+    fn a_refresh_without_the_bot_token_is_503_naming_it_and_refreshes_nothing() {
+        let fake = Fake::default();
+        let world = Rc::new(RefCell::new(DiscordWorld::member(&[])));
+        let (_, refresh) = signed_in(&fake, &world);
+        fake.unset("discord_bot_token");
+        let response = refresh_with(&fake, &refresh);
+        assert_eq!(response.status, 503);
+        assert!(body(&response)["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("discord_bot_token"));
+        assert!(fake.identity.refreshed.borrow().is_empty());
+    }
+
+    #[test]
+    fn a_used_or_forged_refresh_token_asks_discord_nothing() {
+        let fake = Fake::default();
+        let world = Rc::new(RefCell::new(DiscordWorld::member(&[])));
+        signed_in(&fake, &world);
+        fake.sent.borrow_mut().clear();
+        assert_eq!(refresh_with(&fake, "kd1.refresh-forged").status, 401);
+        assert!(fake.sent.borrow().is_empty());
     }
 
     // --- authentication and authorization ---
@@ -1465,6 +1621,172 @@ mod tests {
             r#"{"label":"ci","scopes":["root"]}"#,
         );
         assert_eq!(unknown.status, 400);
+    }
+
+    #[test]
+    fn api_keys_show_their_expiry_and_whether_their_creator_is_still_a_member() {
+        let fake = Fake::default();
+        let world = DiscordWorld::member(&[]);
+        fake.discord(move |request| world.respond(request));
+        let path = format!("/api/v1/guilds/{GUILD}/api-keys");
+        let manager = fake
+            .identity
+            .mint(GUILD, USER, Role::Admin, &[Scope::KeysManage]);
+        let by_member = fake.identity.mint_key(
+            GUILD,
+            &[Scope::MeetingsRead],
+            Actor::DiscordUser(snowflake(USER)),
+        );
+        let by_leaver = fake.identity.mint_key(
+            GUILD,
+            &[Scope::MeetingsRead],
+            Actor::DiscordUser(snowflake(OTHER_USER)),
+        );
+        fake.identity.mint_key(
+            GUILD,
+            &[Scope::MeetingsRead],
+            Actor::ApiKey("0123456789abcdef".into()),
+        );
+        if let Some(entry) = fake.identity.keys.borrow_mut().get_mut(&by_leaver) {
+            entry.0.expires_at = Some(NOW);
+        }
+        let listed = fake.get(&path, Some(&manager));
+        assert_eq!(listed.status, 200);
+        let keys = body(&listed)["keys"].as_array().unwrap().clone();
+        let shown: Vec<(String, String, Value, Value)> = keys
+            .iter()
+            .map(|k| {
+                (
+                    k["created_by"]["id"].as_str().unwrap().to_owned(),
+                    k["creator_membership"].as_str().unwrap().to_owned(),
+                    k["expires_at"].clone(),
+                    k["expired"].clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                (USER.into(), "member".into(), Value::Null, json!(false)),
+                (OTHER_USER.into(), "left".into(), json!(NOW), json!(true)),
+                (
+                    "0123456789abcdef".into(),
+                    "not_applicable".into(),
+                    Value::Null,
+                    json!(false)
+                ),
+            ]
+        );
+        let asked: Vec<String> = fake
+            .sent
+            .borrow()
+            .iter()
+            .map(|r| r.uri().path().to_owned())
+            .collect();
+        assert_eq!(
+            asked,
+            [
+                format!("/api/v10/guilds/{GUILD}/members/{USER}"),
+                format!("/api/v10/guilds/{GUILD}/members/{OTHER_USER}"),
+            ],
+            "once per member creator, with the bot token"
+        );
+        // The expired key is refused; the other still works.
+        assert_eq!(fake.get("/api/v1/meetings", Some(&by_leaver)).status, 401);
+        assert_eq!(fake.get("/api/v1/meetings", Some(&by_member)).status, 200);
+
+        // Discord failing: the listing still answers, saying it does not know.
+        fake.discord(|_| json_response(503, "unavailable"));
+        let listed = fake.get(&path, Some(&manager));
+        assert_eq!(listed.status, 200);
+        let memberships: Vec<Value> = body(&listed)["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k["creator_membership"].clone())
+            .collect();
+        assert_eq!(
+            memberships,
+            [json!("unknown"), json!("unknown"), json!("not_applicable")]
+        );
+        assert!(fake.logs.borrow().iter().any(|l| l.contains("unknown")));
+        fake.unset("discord_bot_token");
+        let listed = fake.get(&path, Some(&manager));
+        assert_eq!(body(&listed)["keys"][0]["creator_membership"], "unknown");
+    }
+
+    #[test]
+    fn a_key_is_created_with_an_expiry_within_the_deployments_bound() {
+        let fake = Fake::default();
+        let path = format!("/api/v1/guilds/{GUILD}/api-keys");
+        let manager = fake.identity.mint(
+            GUILD,
+            USER,
+            Role::Admin,
+            &[Scope::KeysManage, Scope::MeetingsRead],
+        );
+        let create = |body: &str| fake.call("POST", &path, Some(&manager), body);
+        let created = create(r#"{"label":"ci","scopes":["meetings:read"],"ttl_seconds":3600}"#);
+        let json = body(&created);
+        assert_eq!(created.status, 201, "{json}");
+        assert_eq!(json["expires_at"], NOW + 3600);
+        assert_eq!(json["expired"], false);
+        let key = json["key"].as_str().unwrap();
+        assert_eq!(
+            body(&fake.get("/api/v1/me", Some(key)))["expires_at"],
+            NOW + 3600
+        );
+        let at = NOW + 7 * 86_400;
+        let created = create(&format!(
+            r#"{{"label":"ci","scopes":["meetings:read"],"expires_at":{at}}}"#
+        ));
+        assert_eq!(body(&created)["expires_at"], at);
+        for bad in [
+            format!(
+                r#"{{"label":"ci","scopes":["meetings:read"],"expires_at":{at},"ttl_seconds":60}}"#
+            ),
+            format!(
+                r#"{{"label":"ci","scopes":["meetings:read"],"expires_at":{}}}"#,
+                NOW - 1
+            ),
+            format!(
+                r#"{{"label":"ci","scopes":["meetings:read"],"ttl_seconds":{}}}"#,
+                366 * 86_400
+            ),
+        ] {
+            assert_eq!(create(&bad).status, 400, "{bad}");
+        }
+
+        fake.set("gateway_api_key_max_days", "30");
+        fake.set("gateway_api_key_require_expiry", "true");
+        let forever = create(r#"{"label":"ci","scopes":["meetings:read"]}"#);
+        assert_eq!(forever.status, 400);
+        assert!(body(&forever)["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("requires API keys to expire"));
+        let long = format!(
+            r#"{{"label":"ci","scopes":["meetings:read"],"ttl_seconds":{}}}"#,
+            31 * 86_400
+        );
+        assert_eq!(create(&long).status, 400);
+        let month = format!(
+            r#"{{"label":"ci","scopes":["meetings:read"],"ttl_seconds":{}}}"#,
+            30 * 86_400
+        );
+        assert_eq!(create(&month).status, 201);
+        fake.set("gateway_api_key_max_days", "forever");
+        let broken = create(&month);
+        assert_eq!(broken.status, 503);
+        assert!(body(&broken)["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("gateway_api_key_max_days"));
+        assert_eq!(
+            fake.identity.keys.borrow().len(),
+            3,
+            "only the accepted keys exist"
+        );
     }
 
     // --- the deployment's administrator ---

@@ -131,6 +131,8 @@ pub enum Principal {
         id: String,
         /// The key's label.
         label: String,
+        /// When the key stops working, if it has an expiry.
+        expires_at: Option<u64>,
     },
 }
 
@@ -168,6 +170,7 @@ impl Caller {
             principal: Principal::Key {
                 id: claims.id,
                 label: claims.label,
+                expires_at: claims.expires_at,
             },
         }
     }
@@ -428,10 +431,17 @@ pub fn me(caller: &Caller) -> Response {
             body["role"] = json!(role.as_str());
             body["expires_at"] = json!(expires_at);
         }
-        Principal::Key { id, label } => {
+        Principal::Key {
+            id,
+            label,
+            expires_at,
+        } => {
             body["kind"] = json!("api_key");
             body["key_id"] = json!(id);
             body["label"] = json!(label);
+            if let Some(at) = expires_at {
+                body["expires_at"] = json!(at);
+            }
         }
     }
     Response::json(200, &body)
@@ -465,6 +475,7 @@ mod tests {
             principal: Principal::Key {
                 id: "0123456789abcdef".into(),
                 label: "bot".into(),
+                expires_at: None,
             },
         }
     }

@@ -1,5 +1,5 @@
-//! `/api/v1/guilds/{guild_id}/...`: a server's settings, audit log, notification
-//! audit log and API keys. The
+//! `/api/v1/guilds/{guild_id}/...`: a server's settings, audit log and notification
+//! audit log (its API keys are [`crate::api_keys`]'). The
 //! route layer has already refused every credential for another server
 //! ([`crate::auth::authorize`]); these handlers act on the credential's own server.
 //!
@@ -7,12 +7,11 @@
 //! version of a write, the answer to a write, audit pages) are here too; the
 //! deployment-wide routes ([`crate::deployment`]) use them as they are.
 
-use crate::auth::{actor_json, scope_names, Caller};
+use crate::auth::{actor_json, Caller};
 use crate::backend::Backend;
 use crate::reply::{Body, Outcome, Problem, Response};
 use common::ApiError;
 use contracts::config::{AuditEntry, GuildSettings, Section, UpdateResult};
-use contracts::identity::{ApiKeyInfo, Scope};
 use contracts::Error;
 use serde_json::{json, Value};
 
@@ -290,96 +289,6 @@ pub fn notification_audit_log<B: Backend>(backend: &B, caller: &Caller, query: &
         ))
     })?;
     Ok(Response::json(200, &json!({ "entries": entries })))
-}
-
-/// An API key as the API shows it (schema `ApiKey`): never its secret nor its hash.
-fn key_json(info: &ApiKeyInfo) -> Value {
-    json!({
-        "id": info.id,
-        "guild_id": info.guild_id.to_string(),
-        "scopes": scope_names(&info.scopes),
-        "label": info.label,
-        "created_by": actor_json(&info.created_by),
-        "created_at": info.created_at,
-    })
-}
-
-/// `GET /api/v1/guilds/{guild_id}/api-keys`: never a secret nor a hash.
-///
-/// # Errors
-/// `503` when the store fails.
-pub fn list_keys<B: Backend>(backend: &B, caller: &Caller) -> Outcome {
-    let keys = backend
-        .api_keys()
-        .list(caller.guild_id)
-        .map_err(Problem::from)?;
-    let keys: Vec<Value> = keys.iter().map(key_json).collect();
-    Ok(Response::json(200, &json!({ "keys": keys })))
-}
-
-/// `POST /api/v1/guilds/{guild_id}/api-keys` with `{"label", "scopes"}`: the key is in
-/// the answer this once. A caller can only grant scopes it holds itself (identity's
-/// `authorize` decides).
-///
-/// # Errors
-/// `400` for an unknown scope or a bad label; `403` for a scope the caller lacks;
-/// `409` when the server already has the most keys allowed.
-pub fn create_key<B: Backend>(backend: &B, caller: &Caller, body: &[u8]) -> Outcome {
-    let body = Body::parse(body, false)?;
-    let label = body.str("label")?;
-    let mut scopes = Vec::new();
-    for name in body.strings("scopes")? {
-        let scope = Scope::parse(name).ok_or_else(|| {
-            Problem::invalid(format!(
-                "unknown scope; scopes are {}",
-                scope_names(Scope::ALL).join(", ")
-            ))
-        })?;
-        if !caller.holds(backend.tokens(), scope)? {
-            return Err(Problem::forbidden(format!(
-                "you cannot grant {}: your credential does not hold it",
-                scope.as_str()
-            )));
-        }
-        if !scopes.contains(&scope) {
-            scopes.push(scope);
-        }
-    }
-    if scopes.is_empty() {
-        return Err(Problem::invalid("`scopes` must name at least one scope"));
-    }
-    let created = backend
-        .api_keys()
-        .create(caller.guild_id, &scopes, label, &caller.actor())
-        .map_err(Problem::from)?;
-    let mut value = key_json(&created.info);
-    value["key"] = json!(created.secret_shown_once);
-    Ok(Response::json(201, &value)
-        .with(
-            "location",
-            format!(
-                "/api/v1/guilds/{}/api-keys/{}",
-                caller.guild_id, created.info.id
-            ),
-        )
-        .private())
-}
-
-/// `DELETE /api/v1/guilds/{guild_id}/api-keys/{key_id}`.
-///
-/// # Errors
-/// `404` when the server has no such key.
-pub fn revoke_key<B: Backend>(backend: &B, caller: &Caller, id: &str) -> Outcome {
-    backend
-        .api_keys()
-        .revoke(caller.guild_id, id)
-        .map_err(|err| match err {
-            Error::Invalid(_) | Error::NotFound(_) => Problem::from(ApiError::not_found(format!(
-                "this server has no API key {id}"
-            ))),
-            other => Problem::from(other),
-        })?;
-    Ok(Response::no_content())
 }
 
 #[cfg(test)]

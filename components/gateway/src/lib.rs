@@ -9,8 +9,9 @@
 //!   [`router`];
 //! - [`auth`]: bearer credentials, guards (scopes and the one-server rule, decided by
 //!   identity's `authorize`) and the deployment administrator's token;
-//! - [`signin`]: sign-in with Discord, refresh and revoke;
-//! - [`meetings`], [`guild`], [`deployment`], [`status`]: the resources;
+//! - [`signin`]: sign-in with Discord, refresh (the member re-checked) and revoke;
+//! - [`membership`]: what Discord says about a user on a server, with the bot token;
+//! - [`meetings`], [`guild`], [`api_keys`], [`deployment`], [`status`]: the resources;
 //! - [`upstream`]: the deep readiness check, one Kaltura ping per interval;
 //! - [`ratelimit`]: fixed windows counted with the store's atomic increment;
 //! - [`address`]: the client's address (Spin's peer, or what trusted proxies forwarded);
@@ -22,6 +23,7 @@
 
 pub mod address;
 pub mod api;
+pub mod api_keys;
 pub mod auth;
 pub mod backend;
 pub mod cors;
@@ -30,6 +32,7 @@ pub mod discord;
 pub mod guild;
 pub mod keys;
 pub mod meetings;
+pub mod membership;
 pub mod openapi;
 pub mod ratelimit;
 pub mod reply;

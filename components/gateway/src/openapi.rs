@@ -3,6 +3,7 @@
 //! parameters and responses (with their JSON Schemas) are described here; the
 //! end-to-end suite checks every documented route's real responses against them.
 
+use crate::api_keys::{MAX_DAYS, MAX_DAYS_SETTING, REQUIRE_EXPIRY_SETTING};
 use crate::auth::Guard;
 use crate::auth::ADMIN_TOKEN_SETTING;
 use crate::guild::{
@@ -12,7 +13,7 @@ use crate::guild::{
 use crate::routes::{Deployment, Endpoint, Public, Route, Server};
 use crate::upstream::INTERVAL_SETTING;
 use contracts::config::Section;
-use contracts::identity::Scope;
+use contracts::identity::{ApiKeyInfo, Scope};
 use contracts::kaltura::MeetingKind;
 use contracts::KalturaRole;
 use notify_log::AuditOutcome;
@@ -102,7 +103,12 @@ fn spec(endpoint: Endpoint) -> Spec {
         ),
         Endpoint::Public(Public::Refresh) => s(
             Some(("RefreshRequest", true)),
-            vec![("200", Schema("Tokens")), ("400", Error), ("401", Error)],
+            vec![
+                ("200", Schema("Refreshed")),
+                ("400", Error),
+                ("401", Error),
+                ("503", Error),
+            ],
         ),
         Endpoint::Public(Public::Revoke) => s(
             Some(("RevokeRequest", true)),
@@ -178,6 +184,7 @@ fn spec(endpoint: Endpoint) -> Spec {
                 ),
                 ("400", Error),
                 ("409", Error),
+                ("503", Error),
             ],
         ),
         Endpoint::Server(_, Server::RevokeApiKey) => {
@@ -458,6 +465,11 @@ fn schemas() -> Value {
     sign_in_properties["role"] = json!({ "$ref": "#/components/schemas/Role" });
     sign_in_properties["scopes"] =
         json!({ "type": "array", "items": { "$ref": "#/components/schemas/Scope" } });
+    let mut refreshed_properties = sign_in_properties.clone();
+    refreshed_properties["role"] = json!({
+        "$ref": "#/components/schemas/Role",
+        "description": "The member's role now: Discord and the server's role mapping were asked again."
+    });
     sign_in_properties["user"] = object(
         &[
             "id",
@@ -474,15 +486,25 @@ fn schemas() -> Value {
             "kaltura_user_id": { "type": "string" }
         }),
     );
-    let mut sign_in_required = token_fields.to_vec();
-    sign_in_required.extend(["guild_id", "role", "scopes", "user"]);
+    let mut refreshed_required = token_fields.to_vec();
+    refreshed_required.extend(["guild_id", "role", "scopes"]);
+    let mut sign_in_required = refreshed_required.clone();
+    sign_in_required.push("user");
     let key_properties = json!({
         "id": { "type": "string", "pattern": "^[0-9a-f]{16}$" },
         "guild_id": { "$ref": "#/components/schemas/Snowflake" },
         "scopes": { "type": "array", "items": { "$ref": "#/components/schemas/Scope" } },
         "label": { "type": "string" },
         "created_by": { "$ref": "#/components/schemas/Actor" },
-        "created_at": time
+        "created_at": time,
+        "expires_at": {
+            "type": ["integer", "null"], "minimum": 0,
+            "description": "When the key stops working (Unix seconds); null: it works until revoked."
+        },
+        "expired": {
+            "type": "boolean",
+            "description": "Whether the expiry has passed: the key is refused (401), and stays listed until revoked."
+        }
     });
     let key_fields = [
         "id",
@@ -491,7 +513,16 @@ fn schemas() -> Value {
         "label",
         "created_by",
         "created_at",
+        "expires_at",
+        "expired",
     ];
+    let mut listed_key_properties = key_properties.clone();
+    listed_key_properties["creator_membership"] = json!({
+        "enum": ["member", "left", "unknown", "not_applicable"],
+        "description": "Whether the member who created the key is still a member of the server, as Discord says now: member; left (Discord does not list them); unknown (Discord could not say: no answer, rate limited, failing, or no bot token; the listing still answers); not_applicable (created with an API key or by the deployment administrator)."
+    });
+    let mut listed_key_fields = key_fields.to_vec();
+    listed_key_fields.push("creator_membership");
     let mut created_key_properties = key_properties.clone();
     created_key_properties["key"] = json!({
         "type": "string", "pattern": "^kdk_",
@@ -570,7 +601,7 @@ fn schemas() -> Value {
                 "redirect_uri": { "type": "string", "maxLength": 2048, "description": "The redirect URI the authorization used; omit for a Discord Activity's flow." }
             }
         },
-        "Tokens": object(&token_fields, token_properties),
+        "Refreshed": object(&refreshed_required, refreshed_properties),
         "SignIn": object(&sign_in_required, sign_in_properties),
         "RefreshRequest": {
             "type": "object", "required": ["refresh_token"],
@@ -586,9 +617,9 @@ fn schemas() -> Value {
             "scopes": { "type": "array", "items": { "$ref": "#/components/schemas/Scope" } },
             "user_id": { "$ref": "#/components/schemas/Snowflake" },
             "role": { "$ref": "#/components/schemas/Role" },
-            "expires_at": time,
             "key_id": { "type": "string" },
-            "label": { "type": "string" }
+            "label": { "type": "string" },
+            "expires_at": { "type": "integer", "minimum": 0, "description": "When the access token expires; for an API key, when the key does (absent: it works until revoked)." }
         })),
         "MeetingKind": { "enum": kinds },
         "Meeting": object(
@@ -674,19 +705,22 @@ fn schemas() -> Value {
         "AuditLog": object(&["entries"], json!({
             "entries": { "type": "array", "items": { "$ref": "#/components/schemas/AuditEntry" } }
         })),
-        "ApiKey": object(&key_fields, key_properties),
+        "ApiKey": object(&listed_key_fields, listed_key_properties),
         "ApiKeyList": object(&["keys"], json!({
             "keys": { "type": "array", "items": { "$ref": "#/components/schemas/ApiKey" } }
         })),
-        "NewApiKey": {
-            "type": "object",
-            "required": ["label", "scopes"],
-            "properties": {
-                "label": { "type": "string", "minLength": 1, "maxLength": 100 },
-                "scopes": { "type": "array", "minItems": 1, "items": { "$ref": "#/components/schemas/Scope" }, "description": "Only scopes the caller holds." }
-            }
-        },
         "CreatedApiKey": object(&created_key_required, created_key_properties)
+    });
+    all["NewApiKey"] = json!({
+        "type": "object",
+        "required": ["label", "scopes"],
+        "properties": {
+            "label": { "type": "string", "minLength": 1, "maxLength": 100 },
+            "scopes": { "type": "array", "minItems": 1, "items": { "$ref": "#/components/schemas/Scope" }, "description": "Only scopes the caller holds." },
+            "expires_at": { "type": "integer", "minimum": 1, "description": format!("When the key stops working (Unix seconds): in the future, at most {MAX_DAYS_SETTING} days ahead (default and most: {MAX_DAYS}). Not with ttl_seconds.") },
+            "ttl_seconds": { "type": "integer", "minimum": 1, "maximum": ApiKeyInfo::MAX_LIFETIME_SECONDS, "description": format!("How long the key works, in seconds from now, instead of expires_at: at most {MAX_DAYS_SETTING} days. Without either, the key works until revoked, unless {REQUIRE_EXPIRY_SETTING} is true (then 400).") }
+        },
+        "not": { "required": ["expires_at", "ttl_seconds"] }
     });
     all["NotificationAttempt"] = notification_attempt;
     all["NotificationAuditEntry"] = notification_entry;
@@ -770,6 +804,41 @@ mod tests {
             };
             assert_eq!(op["security"], json!([{ scheme: [] }]), "{}", route.name);
         }
+    }
+
+    #[test]
+    fn refresh_documents_the_grant_and_503_and_keys_their_expiry_and_creator() {
+        let document = document(ROUTES);
+        let refresh = &document["paths"]["/api/v1/auth/refresh"]["post"]["responses"];
+        assert_eq!(
+            refresh["200"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/Refreshed"
+        );
+        assert!(refresh["503"].is_object());
+        let schemas = &document["components"]["schemas"];
+        for field in ["role", "scopes", "guild_id"] {
+            assert!(
+                schemas["Refreshed"]["required"]
+                    .as_array()
+                    .unwrap()
+                    .contains(&json!(field)),
+                "{field}"
+            );
+        }
+        let listed = schemas["ApiKey"]["required"].as_array().unwrap();
+        for field in ["expires_at", "expired", "creator_membership"] {
+            assert!(listed.contains(&json!(field)), "{field}");
+        }
+        assert!(schemas["CreatedApiKey"]["properties"]["creator_membership"].is_null());
+        let new_key = &schemas["NewApiKey"];
+        assert_eq!(
+            new_key["properties"]["ttl_seconds"]["maximum"],
+            365 * 86_400
+        );
+        assert_eq!(
+            new_key["not"],
+            json!({ "required": ["expires_at", "ttl_seconds"] })
+        );
     }
 
     #[test]

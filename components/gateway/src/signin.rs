@@ -7,25 +7,39 @@
 //! 2. `GET /users/@me` with the user's Discord token says who the user is;
 //! 3. with the bot token, Discord's own records of that user on the server named in
 //!    the request — the guild member (404 if not a member: 403 here), the guild (its
-//!    owner) and its roles — give the member's role IDs and base permissions. Roles or
-//!    permissions in the request body are never read;
+//!    owner) and its roles — give the member's role IDs and base permissions
+//!    ([`membership::lookup`]). Roles or permissions in the request body are never read;
 //! 4. `config` (`role-for`) decides the member's Kaltura role from the server's role
 //!    mapping; `identity` records the member and their Kaltura user with that role
 //!    (`resolve-member`), and issues the token (`issue`) with the scopes the role grants
 //!    (`scopes-for-role`).
 //!
 //! The Discord user token is used for step 2 only: never stored, logged or returned.
+//!
+//! # Refresh re-checks the member
+//! A role is not kept for a session's 12 hours: every refresh asks Discord again.
+//! `identity` names the refresh token's user and server (`session-of`, which checks
+//! the token without using it up); steps 3 and 4 run again for them; and `identity`
+//! issues the new pair (`refresh`) with the role and scopes the member has now — a
+//! demoted admin's next pair carries the new role's scopes only. A user Discord no
+//! longer lists as a member (or a server the bot left) ends the session: it is
+//! revoked, and the answer is `401`. When Discord cannot say (no answer, `429`, `5xx`),
+//! nothing is issued: `503 membership_unverified`, with `Retry-After` when Discord gave
+//! one, and the refresh token stays usable. Access tokens already issued keep their
+//! scopes until they expire (`gateway_token_ttl_seconds`, at most an hour), so a role
+//! change reaches a session within one access-token lifetime.
 
 use crate::auth::scope_names;
 use crate::backend::Backend;
 use crate::discord::{self, OAuthApp};
 use crate::keys;
+use crate::membership::{self, Presence};
 use crate::reply::{id_field, Body, Outcome, Problem, Response};
 use common::ApiError;
 use contracts::identity::{Subject, TokenPair};
-use contracts::{Error, Member, Snowflake};
-use discord_api::id::{GuildId, GuildMarker};
-use discord_api::model::{base_permissions, Guild, Member as DiscordMember, Role, User};
+use contracts::{Error, KalturaRole, Member, Snowflake};
+use discord_api::id::{GuildId, GuildMarker, UserId};
+use discord_api::model::User;
 use discord_api::rest::{self, TokenResponse};
 use serde_json::json;
 
@@ -142,66 +156,20 @@ pub async fn discord<B: Backend>(backend: &B, body: &[u8]) -> Outcome {
     drop(tokens);
 
     // 3. The member, the guild and its roles, as Discord records them, with the bot token.
-    let (member, guild, roles) = futures::join!(
-        discord::send(
-            backend,
-            bot.client
-                .get_guild_member(bot.token(), input.guild, user.id)
-        ),
-        discord::send(backend, bot.client.get_guild(bot.token(), input.guild)),
-        discord::send(
-            backend,
-            bot.client.get_guild_roles(bot.token(), input.guild)
-        ),
-    );
-    let not_member = || {
-        Problem::from(ApiError::new(
-            403,
-            "not_a_member",
-            "you are not a member of this Discord server (or the bot is not in it)",
-        ))
+    let member = match membership::lookup(backend, &bot, input.guild, user.id, Some(&user)).await? {
+        Presence::Member(member) => member,
+        Presence::NotAMember => {
+            return Err(not_a_member(
+                "you are not a member of this Discord server (or the bot is not in it)",
+            ))
+        }
+        Presence::BotNotInServer => {
+            return Err(not_a_member("the bot is not in this Discord server"))
+        }
     };
-    let bot_missing = |err: rest::ApiError, step: &str| match err {
-        rest::ApiError::NotFound | rest::ApiError::Forbidden => Problem::from(ApiError::new(
-            403,
-            "not_a_member",
-            "the bot is not in this Discord server",
-        )),
-        other => discord::upstream(step, &other),
-    };
-    let member: DiscordMember = rest::decode(member?).map_err(|err| match err {
-        rest::ApiError::NotFound | rest::ApiError::Forbidden => not_member(),
-        other => discord::upstream("the guild member", &other),
-    })?;
-    if member.user.as_ref().is_some_and(|u| u.id != user.id) {
-        return Err(not_member());
-    }
-    let guild: Guild = rest::decode(guild?).map_err(|e| bot_missing(e, "the guild"))?;
-    let roles: Vec<Role> = rest::decode(roles?).map_err(|e| bot_missing(e, "the guild's roles"))?;
-    if guild.id != input.guild {
-        return Err(Problem::from(ApiError::new(
-            502,
-            "discord_unexpected",
-            "Discord answered with another guild",
-        )));
-    }
-    let permissions = base_permissions(&guild, &roles, &member, user.id);
 
     // 4. The role (config), the identity and the token (identity).
-    let member = Member {
-        guild_id: input.guild.get(),
-        user_id: user.id.get(),
-        username: user.username.clone(),
-        global_name: user.global_name.clone(),
-        nick: member.nick.clone(),
-        role_ids: member.roles.iter().map(|role| role.get()).collect(),
-        permissions: permissions.bits(),
-    };
-    let role = backend.config().role_for(&member).map_err(Problem::from)?;
-    let identity = backend
-        .members()
-        .resolve_member(&member, role)
-        .map_err(Problem::from)?;
+    let (role, display_name, kaltura_user_id) = current_role(backend, &member)?;
     let scopes = backend.tokens().scopes_for_role(role);
     let pair = backend
         .tokens()
@@ -219,22 +187,53 @@ pub async fn discord<B: Backend>(backend: &B, body: &[u8]) -> Outcome {
         backend,
         member.guild_id,
         member.user_id,
-        &identity.display_name,
-        &identity.kaltura_user_id,
+        &display_name,
+        &kaltura_user_id,
     );
 
-    let mut body = tokens_json(&pair, backend.now());
-    body["guild_id"] = json!(member.guild_id.to_string());
-    body["role"] = json!(role.as_str());
-    body["scopes"] = json!(scope_names(&scopes));
+    let mut body = session_json(&pair, backend.now(), member.guild_id, role, &scopes);
     body["user"] = json!({
         "id": member.user_id.to_string(),
         "username": user.username,
         "global_name": user.global_name,
-        "display_name": identity.display_name,
-        "kaltura_user_id": identity.kaltura_user_id,
+        "display_name": display_name,
+        "kaltura_user_id": kaltura_user_id,
     });
     Ok(Response::json(200, &body).private())
+}
+
+fn not_a_member(message: &str) -> Problem {
+    Problem::from(ApiError::new(403, "not_a_member", message))
+}
+
+/// The member's Kaltura role as `config` decides it from what Discord said, and their
+/// identity as `identity` records it with that role: `(role, display name, Kaltura
+/// user ID)`.
+fn current_role<B: Backend>(
+    backend: &B,
+    member: &Member,
+) -> Result<(KalturaRole, String, String), Problem> {
+    let role = backend.config().role_for(member).map_err(Problem::from)?;
+    let identity = backend
+        .members()
+        .resolve_member(member, role)
+        .map_err(Problem::from)?;
+    Ok((role, identity.display_name, identity.kaltura_user_id))
+}
+
+/// A token pair and the grant it carries, as sign-in and refresh answer.
+fn session_json(
+    pair: &TokenPair,
+    now: u64,
+    guild_id: Snowflake,
+    role: KalturaRole,
+    scopes: &[contracts::identity::Scope],
+) -> serde_json::Value {
+    let mut body = tokens_json(pair, now);
+    body["guild_id"] = json!(guild_id.to_string());
+    body["role"] = json!(role.as_str());
+    body["scopes"] = json!(scope_names(scopes));
+    body
 }
 
 /// Keeps the member's display name and Kaltura user ID for their join links (the
@@ -259,21 +258,97 @@ fn remember_profile<B: Backend>(
     }
 }
 
-/// `POST /api/v1/auth/refresh` with `{"refresh_token": ...}`.
-///
-/// # Errors
-/// `400` without a refresh token; `401 invalid_token` for a malformed, forged,
-/// expired, used or revoked one.
-pub fn refresh<B: Backend>(backend: &B, body: &[u8]) -> Outcome {
-    let body = Body::parse(body, false)?;
-    let token = body.str("refresh_token")?;
-    let pair = backend.tokens().refresh(token).map_err(|err| match err {
+/// The refusal of a refresh token (or of its session) by identity: `401`.
+fn refused_token(err: Error) -> Problem {
+    match err {
         Error::Invalid(why) | Error::Forbidden(why) => {
             Problem::invalid_token(format!("the refresh token was refused: {why}"))
         }
         other => Problem::from(other),
-    })?;
-    Ok(Response::json(200, &tokens_json(&pair, backend.now())).private())
+    }
+}
+
+/// Discord could not say who the member is now: nothing is issued (`503`), with
+/// Discord's `Retry-After` when it gave one; the refresh token was not used.
+fn unverified(problem: Problem) -> Problem {
+    let mut refusal = Problem::from(ApiError::new(
+        503,
+        "membership_unverified",
+        format!(
+            "Discord could not confirm your membership and roles on this server ({}); no new tokens were issued and the refresh token still works: try again later",
+            problem.error.message.trim_end_matches('.')
+        ),
+    ));
+    refusal.headers = problem
+        .headers
+        .into_iter()
+        .filter(|(name, _)| *name == "retry-after")
+        .collect();
+    refusal.log = problem.log;
+    refusal
+}
+
+/// `POST /api/v1/auth/refresh` with `{"refresh_token": ...}`: the member is re-checked
+/// with Discord (see the module docs) and the new pair carries their role and scopes
+/// now, answered with the grant (`guild_id`, `role`, `scopes`).
+///
+/// # Errors
+/// `400` without a refresh token; `401 invalid_token` for a malformed, forged,
+/// expired, used or revoked one, and when Discord no longer lists the user as a member
+/// of the server (the session is then revoked); `503 membership_unverified` (with
+/// `Retry-After` when Discord gave one) when Discord cannot say; `503` for missing
+/// settings.
+pub async fn refresh<B: Backend>(backend: &B, body: &[u8]) -> Outcome {
+    let body = Body::parse(body, false)?;
+    let token = body.str("refresh_token")?;
+    let session = backend.tokens().session_of(token).map_err(refused_token)?;
+    let (guild, user) = match (GuildId::new(session.guild_id), UserId::new(session.user_id)) {
+        (Some(guild), Some(user)) => (guild, user),
+        _ => return Err(ApiError::internal("identity named a zero ID").into()),
+    };
+    let (bot, _) = discord::settings(|name| backend.setting(name), false)?;
+    let member = match membership::lookup(backend, &bot, guild, user, None)
+        .await
+        .map_err(unverified)?
+    {
+        Presence::Member(member) => member,
+        gone @ (Presence::NotAMember | Presence::BotNotInServer) => {
+            backend.tokens().revoke(token).map_err(refused_token)?;
+            let why = if gone == Presence::NotAMember {
+                "Discord no longer lists you as a member of this server"
+            } else {
+                "the bot is no longer in this Discord server"
+            };
+            return Err(Problem::invalid_token(format!(
+                "{why}: the session has ended; sign in again"
+            ))
+            .logged(format!(
+                "session {} of user {user} on server {guild} revoked at refresh: {why}",
+                session.session_id
+            )));
+        }
+    };
+    let (role, display_name, kaltura_user_id) = current_role(backend, &member)?;
+    let scopes = backend.tokens().scopes_for_role(role);
+    let current = Subject {
+        user_id: member.user_id,
+        guild_id: member.guild_id,
+        role,
+        scopes: scopes.clone(),
+    };
+    let pair = backend
+        .tokens()
+        .refresh(token, &current)
+        .map_err(refused_token)?;
+    remember_profile(
+        backend,
+        member.guild_id,
+        member.user_id,
+        &display_name,
+        &kaltura_user_id,
+    );
+    let body = session_json(&pair, backend.now(), member.guild_id, role, &scopes);
+    Ok(Response::json(200, &body).private())
 }
 
 /// `POST /api/v1/auth/revoke` with `{"token": ...}` (access or refresh): ends the

@@ -11,8 +11,8 @@ use contracts::config::{
     KalturaSettings, Message, MessageKind, Section, SettingKey, SettingLine, UpdateResult,
 };
 use contracts::identity::{
-    ApiKeyClaims, ApiKeyInfo, Claims, CreatedKey, KalturaIdentity, Scope, Subject, TokenPair,
-    UserRecord,
+    ApiKeyClaims, ApiKeyInfo, Claims, CreatedKey, KalturaIdentity, Scope, SessionInfo, Subject,
+    TokenPair, UserRecord,
 };
 use contracts::kaltura::{
     MediaEntry, MediaPage, Meeting, MeetingFilter, MeetingId, MeetingKind, MeetingRequest,
@@ -65,6 +65,8 @@ pub struct FakeIdentity {
     pub keys: RefCell<BTreeMap<String, (ApiKeyClaims, Actor, u64)>>,
     pub resolved: RefCell<Vec<(Member, KalturaRole)>>,
     pub issued: RefCell<Vec<Subject>>,
+    /// Every subject a refresh was asked for.
+    pub refreshed: RefCell<Vec<Subject>>,
     /// Every `authorize`: the grant's server, the server asked about, the scope.
     pub authorized: RefCell<Vec<(Snowflake, Snowflake, Scope)>>,
     authorize_failure: RefCell<Option<Error>>,
@@ -132,6 +134,7 @@ impl FakeIdentity {
                     guild_id: guild,
                     scopes: scopes.to_vec(),
                     label: "automation".into(),
+                    expires_at: None,
                 },
                 creator,
                 NOW,
@@ -226,20 +229,42 @@ impl contracts::Tokens for FakeIdentity {
         Ok(claims)
     }
 
-    fn refresh(&self, refresh_token: &str) -> Result<TokenPair, Error> {
+    fn session_of(&self, refresh_token: &str) -> Result<SessionInfo, Error> {
         let access = self
             .refresh_tokens
-            .borrow_mut()
-            .remove(refresh_token)
+            .borrow()
+            .get(refresh_token)
+            .cloned()
             .ok_or_else(|| Error::forbidden("the refresh token was already used"))?;
-        let claims = contracts::Tokens::verify(self, &access)?;
-        let subject = Subject {
+        let claims = self
+            .tokens
+            .borrow()
+            .get(&access)
+            .cloned()
+            .ok_or_else(|| Error::forbidden("the signature is not valid"))?;
+        if self.revoked_sessions.borrow().contains(&claims.session_id) {
+            return Err(Error::forbidden("the session was revoked"));
+        }
+        Ok(SessionInfo {
             user_id: claims.user_id,
             guild_id: claims.guild_id,
             role: claims.role,
             scopes: claims.scopes,
-        };
-        self.issue(&subject, 900)
+            session_id: claims.session_id,
+            expires_at: NOW + 12 * 3600,
+        })
+    }
+
+    /// The WIT rule: `current` must be the token's user and server; the new pair has
+    /// its role and scopes (within what the role grants).
+    fn refresh(&self, refresh_token: &str, current: &Subject) -> Result<TokenPair, Error> {
+        let session = self.session_of(refresh_token)?;
+        if (session.user_id, session.guild_id) != (current.user_id, current.guild_id) {
+            return Err(Error::invalid("current: another user or server"));
+        }
+        self.refresh_tokens.borrow_mut().remove(refresh_token);
+        self.refreshed.borrow_mut().push(current.clone());
+        self.issue(current, 900)
     }
 
     fn revoke(&self, token: &str) -> Result<(), Error> {
@@ -293,10 +318,15 @@ impl contracts::ApiKeys for FakeIdentity {
         scopes: &[Scope],
         label: &str,
         created_by: &Actor,
+        expires_at: Option<u64>,
     ) -> Result<CreatedKey, Error> {
+        if expires_at.is_some_and(|at| at <= NOW || at - NOW > ApiKeyInfo::MAX_LIFETIME_SECONDS) {
+            return Err(Error::invalid("expires-at: out of range"));
+        }
         let key = self.mint_key_for(guild_id, scopes, created_by.clone());
         if let Some(entry) = self.keys.borrow_mut().get_mut(&key) {
             entry.0.label = label.to_owned();
+            entry.0.expires_at = expires_at;
         }
         let info = self
             .list(guild_id)?
@@ -322,6 +352,7 @@ impl contracts::ApiKeys for FakeIdentity {
                 label: claims.label.clone(),
                 created_by: actor.clone(),
                 created_at: *at,
+                expires_at: claims.expires_at,
             })
             .collect())
     }
@@ -342,11 +373,16 @@ impl contracts::ApiKeys for FakeIdentity {
     }
 
     fn verify(&self, presented: &str) -> Result<ApiKeyClaims, Error> {
-        self.keys
+        let claims = self
+            .keys
             .borrow()
             .get(presented)
             .map(|(claims, _, _)| claims.clone())
-            .ok_or_else(|| Error::forbidden("no such key"))
+            .ok_or_else(|| Error::forbidden("no such key"))?;
+        if claims.expires_at.is_some_and(|at| NOW >= at) {
+            return Err(Error::forbidden("the API key has expired"));
+        }
+        Ok(claims)
     }
 }
 

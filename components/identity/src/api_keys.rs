@@ -11,6 +11,14 @@
 //! only while it is listed there, so what `list` shows is exactly what works. The list
 //! is changed through `common::cas` (`ports::update`), so two keys created (or
 //! revoked) at once on one server are both listed (or both unlisted).
+//!
+//! # Expiry
+//! A key may be given an expiry at creation, at most
+//! [`ApiKeyInfo::MAX_LIFETIME_SECONDS`] (365 days) ahead; [`verify`] refuses it from
+//! then on (saying it expired, once the secret matched), and it stays listed until it
+//! is revoked, so its server's admins see it. A record with an expiry is written with
+//! schema version 2: a replica of an older version, which would ignore the expiry,
+//! refuses such a record instead of accepting an expired key.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -39,6 +47,8 @@ pub const MAX_KEYS_PER_GUILD: usize = 25;
 pub const MAX_LABEL_CHARS: usize = 100;
 
 const SCHEMA_VERSION: u32 = 1;
+/// The version of a key record with an expiry (older replicas refuse it).
+const EXPIRING_SCHEMA_VERSION: u32 = 2;
 const ID_BYTES: usize = 8;
 const ID_CHARS: usize = 2 * ID_BYTES;
 const SECRET_BYTES: usize = 32;
@@ -82,6 +92,9 @@ struct Stored {
     label: String,
     created_by: StoredActor,
     created_at: u64,
+    /// When the key stops working (Unix seconds); records of version 2 only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    expires_at: Option<u64>,
     /// SHA-256 of the whole key, lowercase hex.
     sha256: String,
 }
@@ -103,7 +116,16 @@ impl Stored {
                 .to_actor()
                 .ok_or_else(|| unreadable(&self.id))?,
             created_at: self.created_at,
+            expires_at: self.expires_at,
         })
+    }
+
+    /// Whether the record's version matches what it holds: 1 without an expiry, 2 with.
+    fn version_fits(&self) -> bool {
+        match self.expires_at {
+            None => self.v == SCHEMA_VERSION,
+            Some(_) => self.v == EXPIRING_SCHEMA_VERSION,
+        }
     }
 }
 
@@ -135,7 +157,7 @@ fn read_key(kv: &dyn KeyValue, id: &str) -> Result<Option<Stored>> {
     };
     serde_json::from_slice::<Stored>(&bytes)
         .ok()
-        .filter(|s| s.v == SCHEMA_VERSION && s.id == id)
+        .filter(|s| s.version_fits() && s.id == id)
         .map(Some)
         .ok_or_else(|| unreadable(id))
 }
@@ -187,6 +209,21 @@ fn check_label(label: &str) -> Result<String> {
     Ok(label.to_owned())
 }
 
+/// An expiry, if any, in the future and at most [`ApiKeyInfo::MAX_LIFETIME_SECONDS`]
+/// ahead of `now`.
+fn check_expiry(expires_at: Option<u64>, now: u64) -> Result<()> {
+    match expires_at {
+        Some(at) if at <= now || at - now > ApiKeyInfo::MAX_LIFETIME_SECONDS => Err(invalid(
+            "expires-at",
+            format!(
+                "must be in the future and at most {} days from now",
+                ApiKeyInfo::MAX_LIFETIME_SECONDS / 86_400
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// The contract's rule for actors ([`Actor::is_well_formed`]).
 fn check_actor(actor: &Actor) -> Result<()> {
     if actor.is_well_formed() {
@@ -199,11 +236,13 @@ fn check_actor(actor: &Actor) -> Result<()> {
     }
 }
 
-/// Creates a key for `guild_id` with `scopes`. The caller has checked that `created_by`
-/// may manage the server's keys and holds the scopes.
+/// Creates a key for `guild_id` with `scopes`, working until `expires_at` if given. The
+/// caller has checked that `created_by` may manage the server's keys and holds the
+/// scopes.
 ///
 /// # Errors
-/// `invalid` for a zero ID, no scopes, or a bad label or actor; `conflict` when the
+/// `invalid` for a zero ID, no scopes, a bad label or actor, or an expiry not in the
+/// future or more than [`ApiKeyInfo::MAX_LIFETIME_SECONDS`] ahead; `conflict` when the
 /// server has [`MAX_KEYS_PER_GUILD`] keys (or, in theory, when random IDs keep
 /// colliding); `storage`; `other` when the server's key list cannot be read.
 pub fn create(
@@ -212,6 +251,7 @@ pub fn create(
     scopes: &[Scope],
     label: &str,
     created_by: &Actor,
+    expires_at: Option<u64>,
 ) -> Result<CreatedKey> {
     let guild = ids::snowflake::<GuildMarker>("guild-id", guild_id)?;
     if scopes.is_empty() {
@@ -219,6 +259,8 @@ pub fn create(
     }
     let label = check_label(label)?;
     check_actor(created_by)?;
+    let now = env.clock.now_secs();
+    check_expiry(expires_at, now)?;
     if read_index(env.kv, guild)?.ids.len() >= MAX_KEYS_PER_GUILD {
         return Err(too_many());
     }
@@ -239,13 +281,18 @@ pub fn create(
     let secret = URL_SAFE_NO_PAD.encode(env.random_array::<SECRET_BYTES>());
     let presented = format!("{KEY_PREFIX}{id}_{secret}");
     let stored = Stored {
-        v: SCHEMA_VERSION,
+        v: if expires_at.is_some() {
+            EXPIRING_SCHEMA_VERSION
+        } else {
+            SCHEMA_VERSION
+        },
         id: id.clone(),
         guild_id: guild.to_string(),
         scopes: scopes::names(&scopes::normalize(scopes)),
         label,
         created_by: created_by.into(),
-        created_at: env.clock.now_secs(),
+        created_at: now,
+        expires_at,
         sha256: hex::encode(hash(&presented)),
     };
     // Listed first: a key that exists is always listed, so it can always be revoked.
@@ -328,12 +375,14 @@ fn parse_presented(presented: &str) -> Option<(&str, &str)> {
     (is_key_id(id) && secret_ok).then_some((id, secret))
 }
 
-/// Checks a presented key against the stored hash, in constant time.
+/// Checks a presented key against the stored hash, in constant time, then that it is
+/// listed and, at `now` (Unix seconds), not expired.
 ///
 /// # Errors
 /// `invalid` when it does not have the shape of a key; `forbidden` when no key has its
-/// ID or the secret does not match; `storage`; `other`.
-pub fn verify(kv: &dyn KeyValue, presented: &str) -> Result<ApiKeyClaims> {
+/// ID, the secret does not match or it is not listed (alike), or it has expired;
+/// `storage`; `other`.
+pub fn verify(kv: &dyn KeyValue, now: u64, presented: &str) -> Result<ApiKeyClaims> {
     let (id, _secret) = parse_presented(presented)
         .ok_or_else(|| Error::invalid("API key: not a well-formed kdk_ key"))?;
     let refused = || Error::forbidden("the API key is not valid");
@@ -348,11 +397,15 @@ pub fn verify(kv: &dyn KeyValue, presented: &str) -> Result<ApiKeyClaims> {
     if !read_index(kv, guild)?.ids.iter().any(|listed| listed == id) {
         return Err(refused());
     }
+    if stored.expires_at.is_some_and(|at| now >= at) {
+        return Err(Error::forbidden("the API key has expired"));
+    }
     Ok(ApiKeyClaims {
         id: stored.id.clone(),
         guild_id: guild.get(),
         scopes: scopes::parse_known(&stored.scopes),
         label: stored.label,
+        expires_at: stored.expires_at,
     })
 }
 
@@ -384,6 +437,7 @@ mod tests {
             &[Scope::MeetingsRead, Scope::MeetingsWrite],
             "  CI bot  ",
             &admin(),
+            None,
         )
         .unwrap()
     }
@@ -405,9 +459,10 @@ mod tests {
                 label: "CI bot".into(),
                 created_by: admin(),
                 created_at: START,
+                expires_at: None,
             }
         );
-        let claims = verify(&fx.kv, &key.secret_shown_once).unwrap();
+        let claims = verify(&fx.kv, START, &key.secret_shown_once).unwrap();
         assert_eq!(
             claims,
             ApiKeyClaims {
@@ -415,6 +470,7 @@ mod tests {
                 guild_id: GUILD,
                 scopes: vec![Scope::MeetingsRead, Scope::MeetingsWrite],
                 label: "CI bot".into(),
+                expires_at: None,
             }
         );
         scopes::authorize(claims.guild_id, &claims.scopes, GUILD, Scope::MeetingsWrite).unwrap();
@@ -462,8 +518,8 @@ mod tests {
         let last = wrong.pop().unwrap();
         wrong.push(if last == 'A' { 'B' } else { 'A' });
         let unknown = format!("kdk_0000000000000000_{}", &key.secret_shown_once[21..]);
-        let a = verify(&fx.kv, &wrong).unwrap_err();
-        let b = verify(&fx.kv, &unknown).unwrap_err();
+        let a = verify(&fx.kv, START, &wrong).unwrap_err();
+        let b = verify(&fx.kv, START, &unknown).unwrap_err();
         assert_eq!(a, Error::Forbidden("the API key is not valid".into()));
         assert_eq!(a, b);
     }
@@ -481,7 +537,10 @@ mod tests {
             "kdk_0123456789abcdef_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa=",
             "Bearer kd1.x.y",
         ] {
-            assert!(matches!(verify(&kv, bad), Err(Error::Invalid(_))), "{bad}");
+            assert!(
+                matches!(verify(&kv, START, bad), Err(Error::Invalid(_))),
+                "{bad}"
+            );
         }
     }
 
@@ -489,7 +548,7 @@ mod tests {
     fn a_key_works_only_on_its_own_server() {
         let fx = Fixture::new();
         let key = create_one(&fx, GUILD);
-        let claims = verify(&fx.kv, &key.secret_shown_once).unwrap();
+        let claims = verify(&fx.kv, START, &key.secret_shown_once).unwrap();
         let err = scopes::authorize(
             claims.guild_id,
             &claims.scopes,
@@ -509,7 +568,7 @@ mod tests {
             revoke(&fx.kv, OTHER_GUILD, &key.info.id),
             Err(Error::NotFound(_))
         ));
-        verify(&fx.kv, &key.secret_shown_once).unwrap();
+        verify(&fx.kv, START, &key.secret_shown_once).unwrap();
     }
 
     #[test]
@@ -523,6 +582,7 @@ mod tests {
             &[Scope::AuditRead],
             "audit",
             &Actor::ApiKey(first.info.id.clone()),
+            None,
         )
         .unwrap();
         let listed = list(&fx.kv, GUILD).unwrap();
@@ -531,7 +591,7 @@ mod tests {
         revoke(&fx.kv, GUILD, &first.info.id).unwrap();
         assert_eq!(list(&fx.kv, GUILD).unwrap(), [second.info]);
         assert_eq!(
-            verify(&fx.kv, &first.secret_shown_once),
+            verify(&fx.kv, START, &first.secret_shown_once),
             Err(Error::Forbidden("the API key is not valid".into()))
         );
         assert!(matches!(
@@ -553,7 +613,7 @@ mod tests {
             .set(&keys::guild_api_keys(guild), &encode(&empty).unwrap())
             .unwrap();
         assert_eq!(
-            verify(&fx.kv, &key.secret_shown_once),
+            verify(&fx.kv, START, &key.secret_shown_once),
             Err(Error::Forbidden("the API key is not valid".into()))
         );
     }
@@ -570,6 +630,7 @@ mod tests {
             &[Scope::MeetingsRead],
             "one more",
             &admin(),
+            None,
         )
         .unwrap_err();
         assert!(matches!(err, Error::Conflict(_)));
@@ -582,17 +643,18 @@ mod tests {
         let env = fx.env();
         let long = "x".repeat(MAX_LABEL_CHARS + 1);
         let cases: Vec<Result<CreatedKey>> = vec![
-            create(&env, 0, &[Scope::MeetingsRead], "l", &admin()),
-            create(&env, GUILD, &[], "l", &admin()),
-            create(&env, GUILD, &[Scope::MeetingsRead], "   ", &admin()),
-            create(&env, GUILD, &[Scope::MeetingsRead], &long, &admin()),
-            create(&env, GUILD, &[Scope::MeetingsRead], "a\nb", &admin()),
+            create(&env, 0, &[Scope::MeetingsRead], "l", &admin(), None),
+            create(&env, GUILD, &[], "l", &admin(), None),
+            create(&env, GUILD, &[Scope::MeetingsRead], "   ", &admin(), None),
+            create(&env, GUILD, &[Scope::MeetingsRead], &long, &admin(), None),
+            create(&env, GUILD, &[Scope::MeetingsRead], "a\nb", &admin(), None),
             create(
                 &env,
                 GUILD,
                 &[Scope::MeetingsRead],
                 "l",
                 &Actor::DiscordUser(0),
+                None,
             ),
             create(
                 &env,
@@ -600,12 +662,103 @@ mod tests {
                 &[Scope::MeetingsRead],
                 "l",
                 &Actor::ApiKey("kdk x".into()),
+                None,
             ),
         ];
         for result in cases {
             assert!(matches!(result, Err(Error::Invalid(_))), "{result:?}");
         }
         assert!(fx.kv.keys().is_empty());
+    }
+
+    fn expiring(fx: &Fixture, expires_at: u64) -> Result<CreatedKey> {
+        create(
+            &fx.env(),
+            GUILD,
+            &[Scope::MeetingsRead],
+            "nightly export",
+            &admin(),
+            Some(expires_at),
+        )
+    }
+
+    #[test]
+    fn a_key_with_an_expiry_works_until_then_and_is_refused_after_while_still_listed() {
+        let fx = Fixture::new();
+        let key = expiring(&fx, START + 3600).unwrap();
+        assert_eq!(key.info.expires_at, Some(START + 3600));
+        let claims = verify(&fx.kv, START + 3599, &key.secret_shown_once).unwrap();
+        assert_eq!(claims.expires_at, Some(START + 3600));
+        assert_eq!(
+            verify(&fx.kv, START + 3600, &key.secret_shown_once),
+            Err(Error::Forbidden("the API key has expired".into()))
+        );
+        assert_eq!(
+            list(&fx.kv, GUILD).unwrap(),
+            std::slice::from_ref(&key.info)
+        );
+        revoke(&fx.kv, GUILD, &key.info.id).unwrap();
+        assert!(list(&fx.kv, GUILD).unwrap().is_empty());
+    }
+
+    #[test]
+    fn an_expired_key_with_a_wrong_secret_is_refused_as_any_wrong_key() {
+        let fx = Fixture::new();
+        let key = expiring(&fx, START + 60).unwrap();
+        let mut wrong = key.secret_shown_once.clone();
+        let last = wrong.pop().unwrap();
+        wrong.push(if last == 'A' { 'B' } else { 'A' });
+        assert_eq!(
+            verify(&fx.kv, START + 120, &wrong),
+            Err(Error::Forbidden("the API key is not valid".into())),
+            "only the holder of the secret learns that the key expired"
+        );
+    }
+
+    #[test]
+    fn an_expiry_in_the_past_or_beyond_a_year_is_invalid_and_stores_nothing() {
+        let fx = Fixture::new();
+        for at in [
+            0,
+            START - 1,
+            START,
+            START + ApiKeyInfo::MAX_LIFETIME_SECONDS + 1,
+            u64::MAX,
+        ] {
+            match expiring(&fx, at) {
+                Err(Error::Invalid(m)) => assert!(m.starts_with("expires-at"), "{m}"),
+                other => panic!("{at}: expected invalid, got {other:?}"),
+            }
+        }
+        assert!(fx.kv.keys().is_empty());
+        expiring(&fx, START + 1).unwrap();
+        expiring(&fx, START + ApiKeyInfo::MAX_LIFETIME_SECONDS).unwrap();
+    }
+
+    #[test]
+    fn a_record_with_an_expiry_is_version_2_so_older_replicas_refuse_it() {
+        let fx = Fixture::new();
+        let key = expiring(&fx, START + 3600).unwrap();
+        let record = fx.kv.get(&keys::api_key(&key.info.id)).unwrap().unwrap();
+        let mut record: serde_json::Value = serde_json::from_slice(&record).unwrap();
+        assert_eq!(
+            (record["v"].clone(), record["expires_at"].clone()),
+            (2.into(), (START + 3600).into())
+        );
+        // A version 1 record that claims an expiry, or a version 2 one without, is unreadable.
+        record["v"] = 1.into();
+        fx.kv
+            .set(&keys::api_key(&key.info.id), record.to_string().as_bytes())
+            .unwrap();
+        assert!(matches!(
+            verify(&fx.kv, START, &key.secret_shown_once),
+            Err(Error::Other(_))
+        ));
+        let plain = create_one(&fx, GUILD);
+        let record = fx.kv.get(&keys::api_key(&plain.info.id)).unwrap().unwrap();
+        let record: serde_json::Value = serde_json::from_slice(&record).unwrap();
+        assert_eq!(record["v"], 1);
+        assert!(record.get("expires_at").is_none());
     }
 
     #[test]
@@ -628,6 +781,7 @@ mod tests {
         assert!(matches!(
             verify(
                 &kv,
+                START,
                 "kdk_0123456789abcdef_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
             ),
             Err(Error::Storage(_))
@@ -706,6 +860,7 @@ mod tests {
             &[Scope::MeetingsRead],
             "ops",
             &Actor::ApiKey("deployment-admin".into()),
+            None,
         )
         .unwrap();
         assert_eq!(
@@ -718,7 +873,7 @@ mod tests {
         );
         for bad in ["", "a/b", &"k".repeat(65)] {
             assert!(matches!(
-                create(&fx.env(), GUILD, &[Scope::MeetingsRead], "ops", &Actor::ApiKey(bad.into())),
+                create(&fx.env(), GUILD, &[Scope::MeetingsRead], "ops", &Actor::ApiKey(bad.into()), None),
                 Err(Error::Invalid(m)) if m.starts_with("created-by")
             ));
         }

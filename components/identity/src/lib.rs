@@ -11,8 +11,9 @@
 //! - [`users`]: the per-user record in the key-value store;
 //! - [`scopes`]: what each role grants, and the server-and-scope check;
 //! - [`signing`]: the Ed25519 key from `gateway_signing_key`;
-//! - [`tokens`]: access and refresh tokens, rotation and revocation;
-//! - [`api_keys`]: API keys, stored only as hashes;
+//! - [`tokens`]: access and refresh tokens, rotation and revocation, and refreshes that
+//!   carry the member as the caller re-checked them;
+//! - [`api_keys`]: API keys, stored only as hashes, with an optional expiry;
 //! - [`expiry`]: deleting key-value entries once they expire;
 //! - [`ids`]: Discord IDs by `discord_api::id`'s rule; [`error`]: making the contract's
 //!   errors;

@@ -3,8 +3,8 @@
 //! function calling the module that owns it.
 
 use contracts::identity::{
-    ApiKeyClaims, ApiKeyInfo, Claims, CreatedKey, KalturaIdentity, Scope, Subject, TokenPair,
-    UserRecord,
+    ApiKeyClaims, ApiKeyInfo, Claims, CreatedKey, KalturaIdentity, Scope, SessionInfo, Subject,
+    TokenPair, UserRecord,
 };
 use contracts::{Actor, Error, KalturaRole, Member, ServiceStatus, Snowflake};
 
@@ -51,8 +51,12 @@ impl contracts::Tokens for Identity<'_> {
         tokens::verify(&self.env, access)
     }
 
-    fn refresh(&self, refresh_token: &str) -> Result<TokenPair, Error> {
-        tokens::refresh(&self.env, refresh_token)
+    fn session_of(&self, refresh_token: &str) -> Result<SessionInfo, Error> {
+        tokens::session_of(&self.env, refresh_token)
+    }
+
+    fn refresh(&self, refresh_token: &str, current: &Subject) -> Result<TokenPair, Error> {
+        tokens::refresh(&self.env, refresh_token, current)
     }
 
     fn revoke(&self, token: &str) -> Result<(), Error> {
@@ -77,8 +81,9 @@ impl contracts::ApiKeys for Identity<'_> {
         scopes: &[Scope],
         label: &str,
         created_by: &Actor,
+        expires_at: Option<u64>,
     ) -> Result<CreatedKey, Error> {
-        api_keys::create(&self.env, guild_id, scopes, label, created_by)
+        api_keys::create(&self.env, guild_id, scopes, label, created_by, expires_at)
     }
 
     fn list(&self, guild_id: Snowflake) -> Result<Vec<ApiKeyInfo>, Error> {
@@ -90,7 +95,7 @@ impl contracts::ApiKeys for Identity<'_> {
     }
 
     fn verify(&self, presented: &str) -> Result<ApiKeyClaims, Error> {
-        api_keys::verify(self.env.kv, presented)
+        api_keys::verify(self.env.kv, self.env.clock.now_secs(), presented)
     }
 }
 
@@ -169,7 +174,11 @@ mod tests {
                 Scope::MeetingsWrite,
             )
             .unwrap();
-            let next = identity.refresh(&pair.refresh).unwrap();
+            let session = identity.session_of(&pair.refresh).unwrap();
+            assert_eq!((session.user_id, session.guild_id), (USER, GUILD));
+            let next = identity
+                .refresh(&pair.refresh, &subject(session.user_id, session.guild_id))
+                .unwrap();
             Tokens::revoke(&identity, &next.refresh).unwrap();
             assert!(
                 matches!(Tokens::verify(&identity, &next.access), Err(Error::Forbidden(m)) if m.contains("revoked")),
@@ -190,8 +199,10 @@ mod tests {
                 &[Scope::AuditRead],
                 "audit",
                 &Actor::DiscordUser(USER),
+                Some(START + 3600),
             )
             .unwrap();
+            assert_eq!(key.info.expires_at, Some(START + 3600));
             assert_eq!(
                 ApiKeys::list(&identity, GUILD).unwrap(),
                 std::slice::from_ref(&key.info)

@@ -30,15 +30,23 @@
 //! [`verify`] refuses every token of a revoked session. Session records are deleted
 //! by the expiry sweep ([`crate::expiry`]) once the session is over.
 //!
+//! # The member, re-checked on refresh
+//! A session's role is the caller's to re-establish at each refresh: [`session_of`]
+//! reads a refresh token's session (its user and server) with every check [`refresh`]
+//! makes but without using the token up, the caller asks Discord and `config` who the
+//! member is now, and [`refresh`] signs the new pair with *that* subject's role and
+//! scopes (`check_subject`'s rule, the same as [`issue`]'s), after checking it names
+//! the token's user and server. A refused subject leaves the token unused.
+//!
 //! The session record is changed through `common::cas` (`ports::update`): of
 //! two refreshes racing with the same token on two replicas, one moves the generation
 //! on and the other then finds its token used, and revokes the session.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use contracts::identity::{Claims, Subject, TokenPair};
+use contracts::identity::{Claims, Scope, SessionInfo, Subject, TokenPair};
 use contracts::KalturaRole;
-use discord_api::id::{GuildMarker, UserMarker};
+use discord_api::id::{GuildId, GuildMarker, UserId, UserMarker};
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 
@@ -225,6 +233,71 @@ fn revoked() -> Error {
     Error::forbidden("the token's session was revoked")
 }
 
+fn reused() -> Error {
+    Error::forbidden("the refresh token was already used; its session is now revoked")
+}
+
+/// What presenting a refresh token of generation `generation` to its session means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Presented {
+    /// The session's current refresh token.
+    Current,
+    /// The session was revoked.
+    Revoked,
+    /// An older generation's token: it was used already, so it was copied.
+    Reused,
+}
+
+fn judge(session: Option<Session>, generation: u64) -> Presented {
+    match session {
+        Some(s) if s.revoked => Presented::Revoked,
+        Some(s) if s.generation != generation => Presented::Reused,
+        None if generation != 0 => Presented::Reused,
+        _ => Presented::Current,
+    }
+}
+
+/// The session `wire` belongs to, marked revoked (unless it already is).
+fn revoke_session(env: &Env<'_>, wire: &Wire, now: u64) -> Result<()> {
+    expiry::sweep(env.kv, now)?;
+    update_session(env, wire, now, |session| {
+        if session.is_some_and(|s| s.revoked) {
+            return (None, ());
+        }
+        let revoked_session = Session {
+            v: SESSION_SCHEMA_VERSION,
+            generation: session.map_or(0, |s| s.generation),
+            revoked: true,
+            expires_at: wire.sexp,
+        };
+        (Some(revoked_session), ())
+    })
+}
+
+/// The user, the server and the normalized scopes of `subject`, by the one rule for
+/// every token issued: non-zero IDs, at least one scope, and only scopes its role
+/// grants ([`scopes::for_role`]).
+///
+/// # Errors
+/// `invalid` naming `field` for a zero ID or no scopes; `forbidden` for a scope the
+/// role does not grant.
+fn check_subject(field: &str, subject: &Subject) -> Result<(UserId, GuildId, Vec<Scope>)> {
+    let user = ids::snowflake::<UserMarker>(&format!("{field}.user-id"), subject.user_id)?;
+    let guild = ids::snowflake::<GuildMarker>(&format!("{field}.guild-id"), subject.guild_id)?;
+    if subject.scopes.is_empty() {
+        return Err(invalid(&format!("{field}.scopes"), "must not be empty"));
+    }
+    let allowed = scopes::for_role(subject.role);
+    let requested = scopes::normalize(&subject.scopes);
+    if let Some(extra) = requested.iter().find(|s| !allowed.contains(s)) {
+        return Err(Error::forbidden(format!(
+            "the role {} does not grant the scope {extra}",
+            subject.role
+        )));
+    }
+    Ok((user, guild, requested))
+}
+
 /// Signs an access and a refresh token for a session.
 fn sign_pair(
     env: &Env<'_>,
@@ -268,24 +341,12 @@ fn sign_pair(
 /// for a scope the role does not grant; `not-configured` when the signing key is
 /// unusable.
 pub fn issue(env: &Env<'_>, subject: &Subject, ttl_seconds: u32) -> Result<TokenPair> {
-    let user = ids::snowflake::<UserMarker>("subject.user-id", subject.user_id)?;
-    let guild = ids::snowflake::<GuildMarker>("subject.guild-id", subject.guild_id)?;
-    if subject.scopes.is_empty() {
-        return Err(invalid("subject.scopes", "must not be empty"));
-    }
+    let (user, guild, requested) = check_subject("subject", subject)?;
     if !(MIN_TTL_SECONDS..=MAX_TTL_SECONDS).contains(&ttl_seconds) {
         return Err(invalid(
             "ttl-seconds",
             format!("must be from {MIN_TTL_SECONDS} to {MAX_TTL_SECONDS}"),
         ));
-    }
-    let allowed = scopes::for_role(subject.role);
-    let requested = scopes::normalize(&subject.scopes);
-    if let Some(extra) = requested.iter().find(|s| !allowed.contains(s)) {
-        return Err(Error::forbidden(format!(
-            "the role {} does not grant the scope {extra}",
-            subject.role
-        )));
     }
     let key = signing::load(env.vars)?;
     let now = env.clock.now_secs();
@@ -337,13 +398,16 @@ pub fn verify(env: &Env<'_>, access: &str) -> Result<Claims> {
     })
 }
 
-/// Exchanges a refresh token for a new pair; the one presented stops working, and
-/// presenting a used one revokes the session.
-///
-/// # Errors
-/// `invalid` when it is not a well-formed refresh token; `forbidden` when forged,
-/// expired, not valid yet, already used or revoked; `not-configured`; `storage`.
-pub fn refresh(env: &Env<'_>, refresh_token: &str) -> Result<TokenPair> {
+/// A presented refresh token, checked: signed by this service's key, a refresh token,
+/// in its time window. Its session is not read yet.
+struct Presentation {
+    key: SigningKey,
+    wire: Wire,
+    generation: u64,
+    now: u64,
+}
+
+fn present(env: &Env<'_>, refresh_token: &str) -> Result<Presentation> {
     let key = signing::load(env.vars)?;
     let wire = decode(&key.verifying_key(), refresh_token)?;
     let (Some(generation), Some(ttl)) = (wire.gen, wire.ttl) else {
@@ -354,39 +418,100 @@ pub fn refresh(env: &Env<'_>, refresh_token: &str) -> Result<TokenPair> {
     }
     let now = env.clock.now_secs();
     check_window(&wire, now)?;
+    Ok(Presentation {
+        key,
+        wire,
+        generation,
+        now,
+    })
+}
+
+/// The session of a refresh token, checked as [`refresh`] checks it, without using the
+/// token up; a token already used revokes the session, as in [`refresh`].
+///
+/// # Errors
+/// `invalid` when it is not a well-formed refresh token; `forbidden` when forged,
+/// expired, not valid yet, already used or revoked; `not-configured`; `storage`.
+pub fn session_of(env: &Env<'_>, refresh_token: &str) -> Result<SessionInfo> {
+    let Presentation {
+        wire,
+        generation,
+        now,
+        ..
+    } = present(env, refresh_token)?;
+    match judge(read_session(env.kv, &wire.sid, now)?, generation) {
+        Presented::Revoked => return Err(revoked()),
+        Presented::Reused => {
+            revoke_session(env, &wire, now)?;
+            return Err(reused());
+        }
+        Presented::Current => {}
+    }
+    let user = ids::parse::<UserMarker>("sub", &wire.sub).map_err(|_| malformed())?;
+    let guild = ids::parse::<GuildMarker>("guild", &wire.guild).map_err(|_| malformed())?;
+    Ok(SessionInfo {
+        user_id: user.get(),
+        guild_id: guild.get(),
+        role: wire.role,
+        scopes: scopes::parse_known(&wire.scopes),
+        session_id: wire.sid,
+        expires_at: wire.sexp,
+    })
+}
+
+/// Exchanges a refresh token for a new pair for `current`, the member as the caller
+/// re-established them just now: the new tokens carry its role and scopes. The token
+/// presented stops working, and presenting a used one revokes the session.
+///
+/// # Errors
+/// `invalid` when it is not a well-formed refresh token, or `current` names another
+/// user or server or has no scopes; `forbidden` for a scope `current`'s role does not
+/// grant, or a token forged, expired, not valid yet, already used or revoked;
+/// `not-configured`; `storage`. A refused `current` leaves the token unused.
+pub fn refresh(env: &Env<'_>, refresh_token: &str, current: &Subject) -> Result<TokenPair> {
+    let Presentation {
+        key,
+        wire,
+        generation,
+        now,
+    } = present(env, refresh_token)?;
+    let (user, guild, granted) = check_subject("current", current)?;
+    if user.to_string() != wire.sub || guild.to_string() != wire.guild {
+        return Err(invalid(
+            "current",
+            "must name the refresh token's own user and server",
+        ));
+    }
     expiry::sweep(env.kv, now)?;
     let next = generation.saturating_add(1);
     let outcome = update_session(env, &wire, now, |session| {
-        if session.is_some_and(|s| s.revoked) {
-            return (None, Err(revoked()));
+        match judge(session, generation) {
+            Presented::Revoked => (None, Err(revoked())),
+            Presented::Reused => {
+                let revoked_session = Session {
+                    v: SESSION_SCHEMA_VERSION,
+                    generation: session.map_or(0, |s| s.generation),
+                    revoked: true,
+                    expires_at: wire.sexp,
+                };
+                (Some(revoked_session), Err(reused()))
+            }
+            Presented::Current => {
+                let rotated = Session {
+                    v: SESSION_SCHEMA_VERSION,
+                    generation: next,
+                    revoked: false,
+                    expires_at: wire.sexp,
+                };
+                (Some(rotated), Ok(()))
+            }
         }
-        let current = session.map_or(0, |s| s.generation);
-        if generation != current {
-            let revoked_session = Session {
-                v: SESSION_SCHEMA_VERSION,
-                generation: current,
-                revoked: true,
-                expires_at: wire.sexp,
-            };
-            return (
-                Some(revoked_session),
-                Err(Error::forbidden(
-                    "the refresh token was already used; its session is now revoked",
-                )),
-            );
-        }
-        let rotated = Session {
-            v: SESSION_SCHEMA_VERSION,
-            generation: next,
-            revoked: false,
-            expires_at: wire.sexp,
-        };
-        (Some(rotated), Ok(()))
     })?;
     outcome?;
-    // Unknown scope names are dropped here too, so a grant never grows.
+    // The member as they are now: their current role, and only the scopes it grants.
     let template = Wire {
-        scopes: scopes::names(&scopes::parse_known(&wire.scopes)),
+        role: current.role,
+        scopes: scopes::names(&granted),
         ..wire
     };
     sign_pair(env, &key, &template, now, next)
@@ -405,19 +530,7 @@ pub fn revoke(env: &Env<'_>, token: &str) -> Result<()> {
         // The session is over: nothing of it works any more.
         return Ok(());
     }
-    expiry::sweep(env.kv, now)?;
-    update_session(env, &wire, now, |session| {
-        if session.is_some_and(|s| s.revoked) {
-            return (None, ());
-        }
-        let revoked_session = Session {
-            v: SESSION_SCHEMA_VERSION,
-            generation: session.map_or(0, |s| s.generation),
-            revoked: true,
-            expires_at: wire.sexp,
-        };
-        (Some(revoked_session), ())
-    })
+    revoke_session(env, &wire, now)
 }
 
 #[cfg(test)]
@@ -569,7 +682,7 @@ mod tests {
         other.vars = MemoryVariables::from_pairs(&[(signing::SIGNING_KEY_VARIABLE, OTHER_SEED)]);
         let pair = issue(&other.env(), &moderator(), 300).unwrap();
         forbidden(verify(&fx.env(), &pair.access), "signature");
-        forbidden(refresh(&fx.env(), &pair.refresh), "signature");
+        forbidden(refresh(&fx.env(), &pair.refresh, &moderator()), "signature");
         forbidden(revoke(&fx.env(), &pair.refresh), "signature");
     }
 
@@ -591,7 +704,10 @@ mod tests {
         verify(&fx.env(), &pair.access).unwrap();
         fx.clock.set_secs(START - CLOCK_SKEW_SECONDS - 1);
         forbidden(verify(&fx.env(), &pair.access), "not valid yet");
-        forbidden(refresh(&fx.env(), &pair.refresh), "not valid yet");
+        forbidden(
+            refresh(&fx.env(), &pair.refresh, &moderator()),
+            "not valid yet",
+        );
     }
 
     #[test]
@@ -601,7 +717,7 @@ mod tests {
         let other = issue(&fx.env(), &moderator(), 300).unwrap();
         revoke(&fx.env(), &pair.access).unwrap();
         forbidden(verify(&fx.env(), &pair.access), "revoked");
-        forbidden(refresh(&fx.env(), &pair.refresh), "revoked");
+        forbidden(refresh(&fx.env(), &pair.refresh, &moderator()), "revoked");
         // Revoking again succeeds; other sessions are untouched.
         revoke(&fx.env(), &pair.refresh).unwrap();
         verify(&fx.env(), &other.access).unwrap();
@@ -612,7 +728,7 @@ mod tests {
         let fx = Fixture::new();
         let first = issue(&fx.env(), &moderator(), 300).unwrap();
         fx.clock.advance(Duration::from_secs(250));
-        let second = refresh(&fx.env(), &first.refresh).unwrap();
+        let second = refresh(&fx.env(), &first.refresh, &moderator()).unwrap();
         assert_eq!(second.expires_at, START + 250 + 300);
         assert_eq!(
             second.refresh_expires_at, first.refresh_expires_at,
@@ -624,10 +740,127 @@ mod tests {
         // The access token of before still works until it expires.
         verify(&fx.env(), &first.access).unwrap();
 
-        forbidden(refresh(&fx.env(), &first.refresh), "already used");
+        forbidden(
+            refresh(&fx.env(), &first.refresh, &moderator()),
+            "already used",
+        );
         // Reuse means a copy exists: the whole session is revoked.
         forbidden(verify(&fx.env(), &second.access), "revoked");
-        forbidden(refresh(&fx.env(), &second.refresh), "revoked");
+        forbidden(refresh(&fx.env(), &second.refresh, &moderator()), "revoked");
+    }
+
+    fn admin() -> Subject {
+        subject(KalturaRole::Admin, Scope::ALL)
+    }
+
+    #[test]
+    fn a_refresh_carries_the_role_the_member_has_now_and_only_its_scopes() {
+        let fx = Fixture::new();
+        let first = issue(&fx.env(), &admin(), 300).unwrap();
+        let viewer = subject(KalturaRole::Viewer, &[Scope::MeetingsRead]);
+        let second = refresh(&fx.env(), &first.refresh, &viewer).unwrap();
+        let claims = verify(&fx.env(), &second.access).unwrap();
+        assert_eq!(claims.role, KalturaRole::Viewer);
+        assert_eq!(claims.scopes, [Scope::MeetingsRead]);
+        assert_eq!(
+            claims_json(&second.refresh)["scopes"],
+            serde_json::json!(["meetings:read"]),
+            "the next refresh starts from the demoted grant too"
+        );
+        // A promotion reaches the session the same way.
+        let third = refresh(&fx.env(), &second.refresh, &admin()).unwrap();
+        assert_eq!(verify(&fx.env(), &third.access).unwrap().scopes, Scope::ALL);
+    }
+
+    #[test]
+    fn a_refresh_for_more_than_the_current_role_grants_is_refused_and_uses_nothing() {
+        let fx = Fixture::new();
+        let pair = issue(&fx.env(), &admin(), 300).unwrap();
+        let overreach = subject(
+            KalturaRole::Viewer,
+            &[Scope::MeetingsRead, Scope::KeysManage],
+        );
+        forbidden(
+            refresh(&fx.env(), &pair.refresh, &overreach),
+            "does not grant the scope keys:manage",
+        );
+        invalid(refresh(
+            &fx.env(),
+            &pair.refresh,
+            &subject(KalturaRole::Viewer, &[]),
+        ));
+        // The token was not used up by the refusals.
+        refresh(&fx.env(), &pair.refresh, &moderator()).unwrap();
+    }
+
+    #[test]
+    fn a_refresh_for_another_user_or_server_is_invalid_and_uses_nothing() {
+        let fx = Fixture::new();
+        let pair = issue(&fx.env(), &moderator(), 300).unwrap();
+        for other in [
+            Subject {
+                user_id: USER + 1,
+                ..moderator()
+            },
+            Subject {
+                guild_id: GUILD + 1,
+                ..moderator()
+            },
+        ] {
+            match refresh(&fx.env(), &pair.refresh, &other) {
+                Err(Error::Invalid(m)) => assert!(m.contains("own user and server"), "{m}"),
+                other => panic!("expected invalid, got {other:?}"),
+            }
+        }
+        refresh(&fx.env(), &pair.refresh, &moderator()).unwrap();
+    }
+
+    #[test]
+    fn session_of_names_the_user_and_server_without_using_the_token() {
+        let fx = Fixture::new();
+        let pair = issue(&fx.env(), &admin(), 300).unwrap();
+        let session = session_of(&fx.env(), &pair.refresh).unwrap();
+        assert_eq!(
+            session,
+            SessionInfo {
+                user_id: USER,
+                guild_id: GUILD,
+                role: KalturaRole::Admin,
+                scopes: Scope::ALL.to_vec(),
+                session_id: claims_json(&pair.refresh)["sid"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+                expires_at: START + SESSION_SECONDS,
+            }
+        );
+        assert!(fx.kv.keys().is_empty(), "reading stores nothing");
+        session_of(&fx.env(), &pair.refresh).unwrap();
+        refresh(&fx.env(), &pair.refresh, &admin()).unwrap();
+    }
+
+    #[test]
+    fn session_of_refuses_what_refresh_refuses_and_a_reused_token_revokes_the_session() {
+        let fx = Fixture::new();
+        let pair = issue(&fx.env(), &moderator(), 300).unwrap();
+        invalid(session_of(&fx.env(), &pair.access));
+        invalid(session_of(&fx.env(), "kd1.x.y"));
+        let second = refresh(&fx.env(), &pair.refresh, &moderator()).unwrap();
+        assert_eq!(
+            session_of(&fx.env(), &second.refresh).unwrap().role,
+            KalturaRole::Moderator
+        );
+        forbidden(session_of(&fx.env(), &pair.refresh), "already used");
+        forbidden(verify(&fx.env(), &second.access), "revoked");
+        forbidden(session_of(&fx.env(), &second.refresh), "revoked");
+
+        let revoked_pair = issue(&fx.env(), &moderator(), 300).unwrap();
+        revoke(&fx.env(), &revoked_pair.access).unwrap();
+        forbidden(session_of(&fx.env(), &revoked_pair.refresh), "revoked");
+        fx.clock.set_secs(START + SESSION_SECONDS);
+        let expired = issue(&fx.env(), &moderator(), 300).unwrap();
+        fx.clock.set_secs(START + 2 * SESSION_SECONDS);
+        forbidden(session_of(&fx.env(), &expired.refresh), "expired");
     }
 
     #[test]
@@ -636,7 +869,7 @@ mod tests {
         let mut pair = issue(&fx.env(), &moderator(), 3600).unwrap();
         for _ in 0..11 {
             fx.clock.advance(Duration::from_secs(3600));
-            pair = refresh(&fx.env(), &pair.refresh).unwrap();
+            pair = refresh(&fx.env(), &pair.refresh, &moderator()).unwrap();
         }
         assert_eq!(
             pair.expires_at,
@@ -644,7 +877,7 @@ mod tests {
             "cut at the session's end"
         );
         fx.clock.set_secs(START + SESSION_SECONDS);
-        forbidden(refresh(&fx.env(), &pair.refresh), "expired");
+        forbidden(refresh(&fx.env(), &pair.refresh, &moderator()), "expired");
         forbidden(verify(&fx.env(), &pair.access), "expired");
     }
 
@@ -686,7 +919,7 @@ mod tests {
         let fx = Fixture::new();
         let pair = issue(&fx.env(), &moderator(), 300).unwrap();
         invalid(verify(&fx.env(), &pair.refresh));
-        invalid(refresh(&fx.env(), &pair.access));
+        invalid(refresh(&fx.env(), &pair.access, &moderator()));
     }
 
     #[test]
@@ -708,7 +941,7 @@ mod tests {
             format!("kd1.{}", "a".repeat(MAX_TOKEN_CHARS)),
         ] {
             invalid(verify(&fx.env(), &bad));
-            invalid(refresh(&fx.env(), &bad));
+            invalid(refresh(&fx.env(), &bad, &moderator()));
             invalid(revoke(&fx.env(), &bad));
         }
     }
@@ -838,7 +1071,7 @@ mod tests {
             not_configured
         );
         assert_eq!(
-            refresh(&bare.env(), &pair.refresh).unwrap_err(),
+            refresh(&bare.env(), &pair.refresh, &moderator()).unwrap_err(),
             not_configured
         );
         assert_eq!(
@@ -859,7 +1092,7 @@ mod tests {
         };
         assert!(matches!(verify(&env, &pair.access), Err(Error::Storage(_))));
         assert!(matches!(
-            refresh(&env, &pair.refresh),
+            refresh(&env, &pair.refresh, &moderator()),
             Err(Error::Storage(_))
         ));
     }
@@ -880,8 +1113,10 @@ mod tests {
     fn errors_and_stored_values_never_carry_tokens_or_the_key() {
         let fx = Fixture::new();
         let pair = issue(&fx.env(), &moderator(), 300).unwrap();
-        let second = refresh(&fx.env(), &pair.refresh).unwrap();
-        let reuse = refresh(&fx.env(), &pair.refresh).unwrap_err().to_string();
+        let second = refresh(&fx.env(), &pair.refresh, &moderator()).unwrap();
+        let reuse = refresh(&fx.env(), &pair.refresh, &moderator())
+            .unwrap_err()
+            .to_string();
         let tampered = verify(&fx.env(), &format!("{}x", second.access))
             .unwrap_err()
             .to_string();
@@ -910,7 +1145,7 @@ mod tests {
     fn of_two_refreshes_racing_with_one_token_only_one_succeeds() {
         let fx = Fixture::new();
         let pair = issue(&fx.env(), &moderator(), 300).unwrap();
-        let second = refresh(&fx.env(), &pair.refresh).unwrap();
+        let second = refresh(&fx.env(), &pair.refresh, &moderator()).unwrap();
         // Another replica rotates the session with the same token between this one's
         // read and write.
         let key = keys::session(&verify(&fx.env(), &second.access).unwrap().session_id);
@@ -922,7 +1157,7 @@ mod tests {
             common::cas::write(other_replica, &key, &other).unwrap();
         });
         assert!(matches!(
-            refresh(&fx.env(), &second.refresh),
+            refresh(&fx.env(), &second.refresh, &moderator()),
             Err(Error::Forbidden(m)) if m.contains("already used")
         ));
         assert_eq!(verify(&fx.env(), &second.access), Err(revoked()));
