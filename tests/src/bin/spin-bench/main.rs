@@ -1,5 +1,5 @@
 //! The real-Spin benchmark (issue 13): runs the app under a real `spin` binary with the
-//! repo's spin.toml and whatever components are in `target/wasm32-wasip2/release/`,
+//! repo's spin.toml and whatever components it names (built beforehand),
 //! loads it with `wrk`, and prints req/s, p50, p99 and the peak RSS of Spin's process
 //! tree for a signed PING, a signed `/kaltura-join`, a signed Kaltura webhook posted to
 //! Discord and an authenticated `GET /api/v1/meetings` — and the same PING against
@@ -17,7 +17,7 @@ mod servers;
 mod signing;
 mod wrk;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use options::Options;
 use scenarios::Bench;
 use std::path::Path;
@@ -105,16 +105,14 @@ fn about(options: &Options, root: &Path) -> Result<String> {
         .output()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
         .unwrap_or_else(|_| "node not found".into());
-    let release = root.join("target/wasm32-wasip2/release");
-    let worlds = ["discord_bot", "gateway", "notifications"]
+    let worlds = http_components(root)?
         .iter()
-        .map(|name| {
-            let file = release.join(format!("{name}.wasm"));
-            let world = match std::fs::read(&file) {
+        .map(|(id, source)| {
+            let world = match std::fs::read(root.join(source)) {
                 Ok(bytes) => http_world(&bytes),
                 Err(_) => "missing",
             };
-            format!("{name} {world}")
+            format!("{id} {world}")
         })
         .collect::<Vec<_>>()
         .join(", ");
@@ -137,6 +135,44 @@ fn about(options: &Options, root: &Path) -> Result<String> {
         },
         load_average(),
     ))
+}
+
+/// The HTTP components of spin.toml with their sources, after checking that every
+/// component's source has been built (what is measured is whatever is there).
+fn http_components(root: &Path) -> Result<Vec<(String, String)>> {
+    let manifest: toml::Table = toml::from_str(&std::fs::read_to_string(root.join("spin.toml"))?)?;
+    let components = manifest
+        .get("component")
+        .and_then(toml::Value::as_table)
+        .context("spin.toml has no components")?;
+    let source = |id: &str| -> Option<String> {
+        components
+            .get(id)?
+            .get("source")?
+            .as_str()
+            .map(str::to_owned)
+    };
+    for id in components.keys() {
+        if let Some(source) = source(id) {
+            if !root.join(&source).is_file() {
+                bail!(
+                    "{source} (component {id}) is missing: build the components first, e.g.\n  \
+                     cargo build --locked --target wasm32-wasip2 --release -p discord-bot -p gateway \
+                     -p notifications -p kaltura -p identity -p config"
+                );
+            }
+        }
+    }
+    let triggers = manifest
+        .get("trigger")
+        .and_then(|t| t.get("http"))
+        .and_then(toml::Value::as_array)
+        .context("spin.toml has no HTTP triggers")?;
+    Ok(triggers
+        .iter()
+        .filter_map(|t| t.get("component")?.as_str())
+        .filter_map(|id| Some((id.to_owned(), source(id)?)))
+        .collect())
 }
 
 /// Which `wasi:http` a component's handler speaks, from the interface names it carries.
@@ -173,6 +209,19 @@ mod tests {
             "WASIp3"
         );
         assert_eq!(http_world(b"nothing"), "unknown");
+    }
+
+    #[test]
+    fn the_repos_http_components_are_found_in_its_spin_toml() {
+        let components = http_components(&e2e::repo_root());
+        // The components may not be built where unit tests run; then it says so.
+        match components {
+            Ok(components) => {
+                let ids: Vec<&str> = components.iter().map(|(id, _)| id.as_str()).collect();
+                assert_eq!(ids, ["discord-bot", "gateway", "notifications"]);
+            }
+            Err(err) => assert!(err.to_string().contains("build the components"), "{err}"),
+        }
     }
 
     #[test]
