@@ -117,7 +117,7 @@ fn about(options: &Options, root: &Path) -> Result<String> {
         .collect::<Vec<_>>()
         .join(", ");
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let store = options.store_dir.clone().unwrap_or_else(std::env::temp_dir);
+    let store = options.store_dir.clone();
     let store = format!("{} ({})", store.display(), servers::file_system(&store));
     Ok(format!(
         "## Benchmark: this app under real Spin, and the Node peer\n\n\

@@ -22,7 +22,7 @@ pub fn free_port() -> Result<SocketAddr> {
 /// The folder of a scenario's SQLite store: fresh, inside `--store-dir` or the system's
 /// temporary folder (removed when the scenario ends, see [`remove_store`]).
 pub fn store_folder(options: &Options, scenario_dir: &Path) -> PathBuf {
-    let base = options.store_dir.clone().unwrap_or_else(std::env::temp_dir);
+    let base = options.store_dir.clone();
     base.join(format!(
         "spin-bench-{}-{}",
         std::process::id(),
