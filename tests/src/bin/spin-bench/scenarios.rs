@@ -437,22 +437,14 @@ impl Bench {
         addr: SocketAddr,
         discord: &FakeServer,
     ) -> Result<Measured> {
-        let request = |job: u64| {
-            let (body, signature) = signed_webhook(job, GUILD);
-            (body, signature)
-        };
-        let (body, signature) = request(1);
-        let headers = |signature: &str| {
-            [
-                ("content-type", "application/json".to_owned()),
-                ("x-kaltura-signature", signature.to_owned()),
-                ("x-kaltura-hash-algo", "sha256".to_owned()),
-            ]
-        };
-        let h = headers(&signature);
-        let h: Vec<(&str, &str)> = h.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        let (body, signature) = signed_webhook(1, GUILD);
         let answer = Client::new(addr)
-            .send("POST", "/webhooks/kaltura", &h, body)
+            .send(
+                "POST",
+                "/webhooks/kaltura",
+                &webhook_headers(&signature),
+                body,
+            )
             .await?;
         if answer.status != 200 {
             bail!(
@@ -465,10 +457,14 @@ impl Bench {
             bail!("the first notification was not posted to the fake Discord");
         }
         let build = |job: u64| {
-            let (body, signature) = request(job);
-            let h = headers(&signature);
-            let h: Vec<(&str, &str)> = h.iter().map(|(n, v)| (*n, v.as_str())).collect();
-            raw_request(addr, "POST", "/webhooks/kaltura", &h, &body)
+            let (body, signature) = signed_webhook(job, GUILD);
+            raw_request(
+                addr,
+                "POST",
+                "/webhooks/kaltura",
+                &webhook_headers(&signature),
+                &body,
+            )
         };
         let url = format!("http://{addr}/webhooks/kaltura");
         let before = count_posts(&discord.received());
@@ -628,6 +624,15 @@ fn is_join_link(request: &Recorded, range: std::ops::Range<u64>) -> bool {
     request.method == "PATCH"
         && follow_up_number(&request.path).is_some_and(|n| range.contains(&n))
         && String::from_utf8_lossy(&request.body).contains("ks=")
+}
+
+/// The headers Kaltura sends with a signed notification.
+fn webhook_headers(signature: &str) -> [(&str, &str); 3] {
+    [
+        ("content-type", "application/json"),
+        ("x-kaltura-signature", signature),
+        ("x-kaltura-hash-algo", "sha256"),
+    ]
 }
 
 /// A message posted to the notifications channel.
