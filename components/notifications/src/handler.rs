@@ -1,5 +1,6 @@
 //! One Kaltura notification, end to end and host-free: verify → parse → map → route →
-//! claim (dedupe) → render → deliver → record → answer.
+//! claim (dedupe) → render → check the channel is the server's ([`crate::ownership`]) →
+//! deliver → record → answer.
 //!
 //! | answer | when |
 //! |---|---|
@@ -8,7 +9,7 @@
 //! | 200 `ignored` | not an event this service posts (the reason is in the body) |
 //! | 200 `not_routed` | no server takes it (no channel, turned off, no server named) |
 //! | 200 `duplicate` | this event was handled before |
-//! | 200 `done` | every message is delivered or undeliverable for good (403/404) |
+//! | 200 `done` | every message is delivered or undeliverable for good (403/404, or a channel of another server) |
 //! | 503 | a message may still be delivered later (Discord 5xx or rate limit beyond the budget, no answer, 401), another copy is in progress, a service or the store failed, or a setting is missing: Kaltura redelivers |
 //!
 //! Kaltura counts only 200/204 as delivered and retries anything else, so a 200 is only
@@ -24,6 +25,7 @@ use serde_json::{json, Value};
 use crate::dedupe::{self, Claim, EventId, Mark, SeenState};
 use crate::delivery::{self, Outcome, Policy, Report};
 use crate::events::{self, Mapped};
+use crate::ownership;
 use crate::render;
 use crate::routing::{self, Delivery, Route, Services};
 
@@ -314,14 +316,30 @@ fn deliver_one<S: CasStore, P: Services>(
     delivery: &Delivery,
     deadline: u64,
 ) -> Report {
+    let (owned, mut attempts) = ownership::check(
+        env.transport,
+        env.clock,
+        &env.policy,
+        deadline,
+        (client, token),
+        delivery,
+    );
+    if let Err(outcome) = owned {
+        return Report { outcome, attempts };
+    }
     let body = render::body(delivery);
     let nonce = render::nonce(id, &delivery.key());
-    match render::request(client, token, delivery.channel_id, &body, &nonce) {
+    let report = match render::request(client, token, delivery.channel_id, &body, &nonce) {
         Ok(request) => delivery::deliver(env.transport, env.clock, &request, deadline, &env.policy),
         Err(err) => Report {
             outcome: Outcome::Undeliverable(err.to_string()),
             attempts: Vec::new(),
         },
+    };
+    attempts.extend(report.attempts);
+    Report {
+        outcome: report.outcome,
+        attempts,
     }
 }
 

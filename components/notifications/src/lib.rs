@@ -9,6 +9,7 @@
 //! | [`events`] | Kaltura notification → product event (`meeting_start`, `meeting_end`, `recording_ready`, `entry_ready`), or why none |
 //! | [`routing`] | which servers and channels: a meeting's own channel, or each server's configured channel; the message, rendered by `config` |
 //! | [`render`] | the template variables, escaped, that `config` fills into the server's template; explicit `allowed_mentions`, nonce |
+//! | [`ownership`] | before each post, Discord must say the channel is the server's (`GET /channels/{id}`); another server's is refused for good |
 //! | [`delivery`] | posting with Discord's rules: `429` `retry_after`, `5xx` backoff, inside a 10 s budget |
 //! | [`dedupe`] | exactly once across Kaltura's redeliveries (compare-and-swap claim per event) |
 //! | [`notify_log`] (crate) | each server's audit log of attempts and outcomes: this service's, shared read-only with the gateway |
@@ -97,6 +98,7 @@ pub mod delivery;
 pub mod events;
 pub mod handler;
 pub mod keys;
+pub mod ownership;
 pub mod receiver;
 pub mod render;
 pub mod routing;
