@@ -57,7 +57,9 @@ pub struct Env<'a, S: CasStore, P: Services> {
 pub struct Incoming<'a> {
     /// The method.
     pub method: &'a str,
-    /// The path with its query (`?guild=` is read from it).
+    /// The path with its query. Nothing on it routes an event (it is not signed); a
+    /// `guild` parameter, which once did, is only named in the answer when the event
+    /// goes nowhere.
     pub path_with_query: &'a str,
     /// `X-KALTURA-SIGNATURE`.
     pub signature: Option<&'a str>,
@@ -147,15 +149,17 @@ pub fn handle<S: CasStore, P: Services>(request: &Incoming<'_>, env: &Env<'_, S,
             )
         }
     };
-    let url_guilds = routing::query_guilds(request.path_with_query);
-    let deliveries = match routing::route(&event, &url_guilds, env.services, env.clock.now_secs()) {
+    let deliveries = match routing::route(&event, env.services, env.clock.now_secs()) {
         Ok(Route::Deliver(deliveries)) => deliveries,
-        Ok(Route::NotRouted(reason)) => {
+        Ok(Route::NotRouted(mut reason)) => {
+            if names_guild_on_url(request.path_with_query) {
+                reason.push_str(UNSIGNED_GUILD);
+            }
             return Reply::json(
                 200,
                 &json!({"status": "not_routed", "event_id": id.as_str(), "reason": reason}),
                 format!("notifications: {id}: not routed: {reason}"),
-            )
+            );
         }
         Err(err) => {
             let error = ApiError::new(
@@ -306,6 +310,16 @@ pub fn handle<S: CasStore, P: Services>(request: &Incoming<'_>, env: &Env<'_, S,
         let body = json!({"status": "done", "event_id": id.as_str(), "event": kind, "deliveries": results});
         Reply::json(200, &body, log)
     }
+}
+
+/// Said when an event goes nowhere and its URL has a `guild` parameter.
+pub const UNSIGNED_GUILD: &str = "; the URL's ?guild= is not read (the signature does not cover the URL): name the server in the signed body (a kd_guild_id parameter, or a kd-guild:<id> tag on the entry)";
+
+/// Whether the notification URL has a `guild` query parameter.
+fn names_guild_on_url(path_with_query: &str) -> bool {
+    path_with_query.split_once('?').is_some_and(|(_, query)| {
+        form_urlencoded::parse(query.as_bytes()).any(|(name, _)| name == "guild")
+    })
 }
 
 fn deliver_one<S: CasStore, P: Services>(

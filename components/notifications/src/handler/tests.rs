@@ -368,7 +368,7 @@ fn unrouted_and_ignored_events_are_200_and_store_nothing() {
 }
 
 #[test]
-fn the_url_names_the_server_when_the_body_cannot() {
+fn the_unsigned_url_never_names_the_server() {
     let fx = Fx::new(FakeDiscord::new());
     let body = READY.replace(r#","tags":"kd-guild:123456789012345678""#, "");
     let secret = AdminSecret::new(SECRET).unwrap();
@@ -380,7 +380,29 @@ fn the_url_names_the_server_when_the_body_cannot() {
         &format!("/webhooks/kaltura?guild={GUILD}"),
     );
     assert_eq!(reply.status, 200, "{}", json(&reply));
-    assert_eq!(fx.discord.count(), 1);
+    assert_eq!(json(&reply)["status"], "not_routed");
+    assert!(json(&reply)["reason"]
+        .as_str()
+        .unwrap()
+        .ends_with(UNSIGNED_GUILD));
+    assert_eq!(fx.discord.count(), 0);
+    assert_eq!(fx.discord.lookups.borrow().len(), 0);
+}
+
+#[test]
+fn a_verified_body_that_smuggles_fields_is_400_and_posts_nothing() {
+    let fx = Fx::new(FakeDiscord::new());
+    for body in [
+        "entry_id=0_a&entry_status=2&kd_category_ids=12&kd_guild_id=423456789012345678&kd_guild_id=123456789012345678",
+        "entry_id=0_a&entry_status=2\u{80}\u{0}\u{0}&kd_guild_id=123456789012345678",
+    ] {
+        let reply = fx.post(body);
+        assert_eq!(reply.status, 400, "{body}: {}", json(&reply));
+        assert_eq!(json(&reply)["error"]["code"], "bad_request");
+    }
+    assert_eq!(fx.discord.count(), 0);
+    assert!(fx.store.keys().is_empty());
+    assert_eq!(fx.services.lookups.get(), 0, "nothing was routed");
 }
 
 #[test]
