@@ -14,5 +14,6 @@ mod host_semantics;
 mod identity;
 mod kaltura;
 mod notifications;
+mod security;
 mod stores;
 mod support;
