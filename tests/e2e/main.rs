@@ -14,6 +14,6 @@ mod host_semantics;
 mod identity;
 mod kaltura;
 mod notifications;
-mod security;
+mod security_notify;
 mod stores;
 mod support;
