@@ -695,7 +695,7 @@ fn collect(
 }
 
 /// The channels a merge patch (or an override document) sets, with the dotted path of
-/// each: every [`Kind::Channel`] setting holding a channel ID. `null` (removing an
+/// each: every channel setting (`notifications.events.<event>.channel_id`) holding a channel ID. `null` (removing an
 /// override) sets none; a value that is not a channel ID is left to
 /// [`validate_overrides`]. Callers use it to check, before a write, that each channel
 /// belongs to the server (the schema is the one place that knows which keys are
