@@ -695,11 +695,11 @@ fn collect(
 }
 
 /// The channels a merge patch (or an override document) sets, with the dotted path of
-/// each: every channel setting (`notifications.events.<event>.channel_id`) holding a channel ID. `null` (removing an
-/// override) sets none; a value that is not a channel ID is left to
-/// [`validate_overrides`]. Callers use it to check, before a write, that each channel
-/// belongs to the server (the schema is the one place that knows which keys are
-/// channels).
+/// each: every channel setting (`notifications.events.<event>.channel_id`) holding a
+/// channel ID. `null` (removing an override) sets none; a value that is not a channel
+/// ID is left to [`validate_overrides`]. Callers use it to check, before a write, that
+/// each channel belongs to the server (the schema is the one place that knows which
+/// keys are channels).
 pub fn channel_settings(patch: &Value) -> Vec<(String, ChannelId)> {
     let mut out = Vec::new();
     channels_in(&ROOT, patch, "", &mut out);
