@@ -98,7 +98,7 @@ impl<V: Variables, T: Transport> DiscordChannels<V, T> {
 /// The `unavailable` error for a channel Discord could not tell us about.
 fn unavailable(channel: ChannelId, why: impl std::fmt::Display) -> Error {
     Error::Unavailable(format!(
-        "Discord could not confirm which server channel {channel} belongs to ({why}); nothing was changed, try again"
+        "Discord could not confirm which server channel {channel} belongs to ({why}); try again"
     ))
 }
 

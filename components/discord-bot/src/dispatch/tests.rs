@@ -1580,7 +1580,7 @@ fn kaltura_config_set_writes_as_the_member_and_shows_the_section() {
 #[test]
 fn a_channel_discord_could_not_confirm_is_explained_in_configs_words_and_logged() {
     let fake = Fake::new();
-    let why = "Discord could not confirm which server channel 1 belongs to (Discord answered 503); nothing was changed, try again";
+    let why = "Discord could not confirm which server channel 1 belongs to (Discord answered 503); try again";
     fake.fail("set dry-run", Error::Unavailable(why.into()));
     let options = json!([
         {"name": "key", "type": 3, "value": "notifications.events.entry_ready.channel_id"},
