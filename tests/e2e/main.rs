@@ -18,6 +18,7 @@ mod replicas;
 mod schemathesis;
 mod security_auth;
 mod security_gateway;
+mod security_notify;
 mod spin_parity;
 mod stores;
 mod support;

@@ -1,7 +1,8 @@
 //! The Spin adapter: exports `kaltura-discord:config/config` over the host-free
 //! [`crate::Service`] (through `contracts::export_config!`), with `spin-adapter`'s store
 //! over `wasi:keyvalue` (bucket `default`, the same store Spin's key-value API opens;
-//! its `atomics` give the compare-and-swap) and wall clock.
+//! its `atomics` give the compare-and-swap) and wall clock, and Discord asked through
+//! the importer's outbound HTTP and variables for the owner of a channel being set.
 //!
 //! Spin makes a new instance for every request, so the one [`crate::Service`] kept per
 //! instance reads each document at most once per request.
@@ -19,14 +20,21 @@ wit_bindgen::generate!({
 
 use std::rc::Rc;
 
-use spin_adapter::{cas_store, SystemClock, WasiCasStore};
+use spin_adapter::{cas_store, HostTransport, SpinVariables, SystemClock, WasiCasStore};
 
-type Service = crate::Service<WasiCasStore, SystemClock>;
+use crate::DiscordChannels;
+
+type Service =
+    crate::Service<WasiCasStore, SystemClock, DiscordChannels<SpinVariables, HostTransport>>;
 
 thread_local! {
     /// This instance's (this request's) service. A store that cannot be opened is
     /// reported by each call that needs it (`storage`; `status`: not ok).
-    static SERVICE: Rc<Service> = Rc::new(crate::Service::new(cas_store(), SystemClock));
+    static SERVICE: Rc<Service> = Rc::new(crate::Service::new(
+        cas_store(),
+        SystemClock,
+        DiscordChannels::new(SpinVariables, HostTransport),
+    ));
 }
 
 fn service() -> Rc<Service> {

@@ -19,13 +19,17 @@
 //! [`CasStore`]: common::cas::CasStore
 //! [`Clock`]: common::Clock
 
+pub mod channels;
 mod error;
 mod input;
 pub mod keys;
 pub mod service;
 
+pub use channels::{Channels, DiscordChannels};
 pub use service::Service;
 
+#[cfg(test)]
+mod channel_tests;
 #[cfg(test)]
 mod tests;
 

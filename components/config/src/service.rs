@@ -5,6 +5,13 @@
 //! implements the contract's port, [`contracts::Config`], function for function, on
 //! the contract's types; the rules themselves are `guild-config`'s.
 //!
+//! A server may only choose its own channels: before a write that sets a channel
+//! (`guild-config`'s [`channel_settings`] says which keys are channels), Discord is
+//! asked which server each new channel belongs to ([`Channels`]); one of another
+//! server, of no server, or that the bot cannot see is refused (`invalid`), and when
+//! Discord cannot be asked the write is refused too (`unavailable`), changing nothing.
+//! The deployment-wide overrides name no server, so they may not set a channel.
+//!
 //! A [`Service`] is meant to live for one request (in Spin, one component instance):
 //! it reads the deployment document and each server's document at most once and keeps
 //! the resolved settings, tagged with both documents' versions, until its own writes
@@ -22,14 +29,15 @@ use contracts::config::{
     MessageKind, Section, SettingKey, SettingLine, UpdateResult,
 };
 use contracts::{Actor, Error, KalturaRole, Member, ServiceStatus, Snowflake};
-use discord_api::id::GuildId;
+use discord_api::id::{ChannelId, GuildId};
 use guild_config::{
-    apply_update, permission_check, render_readable, reset_all_patch, reset_patch, role_for,
-    set_patch_from_str, settable_keys, ConfigError, GuildConfig, KalturaConfig, Layer,
-    StoredAuditEntry, StoredOverrides, Update, SCHEMA_VERSION,
+    apply_update, channel_settings, permission_check, render_readable, reset_all_patch,
+    reset_patch, role_for, set_patch_from_str, settable_keys, validate_overrides, ConfigError,
+    GuildConfig, KalturaConfig, Layer, StoredAuditEntry, StoredOverrides, Update, SCHEMA_VERSION,
 };
 use serde_json::{Map, Value};
 
+use crate::channels::{Channels, Owner};
 use crate::error::{lost_race, storage, unreadable};
 use crate::{input, keys};
 
@@ -104,21 +112,28 @@ fn overrides_json(stored: Option<&StoredOverrides>) -> String {
 }
 
 /// The Configuration Service for one request.
-pub struct Service<S, C> {
+pub struct Service<S, C, D> {
     store: S,
     clock: C,
+    /// Which server a channel belongs to (Discord).
+    channels: D,
+    /// What `channels` said, per channel, within this request.
+    owners: RefCell<BTreeMap<ChannelId, Owner>>,
     /// The deployment document, once read.
     deployment: RefCell<Option<Rc<Option<StoredOverrides>>>>,
     /// Each server's resolved settings, once read.
     guilds: RefCell<BTreeMap<GuildId, Rc<Resolved>>>,
 }
 
-impl<S: CasStore, C: Clock> Service<S, C> {
-    /// A service over `store`, stamping writes with `clock`.
-    pub fn new(store: S, clock: C) -> Self {
+impl<S: CasStore, C: Clock, D: Channels> Service<S, C, D> {
+    /// A service over `store`, stamping writes with `clock`, asking `channels` which
+    /// server a channel belongs to.
+    pub fn new(store: S, clock: C, channels: D) -> Self {
         Service {
             store,
             clock,
+            channels,
+            owners: RefCell::new(BTreeMap::new()),
             deployment: RefCell::new(None),
             guilds: RefCell::new(BTreeMap::new()),
         }
@@ -134,6 +149,12 @@ impl<S: CasStore, C: Clock> Service<S, C> {
         actor: &Actor,
         dry_run: bool,
     ) -> Result<UpdateResult, Error> {
+        let channels = channel_settings(patch);
+        if !channels.is_empty() {
+            // A patch the schema refuses is answered as such, before Discord is asked.
+            validate_overrides(patch, Layer::Guild)?;
+            self.check_channels(guild, &channels)?;
+        }
         let deployment = self.deployment_doc()?;
         let deployment_doc = doc_of(deployment.as_ref().as_ref());
         let now = self.clock.now_secs();
@@ -173,6 +194,49 @@ impl<S: CasStore, C: Clock> Service<S, C> {
         };
         self.guilds.borrow_mut().insert(guild, Rc::new(resolved));
         Ok(result)
+    }
+
+    /// Refuses a channel the server does not own, unless the server's overrides already
+    /// hold it there (it was checked when it was set).
+    fn check_channels(
+        &self,
+        guild: GuildId,
+        channels: &[(String, ChannelId)],
+    ) -> Result<(), Error> {
+        let current = self.resolved(guild)?;
+        let stored = doc_of(current.stored.as_ref());
+        for (path, channel) in channels {
+            if stored_channel(stored, path) == Some(*channel) {
+                continue;
+            }
+            let refused =
+                |why: &str| Err(Error::invalid(format!("{path}: channel {channel} {why}")));
+            match self.owner(*channel)? {
+                Owner::Guild(owner) if owner == guild => {}
+                Owner::Guild(_) => {
+                    return refused(
+                        "belongs to another Discord server; choose a channel of this server",
+                    )
+                }
+                Owner::NoGuild => return refused("is not a channel of a Discord server"),
+                Owner::Invisible => {
+                    return refused(
+                        "cannot be seen by the bot: it does not exist, or the bot lacks View Channel there",
+                    )
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The owner of `channel`, asked at most once per request.
+    fn owner(&self, channel: ChannelId) -> Result<Owner, Error> {
+        if let Some(owner) = self.owners.borrow().get(&channel) {
+            return Ok(*owner);
+        }
+        let owner = self.channels.owner(channel)?;
+        self.owners.borrow_mut().insert(channel, owner);
+        Ok(owner)
     }
 
     /// The read-check-write: [`cas::update`] the document at `key` with what `plan`
@@ -323,7 +387,7 @@ impl<S: CasStore, C: Clock> Service<S, C> {
 
 /// The contract, function for function (docs and error cases in
 /// `wit/deps/config/config.wit`).
-impl<S: CasStore, C: Clock> contracts::Config for Service<S, C> {
+impl<S: CasStore, C: Clock, D: Channels> contracts::Config for Service<S, C, D> {
     fn status(&self) -> ServiceStatus {
         ServiceStatus {
             name: NAME.to_owned(),
@@ -469,6 +533,11 @@ impl<S: CasStore, C: Clock> contracts::Config for Service<S, C> {
     ) -> Result<UpdateResult, Error> {
         input::actor(actor)?;
         let patch = input::patch(patch_json)?;
+        if let Some((path, _)) = channel_settings(&patch).first() {
+            return Err(Error::invalid(format!(
+                "{path}: channels are chosen by each server (a channel belongs to one server); set it in that server's settings"
+            )));
+        }
         let now = self.clock.now_secs();
         let outcome = self.write(
             keys::DEPLOYMENT,
@@ -517,6 +586,15 @@ impl<T> Plan<T> {
             }
         }
     }
+}
+
+/// The channel the override document `doc` holds at the dotted `path`, if any.
+fn stored_channel(doc: &Value, path: &str) -> Option<ChannelId> {
+    path.split('.')
+        .try_fold(doc, |value, key| value.get(key))?
+        .as_str()?
+        .parse()
+        .ok()
 }
 
 /// What [`Service::write`] saved.

@@ -14,6 +14,7 @@ use contracts::{Actor, Config, Error, ErrorKind, KalturaRole, Member};
 use guild_config::{defaults_json, Layer, StoredOverrides};
 use serde_json::{json, Value};
 
+use crate::channels::FakeChannels;
 use crate::{keys, Service};
 
 const GUILD: u64 = 123_456_789_012_345_678;
@@ -37,9 +38,14 @@ fn ops() -> Actor {
     Actor::ApiKey("ops".into())
 }
 
-/// One request's service over a shared store (each call is a new "instance").
-fn service(store: &MemoryCasStore) -> Service<&MemoryCasStore, FakeClock> {
-    Service::new(store, FakeClock::at_secs(NOW))
+/// One request's service over a shared store (each call is a new "instance"), with a
+/// Discord where `CHANNEL` is this server's.
+fn service(store: &MemoryCasStore) -> Service<&MemoryCasStore, FakeClock, FakeChannels> {
+    Service::new(
+        store,
+        FakeClock::at_secs(NOW),
+        FakeChannels::owning(GUILD, CHANNEL_ID),
+    )
 }
 
 fn document_of(settings: &contracts::config::GuildSettings) -> Value {
@@ -650,16 +656,20 @@ fn every_write_is_audited_with_who_when_which_keys_and_old_and_new_values() {
             &admin(),
         )
         .unwrap();
-        Service::new(&store, FakeClock::at_secs(NOW + 60))
-            .set(
-                GUILD,
-                &format!("roles.mapping.{ROLE}"),
-                "admin",
-                None,
-                false,
-                &ops(),
-            )
-            .unwrap();
+        Service::new(
+            &store,
+            FakeClock::at_secs(NOW + 60),
+            FakeChannels::owning(GUILD, CHANNEL_ID),
+        )
+        .set(
+            GUILD,
+            &format!("roles.mapping.{ROLE}"),
+            "admin",
+            None,
+            false,
+            &ops(),
+        )
+        .unwrap();
 
         let log = service(&store).audit_log(GUILD, 10).unwrap();
         assert_eq!(log.len(), 2);

@@ -1,6 +1,7 @@
 //! The Spin adapter: answers each request through [`crate::endpoint::handle_with`] with
-//! the library services as [`contracts::Imported`] (composed in by Spin), and finishes
-//! deferred replies after the answer is sent.
+//! the library services as [`contracts::Imported`] (composed in by Spin) and
+//! `spin-adapter`'s `wasi:keyvalue` store `default` (its atomics: the interaction
+//! claims), and finishes deferred replies after the answer is sent.
 //!
 //! Order of work for one request:
 //! 1. read the body (within [`crate::endpoint::BODY_LIMIT`]) and answer at once with
@@ -80,6 +81,7 @@ async fn handle(request: IncomingRequest, out: ResponseOutparam) {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
+    let store = spin_adapter::cas_store();
     let handled = crate::endpoint::handle_with(
         &request.method,
         &headers,
@@ -87,11 +89,15 @@ async fn handle(request: IncomingRequest, out: ResponseOutparam) {
         &SpinVariables,
         now,
         &Imported,
+        &store,
     );
     // Answer first: Discord's 3 seconds run until it has the response.
     spin_adapter::respond_json(out, handled.reply.status, &handled.reply.body, &[]);
     if let Some(report) = &handled.report {
         eprintln!("discord-bot: {report}");
+    }
+    if let Some(notice) = &handled.notice {
+        eprintln!("discord-bot: {notice}");
     }
     if let Some(job) = &handled.follow_up {
         finish(job);

@@ -1,7 +1,14 @@
 //! The interactions endpoint, host-free: method, settings, signature, replay window and
 //! parsing checks in that order — nothing is parsed before the signature verifies, and
-//! no rejected request has a side effect. A verified interaction then goes to
-//! [`crate::dispatch::respond`].
+//! no rejected request has a side effect. A verified interaction that can act (not a
+//! PING, not an autocomplete) is then claimed by its id ([`crate::replay`]): a copy of
+//! one already claimed is answered with an ephemeral [`ALREADY_HANDLED`] and nothing is
+//! done again; the first copy goes to [`crate::dispatch::respond`].
+//!
+//! Why a notice and not the first answer again: that answer may hold a member's join
+//! link (with a Kaltura session), which is never stored, and Discord sends each
+//! interaction once — a second copy comes from whoever captured the first, who must
+//! learn nothing from it.
 //!
 //! Two entry points share the checks:
 //! - [`handle`] answers PING and, with no services reachable, a friendly ephemeral
@@ -10,6 +17,7 @@
 //!   returns the reply, an optional [`FollowUp`] to run after the reply is sent, and
 //!   an optional [`ErrorReport`] to log.
 
+use common::cas::CasStore;
 use common::{ApiError, Variables};
 use discord_api::model::{JsonErrorKind, ParseError};
 use discord_api::response::{InteractionResponse, MessageBody};
@@ -17,7 +25,8 @@ use discord_api::signature::{self, PublicKey, SignatureError};
 use discord_api::Interaction;
 use std::time::Duration;
 
-use crate::dispatch::{self, ErrorReport, FollowUp, Outcome};
+use crate::dispatch::{self, ErrorId, ErrorReport, FollowUp, Outcome};
+use crate::replay::{self, Claim};
 use crate::services::Services;
 
 /// The largest interaction body accepted; Discord's payloads are far smaller.
@@ -31,6 +40,10 @@ pub const REQUIRED_SETTINGS: &[&str] = &["discord_public_key"];
 
 /// What [`handle`] answers to anything but a PING.
 pub const NOT_AVAILABLE: &str = "Kaltura commands are not available on this deployment yet.";
+
+/// What a copy of an interaction already handled is answered (ephemeral).
+pub const ALREADY_HANDLED: &str =
+    "This interaction was already handled, so nothing was done again.";
 
 /// What to answer: a status and a JSON body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,6 +81,19 @@ pub struct Handled {
     pub follow_up: Option<FollowUp>,
     /// An error to log; the member was shown its ID.
     pub report: Option<ErrorReport>,
+    /// Something to log that is not an error (a replayed interaction).
+    pub notice: Option<String>,
+}
+
+impl Handled {
+    fn reply(reply: Reply) -> Self {
+        Self {
+            reply,
+            follow_up: None,
+            report: None,
+            notice: None,
+        }
+    }
 }
 
 /// Answers one request to the endpoint without services: verifies it, answers a
@@ -89,8 +115,10 @@ pub fn handle(
     }
 }
 
-/// Answers one request to the endpoint: verifies it, then runs it against `services`
-/// ([`crate::dispatch::respond`]). `now_unix_secs` is the current time.
+/// Answers one request to the endpoint: verifies it, claims it in `store` (a copy of
+/// an interaction already claimed is answered [`ALREADY_HANDLED`]), then runs it
+/// against `services` ([`crate::dispatch::respond`]). `now_unix_secs` is the current
+/// time.
 pub fn handle_with(
     method: &str,
     headers: &http::HeaderMap,
@@ -98,28 +126,61 @@ pub fn handle_with(
     vars: &dyn Variables,
     now_unix_secs: u64,
     services: &impl Services,
+    store: &impl CasStore,
 ) -> Handled {
     let interaction = match verified(method, headers, body, vars, now_unix_secs) {
         Ok(interaction) => interaction,
-        Err(reply) => {
-            return Handled {
-                reply,
-                follow_up: None,
-                report: None,
+        Err(reply) => return Handled::reply(reply),
+    };
+    if let Some(id) = acting_id(&interaction) {
+        let ephemeral = |text: String| {
+            Reply::interaction(&InteractionResponse::message(
+                MessageBody::text(text).ephemeral(),
+            ))
+        };
+        match replay::claim(store, replay::capacity(vars), id) {
+            Ok(Claim::First) => {}
+            Ok(Claim::Replay) => {
+                let mut handled = Handled::reply(ephemeral(ALREADY_HANDLED.to_owned()));
+                handled.notice = Some(format!(
+                    "interaction {id} arrived again; answered without acting"
+                ));
+                return handled;
+            }
+            Err(err) => {
+                let error_id = ErrorId::for_interaction(id);
+                let mut handled = Handled::reply(ephemeral(format!(
+                    "Something went wrong on our side, so nothing was done. Please try again. (error ID `{error_id}`)"
+                )));
+                handled.report = Some(ErrorReport {
+                    error_id,
+                    action: "claiming the interaction",
+                    detail: format!("the interaction could not be claimed: {err}"),
+                });
+                return handled;
             }
         }
-    };
+    }
     match dispatch::respond(&interaction, services) {
         Outcome::Reply { response, report } => Handled {
-            reply: Reply::interaction(&response),
-            follow_up: None,
             report,
+            ..Handled::reply(Reply::interaction(&response))
         },
         Outcome::Deferred { response, job } => Handled {
-            reply: Reply::interaction(&response),
             follow_up: Some(*job),
-            report: None,
+            ..Handled::reply(Reply::interaction(&response))
         },
+    }
+}
+
+/// The id of an interaction that can act (a command, a button, a modal): those are
+/// claimed. A PING and an autocomplete change nothing.
+fn acting_id(interaction: &Interaction) -> Option<discord_api::id::InteractionId> {
+    match interaction {
+        Interaction::Ping | Interaction::Autocomplete(_) => None,
+        Interaction::Command(incoming) => Some(incoming.envelope.id),
+        Interaction::Component(incoming) => Some(incoming.envelope.id),
+        Interaction::ModalSubmit(incoming) => Some(incoming.envelope.id),
     }
 }
 
@@ -189,7 +250,8 @@ fn unauthorized(err: SignatureError) -> Reply {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use common::MemoryVariables;
+    use common::cas::MemoryCasStore;
+    use common::{MemoryVariables, StoreError};
     use contracts::config::{Access, AuditEntry, Command, UpdateResult};
     use contracts::kaltura::{Meeting, MeetingFilter, MeetingRequest, Participant, Requester};
     use contracts::{Actor, Error, KalturaRole, Member};
@@ -465,6 +527,7 @@ mod tests {
             &vars(),
             1_700_000_000,
             &Open,
+            &MemoryCasStore::default(),
         );
         assert_eq!(handled.reply.status, 200);
         let value = reply_json(&handled.reply);
@@ -492,6 +555,7 @@ mod tests {
             &vars(),
             1_700_000_000,
             &Open,
+            &MemoryCasStore::default(),
         );
         assert_eq!(
             reply_json(&handled.reply),
@@ -520,9 +584,85 @@ mod tests {
             &vars(),
             1_700_000_000,
             &Open,
+            &MemoryCasStore::default(),
         );
         assert_eq!(handled.reply.status, 401);
         assert!(handled.follow_up.is_none());
+    }
+
+    #[test]
+    fn a_second_copy_of_a_command_is_answered_without_acting() {
+        let store = MemoryCasStore::default();
+        let body = slash(
+            "kaltura-start",
+            serde_json::json!([
+                {"name": "type", "type": 3, "value": "meeting"},
+                {"name": "title", "type": 3, "value": "Standup"}
+            ]),
+        );
+        let send = || {
+            handle_with(
+                "POST",
+                &signed(&body, "1700000000"),
+                body.as_bytes(),
+                &vars(),
+                1_700_000_000,
+                &Open,
+                &store,
+            )
+        };
+        let first = send();
+        assert!(first.follow_up.is_some(), "the first copy starts a meeting");
+        for _ in 0..2 {
+            let again = send();
+            assert!(again.follow_up.is_none(), "no second meeting");
+            assert_eq!(
+                reply_json(&again.reply),
+                serde_json::json!({"type": 4, "data": {"content": ALREADY_HANDLED, "flags": 64, "allowed_mentions": {"parse": []}}})
+            );
+            assert!(again.notice.unwrap().contains("900000000000000001"));
+        }
+        assert!(store
+            .keys()
+            .iter()
+            .all(|k| k.starts_with(crate::replay::PREFIX)));
+    }
+
+    #[test]
+    fn autocomplete_is_not_claimed_and_a_failing_store_acts_on_nothing() {
+        let store = MemoryCasStore::default();
+        let body =
+            slash("kaltura-list", serde_json::json!([])).replace(r#""type":2"#, r#""type":4"#);
+        let auto = handle_with(
+            "POST",
+            &signed(&body, "1700000000"),
+            body.as_bytes(),
+            &vars(),
+            1_700_000_000,
+            &Open,
+            &store,
+        );
+        assert_eq!(reply_json(&auto.reply)["type"], 8, "{:?}", auto.reply);
+        assert!(store.keys().is_empty());
+
+        store.fail_with(Some(StoreError::Other("down".into())));
+        let body = slash("kaltura-list", serde_json::json!([]));
+        let failed = handle_with(
+            "POST",
+            &signed(&body, "1700000000"),
+            body.as_bytes(),
+            &vars(),
+            1_700_000_000,
+            &Open,
+            &store,
+        );
+        let value = reply_json(&failed.reply);
+        assert_eq!(value["data"]["flags"], 64);
+        assert!(value["data"]["content"]
+            .as_str()
+            .unwrap()
+            .starts_with("Something went wrong on our side, so nothing was done."));
+        assert!(failed.report.unwrap().detail.contains("down"));
     }
 
     #[test]

@@ -10,6 +10,8 @@
 //! - [`dispatch`]: permission checks and the [`dispatch::Outcome`] of each action.
 //! - [`services`]: the services the bot calls, as the contracts' ports
 //!   (`contracts::{Config, Members, Kaltura}`), and the [`services::Caller`].
+//! - [`replay`]: each interaction acted on once, claimed by its id in the shared store
+//!   (`bot/v1/interactions/`), with bounded keys.
 //!
 //! The types are the contracts' (`contracts::config`, `contracts::kaltura`, ...): the bot
 //! keeps no copy of a WIT type, and asks the services for every rule about members and
@@ -26,6 +28,7 @@ pub mod custom_id;
 pub mod dispatch;
 pub mod endpoint;
 mod render;
+pub mod replay;
 pub mod services;
 
 pub use dispatch::{respond, Outcome};

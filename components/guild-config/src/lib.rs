@@ -103,8 +103,8 @@ pub use model::{
 };
 pub use render::render_readable;
 pub use schema::{
-    settable_keys, validate_overrides, Layer, MAX_ALLOWED_ROLES, MAX_CATEGORY_IDS,
-    MAX_PRIVILEGES_CHARS, MAX_ROLE_MAPPINGS, MAX_USER_OVERRIDES,
+    channel_settings, settable_keys, validate_overrides, Layer, MAX_ALLOWED_ROLES,
+    MAX_CATEGORY_IDS, MAX_PRIVILEGES_CHARS, MAX_ROLE_MAPPINGS, MAX_USER_OVERRIDES,
 };
 pub use template::{
     check_template, render_template, template_name, variables, MAX_TEMPLATE_CHARS, MESSAGE_KINDS,

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use contracts::config::{Command, Event, MessageKind, SettingKey};
 use contracts::KalturaRole;
-use discord_api::id::{ChannelId, GenericMarker, RoleId};
+use discord_api::id::{ChannelId, ChannelMarker, GenericMarker, RoleId};
 use serde_json::{Map, Value};
 
 use crate::discord::{parse_id, parse_permissions, parse_permissions_typed, Mention};
@@ -694,6 +694,41 @@ fn collect(
     }
 }
 
+/// The channels a merge patch (or an override document) sets, with the dotted path of
+/// each: every channel setting (`notifications.events.<event>.channel_id`) holding a
+/// channel ID. `null` (removing an override) sets none; a value that is not a channel
+/// ID is left to [`validate_overrides`]. Callers use it to check, before a write, that
+/// each channel belongs to the server (the schema is the one place that knows which
+/// keys are channels).
+pub fn channel_settings(patch: &Value) -> Vec<(String, ChannelId)> {
+    let mut out = Vec::new();
+    channels_in(&ROOT, patch, "", &mut out);
+    out
+}
+
+fn channels_in(kind: &Kind, value: &Value, path: &str, out: &mut Vec<(String, ChannelId)>) {
+    match (kind, value) {
+        (Kind::Section(fields), Value::Object(object)) => {
+            for (key, item) in object {
+                if let Some(field) = fields.iter().find(|f| f.name == key) {
+                    channels_in(&field.kind, item, &join(path, key), out);
+                }
+            }
+        }
+        (Kind::Map { value: item, .. }, Value::Object(object)) => {
+            for (key, value) in object {
+                channels_in(item, value, &join(path, key), out);
+            }
+        }
+        (Kind::Channel, Value::String(text)) => {
+            if let Ok(id) = parse_id::<ChannelMarker>(text) {
+                out.push((path.to_string(), id));
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Builds `{"a":{"b":value}}` from `["a","b"]`.
 pub(crate) fn nest(segments: &[String], value: Value) -> Value {
     segments.iter().rev().fold(value, |inner, segment| {
@@ -712,6 +747,43 @@ mod tests {
 
     const ROLE: &str = "123456789012345678";
     const ROLE2: &str = "223456789012345678";
+
+    #[test]
+    fn the_channels_a_patch_sets_are_listed_with_their_paths() {
+        let patch = json!({
+            "notifications": {
+                "enabled": true,
+                "events": {
+                    "meeting_start": {"channel_id": "323456789012345678", "template": "x"},
+                    "meeting_end": {"channel_id": null},
+                    "entry_ready": {"channel_id": "423456789012345678"},
+                    "recording_ready": {"channel_id": "not an id"}
+                }
+            },
+            "roles": {"mapping": {ROLE: "admin"}},
+            "unknown": {"channel_id": "523456789012345678"}
+        });
+        let mut found: Vec<(String, u64)> = channel_settings(&patch)
+            .into_iter()
+            .map(|(path, id)| (path, id.get()))
+            .collect();
+        found.sort();
+        assert_eq!(
+            found,
+            [
+                (
+                    "notifications.events.entry_ready.channel_id".to_string(),
+                    423_456_789_012_345_678
+                ),
+                (
+                    "notifications.events.meeting_start.channel_id".to_string(),
+                    323_456_789_012_345_678
+                ),
+            ]
+        );
+        assert!(channel_settings(&json!({"features": {"activity": true}})).is_empty());
+        assert!(channel_settings(&Value::Null).is_empty());
+    }
 
     fn rejected(doc: Value, layer: Layer) -> (String, Rule) {
         match validate_overrides(&doc, layer) {

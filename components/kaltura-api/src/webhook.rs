@@ -13,6 +13,17 @@
 //! - template fields, `entry_id=0_x&entry_name=...&entry_status=2`.
 //!
 //! Anything else (XML/PHP objects, free text) is a [`WebhookError::UnsupportedPayload`].
+//!
+//! **Length extension.** `HASH(secret ‖ body)` with SHA-1/SHA-2 lets anyone who holds
+//! one signed body compute a valid signature for `body ‖ padding ‖ anything`, without
+//! the secret; the padding is `0x80`, NUL bytes and the length. So a verified body is
+//! still refused before it is read if it holds a control byte (anything below `0x20`
+//! but tab, line feed and carriage return, or `0x7f`), is not UTF-8
+//! ([`WebhookError::NotText`]; Kaltura's payloads are JSON or URL-encoded text and
+//! never carry either raw), or names a field twice ([`WebhookError::RepeatedField`]:
+//! a repeated `kd_guild_id` must not mean one thing to one reader and another to the
+//! next). An extended body therefore always fails; what remains is the replay of a
+//! genuine body as it was signed (deduplicated by the receiver).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -47,7 +58,16 @@ pub enum WebhookError {
     /// The payload is of a known format but broken.
     #[error("invalid notification payload: {0}")]
     InvalidPayload(&'static str),
+    /// The body holds a control byte or is not UTF-8: Kaltura sends neither, and the
+    /// padding of a length-extended body is both.
+    #[error("invalid notification payload: {0}")]
+    NotText(&'static str),
+    /// A field (a form field, or a key of a JSON object) is named twice.
+    #[error("invalid notification payload: field `{0}` is given more than once")]
+    RepeatedField(String),
 }
+
+mod strict;
 
 /// The hash of a notification signature (`SecureHashingAlgo`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -370,9 +390,49 @@ fn from_json(value: Value, format: PayloadFormat) -> Result<Notification, Webhoo
 }
 
 fn parse_json(bytes: &[u8], format: PayloadFormat) -> Result<Notification, WebhookError> {
-    let value: Value = serde_json::from_slice(bytes)
-        .map_err(|_| WebhookError::InvalidPayload("body is not valid JSON"))?;
+    let value = strict::parse(bytes).map_err(|err| match err {
+        strict::StrictError::Syntax => WebhookError::InvalidPayload("body is not valid JSON"),
+        strict::StrictError::Repeated(key) => WebhookError::RepeatedField(shown(&key)),
+    })?;
     from_json(value, format)
+}
+
+/// A field name as an error may show it: as is when it is a plain name, else described.
+fn shown(name: &str) -> String {
+    if is_field_name(name) {
+        name.to_owned()
+    } else {
+        "(a name that is not letters, digits and _)".to_owned()
+    }
+}
+
+/// Whether `byte` is a control byte no Kaltura payload carries raw: C0 controls other
+/// than tab, line feed and carriage return (JSON's whitespace), and DEL.
+fn is_control(byte: u8) -> bool {
+    (byte < 0x20 && !matches!(byte, b'\t' | b'\n' | b'\r')) || byte == 0x7f
+}
+
+/// The body as text, or why it is refused ([`WebhookError::NotText`]).
+fn text(body: &[u8]) -> Result<&str, WebhookError> {
+    if body.iter().copied().any(is_control) {
+        return Err(WebhookError::NotText(
+            "the body holds a control byte (such as NUL); Kaltura sends none",
+        ));
+    }
+    std::str::from_utf8(body)
+        .map_err(|_| WebhookError::NotText("the body is not UTF-8 text; Kaltura sends UTF-8"))
+}
+
+/// The `name=value` pairs of a URL-encoded body, refusing a name given twice.
+fn form_pairs(body: &[u8]) -> Result<Vec<(String, String)>, WebhookError> {
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for (name, value) in form_urlencoded::parse(body) {
+        if pairs.iter().any(|(seen, _)| *seen == name) {
+            return Err(WebhookError::RepeatedField(shown(&name)));
+        }
+        pairs.push((name.into_owned(), value.into_owned()));
+    }
+    Ok(pairs)
 }
 
 fn is_field_name(s: &str) -> bool {
@@ -396,7 +456,7 @@ fn from_fields(body: &[u8]) -> Result<Notification, WebhookError> {
             "free text (expected JSON, data=<JSON> or name=value fields)",
         ));
     }
-    let fields: BTreeMap<String, String> = form_urlencoded::parse(body).into_owned().collect();
+    let fields: BTreeMap<String, String> = form_pairs(body)?.into_iter().collect();
     let get = |names: &[&str]| first_field(&fields, names);
     Ok(Notification {
         format: PayloadFormat::Fields,
@@ -420,10 +480,12 @@ fn from_fields(body: &[u8]) -> Result<Notification, WebhookError> {
 /// Parses a (verified) notification body in any of the three formats.
 ///
 /// # Errors
-/// [`WebhookError::InvalidPayload`] for an empty body or broken JSON,
+/// [`WebhookError::NotText`] for a control byte or a body that is not UTF-8,
+/// [`WebhookError::RepeatedField`] for a field named twice (in the form, or in any JSON
+/// object), [`WebhookError::InvalidPayload`] for an empty body or broken JSON,
 /// [`WebhookError::UnsupportedPayload`] for XML/PHP objects and free text.
 pub fn parse_notification(body: &[u8]) -> Result<Notification, WebhookError> {
-    let trimmed = body.trim_ascii();
+    let trimmed = text(body)?.as_bytes().trim_ascii();
     match trimmed.first() {
         None => Err(WebhookError::InvalidPayload("empty body")),
         Some(b'{') | Some(b'[') => parse_json(trimmed, PayloadFormat::Json),
@@ -431,9 +493,10 @@ pub fn parse_notification(body: &[u8]) -> Result<Notification, WebhookError> {
             "XML (set the template's format to JSON)",
         )),
         Some(_) => {
-            let data = form_urlencoded::parse(trimmed)
+            let data = form_pairs(trimmed)?
+                .into_iter()
                 .find(|(k, _)| k == "data")
-                .map(|(_, v)| v.into_owned());
+                .map(|(_, v)| v);
             match data {
                 Some(data) => {
                     let inner = data.trim();
@@ -694,6 +757,79 @@ mod tests {
             parse_notification(b"[1,2]"),
             Err(WebhookError::InvalidPayload(_))
         ));
+    }
+
+    #[test]
+    fn a_body_with_control_bytes_or_not_utf8_is_refused_before_it_is_read() {
+        // What a length extension appends: 0x80, NULs, the bit length, then the
+        // attacker's fields.
+        let mut extended = b"entry_id=0_abc123&entry_status=2".to_vec();
+        extended.push(0x80);
+        extended.extend_from_slice(&[0; 20]);
+        extended.extend_from_slice(&[0x01, 0x38]);
+        extended.extend_from_slice(b"&kd_guild_id=1&kd_event=entry_ready");
+        assert!(matches!(
+            parse_notification(&extended),
+            Err(WebhookError::NotText(_))
+        ));
+        for bad in [
+            &b"entry_id=0_a\x00bc"[..],
+            b"entry_id=0_abc\x7f",
+            b"{\"a\":\"\x1b[31m\"}",
+            b"entry_name=\x80",
+            b"{\"objectType\":\"KalturaHttpNotification\",\"eventType\":\"3\",\"x\":\"\xff\"}",
+        ] {
+            let err = parse_notification(bad).unwrap_err();
+            assert!(matches!(err, WebhookError::NotText(_)), "{bad:?}: {err}");
+        }
+        // JSON's own whitespace, and escaped or percent-encoded text, are fine.
+        let pretty = "{\n\t\"eventType\": \"3\",\r\n\t\"object\": {\"id\": \"0_a\", \"name\": \"L\u{e9}on\\u0007\"}\n}";
+        assert_eq!(
+            ok(parse_notification(pretty.as_bytes()))
+                .object
+                .name
+                .as_deref(),
+            Some("L\u{e9}on\u{7}")
+        );
+        let n = ok(parse_notification(b"entry_id=0_a&entry_name=a%0Ab%00c"));
+        assert_eq!(n.object.name.as_deref(), Some("a\nb\u{0}c"));
+    }
+
+    #[test]
+    fn a_field_named_twice_is_refused_in_every_format() {
+        for (body, field) in [
+            (
+                "entry_id=0_a&kd_guild_id=111111111111111111&kd_guild_id=222222222222222222",
+                "kd_guild_id",
+            ),
+            ("entry_id=0_a&entry_id=0_b", "entry_id"),
+            ("data=%7B%22eventType%22%3A%223%22%7D&data=%7B%7D", "data"),
+            (
+                r#"{"eventType":"3","object":{"id":"0_a","tags":"x","tags":"kd-guild:1"}}"#,
+                "tags",
+            ),
+            (
+                r#"{"eventType":"3","eventType":"1","object":{}}"#,
+                "eventType",
+            ),
+        ] {
+            assert_eq!(
+                parse_notification(body.as_bytes()),
+                Err(WebhookError::RepeatedField(field.into())),
+                "{body}"
+            );
+        }
+        let inner =
+            form_urlencoded::byte_serialize(br#"{"eventType":"3","object":{"id":"a","id":"b"}}"#)
+                .collect::<String>();
+        assert_eq!(
+            parse_notification(format!("data={inner}").as_bytes()),
+            Err(WebhookError::RepeatedField("id".into()))
+        );
+        assert_eq!(
+            WebhookError::RepeatedField("kd_guild_id".into()).to_string(),
+            "invalid notification payload: field `kd_guild_id` is given more than once"
+        );
     }
 
     #[test]

@@ -132,6 +132,30 @@ pub fn deliver(
     deadline_ms: u64,
     policy: &Policy,
 ) -> Report {
+    let (answer, attempts) = send(transport, clock, request, deadline_ms, policy, "delivered");
+    let outcome = match answer {
+        Ok(body) => Outcome::Delivered {
+            message_id: serde_json::from_slice::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|v| v["id"].as_str().map(str::to_owned)),
+        },
+        Err(outcome) => outcome,
+    };
+    Report { outcome, attempts }
+}
+
+/// Sends `request` with the same rule as [`deliver`] (any request to Discord, e.g. the
+/// channel lookup before a post): the body of Discord's `2xx` answer, or how it ended
+/// otherwise ([`Outcome::Undeliverable`] or [`Outcome::RetryLater`]), with every try;
+/// the successful try is recorded as `done`.
+pub fn send(
+    transport: &dyn Transport,
+    clock: &dyn Clock,
+    request: &http::Request<Vec<u8>>,
+    deadline_ms: u64,
+    policy: &Policy,
+    done: &str,
+) -> (Result<Vec<u8>, Outcome>, Vec<Attempt>) {
     let mut attempts = Vec::new();
     let mut attempt = 0u32;
     loop {
@@ -139,10 +163,8 @@ pub fn deliver(
         let now = clock.now_millis();
         let remaining = deadline_ms.saturating_sub(now);
         if remaining < millis(policy.min_attempt) {
-            return Report {
-                outcome: Outcome::RetryLater("the request's time budget is used up".into()),
-                attempts,
-            };
+            let outcome = Outcome::RetryLater("the request's time budget is used up".into());
+            return (Err(outcome), attempts);
         }
         let timeout = policy.attempt_timeout.min(Duration::from_millis(remaining));
         let answer = transport.send(copy(request), timeout);
@@ -152,16 +174,10 @@ pub fn deliver(
                 attempts.push(Attempt {
                     at_ms: now,
                     status,
-                    result: "delivered".to_owned(),
+                    result: done.to_owned(),
                     wait_ms: None,
                 });
-                let message_id = serde_json::from_slice::<serde_json::Value>(&body)
-                    .ok()
-                    .and_then(|v| v["id"].as_str().map(str::to_owned));
-                return Report {
-                    outcome: Outcome::Delivered { message_id },
-                    attempts,
-                };
+                return (Ok(body), attempts);
             }
             Ok(Err(error)) => (Some(error), String::new()),
             Err(why) => (None, why),
@@ -212,7 +228,7 @@ pub fn deliver(
             result,
             wait_ms: None,
         });
-        return Report { outcome, attempts };
+        return (Err(outcome), attempts);
     }
 }
 

@@ -13,7 +13,8 @@
 //! which meeting a recording came from, unless the notification carries it.
 //!
 //! Hints the signed body may carry (template user or content parameters, so
-//! template-fields payloads only; a JSON API-object payload carries the object alone):
+//! template-fields payloads only; a JSON API-object payload carries the object alone,
+//! whose `tags` may name servers). Nothing outside the signed body is read:
 //!
 //! | field | meaning |
 //! |---|---|

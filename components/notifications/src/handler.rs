@@ -1,5 +1,6 @@
 //! One Kaltura notification, end to end and host-free: verify → parse → map → route →
-//! claim (dedupe) → render → deliver → record → answer.
+//! claim (dedupe) → render → check the channel is the server's ([`crate::ownership`]) →
+//! deliver → record → answer.
 //!
 //! | answer | when |
 //! |---|---|
@@ -8,7 +9,7 @@
 //! | 200 `ignored` | not an event this service posts (the reason is in the body) |
 //! | 200 `not_routed` | no server takes it (no channel, turned off, no server named) |
 //! | 200 `duplicate` | this event was handled before |
-//! | 200 `done` | every message is delivered or undeliverable for good (403/404) |
+//! | 200 `done` | every message is delivered or undeliverable for good (403/404, or a channel of another server) |
 //! | 503 | a message may still be delivered later (Discord 5xx or rate limit beyond the budget, no answer, 401), another copy is in progress, a service or the store failed, or a setting is missing: Kaltura redelivers |
 //!
 //! Kaltura counts only 200/204 as delivered and retries anything else, so a 200 is only
@@ -24,6 +25,7 @@ use serde_json::{json, Value};
 use crate::dedupe::{self, Claim, EventId, Mark, SeenState};
 use crate::delivery::{self, Outcome, Policy, Report};
 use crate::events::{self, Mapped};
+use crate::ownership;
 use crate::render;
 use crate::routing::{self, Delivery, Route, Services};
 
@@ -55,7 +57,9 @@ pub struct Env<'a, S: CasStore, P: Services> {
 pub struct Incoming<'a> {
     /// The method.
     pub method: &'a str,
-    /// The path with its query (`?guild=` is read from it).
+    /// The path with its query. Nothing on it routes an event (it is not signed); a
+    /// `guild` parameter, which once did, is only named in the answer when the event
+    /// goes nowhere.
     pub path_with_query: &'a str,
     /// `X-KALTURA-SIGNATURE`.
     pub signature: Option<&'a str>,
@@ -145,15 +149,17 @@ pub fn handle<S: CasStore, P: Services>(request: &Incoming<'_>, env: &Env<'_, S,
             )
         }
     };
-    let url_guilds = routing::query_guilds(request.path_with_query);
-    let deliveries = match routing::route(&event, &url_guilds, env.services, env.clock.now_secs()) {
+    let deliveries = match routing::route(&event, env.services, env.clock.now_secs()) {
         Ok(Route::Deliver(deliveries)) => deliveries,
-        Ok(Route::NotRouted(reason)) => {
+        Ok(Route::NotRouted(mut reason)) => {
+            if names_guild_on_url(request.path_with_query) {
+                reason.push_str(UNSIGNED_GUILD);
+            }
             return Reply::json(
                 200,
                 &json!({"status": "not_routed", "event_id": id.as_str(), "reason": reason}),
                 format!("notifications: {id}: not routed: {reason}"),
-            )
+            );
         }
         Err(err) => {
             let error = ApiError::new(
@@ -306,6 +312,16 @@ pub fn handle<S: CasStore, P: Services>(request: &Incoming<'_>, env: &Env<'_, S,
     }
 }
 
+/// Said when an event goes nowhere and its URL has a `guild` parameter.
+pub const UNSIGNED_GUILD: &str = "; the URL's ?guild= is not read (the signature does not cover the URL): name the server in the signed body (a kd_guild_id parameter, or a kd-guild:<id> tag on the entry)";
+
+/// Whether the notification URL has a `guild` query parameter.
+fn names_guild_on_url(path_with_query: &str) -> bool {
+    path_with_query.split_once('?').is_some_and(|(_, query)| {
+        form_urlencoded::parse(query.as_bytes()).any(|(name, _)| name == "guild")
+    })
+}
+
 fn deliver_one<S: CasStore, P: Services>(
     env: &Env<'_, S, P>,
     client: &Client,
@@ -314,14 +330,30 @@ fn deliver_one<S: CasStore, P: Services>(
     delivery: &Delivery,
     deadline: u64,
 ) -> Report {
+    let (owned, mut attempts) = ownership::check(
+        env.transport,
+        env.clock,
+        &env.policy,
+        deadline,
+        (client, token),
+        delivery,
+    );
+    if let Err(outcome) = owned {
+        return Report { outcome, attempts };
+    }
     let body = render::body(delivery);
     let nonce = render::nonce(id, &delivery.key());
-    match render::request(client, token, delivery.channel_id, &body, &nonce) {
+    let report = match render::request(client, token, delivery.channel_id, &body, &nonce) {
         Ok(request) => delivery::deliver(env.transport, env.clock, &request, deadline, &env.policy),
         Err(err) => Report {
             outcome: Outcome::Undeliverable(err.to_string()),
             attempts: Vec::new(),
         },
+    };
+    attempts.extend(report.attempts);
+    Report {
+        outcome: report.outcome,
+        attempts,
     }
 }
 

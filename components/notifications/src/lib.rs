@@ -9,6 +9,7 @@
 //! | [`events`] | Kaltura notification → product event (`meeting_start`, `meeting_end`, `recording_ready`, `entry_ready`), or why none |
 //! | [`routing`] | which servers and channels: a meeting's own channel, or each server's configured channel; the message, rendered by `config` |
 //! | [`render`] | the template variables, escaped, that `config` fills into the server's template; explicit `allowed_mentions`, nonce |
+//! | [`ownership`] | before each post, Discord must say the channel is the server's (`GET /channels/{id}`); another server's is refused for good |
 //! | [`delivery`] | posting with Discord's rules: `429` `retry_after`, `5xx` backoff, inside a 10 s budget |
 //! | [`dedupe`] | exactly once across Kaltura's redeliveries (compare-and-swap claim per event) |
 //! | [`notify_log`] (crate) | each server's audit log of attempts and outcomes: this service's, shared read-only with the gateway |
@@ -47,22 +48,33 @@
 //! entry there is not a new video, and such notifications are ignored.
 //!
 //! **Which Discord servers.** Events of meetings started from Discord go to that
-//! meeting's channel. For every other event the receiver must be told which servers to
+//! meeting's channel. For every other event the **signed body** must name the servers to
 //! consider; each then posts it only in the channel it configured for that event
-//! (`/kaltura-config`, `notifications.events.<event>.channel_id`), and only videos in the
-//! Kaltura categories it follows (`kaltura.category_ids`). Name the servers, most trusted
-//! first:
-//! 1. inside the signed body: a template user parameter `kd_guild_id` (comma-separated
-//!    Discord server ids; template-fields payloads), or a `kd-guild:<server id>` tag on
-//!    the entry (any payload; rooms made by this app carry it; note that whoever may
-//!    edit an entry may tag it — the server still posts only videos of categories it
-//!    follows);
-//! 2. otherwise on the URL: `https://<your-app>/webhooks/kaltura?guild=<server id>` —
-//!    the only way for API-object (JSON) payloads, which carry the object alone. The
-//!    signature covers the body, not the URL: someone who captured a signed body could
-//!    replay it to another `?guild=`, but only before the original arrives (the event is
-//!    deduplicated by its job id), only to servers that follow one of the entry's
-//!    categories and chose a channel, and only with the genuine Kaltura event. Prefer 1.
+//! (`/kaltura-config`, `notifications.events.<event>.channel_id`; Discord must confirm
+//! before each post that the channel is that server's, see [`ownership`]), and only
+//! videos in the Kaltura categories it follows (`kaltura.category_ids`). Name them with a
+//! template user parameter `kd_guild_id` (comma-separated Discord server ids;
+//! template-fields payloads), or a `kd-guild:<server id>` tag on the entry (any payload,
+//! the API object's too; rooms made by this app carry it; whoever may edit an entry may
+//! tag it — the server still posts only videos of categories it follows). Nothing on the
+//! URL is read: the signature does not cover it (a `?guild=` there, which older versions
+//! read, is only mentioned in the answer when the event goes nowhere).
+//!
+//! **Residual risk of the signature.** Kaltura signs `HASH(admin secret ‖ body)`, not an
+//! HMAC, so whoever holds one signed notification (a proxy log, a captured request) can
+//! compute the signature of that body with anything appended (length extension) — and
+//! can replay the body as it is. The receiver refuses every extended body before reading
+//! it (the appended padding always holds a NUL byte and `0x80`: control bytes and
+//! invalid UTF-8 are refused, see `kaltura_api::webhook`), refuses a body that names a
+//! field twice, and posts a replayed body at most once (deduplicated by Kaltura's job
+//! id, or by the body's SHA-256 for a day). What it cannot refuse is the replay of a
+//! genuine body before the original arrives, which posts what Kaltura would have posted.
+//! The Kaltura administrator should: deliver notifications over HTTPS only; choose
+//! SHA-256 or SHA-512 (both are as extendable as SHA-1, but stronger otherwise); put the
+//! server in the signed body (`kd_guild_id`, or `kd-guild:` tags) and nothing in the URL;
+//! keep the admin secret out of every other system (it signs these notifications and
+//! every KS), and rotate it with `kaltura_admin_secret` if a notification may have
+//! leaked.
 //!
 //! For template-fields payloads, also add a content parameter `kd_category_ids` with the
 //! entry's category ids (the API object carries `categoriesIds` itself).
@@ -97,6 +109,7 @@ pub mod delivery;
 pub mod events;
 pub mod handler;
 pub mod keys;
+pub mod ownership;
 pub mod receiver;
 pub mod render;
 pub mod routing;

@@ -9,10 +9,9 @@
 //!    a meeting is `recording_ready`.
 //! 2. **Every other event** goes to the channel each candidate server chose for it
 //!    (`config.render-message` says which), or nowhere. The candidates are the servers
-//!    the signed body names (`kd_guild_id`, `kd-guild:<id>` tags); only when the body
-//!    names none, the `guild` query parameters of the notification URL
-//!    (`/webhooks/kaltura?guild=<id>`), which the signature does not cover (see the crate
-//!    docs). An entry that became READY goes to a server only if it is in one of the
+//!    the signed body names (`kd_guild_id`, `kd-guild:<id>` tags), and only those: the
+//!    notification's URL is not signed, so nothing on it is read. An entry that became
+//!    READY goes to a server only if it is in one of the
 //!    categories the server follows (`config.get`'s `kaltura.category-ids`) — unless the
 //!    template declared the event itself with `kd_event`. It is `recording_ready` for a
 //!    live recording, `entry_ready` otherwise.
@@ -113,25 +112,6 @@ pub fn is_entry_event(event: Event) -> bool {
     matches!(event, Event::RecordingReady | Event::EntryReady)
 }
 
-/// The `guild` query parameters of the notification URL (`?guild=1&guild=2` or
-/// `?guild=1,2`), validated.
-pub fn query_guilds(path_with_query: &str) -> Vec<GuildId> {
-    let Some((_, query)) = path_with_query.split_once('?') else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
-        if name == "guild" {
-            for id in crate::events::guild_list(&value) {
-                if !out.contains(&id) && out.len() < MAX_GUILDS {
-                    out.push(id);
-                }
-            }
-        }
-    }
-    out
-}
-
 /// Decides where `event` goes and renders its message there; `now_secs` is the time
 /// (for a start time or a duration the notification does not carry).
 ///
@@ -139,7 +119,6 @@ pub fn query_guilds(path_with_query: &str) -> Vec<GuildId> {
 /// [`LookupError::Unavailable`] when a service failed (nothing was posted; answer 5xx).
 pub fn route(
     event: &KalturaEvent,
-    url_guilds: &[GuildId],
     services: &impl Services,
     now_secs: u64,
 ) -> Result<Route, LookupError> {
@@ -156,16 +135,9 @@ pub fn route(
             Err(err) => return Err(err),
         }
     }
-    let guilds = if event.guild_ids.is_empty() {
-        url_guilds
-    } else {
-        &event.guild_ids
-    };
+    let guilds = &event.guild_ids;
     if guilds.is_empty() {
-        reasons.push(
-            "no Discord server is named (kd_guild_id, a kd-guild: tag, or ?guild= on the URL)"
-                .into(),
-        );
+        reasons.push("no Discord server is named (kd_guild_id or a kd-guild: tag)".into());
         return Ok(Route::NotRouted(reasons.join("; ")));
     }
     let kind = event.declared.unwrap_or(match event.happening {
@@ -365,7 +337,7 @@ mod tests {
             FakeServices::new()
                 .guild(GUILD, &[12, 99])
                 .channel(GUILD, Event::EntryReady, CHANNEL);
-        let d = delivered(route(&ready_entry(), &[], &services, 0).unwrap());
+        let d = delivered(route(&ready_entry(), &services, 0).unwrap());
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].channel_id, id(CHANNEL));
         assert_eq!(d[0].event, Event::EntryReady);
@@ -383,16 +355,14 @@ mod tests {
             FakeServices::new()
                 .guild(GUILD, &[7])
                 .channel(GUILD, Event::EntryReady, CHANNEL);
-        assert!(
-            not_routed(route(&ready_entry(), &[], &services, 0).unwrap()).contains("follows none")
-        );
+        assert!(not_routed(route(&ready_entry(), &services, 0).unwrap()).contains("follows none"));
         let mut unknown = ready_entry();
         unknown.category_ids = None;
-        assert!(not_routed(route(&unknown, &[], &services, 0).unwrap()).contains("categories"));
+        assert!(not_routed(route(&unknown, &services, 0).unwrap()).contains("categories"));
         let mut declared = unknown.clone();
         declared.declared = Some(Event::EntryReady);
         assert_eq!(
-            delivered(route(&declared, &[], &services, 0).unwrap()).len(),
+            delivered(route(&declared, &services, 0).unwrap()).len(),
             1,
             "kd_event skips the category check"
         );
@@ -403,11 +373,11 @@ mod tests {
         let mut rec = ready_entry();
         rec.recording = true;
         let services = FakeServices::new().guild(GUILD, &[12]);
-        let why = not_routed(route(&rec, &[], &services, 0).unwrap());
+        let why = not_routed(route(&rec, &services, 0).unwrap());
         assert!(why.contains("recording_ready"), "{why}");
         let services = services.channel(GUILD, Event::RecordingReady, CHANNEL);
         assert_eq!(
-            delivered(route(&rec, &[], &services, 0).unwrap())[0].event,
+            delivered(route(&rec, &services, 0).unwrap())[0].event,
             Event::RecordingReady
         );
     }
@@ -422,7 +392,7 @@ mod tests {
             .meeting(42, GUILD, MEETING_CHANNEL)
             .guild(GUILD, &[])
             .channel(GUILD, Event::RecordingReady, CHANNEL);
-        let d = delivered(route(&e, &[], &services, 0).unwrap());
+        let d = delivered(route(&e, &services, 0).unwrap());
         assert_eq!(
             d[0].channel_id,
             id(MEETING_CHANNEL),
@@ -442,7 +412,7 @@ mod tests {
         let services = FakeServices::new()
             .meeting(42, GUILD, MEETING_CHANNEL)
             .guild(GUILD, &[]);
-        let d = delivered(route(&e, &[], &services, 0).unwrap());
+        let d = delivered(route(&e, &services, 0).unwrap());
         assert_eq!(d[0].channel_id, id(MEETING_CHANNEL));
     }
 
@@ -454,12 +424,12 @@ mod tests {
             .meeting(42, GUILD, MEETING_CHANNEL)
             .guild(GUILD, &[])
             .off(GUILD, Event::RecordingReady);
-        assert!(not_routed(route(&e, &[], &services, 0).unwrap()).contains("turned off"));
+        assert!(not_routed(route(&e, &services, 0).unwrap()).contains("turned off"));
         let services = FakeServices::new()
             .meeting(42, GUILD, MEETING_CHANNEL)
             .guild(GUILD, &[])
             .allow_everyone(GUILD);
-        let d = delivered(route(&e, &[], &services, 0).unwrap());
+        let d = delivered(route(&e, &services, 0).unwrap());
         assert!(d[0].message.allow_everyone_mentions);
     }
 
@@ -472,40 +442,32 @@ mod tests {
                 .guild(GUILD, &[12])
                 .channel(GUILD, Event::EntryReady, CHANNEL);
         assert_eq!(
-            delivered(route(&e, &[], &services, 0).unwrap())[0].channel_id,
+            delivered(route(&e, &services, 0).unwrap())[0].channel_id,
             id(CHANNEL)
         );
     }
 
     #[test]
-    fn url_guilds_count_only_when_the_body_names_none() {
-        let other = "423456789012345678";
-        let services = FakeServices::new()
-            .guild(GUILD, &[12])
-            .channel(GUILD, Event::EntryReady, CHANNEL)
-            .guild(other, &[12])
-            .channel(other, Event::EntryReady, "523456789012345678");
-        let d = delivered(route(&ready_entry(), &[id(other)], &services, 0).unwrap());
-        assert_eq!(d.len(), 1);
-        assert_eq!(d[0].guild_id, id(GUILD));
+    fn an_event_whose_signed_body_names_no_server_goes_nowhere() {
+        let services =
+            FakeServices::new()
+                .guild(GUILD, &[12])
+                .channel(GUILD, Event::EntryReady, CHANNEL);
         let mut unnamed = ready_entry();
         unnamed.guild_ids.clear();
-        let d = delivered(route(&unnamed, &[id(other)], &services, 0).unwrap());
-        assert_eq!(d[0].guild_id, id(other));
-        assert!(
-            not_routed(route(&unnamed, &[], &services, 0).unwrap()).contains("no Discord server")
-        );
+        let why = not_routed(route(&unnamed, &services, 0).unwrap());
+        assert!(why.contains("no Discord server is named"), "{why}");
     }
 
     #[test]
     fn a_failing_service_is_retryable_and_a_refused_id_is_skipped() {
         let services = FakeServices::new().failing(Error::storage("store down"));
         assert_eq!(
-            route(&ready_entry(), &[], &services, 0),
+            route(&ready_entry(), &services, 0),
             Err(LookupError::Unavailable("store down".into()))
         );
         let services = FakeServices::new().failing(Error::invalid("bad id"));
-        assert!(not_routed(route(&ready_entry(), &[], &services, 0).unwrap()).contains("bad id"));
+        assert!(not_routed(route(&ready_entry(), &services, 0).unwrap()).contains("bad id"));
     }
 
     #[test]
@@ -529,16 +491,5 @@ mod tests {
                 "{kind:?}"
             );
         }
-    }
-
-    #[test]
-    fn query_guilds_are_read_from_the_url() {
-        assert_eq!(
-            query_guilds(
-                "/webhooks/kaltura?guild=123456789012345678&x=1&guild=223456789012345678%2Cbad"
-            ),
-            [id(GUILD), id("223456789012345678")]
-        );
-        assert!(query_guilds("/webhooks/kaltura").is_empty());
     }
 }

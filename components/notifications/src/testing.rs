@@ -294,10 +294,16 @@ impl Sent {
 }
 
 /// Discord answering from a script; once the script is used up, `201`-style success.
+/// Channel lookups (`GET /channels/{id}`) are apart: answered from their own script,
+/// then from the channels it knows ([`FakeDiscord::owning`]), else 404; recorded in
+/// `lookups`, not in `sent`.
 #[derive(Default)]
 pub struct FakeDiscord {
     script: RefCell<VecDeque<Result<(u16, String), String>>>,
+    lookup_script: RefCell<VecDeque<(u16, String)>>,
+    owners: BTreeMap<String, String>,
     pub sent: RefCell<Vec<Sent>>,
+    pub lookups: RefCell<Vec<Sent>>,
 }
 
 impl FakeDiscord {
@@ -310,6 +316,20 @@ impl FakeDiscord {
         self.script
             .borrow_mut()
             .push_back(Ok((status, body.to_owned())));
+        self
+    }
+
+    /// `GET /channels/{channel}` says it belongs to `guild` (`""`: to no server).
+    pub fn owning(mut self, channel: &str, guild: &str) -> Self {
+        self.owners.insert(channel.to_owned(), guild.to_owned());
+        self
+    }
+
+    /// Answers the next channel lookup with `status` and `body`.
+    pub fn then_lookup(self, status: u16, body: &str) -> Self {
+        self.lookup_script
+            .borrow_mut()
+            .push_back((status, body.to_owned()));
         self
     }
 
@@ -332,7 +352,7 @@ impl Transport for FakeDiscord {
     ) -> Result<http::Response<Vec<u8>>, String> {
         let (parts, body) = request.into_parts();
         let n = self.sent.borrow().len();
-        self.sent.borrow_mut().push(Sent {
+        let sent = Sent {
             method: parts.method.to_string(),
             uri: parts.uri.to_string(),
             headers: parts
@@ -342,7 +362,34 @@ impl Transport for FakeDiscord {
                 .collect(),
             body,
             timeout,
-        });
+        };
+        let lookup = parts.method == http::Method::GET
+            && parts.uri.path().contains("/channels/")
+            && !parts.uri.path().ends_with("/messages");
+        if lookup {
+            self.lookups.borrow_mut().push(sent);
+            let channel = parts.uri.path().rsplit('/').next().unwrap_or_default();
+            let scripted = self.lookup_script.borrow_mut().pop_front();
+            let (status, body) = scripted.unwrap_or_else(|| match self.owners.get(channel) {
+                Some(guild) if guild.is_empty() => {
+                    (200, format!(r#"{{"id":"{channel}","type":1}}"#))
+                }
+                Some(guild) => (
+                    200,
+                    format!(r#"{{"id":"{channel}","guild_id":"{guild}","type":0}}"#),
+                ),
+                None => (
+                    404,
+                    r#"{"message":"Unknown Channel","code":10003}"#.to_owned(),
+                ),
+            });
+            return Ok(http::Response::builder()
+                .status(status)
+                .header("content-type", "application/json")
+                .body(body.into_bytes())
+                .unwrap());
+        }
+        self.sent.borrow_mut().push(sent);
         let next = self.script.borrow_mut().pop_front();
         let (status, body) = match next {
             Some(Ok(answer)) => answer,

@@ -4,6 +4,7 @@
 //! Spec: <https://discord.com/developers/docs/interactions/receiving-and-responding#interaction-object>.
 //! Verify the signature ([`crate::signature`]) before parsing.
 
+mod channel;
 mod command;
 mod component;
 mod guild;
@@ -11,6 +12,7 @@ mod kinds;
 mod message;
 mod user;
 
+pub use channel::Channel;
 pub use command::{CommandData, CommandDataOption, OptionValue};
 pub use component::{ComponentData, ModalSubmitData, SubmittedComponent};
 pub use guild::{base_permissions, Guild, Role};

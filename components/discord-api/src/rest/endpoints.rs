@@ -210,6 +210,22 @@ impl Client {
         self.build(Method::GET, &path, Auth::Bot(bot), Body::None)
     }
 
+    /// `GET /channels/{channel}` as the bot; decode the answer as
+    /// [`crate::model::Channel`] (its `guild_id` says which server it belongs to).
+    /// Discord answers 404 for a channel that does not exist and 403 (or 404) for one
+    /// the bot cannot see.
+    ///
+    /// # Errors
+    /// [`RestError::Assemble`].
+    pub fn get_channel(
+        &self,
+        bot: &BotToken,
+        channel: ChannelId,
+    ) -> Result<Request<Vec<u8>>, RestError> {
+        let path = format!("/channels/{channel}");
+        self.build(Method::GET, &path, Auth::Bot(bot), Body::None)
+    }
+
     /// `GET /guilds/{guild}/roles` as the bot; decode the answer as a list of
     /// [`crate::model::Role`].
     ///

@@ -1,6 +1,6 @@
 use super::*;
 use crate::commands::{Command, CommandOption};
-use crate::id::{GuildId, InteractionId, UserId};
+use crate::id::{ChannelId, GuildId, InteractionId, UserId};
 use crate::response::{InteractionResponse, MessageBody};
 use crate::token::InteractionToken;
 use http::header::HeaderMap;
@@ -174,6 +174,21 @@ fn a_guild_member_is_fetched_as_the_bot() {
     assert!(r.body().is_empty());
     assert!(r.headers().get(CONTENT_TYPE).is_none());
     assert_eq!(header(r.headers(), "user-agent"), Some(UA));
+}
+
+#[test]
+fn a_channel_is_fetched_as_the_bot() {
+    let r = client()
+        .get_channel(&bot(), ChannelId::new(7).unwrap())
+        .unwrap();
+    assert_eq!(r.method(), Method::GET);
+    assert_eq!(r.uri(), "https://discord.com/api/v10/channels/7");
+    assert!(r.body().is_empty());
+    assert_eq!(
+        header(r.headers(), "authorization"),
+        Some("Bot MTk4NjIyNDgzNDcxOTI1MjQ4.Cl2FMQ.ZnCjm1XVW7vRze4b7Cq4se7kKWs")
+    );
+    assert!(r.headers()[AUTHORIZATION].is_sensitive());
 }
 
 #[test]

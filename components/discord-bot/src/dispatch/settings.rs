@@ -75,6 +75,16 @@ impl<S: Services> Ctx<'_, S> {
             Err(Error::Invalid(message)) => {
                 Outcome::message(notice(format!("Nothing was changed. {}", escape(&message))))
             }
+            // `config` asks Discord whether a channel being set is this server's; when
+            // Discord cannot say, its own words explain it (not "Kaltura is unavailable").
+            Err(err @ Error::Unavailable(_)) => {
+                let text = format!("Nothing was changed. {}", escape(err.message()));
+                let (_, report) = failure_message(&self.error_id, self.name, err.into());
+                Outcome::Reply {
+                    response: InteractionResponse::message(notice(text)),
+                    report: Some(report),
+                }
+            }
             Err(err) => self.failed(err.into()),
         }
     }

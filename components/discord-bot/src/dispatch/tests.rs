@@ -1578,6 +1578,27 @@ fn kaltura_config_set_writes_as_the_member_and_shows_the_section() {
 }
 
 #[test]
+fn a_channel_discord_could_not_confirm_is_explained_in_configs_words_and_logged() {
+    let fake = Fake::new();
+    let why = "Discord could not confirm which server channel 1 belongs to (Discord answered 503); try again";
+    fake.fail("set dry-run", Error::Unavailable(why.into()));
+    let options = json!([
+        {"name": "key", "type": 3, "value": "notifications.events.entry_ready.channel_id"},
+        {"name": "value", "type": 3, "value": "1"}
+    ]);
+    let outcome = respond(&config_command("set", options, MANAGER), fake.services());
+    let report = outcome.report().unwrap().clone();
+    assert_eq!(report.detail, format!("unavailable: {why}"));
+    let value = reply(outcome);
+    assert_eq!(content(&value), format!("Nothing was changed. {why}"));
+    assert_eq!(value["data"]["flags"], 64);
+    assert!(
+        !fake.called(&format!("set {GUILD}")),
+        "no write is attempted"
+    );
+}
+
+#[test]
 fn a_config_write_rejected_by_the_service_is_explained_and_a_conflict_gets_an_error_id() {
     let fake = Fake::new();
     fake.fail("set", Error::invalid("roles.mapping: at most 100 entries"));

@@ -34,7 +34,7 @@ impl Fx {
                 ("discord_base_url", "https://discord.test"),
             ]),
             store: MemoryCasStore::default(),
-            discord,
+            discord: discord.owning(CHANNEL, GUILD).owning(CHANNEL2, GUILD2),
             clock: FakeClock::at_secs(1_700_000_000),
             services: FakeServices::new().guild(GUILD, &[12]).channel(
                 GUILD,
@@ -227,9 +227,48 @@ fn a_rate_limit_is_waited_out_and_audited_with_both_tries() {
     assert_eq!(reply.status, 200);
     assert_eq!(fx.discord.count(), 2);
     let audit = fx.audit(GUILD);
-    assert_eq!(audit[0].attempts.len(), 2);
-    assert_eq!(audit[0].attempts[0].status, Some(429));
+    assert_eq!(audit[0].attempts.len(), 3, "the lookup and both tries");
+    assert_eq!(audit[0].attempts[0].result, crate::ownership::CHECKED);
+    assert_eq!(audit[0].attempts[1].status, Some(429));
     assert_eq!(audit[0].message_id.as_deref(), Some("777"));
+}
+
+#[test]
+fn a_channel_of_another_server_is_never_posted_to_and_is_audited_undeliverable() {
+    let mut fx = Fx::new(FakeDiscord::new().owning(CHANNEL2, GUILD2));
+    // This server's settings name the other server's channel.
+    fx.services =
+        FakeServices::new()
+            .guild(GUILD, &[12])
+            .channel(GUILD, Event::EntryReady, CHANNEL2);
+    let reply = fx.post(READY);
+    assert_eq!(reply.status, 200, "{}", json(&reply));
+    assert_eq!(json(&reply)["deliveries"][0]["outcome"], "undeliverable");
+    assert_eq!(fx.discord.count(), 0, "nothing was posted");
+    let audit = fx.audit(GUILD);
+    assert_eq!(audit[0].outcome, AuditOutcome::Undeliverable);
+    let detail = audit[0].detail.clone().unwrap();
+    assert!(
+        detail.contains(&format!("belongs to server {GUILD2}")),
+        "{detail}"
+    );
+    assert_eq!(json(&fx.post(READY))["status"], "duplicate", "not retried");
+    assert_eq!(fx.discord.lookups.borrow().len(), 1);
+}
+
+#[test]
+fn a_failing_channel_lookup_is_retried_later_and_the_redelivery_posts() {
+    let fx = Fx::new((0..5).fold(FakeDiscord::new(), |discord, _| {
+        discord.then_lookup(503, "")
+    }));
+    let reply = fx.post(READY);
+    assert_eq!(reply.status, 503, "{}", json(&reply));
+    assert_eq!(fx.discord.count(), 0);
+    assert_eq!(fx.audit(GUILD)[0].outcome, AuditOutcome::RetryLater);
+    fx.clock.advance(std::time::Duration::from_secs(60));
+    let retry = fx.post(READY);
+    assert_eq!(retry.status, 200, "{}", json(&retry));
+    assert_eq!(fx.discord.count(), 1);
 }
 
 #[test]
@@ -329,7 +368,7 @@ fn unrouted_and_ignored_events_are_200_and_store_nothing() {
 }
 
 #[test]
-fn the_url_names_the_server_when_the_body_cannot() {
+fn the_unsigned_url_never_names_the_server() {
     let fx = Fx::new(FakeDiscord::new());
     let body = READY.replace(r#","tags":"kd-guild:123456789012345678""#, "");
     let secret = AdminSecret::new(SECRET).unwrap();
@@ -341,7 +380,29 @@ fn the_url_names_the_server_when_the_body_cannot() {
         &format!("/webhooks/kaltura?guild={GUILD}"),
     );
     assert_eq!(reply.status, 200, "{}", json(&reply));
-    assert_eq!(fx.discord.count(), 1);
+    assert_eq!(json(&reply)["status"], "not_routed");
+    assert!(json(&reply)["reason"]
+        .as_str()
+        .unwrap()
+        .ends_with(UNSIGNED_GUILD));
+    assert_eq!(fx.discord.count(), 0);
+    assert_eq!(fx.discord.lookups.borrow().len(), 0);
+}
+
+#[test]
+fn a_verified_body_that_smuggles_fields_is_400_and_posts_nothing() {
+    let fx = Fx::new(FakeDiscord::new());
+    for body in [
+        "entry_id=0_a&entry_status=2&kd_category_ids=12&kd_guild_id=423456789012345678&kd_guild_id=123456789012345678",
+        "entry_id=0_a&entry_status=2\u{80}\u{0}\u{0}&kd_guild_id=123456789012345678",
+    ] {
+        let reply = fx.post(body);
+        assert_eq!(reply.status, 400, "{body}: {}", json(&reply));
+        assert_eq!(json(&reply)["error"]["code"], "bad_request");
+    }
+    assert_eq!(fx.discord.count(), 0);
+    assert!(fx.store.keys().is_empty());
+    assert_eq!(fx.services.lookups.get(), 0, "nothing was routed");
 }
 
 #[test]
