@@ -100,6 +100,10 @@ impl Backend for WitBackend {
         &Imported
     }
 
+    fn events(&self) -> &dyn contracts::Events {
+        &Imported
+    }
+
     fn setting(&self, name: &str) -> Option<String> {
         common::Variables::get(&SpinVariables, name)
     }
@@ -176,5 +180,14 @@ async fn handle(request: IncomingRequest, out: ResponseOutparam) {
         spin_adapter::respond(out, response.status, &headers, &[]);
     } else {
         spin_adapter::respond_json(out, response.status, &response.body, &headers);
+    }
+    // After the answer: due event deliveries (Spin keeps the instance until this ends).
+    if let Err(err) = contracts::Events::pump(&Imported, crate::subscriptions::PUMP_AFTER_RESPONSE)
+    {
+        eprintln!(
+            "gateway: events pump: {}: {}",
+            err.kind().name(),
+            err.message()
+        );
     }
 }
