@@ -23,6 +23,7 @@ async fn handle(request: IncomingRequest, out: ResponseOutparam) {
         transport: &HostTransport,
         clock: &SystemClock,
         services: &Imported,
+        events: &Imported,
         policy: crate::delivery::Policy::default(),
     };
     let reply = handler::handle(
@@ -37,4 +38,15 @@ async fn handle(request: IncomingRequest, out: ResponseOutparam) {
     );
     eprintln!("{}", reply.log);
     spin_adapter::respond_json(out, reply.status, &reply.body, &[]);
+    // After the answer: due event deliveries (Spin keeps the instance until this ends).
+    if let Err(err) = contracts::Events::pump(&Imported, PUMP_AFTER_RESPONSE) {
+        eprintln!(
+            "notifications: events pump: {}: {}",
+            err.kind().name(),
+            err.message()
+        );
+    }
 }
+
+/// The event deliveries attempted after each answer.
+const PUMP_AFTER_RESPONSE: u32 = 5;
