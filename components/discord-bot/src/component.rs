@@ -37,6 +37,17 @@ fn finish(job: &FollowUp) {
     if let Some(report) = &finished.report {
         eprintln!("discord-bot: {report}");
     }
+    if let Some(event) = &finished.event {
+        if let Err(err) = contracts::Events::publish(&Imported, event) {
+            eprintln!(
+                "discord-bot: event {} for server {} not recorded: {}: {}",
+                event.event_type,
+                event.guild_id,
+                err.kind().name(),
+                err.message()
+            );
+        }
+    }
     let undelivered = |why: &str| {
         eprintln!(
             "discord-bot: error_id={} action={:?} error=the deferred reply was not delivered: {why}",
@@ -101,5 +112,16 @@ async fn handle(request: IncomingRequest, out: ResponseOutparam) {
     }
     if let Some(job) = &handled.follow_up {
         finish(job);
+        // Due event deliveries, this one's first (after Discord has its answer).
+        if let Err(err) = contracts::Events::pump(&Imported, PUMP_AFTER_FOLLOW_UP) {
+            eprintln!(
+                "discord-bot: events pump: {}: {}",
+                err.kind().name(),
+                err.message()
+            );
+        }
     }
 }
+
+/// The event deliveries attempted after a deferred reply is delivered.
+const PUMP_AFTER_FOLLOW_UP: u32 = 5;

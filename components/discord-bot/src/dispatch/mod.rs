@@ -21,6 +21,7 @@ use std::fmt;
 use std::time::Duration;
 
 use contracts::config::{Access, MessageKind};
+use contracts::events::{Event, EventType};
 use contracts::kaltura::{
     Meeting, MeetingFilter, MeetingId, MeetingKind, MeetingRequest, Participant, Requester,
 };
@@ -261,6 +262,18 @@ pub struct Finished {
     pub body: MessageBody,
     /// The error to log, if the work failed.
     pub report: Option<ErrorReport>,
+    /// The event the work caused, for the server's subscribers (the adapter publishes
+    /// it through the `events` service): a meeting created or a join link given.
+    pub event: Option<Event>,
+}
+
+/// An event for the server's subscribers (its data as the catalogue says).
+fn event(event_type: EventType, guild_id: u64, data: serde_json::Value) -> Event {
+    Event {
+        event_type,
+        guild_id,
+        data_json: data.to_string(),
+    }
 }
 
 impl FollowUp {
@@ -283,18 +296,23 @@ impl FollowUp {
     /// Does the work (the calls that wait on Kaltura) and returns the final message.
     pub fn run(&self, services: &impl Services) -> Finished {
         match self.work(services) {
-            Ok(body) => Finished { body, report: None },
+            Ok((body, event)) => Finished {
+                body,
+                report: None,
+                event,
+            },
             Err(failure) => {
                 let (text, report) = failure_message(&self.error_id, self.action, failure);
                 Finished {
                     body: MessageBody::text(text),
                     report: Some(report),
+                    event: None,
                 }
             }
         }
     }
 
-    fn work(&self, services: &impl Services) -> Result<MessageBody, Failure> {
+    fn work(&self, services: &impl Services) -> Result<(MessageBody, Option<Event>), Failure> {
         // The member's Kaltura identity, recorded as seen: the role from `config`, the
         // user from `identity` with that role.
         let member = &self.caller.member;
@@ -320,7 +338,23 @@ impl FollowUp {
                     start_time: None,
                     duration_minutes: None,
                 })?;
-                Ok(render::start_panel(&meeting, description.as_deref())?)
+                let event = event(
+                    EventType::MeetingCreated,
+                    member.guild_id,
+                    serde_json::json!({
+                        "guild_id": member.guild_id.to_string(),
+                        "meeting_id": meeting.id.to_string(),
+                        "kind": meeting.kind.as_str(),
+                        "title": meeting.title,
+                        "owner_user_id": meeting.owner_id.to_string(),
+                        "channel_id": meeting.channel_id.to_string(),
+                        "source": "discord",
+                    }),
+                );
+                Ok((
+                    render::start_panel(&meeting, description.as_deref())?,
+                    Some(event),
+                ))
             }
             Work::Join { meeting } => {
                 // `kaltura` decides whether the member hosts or attends.
@@ -331,7 +365,17 @@ impl FollowUp {
                     role: identity.role,
                 };
                 let url = services.kaltura().join_url(meeting.id, &participant)?;
-                Ok(render::join_link(meeting, &url)?)
+                let event = event(
+                    EventType::MeetingJoined,
+                    member.guild_id,
+                    serde_json::json!({
+                        "guild_id": member.guild_id.to_string(),
+                        "meeting_id": meeting.id.to_string(),
+                        "user_id": member.user_id.to_string(),
+                        "source": "discord",
+                    }),
+                );
+                Ok((render::join_link(meeting, &url)?, Some(event)))
             }
             Work::End { meeting } => {
                 let requester = Requester {
@@ -339,7 +383,7 @@ impl FollowUp {
                     role: identity.role,
                 };
                 services.kaltura().end_meeting(meeting.id, requester)?;
-                Ok(render::ended(meeting)?)
+                Ok((render::ended(meeting)?, None))
             }
         }
     }

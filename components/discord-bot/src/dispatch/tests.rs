@@ -662,6 +662,15 @@ fn kaltura_start_defers_ephemerally_then_creates_the_meeting_and_shows_its_panel
         custom_ids(&body),
         ["v1:join:2001", "v1:share:2001", "v1:end:2001"]
     );
+    let event = finished.event.clone().unwrap();
+    assert_eq!(
+        event.event_type,
+        contracts::events::EventType::MeetingCreated
+    );
+    let data: Value = serde_json::from_str(&event.data_json).unwrap();
+    assert_eq!(data["meeting_id"], "2001");
+    assert_eq!(data["source"], "discord");
+    assert_eq!(data["owner_user_id"], OWNER.to_string());
 }
 
 #[test]
