@@ -266,7 +266,10 @@ fn send(service: &Service<'_>, settings: &Settings, sub: &Stored, item: &Item) -
     if let Err(why) = destination::check(&sub.url, settings.allow_http, settings.allow_private) {
         return failed(format!("destination refused: {why}"));
     }
-    let key = match signing::decode_key(&sub.key) {
+    let Some(wrap_secret) = &settings.wrap_secret else {
+        return failed(format!("{} is not set", crate::settings::WRAP_SECRET));
+    };
+    let key = match signing::unwrap_key(wrap_secret.as_bytes(), &sub.id, &sub.key) {
         Ok(key) => key,
         Err(why) => return failed(why),
     };

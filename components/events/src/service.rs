@@ -209,14 +209,18 @@ impl<'a> Service<'a> {
                 "description must be at most {MAX_DESCRIPTION} characters, without control characters"
             )));
         }
+        let wrap_secret = settings
+            .wrap_secret
+            .ok_or_else(|| Error::NotConfigured(crate::settings::WRAP_SECRET.into()))?;
         let mut key = [0u8; signing::KEY_LEN];
         self.env.random.fill(&mut key);
+        let id = random_id(self.env.random, "sub_");
         let stored = Stored {
-            id: random_id(self.env.random, "sub_"),
+            key: signing::wrap_key(wrap_secret.as_bytes(), &id, &key),
+            id,
             url: request.url.clone(),
             event_types: request.event_types.clone(),
             description: request.description.clone(),
-            key: signing::encode_key(&key),
             paused: false,
             paused_reason: None,
             paused_at: None,

@@ -6,6 +6,7 @@
 //! | `events_timeout_ms` | `10000` | how long one attempt may take (100 to 30000) |
 //! | `events_allow_http` | `false` | allow `http://` destinations (local tests only) |
 //! | `events_allow_private_destinations` | `false` | allow loopback, private and link-local addresses and `localhost` |
+//! | `events_key_wrap_secret` | — (secret) | at least 32 characters: wraps each subscription's signing key in the store ([`crate::signing::wrap_key`]); without it no subscription can be created (`not-configured`) and none is sent |
 
 use std::time::Duration;
 
@@ -28,7 +29,15 @@ pub struct Settings {
     pub allow_http: bool,
     /// Whether private, loopback and link-local destinations are allowed.
     pub allow_private: bool,
+    /// The secret that wraps the signing keys in the store (`None`: unset or too short).
+    pub wrap_secret: Option<String>,
 }
+
+/// The variable with the wrap secret.
+pub const WRAP_SECRET: &str = "events_key_wrap_secret";
+
+/// The shortest wrap secret.
+pub const MIN_WRAP_SECRET: usize = 32;
 
 impl Settings {
     /// Reads the settings; a malformed value falls back to its default (and says so in
@@ -63,12 +72,23 @@ impl Settings {
         };
         let allow_http = flag("events_allow_http", &mut problems);
         let allow_private = flag("events_allow_private_destinations", &mut problems);
+        let wrap_secret = match vars.get(WRAP_SECRET) {
+            Some(secret) if secret.len() >= MIN_WRAP_SECRET => Some(secret),
+            Some(_) => {
+                problems.push(format!(
+                    "{WRAP_SECRET} must be at least {MIN_WRAP_SECRET} characters; events are off"
+                ));
+                None
+            }
+            None => None,
+        };
         (
             Self {
                 schedule,
                 timeout,
                 allow_http,
                 allow_private,
+                wrap_secret,
             },
             problems,
         )

@@ -20,20 +20,60 @@ pub fn secret_text(key: &[u8]) -> String {
     format!("{SECRET_PREFIX}{}", STANDARD.encode(key))
 }
 
-/// The key in the store's form (base64), and back.
-pub fn encode_key(key: &[u8]) -> String {
-    STANDARD.encode(key)
+/// The prefix of a wrapped key in the store.
+const WRAPPED: &str = "w1:";
+
+/// The pad that wraps subscription `id`'s key: HMAC-SHA256(wrap secret, "events/v1
+/// signing key " ‖ id), 32 bytes, different for every subscription (ids are unique and
+/// a subscription's key never changes), so XOR with it is a one-time pad.
+fn pad(wrap_secret: &[u8], id: &str) -> Vec<u8> {
+    match <Hmac<Sha256> as Mac>::new_from_slice(wrap_secret) {
+        Ok(mut mac) => {
+            mac.update(b"events/v1 signing key ");
+            mac.update(id.as_bytes());
+            mac.finalize().into_bytes().to_vec()
+        }
+        Err(_) => vec![0; KEY_LEN],
+    }
+}
+
+fn xor(a: &[u8], b: &[u8]) -> Vec<u8> {
+    a.iter().zip(b).map(|(x, y)| x ^ y).collect()
+}
+
+/// The key as the store keeps it: wrapped with the deployment's wrap secret
+/// (`events_key_wrap_secret`), so that the store alone never holds a usable key.
+pub fn wrap_key(wrap_secret: &[u8], id: &str, key: &[u8]) -> String {
+    format!(
+        "{WRAPPED}{}",
+        STANDARD.encode(xor(key, &pad(wrap_secret, id)))
+    )
 }
 
 /// The key from its stored form.
 ///
 /// # Errors
-/// When the stored form is not base64 of [`KEY_LEN`] bytes (a damaged record; the
-/// message never contains it).
-pub fn decode_key(stored: &str) -> Result<Vec<u8>, String> {
-    match STANDARD.decode(stored) {
-        Ok(key) if key.len() == KEY_LEN => Ok(key),
-        _ => Err("the subscription's stored signing key is damaged".into()),
+/// When the stored form is damaged (the message never contains it).
+pub fn unwrap_key(wrap_secret: &[u8], id: &str, stored: &str) -> Result<Vec<u8>, String> {
+    let damaged = || "the subscription's stored signing key is damaged".to_owned();
+    let wrapped = stored.strip_prefix(WRAPPED).ok_or_else(damaged)?;
+    match STANDARD.decode(wrapped) {
+        Ok(bytes) if bytes.len() == KEY_LEN => Ok(xor(&bytes, &pad(wrap_secret, id))),
+        _ => Err(damaged()),
+    }
+}
+
+/// The key from a secret as the subscriber got it (`whsec_…`), for tests and tools.
+///
+/// # Errors
+/// When it is not `whsec_` and base64 of [`KEY_LEN`] bytes.
+pub fn key_of_secret(secret: &str) -> Result<Vec<u8>, String> {
+    match secret
+        .strip_prefix(SECRET_PREFIX)
+        .map(|b64| STANDARD.decode(b64))
+    {
+        Some(Ok(key)) if key.len() == KEY_LEN => Ok(key),
+        _ => Err("not a whsec_ secret".into()),
     }
 }
 
@@ -80,11 +120,31 @@ mod tests {
     }
 
     #[test]
-    fn a_secret_is_whsec_and_the_base64_key_and_decodes_back() {
+    fn a_secret_is_whsec_and_the_base64_key() {
         let key = [7u8; KEY_LEN];
         let secret = secret_text(&key);
         assert!(secret.starts_with("whsec_"));
-        assert_eq!(decode_key(&encode_key(&key)).unwrap(), key);
-        assert!(decode_key("c2hvcnQ=").is_err());
+        assert_eq!(key_of_secret(&secret).unwrap(), key);
+    }
+
+    #[test]
+    fn a_wrapped_key_unwraps_only_with_the_same_secret_and_id_and_never_shows_the_key() {
+        let key = [7u8; KEY_LEN];
+        let stored = wrap_key(b"deployment wrap secret of 32+ chars", "sub_1", &key);
+        assert!(!stored.contains(&STANDARD.encode(key)));
+        assert_eq!(
+            unwrap_key(b"deployment wrap secret of 32+ chars", "sub_1", &stored).unwrap(),
+            key
+        );
+        assert_ne!(
+            unwrap_key(b"another wrap secret, also 32+ chars", "sub_1", &stored).unwrap(),
+            key
+        );
+        assert_ne!(
+            wrap_key(b"deployment wrap secret of 32+ chars", "sub_2", &key),
+            stored,
+            "each subscription has its own pad"
+        );
+        assert!(unwrap_key(b"x", "sub_1", "c2hvcnQ=").is_err());
     }
 }

@@ -49,7 +49,8 @@ pub struct Stored {
     pub event_types: Vec<EventType>,
     /// The owner's note.
     pub description: String,
-    /// The signing key, base64. Read only to sign; never returned after creation.
+    /// The signing key, wrapped ([`crate::signing::wrap_key`]). Read only to sign;
+    /// never returned after creation.
     pub key: String,
     /// Whether it is paused.
     pub paused: bool,

@@ -14,6 +14,7 @@ use serde_json::json;
 use crate::{Env, Service};
 
 const GUILD: u64 = 1_100_000_000_000_000_001;
+const WRAP: &str = "a deployment wrap secret, 32 characters or more";
 const ADMIN: Actor = Actor::DiscordUser(1_200_000_000_000_000_002);
 
 struct SeqRandom(Cell<u8>);
@@ -91,7 +92,10 @@ impl World {
         Self {
             kv: MemoryCasStore::new(Flavor::Sqlite),
             clock: FakeClock::at_secs(1_800_000_000),
-            vars: MemoryVariables::from_pairs(&[("events_retry_schedule", schedule)]),
+            vars: MemoryVariables::from_pairs(&[
+                ("events_retry_schedule", schedule),
+                ("events_key_wrap_secret", WRAP),
+            ]),
             random: SeqRandom(Cell::new(0)),
             script: Vec::new(),
         }
@@ -159,7 +163,7 @@ fn a_published_event_is_delivered_once_signed_with_the_subscriptions_secret() {
         assert_eq!((report.attempted, report.delivered), (1, 1));
         let got = receiver.got.borrow();
         assert_eq!(got.len(), 1);
-        let key = crate::signing::decode_key(secret.trim_start_matches("whsec_")).unwrap();
+        let key = crate::signing::key_of_secret(&secret).unwrap();
         let timestamp: u64 = got[0].timestamp.parse().unwrap();
         assert_eq!(
             got[0].signature,
@@ -342,6 +346,34 @@ fn the_secret_is_shown_at_creation_only() {
         );
         let key = secret.trim_start_matches("whsec_");
         assert!(!shown.contains(key));
+        for stored_key in world.kv.keys() {
+            let value = String::from_utf8_lossy(&world.kv.value(&stored_key).unwrap()).into_owned();
+            assert!(!value.contains(key), "{stored_key} holds the key");
+        }
+    });
+}
+
+#[test]
+fn without_a_wrap_secret_no_subscription_is_created() {
+    let mut world = World::new("1");
+    world.vars = MemoryVariables::from_pairs(&[("events_key_wrap_secret", "short")]);
+    let receiver = world.receiver();
+    world.with(&receiver, |service| {
+        let err = service
+            .create(
+                GUILD,
+                &NewSubscription {
+                    url: "https://hooks.example.com/kd".into(),
+                    event_types: vec![EventType::MeetingJoined],
+                    description: String::new(),
+                },
+                &ADMIN,
+            )
+            .unwrap_err();
+        assert_eq!(
+            err,
+            contracts::Error::NotConfigured("events_key_wrap_secret".into())
+        );
     });
 }
 
