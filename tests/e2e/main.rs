@@ -9,6 +9,7 @@ mod api;
 mod bot;
 mod composition;
 mod discord;
+mod events;
 mod gateway;
 mod host_semantics;
 mod identity;
