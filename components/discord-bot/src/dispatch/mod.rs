@@ -90,6 +90,21 @@ impl Outcome {
         Self::reply(InteractionResponse::message(body))
     }
 
+    /// The same outcome with `notice` before the message the member reads (the reply,
+    /// or a deferred reply's result).
+    fn with_notice(self, notice: String) -> Self {
+        match self {
+            Self::Reply { response, report } => Self::Reply {
+                response: response.prepend_line(&notice),
+                report,
+            },
+            Self::Deferred { response, mut job } => {
+                job.notice = Some(notice);
+                Self::Deferred { response, job }
+            }
+        }
+    }
+
     /// The response to send now.
     pub fn response(&self) -> &InteractionResponse {
         match self {
@@ -252,6 +267,8 @@ pub struct FollowUp {
     action: &'static str,
     caller: Caller,
     work: Work,
+    /// A deprecation notice to put before the result.
+    notice: Option<String>,
 }
 
 /// The result of a [`FollowUp`]: the body to `PATCH` to `@original`, and an error to
@@ -297,7 +314,10 @@ impl FollowUp {
     pub fn run(&self, services: &impl Services) -> Finished {
         match self.work(services) {
             Ok((body, event)) => Finished {
-                body,
+                body: match &self.notice {
+                    Some(notice) => body.prepend_line(notice),
+                    None => body,
+                },
                 report: None,
                 event,
             },
@@ -410,11 +430,19 @@ impl FollowUp {
 pub fn respond(interaction: &Interaction, services: &impl Services) -> Outcome {
     match interaction {
         Interaction::Ping => Outcome::reply(InteractionResponse::pong()),
-        Interaction::Command(incoming) => handle(
-            &incoming.envelope,
-            Action::from_command(&incoming.data),
-            services,
-        ),
+        Interaction::Command(incoming) => {
+            let outcome = handle(
+                &incoming.envelope,
+                Action::from_command(&incoming.data),
+                services,
+            );
+            match contracts::config::Command::parse(&incoming.data.name)
+                .and_then(crate::versions::deprecation_notice)
+            {
+                Some(notice) => outcome.with_notice(notice),
+                None => outcome,
+            }
+        }
         Interaction::Component(incoming) => handle(
             &incoming.envelope,
             Action::from_component(&incoming.data),
@@ -535,6 +563,7 @@ impl<S: Services> Ctx<'_, S> {
                 action: self.name,
                 caller: self.caller,
                 work,
+                notice: None,
             }),
         }
     }
@@ -668,6 +697,11 @@ impl<S: Services> Ctx<'_, S> {
             Action::ConfigView { section } => self.config_view(section),
             Action::ConfigSet { key, value } => self.config_set(&key, &value),
             Action::ConfigReset { section } => self.config_reset(section),
+            Action::EventsList => self.events_list(),
+            Action::EventsPause {
+                subscription,
+                paused,
+            } => self.events_pause(&subscription, paused),
             Action::SuggestMeetings { typed, .. } => match self.active_meetings() {
                 Ok(meetings) => {
                     let typed = typed.to_lowercase();
@@ -720,6 +754,7 @@ impl<S: Services> Ctx<'_, S> {
 }
 
 mod settings;
+mod subscriptions;
 
 #[cfg(test)]
 mod tests;
