@@ -7,6 +7,7 @@
 
 mod api;
 mod bot;
+mod commands_versions;
 mod composition;
 mod discord;
 mod events;
