@@ -270,6 +270,90 @@ async fn a_subscriber_receives_signed_events_and_the_secret_is_shown_once() {
     }
 }
 
+/// A signed `/kaltura-start` from Ada (an administrator) in server A's channel.
+async fn start_from_discord(client: &mut Client, title: &str) -> Value {
+    let payload = json!({
+        "type": 2, "id": "910000000000000001", "application_id": "1100000000000000001",
+        "token": "itok-events", "version": 1, "guild_id": GUILD_A, "channel_id": CHANNEL_A,
+        "member": {"user": {"id": "333333333333333331", "username": "ada", "global_name": "Ada"},
+                   "roles": [], "permissions": "8"},
+        "data": {"id": "700000000000000001", "name": "kaltura-start", "type": 1, "options": [
+            {"name": "type", "type": 3, "value": "webinar"},
+            {"name": "title", "type": 3, "value": title}
+        ]}
+    })
+    .to_string();
+    let timestamp = crate::support::now();
+    let signature = crate::support::discord_signature(&timestamp, &payload);
+    let r = client
+        .send(
+            "POST",
+            "/discord/interactions",
+            &[
+                ("content-type", "application/json"),
+                ("x-signature-ed25519", &signature),
+                ("x-signature-timestamp", &timestamp),
+            ],
+            payload,
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status, 200, "{}", r.text());
+    r.json().unwrap()
+}
+
+#[tokio::test]
+async fn the_bot_and_the_notifications_service_publish_to_subscribers_too() {
+    let world = world("1").await;
+    let receiver = Receiver::start(&[]).await;
+    let mut client = world.client();
+    let ada = token_of(&mut client, "code-ada", GUILD_A).await;
+    let created = subscribe(
+        &mut client,
+        &ada,
+        &receiver.url(),
+        &["meeting.created", "meeting.started"],
+    )
+    .await;
+    let secret = created.json().unwrap()["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // /kaltura-start in Discord: the bot creates the meeting after its deferral and
+    // publishes meeting.created with source discord.
+    let deferral = start_from_discord(&mut client, "Town hall").await;
+    assert_eq!(deferral["type"], 5, "{deferral}");
+    let got = receiver
+        .wait_for(&mut client, 1, Duration::from_secs(10))
+        .await;
+    assert_eq!(got.len(), 1);
+    verify(&secret, &got[0]);
+    let body = got[0].json().unwrap();
+    assert_eq!(body["type"], "meeting.created");
+    assert_eq!(body["data"]["source"], "discord");
+    assert_eq!(body["data"]["title"], "Town hall");
+    let meeting_id = body["data"]["meeting_id"].as_str().unwrap().to_owned();
+
+    // Kaltura says it started: the notifications service publishes meeting.started.
+    let r = crate::notifications::signed(
+        &world,
+        &format!("kd_event=meeting_start&kd_meeting_id={meeting_id}"),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let got = receiver
+        .wait_for(&mut client, 2, Duration::from_secs(10))
+        .await;
+    assert_eq!(got.len(), 2);
+    verify(&secret, &got[1]);
+    let body = got[1].json().unwrap();
+    assert_eq!(body["type"], "meeting.started", "{body}");
+    assert_eq!(body["data"]["meeting_id"], meeting_id.as_str());
+    assert_eq!(body["data"]["guild_id"], GUILD_A);
+    assert!(body["data"]["kaltura_event_id"].is_string(), "{body}");
+}
+
 #[tokio::test]
 async fn a_failing_receiver_gets_the_same_webhook_id_on_the_schedule_even_across_a_restart() {
     let store = SharedStore::from_env().expect("a shared store");
