@@ -181,13 +181,17 @@ async fn handle(request: IncomingRequest, out: ResponseOutparam) {
     } else {
         spin_adapter::respond_json(out, response.status, &response.body, &headers);
     }
-    // After the answer: due event deliveries (Spin keeps the instance until this ends).
-    if let Err(err) = contracts::Events::pump(&Imported, crate::subscriptions::PUMP_AFTER_RESPONSE)
-    {
-        eprintln!(
-            "gateway: events pump: {}: {}",
-            err.kind().name(),
-            err.message()
-        );
+    // After the answer: due event deliveries (Spin keeps the instance until this ends),
+    // except after liveness and the document, which touch nothing.
+    if crate::subscriptions::pumps_after(&request.path_with_query) {
+        if let Err(err) =
+            contracts::Events::pump(&Imported, crate::subscriptions::PUMP_AFTER_RESPONSE)
+        {
+            eprintln!(
+                "gateway: events pump: {}: {}",
+                err.kind().name(),
+                err.message()
+            );
+        }
     }
 }

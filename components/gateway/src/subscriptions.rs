@@ -215,6 +215,17 @@ pub fn pump<B: Backend>(backend: &B, query: &str) -> Outcome {
     ))
 }
 
+/// Whether the answer to a request for `path_with_query` is followed by a pump: every
+/// route's but liveness and the document, which touch nothing (and are what probes and
+/// crawlers call most).
+pub fn pumps_after(path_with_query: &str) -> bool {
+    let path = path_with_query
+        .split_once('?')
+        .map_or(path_with_query, |(path, _)| path)
+        .trim_end_matches('/');
+    !matches!(path, "/api/v1/health" | "/api/v1/openapi.json")
+}
+
 /// Reports an event the gateway caused. Never fails the request: an event that cannot
 /// be recorded is logged (type and server, never its data) and lost.
 pub fn publish<B: Backend>(backend: &B, guild_id: Snowflake, event_type: EventType, data: Value) {
@@ -229,5 +240,19 @@ pub fn publish<B: Backend>(backend: &B, guild_id: Snowflake, event_type: EventTy
             err.kind().name(),
             err.message()
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_answer_but_liveness_and_the_document_is_followed_by_a_pump() {
+        assert!(!pumps_after("/api/v1/health"));
+        assert!(!pumps_after("/api/v1/health/"));
+        assert!(!pumps_after("/api/v1/openapi.json?x=1"));
+        assert!(pumps_after("/api/v1/ready"));
+        assert!(pumps_after("/api/v1/meetings"));
     }
 }
