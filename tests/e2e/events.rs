@@ -439,6 +439,46 @@ async fn a_failing_receiver_gets_the_same_webhook_id_on_the_schedule_even_across
 }
 
 #[tokio::test]
+async fn two_replicas_pumping_at_once_send_a_delivery_once() {
+    let store = SharedStore::from_env().expect("a shared store");
+    let (mut builder, discord, kaltura) = crate::support::configured().await;
+    builder = builder.variable("discord_client_secret", "test-client-secret-not-real");
+    for (name, value) in settings("1") {
+        builder = builder.variable(name, &value);
+    }
+    discord.respond_with(crate::api::fake_discord);
+    kaltura.respond_with(crate::api::fake_kaltura());
+    let builder = builder.shared_store(&store);
+    // A slow receiver: the first attempt is still running while the other replica pumps.
+    let receiver =
+        FakeServer::start(|_| FakeResponse::text(204, "").after(Duration::from_millis(1500)))
+            .await
+            .unwrap();
+    let a = builder.clone().start().await.expect("replica a starts");
+    let b = builder.start().await.expect("replica b starts");
+    let mut client_a = Client::new(a.addr());
+    let mut client_b = Client::new(b.addr());
+    let ada = token_of(&mut client_a, "code-ada", GUILD_A).await;
+    let url = format!("{}/hooks/kd", receiver.url());
+    let created = subscribe(&mut client_a, &ada, &url, &["meeting.created"]).await;
+    assert_eq!(created.status, 201, "{}", created.text());
+    // Replica a pumps after answering; replica b pumps meanwhile, again and again.
+    meeting(&mut client_a, &ada).await;
+    for _ in 0..10 {
+        pump(&mut client_b).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    pump(&mut client_b).await;
+    let got = receiver.received();
+    assert_eq!(
+        got.len(),
+        1,
+        "the lease kept the other replica off: {got:?}"
+    );
+}
+
+#[tokio::test]
 async fn deliveries_to_one_subscription_keep_their_order_while_one_is_retried() {
     let world = world("1").await;
     let receiver = Receiver::start(&[500]).await;
