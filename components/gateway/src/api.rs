@@ -247,6 +247,7 @@ fn count<B: Backend>(
     ) {
         Ok(Decision::Allowed { remaining }) => Ok(Some(remaining)),
         Ok(Decision::Limited { retry_after_secs }) => {
+            common::telemetry::event("rate_limited", &[("scope", kind.into())]);
             Err(Problem::rate_limited(what, retry_after_secs))
         }
         Err(err) => {
