@@ -221,6 +221,9 @@ pub struct AppBuilder {
     pub(crate) stores: StoreChoice,
     /// A private redis-server the app's store lives on, kept running with the app.
     pub(crate) redis: Option<Arc<RedisServer>>,
+    /// Where to export traces and logs (OTLP/HTTP JSON), as Spin does with
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT` set.
+    pub(crate) otlp_endpoint: Option<String>,
 }
 
 /// Where the app's key-value stores come from.
@@ -243,7 +246,17 @@ impl AppBuilder {
             variables: BTreeMap::new(),
             stores: StoreChoice::Fresh,
             redis: None,
+            otlp_endpoint: None,
         }
+    }
+
+    /// Exports traces and the components' log lines to the OTLP/HTTP endpoint
+    /// `endpoint` (e.g. [`crate::otlp::Collector::endpoint`]), as JSON: under real Spin
+    /// through `OTEL_EXPORTER_OTLP_ENDPOINT` and `OTEL_EXPORTER_OTLP_PROTOCOL=http/json`,
+    /// on the test host through its imitation of Spin's spans ([`crate::telemetry`]).
+    pub fn otlp_endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.otlp_endpoint = Some(endpoint.into());
+        self
     }
 
     /// Uses `text` as the manifest instead of the file's contents (component sources

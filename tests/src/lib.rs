@@ -18,6 +18,8 @@ pub mod fake;
 pub mod host;
 pub mod kv;
 pub mod manifest;
+pub mod otlp;
+pub mod otlp_proto;
 pub mod outbound;
 pub mod redis_server;
 pub mod routes;

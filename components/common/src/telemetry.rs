@@ -117,7 +117,11 @@ fn write(line: String) {
         None => false,
     });
     if !captured {
-        eprintln!("{line}");
+        // One write per line (Spin exports each write to stderr as one log record).
+        let _ = std::io::Write::write_all(
+            &mut std::io::stderr().lock(),
+            format!("{line}\n").as_bytes(),
+        );
     }
 }
 
@@ -152,7 +156,10 @@ pub fn event(event: &str, labels: &[(&str, Value)]) {
 pub fn http_request(route: &str, status: u16) {
     event(
         "http_request",
-        &[("route", Value::from(route)), ("status", Value::from(status))],
+        &[
+            ("route", Value::from(route)),
+            ("status", Value::from(status)),
+        ],
     );
 }
 
@@ -203,8 +210,8 @@ pub fn route_label(path_with_query: &str) -> String {
             let version = segment.len() > 1
                 && segment.starts_with('v')
                 && segment[1..].chars().all(|c| c.is_ascii_digit());
-            let id_like = segment.len() > 24
-                || segment.chars().any(|c| c.is_ascii_digit() || c == '_');
+            let id_like =
+                segment.len() > 24 || segment.chars().any(|c| c.is_ascii_digit() || c == '_');
             if id_like && !version {
                 "{id}"
             } else {
