@@ -25,6 +25,7 @@ pub mod redis_server;
 pub mod routes;
 pub mod shared_store;
 pub mod spin_cli;
+pub mod telemetry;
 
 pub use app::TestApp;
 pub use client::{Client, TestResponse};
