@@ -450,3 +450,75 @@ async fn a_kaltura_webhook_arrives_as_spins_trace_with_its_delivery_counted() {
         "the summary line is JSON too: {notify:?}"
     );
 }
+
+#[tokio::test]
+async fn the_gateway_traces_readiness_under_its_wildcard_route_and_counts_rate_limit_refusals() {
+    let collector = Collector::start().unwrap();
+    let (builder, discord, kaltura) = configured().await;
+    fakes(&discord, &kaltura);
+    let app = builder
+        .variable("gateway_rate_limit_per_address", "2")
+        .otlp_endpoint(collector.endpoint())
+        .start()
+        .await
+        .unwrap();
+    let mut client = Client::new(app.addr());
+    let (header, trace_id, caller) = traceparent(3);
+    let ready = client
+        .send(
+            "GET",
+            "/api/v1/ready",
+            &[("traceparent", header.as_str())],
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(ready.status, 200, "{}", ready.text());
+    let mut statuses = Vec::new();
+    for _ in 0..2 {
+        statuses.push(client.get("/api/v1/ready").await.unwrap().status);
+    }
+    assert_eq!(
+        statuses,
+        [200, 429],
+        "the third request of the window is refused"
+    );
+
+    collector
+        .wait_for(Duration::from_secs(20), |spans, logs| {
+            trace(spans, &trace_id)
+                .iter()
+                .any(|s| s.name == "GET /api/v1/...")
+                && lines(logs, "gateway")
+                    .iter()
+                    .filter(|l| l["event"] == "http_request")
+                    .count()
+                    == 3
+        })
+        .await
+        .unwrap();
+    let spans = trace(&collector.spans(), &trace_id);
+    let request = only(&spans, "GET /api/v1/...");
+    assert_eq!(request.kind, SERVER);
+    assert_eq!(request.parent_span_id, caller);
+    let execute = only(&spans, "execute_wasm_component gateway");
+    assert_eq!(
+        execute.parent_span_id,
+        request.span_id,
+        "{}",
+        render_tree(&spans)
+    );
+
+    let gateway = lines(&collector.logs(), "gateway");
+    assert_eq!(
+        count(&gateway, "http_request", &["route", "status"]),
+        BTreeMap::from([
+            (labels(&["/api/v1/ready", "200"]), 2),
+            (labels(&["/api/v1/ready", "429"]), 1)
+        ])
+    );
+    assert_eq!(
+        count(&gateway, "rate_limited", &["component", "scope"]),
+        BTreeMap::from([(labels(&["gateway", "addr"]), 1)])
+    );
+}
