@@ -200,28 +200,6 @@ pub fn outcome_of(status: Option<u16>) -> &'static str {
     }
 }
 
-/// A path as a route label with few values: the query dropped, and every segment that
-/// looks like an id (a digit or `_` in it other than a version such as `v1`, or over 24
-/// characters) replaced by `{id}`.
-pub fn route_label(path_with_query: &str) -> String {
-    let path = path_with_query.split('?').next().unwrap_or_default();
-    path.split('/')
-        .map(|segment| {
-            let version = segment.len() > 1
-                && segment.starts_with('v')
-                && segment[1..].chars().all(|c| c.is_ascii_digit());
-            let id_like =
-                segment.len() > 24 || segment.chars().any(|c| c.is_ascii_digit() || c == '_');
-            if id_like && !version {
-                "{id}"
-            } else {
-                segment
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -297,16 +275,6 @@ mod tests {
         assert_eq!(outcome_of(Some(404)), "client_error");
         assert_eq!(outcome_of(Some(503)), "server_error");
         assert_eq!(upstream_of("/other"), "other");
-    }
-
-    #[test]
-    fn route_labels_replace_ids_and_drop_the_query() {
-        assert_eq!(
-            route_label("/api/v1/guilds/123456789012345678/meetings/1_abc?x=1"),
-            "/api/v1/guilds/{id}/meetings/{id}"
-        );
-        assert_eq!(route_label("/api/v1/ready?upstream=true"), "/api/v1/ready");
-        assert_eq!(route_label("/webhooks/kaltura"), "/webhooks/kaltura");
     }
 
     #[test]

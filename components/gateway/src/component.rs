@@ -147,12 +147,11 @@ impl Backend for WitBackend {
 #[spin_sdk::http_component]
 async fn handle(request: IncomingRequest, out: ResponseOutparam) {
     let request_id = spin_adapter::begin_request("gateway");
-    let route = common::telemetry::route_label(&request.path_with_query().unwrap_or_default());
     let request = match spin_adapter::read_request(request, BODY_LIMIT) {
         Ok(request) => request,
         Err(err) => {
             let error = err.api_error();
-            common::telemetry::http_request(&route, error.status);
+            common::telemetry::http_request("(body not read)", error.status);
             return spin_adapter::respond_error(out, &error, &[("x-request-id", &request_id)]);
         }
     };
@@ -176,7 +175,6 @@ async fn handle(request: IncomingRequest, out: ResponseOutparam) {
         &backend,
     )
     .await;
-    common::telemetry::http_request(&route, response.status);
     let headers: Vec<(&str, &str)> = response
         .headers
         .iter()
