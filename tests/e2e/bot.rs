@@ -685,8 +685,8 @@ async fn kaltura_unavailable_is_answered_at_once_once_the_circuit_opens() {
             bot.world
                 .app
                 .logs()
-                .contains(&format!("error_id={error_id}")),
-            "the error ID is in the log"
+                .contains(&format!("\"error_id\":\"{error_id}\"")),
+            "the error ID is in the log (a JSON line's field)"
         );
     }
     assert_eq!(bot.kaltura_calls().len(), 5);
@@ -750,7 +750,7 @@ async fn an_undeliverable_deferred_reply_is_logged_with_its_error_id_not_its_tok
         logs.contains("the deferred reply was not delivered: Discord answered 404"),
         "{logs}"
     );
-    assert!(logs.contains("error_id=") && logs.contains("/kaltura-start"));
+    assert!(logs.contains("\"error_id\":") && logs.contains("\"action\":\"/kaltura-start\""));
     bot.assert_no_secrets_leaked();
 }
 

@@ -24,3 +24,4 @@ mod security_notify;
 mod spin_parity;
 mod stores;
 mod support;
+mod telemetry;

@@ -14,6 +14,7 @@ use crate::manifest::{self, App};
 use crate::outbound::AllowedHosts;
 use crate::redis_server::RedisServer;
 use crate::routes::{self, Router};
+use crate::telemetry::{self, CallGuard, InstanceTrace};
 use crate::TestApp;
 use anyhow::{bail, Context, Result};
 use bytes::Bytes;
@@ -57,6 +58,8 @@ pub(crate) struct Shared {
     outbound: Mutex<Vec<OutboundAttempt>>,
     handling_times: Mutex<Vec<Duration>>,
     in_flight: tokio::sync::watch::Sender<usize>,
+    /// Where traces and logs go, when the app was started with an OTLP endpoint.
+    telemetry: Option<Arc<telemetry::Exporter>>,
 }
 
 impl Shared {
@@ -98,9 +101,17 @@ pub struct State {
     hooks: Hooks,
     pub(crate) component: Arc<Permissions>,
     pub(crate) shared: Arc<Shared>,
+    /// The request's trace, when the app exports telemetry.
+    pub(crate) trace: Option<InstanceTrace>,
 }
 
 impl State {
+    /// A span for a host call named as Spin names it, ended when the guard drops (a
+    /// no-op when the app exports no telemetry).
+    pub(crate) fn call_span(&self, name: &str) -> CallGuard {
+        CallGuard::new(self.trace.as_ref(), name)
+    }
+
     /// Adds a line to the app's log.
     pub(crate) fn log(&self, line: &str) {
         self.shared.log(line);
@@ -111,6 +122,7 @@ struct Hooks {
     component: String,
     allowed: Arc<AllowedHosts>,
     shared: Arc<Shared>,
+    trace: Option<InstanceTrace>,
 }
 
 impl WasiView for State {
@@ -149,6 +161,11 @@ impl WasiHttpHooks for Hooks {
         _fut: Box<dyn std::future::Future<Output = wasmtime_wasi_http::Result<()>> + Send>,
     ) -> SendFuture {
         let allowed = self.allowed.allows(&request.uri().to_string());
+        let span = telemetry::outbound_span(
+            self.trace.as_ref(),
+            request.method().as_str(),
+            request.uri(),
+        );
         if let Ok(mut log) = self.shared.outbound.lock() {
             log.push(OutboundAttempt {
                 component: self.component.clone(),
@@ -158,13 +175,23 @@ impl WasiHttpHooks for Hooks {
             });
         }
         if !allowed {
+            if let Some(span) = span {
+                span.end();
+            }
             return Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) });
         }
         // Spin drops the Host header of outbound requests (some servers refuse one).
         let mut request = request;
         request.headers_mut().remove(http::header::HOST);
         Box::new(async move {
-            let (response, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
+            let sent = wasmtime_wasi_http::default_send_request(request, options).await;
+            if let Some(mut span) = span {
+                if let Ok((response, _)) = &sent {
+                    telemetry::set_status(&mut span, response.status().as_u16());
+                }
+                span.end();
+            }
+            let (response, io) = sent?;
             Ok((
                 response.map(BodyExt::boxed_unsync),
                 Box::new(io) as Box<dyn std::future::Future<Output = _> + Send>,
@@ -175,6 +202,7 @@ impl WasiHttpHooks for Hooks {
 
 impl variables::Host for State {
     async fn get(&mut self, name: String) -> wasmtime::Result<Result<String, variables::Error>> {
+        let _span = self.call_span("spin_variables.get");
         if let Some(reason) = manifest::invalid_key(&name) {
             return Ok(Err(variables::Error::InvalidName(format!(
                 "{name:?}: {reason}"
@@ -221,6 +249,9 @@ pub struct AppBuilder {
     pub(crate) stores: StoreChoice,
     /// A private redis-server the app's store lives on, kept running with the app.
     pub(crate) redis: Option<Arc<RedisServer>>,
+    /// Where to export traces and logs (OTLP/HTTP JSON), as Spin does with
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT` set.
+    pub(crate) otlp_endpoint: Option<String>,
 }
 
 /// Where the app's key-value stores come from.
@@ -243,7 +274,17 @@ impl AppBuilder {
             variables: BTreeMap::new(),
             stores: StoreChoice::Fresh,
             redis: None,
+            otlp_endpoint: None,
         }
+    }
+
+    /// Exports traces and the components' log lines to the OTLP/HTTP endpoint
+    /// `endpoint` (e.g. [`crate::otlp::Collector::endpoint`]), as JSON: under real Spin
+    /// through `OTEL_EXPORTER_OTLP_ENDPOINT` and `OTEL_EXPORTER_OTLP_PROTOCOL=http/json`,
+    /// on the test host through its imitation of Spin's spans ([`crate::telemetry`]).
+    pub fn otlp_endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.otlp_endpoint = Some(endpoint.into());
+        self
     }
 
     /// Uses `text` as the manifest instead of the file's contents (component sources
@@ -457,6 +498,10 @@ impl AppBuilder {
             outbound: Mutex::new(Vec::new()),
             handling_times: Mutex::new(Vec::new()),
             in_flight,
+            telemetry: match &self.otlp_endpoint {
+                Some(endpoint) => Some(Arc::new(telemetry::Exporter::new(endpoint)?)),
+                None => None,
+            },
         });
 
         Ok(Loaded {
@@ -538,9 +583,23 @@ fn linker() -> Result<Linker<State>> {
 }
 
 /// The state of one fresh instance of a component with these permissions.
-fn new_store(permissions: &Arc<Permissions>, shared: &Arc<Shared>) -> Store<State> {
+fn new_store(
+    permissions: &Arc<Permissions>,
+    shared: &Arc<Shared>,
+    trace: Option<InstanceTrace>,
+) -> Store<State> {
     let logs = shared.logs.clone();
-    let wasi = WasiCtx::builder().stdout(logs.clone()).stderr(logs).build();
+    let wasi = match &trace {
+        None => WasiCtx::builder().stdout(logs.clone()).stderr(logs).build(),
+        Some(instance) => {
+            let tee = || telemetry::TeeOutput {
+                inner: logs.clone(),
+                trace: instance.trace.clone(),
+                component: permissions.id.clone(),
+            };
+            WasiCtx::builder().stdout(tee()).stderr(tee()).build()
+        }
+    };
     Store::new(
         &engine().0,
         State {
@@ -551,9 +610,11 @@ fn new_store(permissions: &Arc<Permissions>, shared: &Arc<Shared>) -> Store<Stat
                 component: permissions.id.clone(),
                 allowed: permissions.allowed.clone(),
                 shared: shared.clone(),
+                trace: trace.clone(),
             },
             component: permissions.clone(),
             shared: shared.clone(),
+            trace,
         },
     )
 }
@@ -582,7 +643,7 @@ impl LibraryHost {
 
     /// A fresh store for one instance.
     pub fn new_store(&self) -> Store<State> {
-        new_store(&self.permissions, &self.shared)
+        new_store(&self.permissions, &self.shared, None)
     }
 
     /// A copy of the `default` store's entries.
@@ -734,7 +795,29 @@ impl Server {
             }
         }
 
-        let mut store = new_store(&prepared.permissions, &self.shared);
+        // Spin's request span (continuing a caller's `traceparent`) and execute span.
+        let traced = self.shared.telemetry.clone().map(|exporter| {
+            let caller = request
+                .headers()
+                .get("traceparent")
+                .and_then(|v| v.to_str().ok());
+            let (trace, parent) = telemetry::RequestTrace::begin(exporter, caller);
+            let method = request.method().to_string();
+            let request_span = trace.request_span(&method, &matched.raw_route, &path, &parent);
+            let execute = trace.execute_span(&matched.component, &request_span);
+            (trace, request_span, execute)
+        });
+        let (mut request_span, execute_span, instance_trace) = match traced {
+            Some((trace, request_span, execute)) => {
+                let instance = InstanceTrace {
+                    trace,
+                    execute: execute.id(),
+                };
+                (Some(request_span), Some(execute), Some(instance))
+            }
+            None => (None, None, None),
+        };
+        let mut store = new_store(&prepared.permissions, &self.shared, instance_trace);
         let (sender, receiver) = tokio::sync::oneshot::channel();
         let incoming = store
             .data_mut()
@@ -760,11 +843,25 @@ impl Server {
             if let Err(err) = &result {
                 shared.log(&format!("component `{component}` failed: {err:?}"));
             }
+            // Spin's execute span lasts as long as the instance's task.
+            drop(store);
+            if let Some(span) = execute_span {
+                span.end();
+            }
             shared.in_flight.send_modify(|n| *n -= 1);
             result
         });
 
-        match receiver.await {
+        let answered = receiver.await;
+        if let Some(mut span) = request_span.take() {
+            let status = match &answered {
+                Ok(Ok(response)) => response.status().as_u16(),
+                _ => 500,
+            };
+            telemetry::set_status(&mut span, status);
+            span.end();
+        }
+        match answered {
             Ok(Ok(response)) => {
                 if let Ok(mut times) = self.shared.handling_times.lock() {
                     times.push(started.elapsed());

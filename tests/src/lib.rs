@@ -18,11 +18,14 @@ pub mod fake;
 pub mod host;
 pub mod kv;
 pub mod manifest;
+pub mod otlp;
+pub mod otlp_proto;
 pub mod outbound;
 pub mod redis_server;
 pub mod routes;
 pub mod shared_store;
 pub mod spin_cli;
+pub mod telemetry;
 
 pub use app::TestApp;
 pub use client::{Client, TestResponse};

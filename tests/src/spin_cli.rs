@@ -200,7 +200,12 @@ impl SpinApp {
             )]))?),
         };
 
-        let mut child = spawn(bin, dir.path(), &builder.variables)?;
+        let mut child = spawn(
+            bin,
+            dir.path(),
+            &builder.variables,
+            builder.otlp_endpoint.as_deref(),
+        )?;
         let addr = match wait_until_ready(&mut child, dir.path()).await {
             Ok(addr) => addr,
             Err(err) => {
@@ -397,7 +402,16 @@ fn read_lossy(path: &Path) -> String {
 }
 
 /// Starts `bin up` in `dir` on a port the kernel picks, in a process group of its own.
-fn spawn(bin: &Path, dir: &Path, variables: &BTreeMap<String, String>) -> Result<Child> {
+///
+/// With `otlp_endpoint`, Spin exports its traces and the components' log lines there
+/// (OTLP over HTTP, protobuf); without, every `OTEL_*` variable is removed so that the
+/// tests' environment cannot turn it on.
+fn spawn(
+    bin: &Path,
+    dir: &Path,
+    variables: &BTreeMap<String, String>,
+    otlp_endpoint: Option<&str>,
+) -> Result<Child> {
     let stdout = std::fs::File::create(dir.join("spin-stdout.txt"))?;
     let stderr = std::fs::File::create(dir.join("spin-stderr.txt"))?;
     let mut command = Command::new(bin);
@@ -429,6 +443,19 @@ fn spawn(bin: &Path, dir: &Path, variables: &BTreeMap<String, String>) -> Result
             format!("SPIN_VARIABLE_{}", name.to_ascii_uppercase()),
             value,
         );
+    }
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("OTEL_") {
+            command.env_remove(name);
+        }
+    }
+    if let Some(endpoint) = otlp_endpoint {
+        command
+            .env("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint)
+            .env("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+            // Export each span and record at once, not every 5 s: the test waits on them.
+            .env("OTEL_BSP_SCHEDULE_DELAY", "100")
+            .env("OTEL_BLRP_SCHEDULE_DELAY", "100");
     }
     command
         .spawn()

@@ -30,11 +30,18 @@ type Service =
 thread_local! {
     /// This instance's (this request's) service. A store that cannot be opened is
     /// reported by each call that needs it (`storage`; `status`: not ok).
-    static SERVICE: Rc<Service> = Rc::new(crate::Service::new(
+    static SERVICE: Rc<Service> = named(Rc::new(crate::Service::new(
         cas_store(),
         SystemClock,
         DiscordChannels::new(SpinVariables, HostTransport),
-    ));
+    )));
+}
+
+/// Names this library in the log lines and metric events of its calls (it serves
+/// calls, not requests: `common::telemetry`), then gives the service back.
+fn named<T>(service: T) -> T {
+    common::telemetry::set_component("config");
+    service
 }
 
 fn service() -> Rc<Service> {

@@ -253,17 +253,6 @@ macro_rules! export_kaltura {
             ) -> Result<String, $crate::Error> {
                 $crate::Kaltura::join_url(&$service, meeting_id, &participant)
             }
-            fn search_media(
-                query: String,
-                page: u32,
-            ) -> Result<$crate::kaltura::MediaPage, $crate::Error> {
-                $crate::Kaltura::search_media(&$service, &query, page)
-            }
-            fn get_media(
-                entry_id: String,
-            ) -> Result<Option<$crate::kaltura::MediaEntry>, $crate::Error> {
-                $crate::Kaltura::get_media(&$service, &entry_id)
-            }
             fn player_embed_url(
                 entry_id: String,
                 uiconf_id: Option<u32>,

@@ -16,10 +16,7 @@ use crate::identity::{
     ApiKeyClaims, ApiKeyInfo, Claims, CreatedKey, KalturaIdentity, Scope, SessionInfo, Subject,
     TokenPair, UserRecord,
 };
-use crate::kaltura::{
-    MediaEntry, MediaPage, Meeting, MeetingFilter, MeetingId, MeetingRequest, Participant,
-    Requester,
-};
+use crate::kaltura::{Meeting, MeetingFilter, MeetingId, MeetingRequest, Participant, Requester};
 
 /// The library services as this component imports them.
 #[derive(Debug, Clone, Copy, Default)]
@@ -194,12 +191,6 @@ impl crate::Kaltura for Imported {
     }
     fn join_url(&self, meeting_id: MeetingId, participant: &Participant) -> Result<String, Error> {
         kaltura::kaltura::join_url(meeting_id, participant)
-    }
-    fn search_media(&self, query: &str, page: u32) -> Result<MediaPage, Error> {
-        kaltura::kaltura::search_media(query, page)
-    }
-    fn get_media(&self, entry_id: &str) -> Result<Option<MediaEntry>, Error> {
-        kaltura::kaltura::get_media(entry_id)
     }
     fn player_embed_url(&self, entry_id: &str, uiconf_id: Option<u32>) -> Result<String, Error> {
         kaltura::kaltura::player_embed_url(entry_id, uiconf_id)

@@ -18,10 +18,7 @@ use crate::identity::{
     ApiKeyClaims, ApiKeyInfo, Claims, CreatedKey, KalturaIdentity, Scope, SessionInfo, Subject,
     TokenPair, UserRecord,
 };
-use crate::kaltura::{
-    MediaEntry, MediaPage, Meeting, MeetingFilter, MeetingId, MeetingRequest, Participant,
-    Requester,
-};
+use crate::kaltura::{Meeting, MeetingFilter, MeetingId, MeetingRequest, Participant, Requester};
 
 /// `kaltura-discord:config/config`: settings and the rules that follow from them.
 pub trait Config {
@@ -141,7 +138,7 @@ pub trait ApiKeys {
     fn verify(&self, presented: &str) -> Result<ApiKeyClaims, Error>;
 }
 
-/// `kaltura-discord:kaltura/kaltura`: meetings and media on Kaltura.
+/// `kaltura-discord:kaltura/kaltura`: meetings and the player on Kaltura.
 pub trait Kaltura {
     /// `status`.
     fn status(&self) -> ServiceStatus;
@@ -161,10 +158,6 @@ pub trait Kaltura {
     fn end_meeting(&self, id: MeetingId, requester: Requester) -> Result<(), Error>;
     /// `join-url`.
     fn join_url(&self, meeting_id: MeetingId, participant: &Participant) -> Result<String, Error>;
-    /// `search-media`.
-    fn search_media(&self, query: &str, page: u32) -> Result<MediaPage, Error>;
-    /// `get-media`.
-    fn get_media(&self, entry_id: &str) -> Result<Option<MediaEntry>, Error>;
     /// `player-embed-url`.
     fn player_embed_url(&self, entry_id: &str, uiconf_id: Option<u32>) -> Result<String, Error>;
 }

@@ -35,24 +35,27 @@ const PATCH_TIMEOUT: Duration = Duration::from_secs(5);
 fn finish(job: &FollowUp) {
     let finished = job.run(&Imported);
     if let Some(report) = &finished.report {
-        eprintln!("discord-bot: {report}");
+        log_report(report);
     }
     if let Some(event) = &finished.event {
         if let Err(err) = contracts::Events::publish(&Imported, event) {
-            eprintln!(
-                "discord-bot: event {} for server {} not recorded: {}: {}",
-                event.event_type,
-                event.guild_id,
-                err.kind().name(),
-                err.message()
+            common::telemetry::log(
+                common::telemetry::Level::Warn,
+                &format!(
+                    "event {} for server {} not recorded: {}: {}",
+                    event.event_type,
+                    event.guild_id,
+                    err.kind().name(),
+                    err.message()
+                ),
             );
         }
     }
     let undelivered = |why: &str| {
-        eprintln!(
-            "discord-bot: error_id={} action={:?} error=the deferred reply was not delivered: {why}",
-            job.error_id(),
-            job.action()
+        common::telemetry::log_error(
+            &job.error_id().to_string(),
+            &format!("the deferred reply was not delivered: {why}"),
+            &[("action", job.action())],
         );
     };
     let request = rest::base_url(SpinVariables.get("discord_base_url").as_deref())
@@ -82,11 +85,29 @@ fn finish(job: &FollowUp) {
     }
 }
 
+/// Logs an error report as one JSON line with its error id and action.
+fn log_report(report: &crate::dispatch::ErrorReport) {
+    common::telemetry::log_error(
+        &report.error_id.to_string(),
+        &report.detail,
+        &[("action", report.action)],
+    );
+}
+
+/// The route of this component's trigger (spin.toml), the `route` of its metric events.
+const ROUTE: &str = "/discord/interactions";
+
 #[spin_sdk::http_component]
 async fn handle(request: IncomingRequest, out: ResponseOutparam) {
+    let request_id = spin_adapter::begin_request("discord-bot");
+    let id_header = [("x-request-id", request_id.as_str())];
     let request = match spin_adapter::read_request(request, crate::endpoint::BODY_LIMIT) {
         Ok(request) => request,
-        Err(err) => return spin_adapter::respond_error(out, &err.api_error(), &[]),
+        Err(err) => {
+            let error = err.api_error();
+            common::telemetry::http_request(ROUTE, error.status);
+            return spin_adapter::respond_error(out, &error, &id_header);
+        }
     };
     let headers = request.header_map();
     let now = std::time::SystemTime::now()
@@ -103,21 +124,21 @@ async fn handle(request: IncomingRequest, out: ResponseOutparam) {
         &store,
     );
     // Answer first: Discord's 3 seconds run until it has the response.
-    spin_adapter::respond_json(out, handled.reply.status, &handled.reply.body, &[]);
+    spin_adapter::respond_json(out, handled.reply.status, &handled.reply.body, &id_header);
+    common::telemetry::http_request(ROUTE, handled.reply.status);
     if let Some(report) = &handled.report {
-        eprintln!("discord-bot: {report}");
+        log_report(report);
     }
     if let Some(notice) = &handled.notice {
-        eprintln!("discord-bot: {notice}");
+        common::telemetry::log(common::telemetry::Level::Info, notice);
     }
     if let Some(job) = &handled.follow_up {
         finish(job);
         // Due event deliveries, this one's first (after Discord has its answer).
         if let Err(err) = contracts::Events::pump(&Imported, PUMP_AFTER_FOLLOW_UP) {
-            eprintln!(
-                "discord-bot: events pump: {}: {}",
-                err.kind().name(),
-                err.message()
+            common::telemetry::log(
+                common::telemetry::Level::Warn,
+                &format!("events pump: {}: {}", err.kind().name(), err.message()),
             );
         }
     }

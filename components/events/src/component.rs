@@ -17,8 +17,10 @@ use spin_adapter::{HostRandom, HostTransport, SpinVariables, SystemClock};
 
 struct Component;
 
+/// A warning line, named as this component's (settings that fall back, failed pumps).
 fn log(line: &str) {
-    eprintln!("{line}");
+    common::telemetry::set_component("events");
+    common::telemetry::log(common::telemetry::Level::Warn, line);
 }
 
 contracts::export_events!(

@@ -69,7 +69,7 @@ pub fn run(service: &Service<'_>, max_attempts: u32) -> Result<PumpReport, Error
             break;
         }
         if let Err(err) = one(service, &settings, guild_id, &id, &mut report) {
-            (env.log)(&format!("events: subscription {id}: pump failed: {err:?}"));
+            (env.log)(&format!("subscription {id}: pump failed: {err:?}"));
         }
     }
     Ok(report)

@@ -66,7 +66,7 @@ impl<'a> Service<'a> {
     pub(crate) fn settings(&self) -> Settings {
         let (settings, problems) = Settings::read(self.env.vars);
         for problem in problems {
-            (self.env.log)(&format!("events: {problem}"));
+            (self.env.log)(&problem);
         }
         settings
     }
@@ -148,7 +148,7 @@ impl<'a> Service<'a> {
 
     fn count_dropped(&self, guild_id: u64, id: &str) -> Result<(), Error> {
         (self.env.log)(&format!(
-            "events: subscription {id}: queue full ({} pending), event dropped",
+            "subscription {id}: queue full ({} pending), event dropped",
             store::MAX_QUEUE
         ));
         store::change(

@@ -86,6 +86,8 @@ pub async fn handle<B: Backend>(request: &Request<'_>, backend: &B) -> Response 
     }
     response.headers.extend(cors.headers(request.origin));
     response.headers.push(("x-request-id", request_id));
+    // The route's template, not the path: ids stay out of the counters' labels.
+    common::telemetry::http_request(matched.map_or("(no route)", |r| r.path), response.status);
     response
 }
 
@@ -249,6 +251,7 @@ fn count<B: Backend>(
     ) {
         Ok(Decision::Allowed { remaining }) => Ok(Some(remaining)),
         Ok(Decision::Limited { retry_after_secs }) => {
+            common::telemetry::event("rate_limited", &[("scope", kind.into())]);
             Err(Problem::rate_limited(what, retry_after_secs))
         }
         Err(err) => {
@@ -410,6 +413,31 @@ mod tests {
         let response = Fake::default().get("/api/v1/health", None);
         assert_eq!(response.status, 200);
         assert_eq!(body(&response)["components"].as_array().unwrap().len(), 7);
+    }
+
+    #[test]
+    fn every_answer_is_one_metric_event_under_its_route_template() {
+        let fake = Fake::default();
+        let (_, lines) = common::telemetry::capture(|| {
+            fake.get("/api/v1/ready", None);
+            fake.get("/api/v1/guilds/300000000000000001/config", None);
+            fake.get("/api/v1/nothing-here", None);
+        });
+        let events: Vec<(String, u64)> = lines
+            .iter()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .filter(|l| l["event"] == "http_request")
+            .map(|l| {
+                (
+                    l["route"].as_str().unwrap().to_owned(),
+                    l["status"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(events.len(), 3, "{events:?}");
+        assert_eq!(events[0], ("/api/v1/ready".to_owned(), 200));
+        assert_eq!(events[1].0, "/api/v1/guilds/{guild_id}/config");
+        assert_eq!(events[2].0, "(no route)");
     }
 
     #[test]

@@ -26,6 +26,8 @@ const DEFAULT_DISCORD_TIMEOUT: Duration = Duration::from_secs(10);
 struct WitBackend {
     /// The `default` store, through `wasi:keyvalue` for its atomic increment.
     store: WasiCasStore,
+    /// This request's id (the `x-request-id` header and every log line).
+    request_id: String,
 }
 
 impl WitBackend {
@@ -109,7 +111,7 @@ impl Backend for WitBackend {
     }
 
     fn request_id(&self) -> String {
-        spin_adapter::random_hex(8)
+        self.request_id.clone()
     }
 
     fn now(&self) -> u64 {
@@ -119,7 +121,7 @@ impl Backend for WitBackend {
     }
 
     fn log(&self, line: &str) {
-        eprintln!("gateway: {line}");
+        common::telemetry::log(common::telemetry::Level::Warn, line);
     }
 
     fn rates(&self) -> &WasiCasStore {
@@ -148,13 +150,19 @@ impl Backend for WitBackend {
 
 #[spin_sdk::http_component]
 async fn handle(request: IncomingRequest, out: ResponseOutparam) {
+    let request_id = spin_adapter::begin_request("gateway");
     let request = match spin_adapter::read_request(request, BODY_LIMIT) {
         Ok(request) => request,
-        Err(err) => return spin_adapter::respond_error(out, &err.api_error(), &[]),
+        Err(err) => {
+            let error = err.api_error();
+            common::telemetry::http_request("(body not read)", error.status);
+            return spin_adapter::respond_error(out, &error, &[("x-request-id", &request_id)]);
+        }
     };
     let forwarded_for = request.header_values("x-forwarded-for");
     let backend = WitBackend {
         store: spin_adapter::cas_store(),
+        request_id,
     };
     let response = api::handle(
         &api::Request {
@@ -187,10 +195,9 @@ async fn handle(request: IncomingRequest, out: ResponseOutparam) {
         if let Err(err) =
             contracts::Events::pump(&Imported, crate::subscriptions::PUMP_AFTER_RESPONSE)
         {
-            eprintln!(
-                "gateway: events pump: {}: {}",
-                err.kind().name(),
-                err.message()
+            common::telemetry::log(
+                common::telemetry::Level::Warn,
+                &format!("events pump: {}: {}", err.kind().name(), err.message()),
             );
         }
     }

@@ -15,8 +15,7 @@ use contracts::identity::{
     TokenPair, UserRecord,
 };
 use contracts::kaltura::{
-    MediaEntry, MediaPage, Meeting, MeetingFilter, MeetingId, MeetingKind, MeetingRequest,
-    Participant, Requester,
+    Meeting, MeetingFilter, MeetingId, MeetingKind, MeetingRequest, Participant, Requester,
 };
 use contracts::{Actor, Error, KalturaRole, Member, ServiceStatus, Snowflake};
 use std::cell::{Cell, RefCell};
@@ -700,14 +699,6 @@ impl contracts::Kaltura for FakeKaltura {
             "https://kaf.example/virtualEvent/launch?ks=ks-for-{}",
             participant.kaltura_user_id
         ))
-    }
-
-    fn search_media(&self, _query: &str, _page: u32) -> Result<MediaPage, Error> {
-        Err(unused("search-media"))
-    }
-
-    fn get_media(&self, _entry_id: &str) -> Result<Option<MediaEntry>, Error> {
-        Err(unused("get-media"))
     }
 
     fn player_embed_url(&self, _entry_id: &str, _uiconf_id: Option<u32>) -> Result<String, Error> {

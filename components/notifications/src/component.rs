@@ -10,11 +10,20 @@ use spin_sdk::http::{IncomingRequest, ResponseOutparam};
 
 use crate::handler::{self, Env, Incoming};
 
+/// The route of this component's trigger (spin.toml), the `route` of its metric events.
+const ROUTE: &str = "/webhooks/kaltura";
+
 #[spin_sdk::http_component]
 async fn handle(request: IncomingRequest, out: ResponseOutparam) {
+    let request_id = spin_adapter::begin_request("notifications");
+    let id_header = [("x-request-id", request_id.as_str())];
     let request = match spin_adapter::read_request(request, crate::receiver::BODY_LIMIT) {
         Ok(request) => request,
-        Err(err) => return spin_adapter::respond_error(out, &err.api_error(), &[]),
+        Err(err) => {
+            let error = err.api_error();
+            common::telemetry::http_request(ROUTE, error.status);
+            return spin_adapter::respond_error(out, &error, &id_header);
+        }
     };
     let store = spin_adapter::cas_store();
     let env = Env {
@@ -36,14 +45,19 @@ async fn handle(request: IncomingRequest, out: ResponseOutparam) {
         },
         &env,
     );
-    eprintln!("{}", reply.log);
-    spin_adapter::respond_json(out, reply.status, &reply.body, &[]);
+    let level = if reply.status >= 500 {
+        common::telemetry::Level::Error
+    } else {
+        common::telemetry::Level::Info
+    };
+    common::telemetry::log(level, &reply.log);
+    common::telemetry::http_request(ROUTE, reply.status);
+    spin_adapter::respond_json(out, reply.status, &reply.body, &id_header);
     // After the answer: due event deliveries (Spin keeps the instance until this ends).
     if let Err(err) = contracts::Events::pump(&Imported, PUMP_AFTER_RESPONSE) {
-        eprintln!(
-            "notifications: events pump: {}: {}",
-            err.kind().name(),
-            err.message()
+        common::telemetry::log(
+            common::telemetry::Level::Warn,
+            &format!("events pump: {}: {}", err.kind().name(), err.message()),
         );
     }
 }

@@ -248,6 +248,13 @@ pub fn handle<S: CasStore, P: Services>(request: &Incoming<'_>, env: &Env<'_, S,
                 (AuditOutcome::RetryLater, None, Some(why.clone()), None)
             }
         };
+        common::telemetry::event(
+            "webhook_delivery",
+            &[(
+                "outcome",
+                serde_json::to_value(outcome).unwrap_or(Value::Null),
+            )],
+        );
         if let Some(mark) = mark {
             record.deliveries.insert(dkey, mark);
             record.updated_at = env.clock.now_secs();

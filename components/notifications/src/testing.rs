@@ -13,8 +13,7 @@ use contracts::config::{
     KalturaSettings, Message, MessageKind, Section, SettingKey, SettingLine, UpdateResult,
 };
 use contracts::kaltura::{
-    MediaEntry, MediaPage, Meeting, MeetingFilter, MeetingKind, MeetingRequest, Participant,
-    Requester,
+    Meeting, MeetingFilter, MeetingKind, MeetingRequest, Participant, Requester,
 };
 use contracts::{Actor, Error, KalturaRole, Member, ServiceStatus};
 use serde_json::Value;
@@ -250,14 +249,6 @@ impl contracts::Kaltura for FakeServices {
     }
 
     fn join_url(&self, _: u64, _: &Participant) -> Result<String, Error> {
-        unreachable!()
-    }
-
-    fn search_media(&self, _: &str, _: u32) -> Result<MediaPage, Error> {
-        unreachable!()
-    }
-
-    fn get_media(&self, _: &str) -> Result<Option<MediaEntry>, Error> {
         unreachable!()
     }
 

@@ -94,9 +94,17 @@ impl std::fmt::Display for OutboundError {
 pub async fn send(
     request: http::Request<Vec<u8>>,
 ) -> Result<http::Response<Vec<u8>>, OutboundError> {
-    spin_sdk::http::send::<_, http::Response<Vec<u8>>>(request)
+    let path = request.uri().path().to_owned();
+    let answer = spin_sdk::http::send::<_, http::Response<Vec<u8>>>(request)
         .await
-        .map_err(|err| OutboundError(describe_send_error(&err)))
+        .map_err(|err| OutboundError(describe_send_error(&err)));
+    record_call(&path, &answer);
+    answer
+}
+
+/// Writes the `upstream_call` metric event of an outbound call.
+fn record_call(path: &str, answer: &Result<http::Response<Vec<u8>>, OutboundError>) {
+    common::telemetry::upstream_call(path, answer.as_ref().ok().map(|r| r.status().as_u16()));
 }
 
 /// Sends a request and waits for the answer, for code that is not async (the exports of
@@ -343,6 +351,15 @@ pub fn respond_error(out: ResponseOutparam, error: &common::ApiError, extra: &[(
     respond_json(out, error.status, &error.to_json(), extra);
 }
 
+/// Starts a request's telemetry context (`common::telemetry`): a new request id that
+/// every log line and metric event of the request carries. Returns the id, for the
+/// `x-request-id` response header (Spin sets no request id of its own).
+pub fn begin_request(component: &str) -> String {
+    let id = random_hex(8);
+    common::telemetry::begin_request(component, &id);
+    id
+}
+
 /// `n` random bytes from the host ([`random_bytes`]), as lower-case hex.
 pub fn random_hex(n: u64) -> String {
     random_bytes(usize::try_from(n).unwrap_or(usize::MAX))
@@ -403,6 +420,16 @@ fn describe_error_code(code: &wasi::http::types::ErrorCode) -> String {
 /// timeout, a refused connection), a body transfer failure, or a response body over
 /// [`MAX_RESPONSE_BYTES`]. Never the request's contents.
 pub fn send_with_timeouts_blocking(
+    request: http::Request<Vec<u8>>,
+    timeouts: Timeouts,
+) -> Result<http::Response<Vec<u8>>, OutboundError> {
+    let path = request.uri().path().to_owned();
+    let answer = send_with_timeouts_unrecorded(request, timeouts);
+    record_call(&path, &answer);
+    answer
+}
+
+fn send_with_timeouts_unrecorded(
     request: http::Request<Vec<u8>>,
     timeouts: Timeouts,
 ) -> Result<http::Response<Vec<u8>>, OutboundError> {

@@ -11,7 +11,6 @@ use contracts::config::{
     SettingLine, UpdateResult,
 };
 use contracts::identity::{KalturaIdentity, UserRecord};
-use contracts::kaltura::{MediaEntry, MediaPage};
 use contracts::{KalturaRole, Member, ServiceStatus};
 use discord_api::Id;
 use serde_json::{json, Value};
@@ -549,14 +548,6 @@ impl contracts::Kaltura for Fake {
             "https://kaf.example/launch?ks=KS-for-{}-{meeting_id}",
             participant.kaltura_user_id
         ))
-    }
-
-    fn search_media(&self, _: &str, _: u32) -> Result<MediaPage, Error> {
-        unreachable!("no video commands yet")
-    }
-
-    fn get_media(&self, _: &str) -> Result<Option<MediaEntry>, Error> {
-        unreachable!("no video commands yet")
     }
 
     fn player_embed_url(&self, _: &str, _: Option<u32>) -> Result<String, Error> {
@@ -1128,12 +1119,6 @@ fn a_join_url_too_long_for_a_link_button_is_an_error_not_a_panic() {
         }
         fn join_url(&self, _: u64, _: &Participant) -> Result<String, Error> {
             Ok(format!("https://kaf.example/launch?ks={}", "k".repeat(600)))
-        }
-        fn search_media(&self, _: &str, _: u32) -> Result<MediaPage, Error> {
-            unreachable!()
-        }
-        fn get_media(&self, _: &str) -> Result<Option<MediaEntry>, Error> {
-            unreachable!()
         }
         fn player_embed_url(&self, _: &str, _: Option<u32>) -> Result<String, Error> {
             unreachable!()
