@@ -1418,6 +1418,31 @@ fn a_command_used_with_another_versions_options_is_answered_and_does_nothing() {
 }
 
 #[test]
+fn a_deprecation_notice_comes_first_in_an_immediate_and_a_deferred_answer() {
+    let fake = Fake::new();
+    let notice =
+        "`/kaltura-list` is deprecated and goes away on 2027-06-30: use `/kaltura-join` instead.";
+    let listed = respond(&command("kaltura-list", json!([])), fake.services())
+        .with_notice(notice.to_owned());
+    let listed = reply(listed);
+    assert!(
+        content(&listed).starts_with(&format!("{notice}\n")),
+        "{listed}"
+    );
+    let (_, job) = deferred(
+        respond(&command("kaltura-start", start_options()), fake.services())
+            .with_notice(notice.to_owned()),
+    );
+    let finished = job.run(fake.services());
+    let body = body(&finished);
+    assert_eq!(
+        body["content"].as_str().unwrap(),
+        format!("{notice}\nYour Webinar is ready. Join it, share it with this channel, or end it:")
+    );
+    assert_eq!(body["embeds"][0]["title"], "Town hall", "the panel follows");
+}
+
+#[test]
 fn kaltura_config_events_lists_pauses_and_resumes_the_servers_subscriptions() {
     let fake = Fake::new();
     fake.subscriptions
