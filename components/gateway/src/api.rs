@@ -1173,16 +1173,22 @@ mod tests {
 
     // --- meetings ---
 
-    #[test]
-    fn a_moderator_creates_lists_gets_and_ends_a_meeting() {
-        let fake = Fake::default();
+    /// A Discord that knows the member, and that member's token as a moderator with
+    /// the meetings scopes.
+    fn meetings_moderator(fake: &Fake) -> String {
         fake.discord(|request| DiscordWorld::member(&[]).respond(request));
-        let moderator = fake.identity.mint(
+        fake.identity.mint(
             GUILD,
             USER,
             Role::Moderator,
             &[Scope::MeetingsRead, Scope::MeetingsWrite],
-        );
+        )
+    }
+
+    #[test]
+    fn a_moderator_creates_lists_gets_and_ends_a_meeting() {
+        let fake = Fake::default();
+        let moderator = meetings_moderator(&fake);
         let created = fake.call(
             "POST",
             "/api/v1/meetings",
@@ -1229,13 +1235,7 @@ mod tests {
         // (`contracts::meeting::parse_id`); `042` used to reach the kaltura service,
         // which read it as 42.
         let fake = Fake::default();
-        fake.discord(|request| DiscordWorld::member(&[]).respond(request));
-        let moderator = fake.identity.mint(
-            GUILD,
-            USER,
-            Role::Moderator,
-            &[Scope::MeetingsRead, Scope::MeetingsWrite],
-        );
+        let moderator = meetings_moderator(&fake);
         let created = fake.call(
             "POST",
             "/api/v1/meetings",
@@ -1252,13 +1252,7 @@ mod tests {
     #[test]
     fn a_meeting_cannot_be_announced_in_another_servers_channel() {
         let fake = Fake::default();
-        fake.discord(|request| DiscordWorld::member(&[]).respond(request));
-        let moderator = fake.identity.mint(
-            GUILD,
-            USER,
-            Role::Moderator,
-            &[Scope::MeetingsRead, Scope::MeetingsWrite],
-        );
+        let moderator = meetings_moderator(&fake);
         let response = fake.call(
             "POST",
             "/api/v1/meetings",
@@ -1279,13 +1273,7 @@ mod tests {
     #[test]
     fn creating_and_joining_a_meeting_publish_their_events_with_catalogue_data() {
         let fake = Fake::default();
-        fake.discord(|request| DiscordWorld::member(&[]).respond(request));
-        let moderator = fake.identity.mint(
-            GUILD,
-            USER,
-            Role::Moderator,
-            &[Scope::MeetingsRead, Scope::MeetingsWrite],
-        );
+        let moderator = meetings_moderator(&fake);
         let created = fake.call(
             "POST",
             "/api/v1/meetings",
