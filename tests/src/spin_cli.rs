@@ -34,6 +34,7 @@
 use crate::host::{AppBuilder, OutboundAttempt, StoreChoice};
 use crate::kv::{self, StoreConfig, Stores};
 use crate::redis_server::RedisServer;
+use crate::wasip3::InstanceReuse;
 use anyhow::{bail, Context, Result};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -205,6 +206,7 @@ impl SpinApp {
             dir.path(),
             &builder.variables,
             builder.otlp_endpoint.as_deref(),
+            builder.reuse,
         )?;
         let addr = match wait_until_ready(&mut child, dir.path()).await {
             Ok(addr) => addr,
@@ -411,6 +413,7 @@ fn spawn(
     dir: &Path,
     variables: &BTreeMap<String, String>,
     otlp_endpoint: Option<&str>,
+    reuse: InstanceReuse,
 ) -> Result<Child> {
     let stdout = std::fs::File::create(dir.join("spin-stdout.txt"))?;
     let stderr = std::fs::File::create(dir.join("spin-stderr.txt"))?;
@@ -426,6 +429,13 @@ fn spawn(
         .arg("--log-dir")
         .arg(dir.join("logs"))
         .arg("--quiet")
+        // Instance reuse for WASIp3 components (Spin's defaults unless the test sets it).
+        .arg("--max-instance-reuse-count")
+        .arg(reuse.max_count.to_string())
+        .arg("--max-instance-concurrent-reuse-count")
+        .arg(reuse.max_concurrent.to_string())
+        .arg("--idle-instance-timeout")
+        .arg(format!("{}ms", reuse.idle_timeout.as_millis()))
         // Spin's environment provider also reads `.env` in the working folder.
         .current_dir(dir)
         .stdin(Stdio::null())
