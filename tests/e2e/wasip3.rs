@@ -136,10 +136,8 @@ async fn work_a_wasip3_handler_spawns_runs_to_completion_after_its_response() {
     assert_eq!(response.status, 202, "{}", response.text());
     assert!(started.elapsed() < Duration::from_millis(400));
     assert_eq!(app.store().get("after"), None);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !app.store().contains_key("after") && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    // The app is idle only once the spawned work is done.
+    app.idle(Duration::from_secs(10)).await.unwrap();
     assert_eq!(
         app.store().get("after").map(Vec::as_slice),
         Some(&b"done"[..]),
@@ -235,4 +233,77 @@ async fn a_wasip3_instance_that_traps_fails_its_request_and_the_next_gets_a_fres
     let (after, served) = count(&app).await;
     assert_ne!(before, after);
     assert_eq!(served, 1);
+}
+
+/// A W3C `traceparent` under trace `n` of this test, and that trace's id.
+fn traceparent(n: u8) -> (String, String) {
+    let trace_id = format!("0af7651916cd43dd8448eb211c8032{n:02x}");
+    (format!("00-{trace_id}-b7ad6b7169203331-01"), trace_id)
+}
+
+#[tokio::test]
+async fn a_wasip3_requests_trace_ends_with_its_response_and_its_host_calls_trace_on_their_own() {
+    let collector = e2e::otlp::Collector::start().unwrap();
+    let fake = FakeServer::start(|_| FakeResponse::json(200, &serde_json::json!({})))
+        .await
+        .unwrap();
+    let app = e2e::app_at(e2e::repo_root().join("tests/p3-probe/spin.toml"))
+        .otlp_endpoint(collector.endpoint())
+        .start()
+        .await
+        .unwrap();
+    let fetch = format!("/probe/fetch?url={}/x", fake.url());
+    let mut traces = Vec::new();
+    for (n, path) in ["/probe/variable", fetch.as_str(), "/probe/log"]
+        .into_iter()
+        .enumerate()
+    {
+        let (header, trace_id) = traceparent(u8::try_from(n).unwrap());
+        let response = e2e::Client::new(app.addr())
+            .send("GET", path, &[("traceparent", header.as_str())], "")
+            .await
+            .unwrap();
+        assert_eq!(response.status, 200, "{path}");
+        traces.push(trace_id);
+    }
+    collector
+        .wait_for(Duration::from_secs(20), |spans, logs| {
+            let requests = spans.iter().filter(|s| s.name == "GET /probe/...").count();
+            let calls = spans
+                .iter()
+                .filter(|s| s.name == "spin_variables.get" || s.name == "GET")
+                .count();
+            requests == 3 && calls == 2 && !logs.is_empty()
+        })
+        .await
+        .unwrap();
+    let spans = collector.spans();
+    for trace_id in &traces {
+        let mut names: Vec<&str> = spans
+            .iter()
+            .filter(|s| &s.trace_id == trace_id)
+            .map(|s| s.name.as_str())
+            .collect();
+        names.sort_unstable();
+        assert_eq!(
+            names,
+            ["GET /probe/...", "execute_wasm_component probe"],
+            "{}",
+            e2e::otlp::render_tree(&spans)
+        );
+    }
+    for name in ["spin_variables.get", "GET"] {
+        let call = spans.iter().find(|s| s.name == name).unwrap();
+        assert_eq!(call.parent_span_id, "", "{name} has a parent");
+        assert!(
+            !traces.contains(&call.trace_id),
+            "{name} is in a request's trace"
+        );
+    }
+    let logs = collector.logs();
+    let record = logs
+        .iter()
+        .find(|r| r.body == "probe: a line on stderr\n")
+        .unwrap();
+    assert_eq!(record.attributes["component_id"], "probe");
 }

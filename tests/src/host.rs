@@ -62,7 +62,7 @@ pub(crate) struct Shared {
     handling_times: Mutex<Vec<Duration>>,
     pub(crate) in_flight: tokio::sync::watch::Sender<usize>,
     /// Where traces and logs go, when the app was started with an OTLP endpoint.
-    telemetry: Option<Arc<telemetry::Exporter>>,
+    pub(crate) telemetry: Option<Arc<telemetry::Exporter>>,
 }
 
 impl Shared {
@@ -716,7 +716,7 @@ pub(crate) fn new_store(
         Some(instance) => {
             let tee = || telemetry::TeeOutput {
                 inner: logs.clone(),
-                trace: instance.trace.clone(),
+                trace: instance.clone(),
                 component: permissions.id.clone(),
             };
             WasiCtx::builder().stdout(tee()).stderr(tee()).build()
@@ -931,7 +931,7 @@ impl Server {
         });
         let (mut request_span, execute_span, instance_trace) = match traced {
             Some((trace, request_span, execute)) => {
-                let instance = InstanceTrace {
+                let instance = InstanceTrace::Request {
                     trace,
                     execute: execute.id(),
                 };

@@ -48,6 +48,20 @@ impl Default for InstanceReuse {
     }
 }
 
+/// Whether the component `bytes` exports `wasi:http/handler@0.3.x` (any 0.3 version, as
+/// Spin's `HandlerType` matches it); undecodable bytes: no.
+pub(crate) fn exports_wasi_http_0_3(bytes: &[u8]) -> bool {
+    let Ok(wit_component::DecodedWasm::Component(resolve, world)) = wit_component::decode(bytes)
+    else {
+        return false;
+    };
+    resolve.worlds[world].exports.keys().any(|key| {
+        resolve
+            .name_world_key(key)
+            .starts_with("wasi:http/handler@0.3")
+    })
+}
+
 /// A WASIp3 component's request handler: a pool of reusable instances.
 pub(crate) type Handler = ProxyHandler<Instances>;
 
@@ -80,8 +94,14 @@ impl HandlerState for Instances {
     type WorkerState = Worker;
 
     async fn instantiate(&self) -> wasmtime::Result<Instance<State, Expiration, Worker>> {
-        // One store per instance, shared by the requests it serves: no per-request trace.
-        let mut store = new_store(&self.permissions, &self.shared, None);
+        // One store per instance, shared by the requests it serves: its telemetry
+        // belongs to no request.
+        let trace = self
+            .shared
+            .telemetry
+            .clone()
+            .map(crate::telemetry::InstanceTrace::Detached);
+        let mut store = new_store(&self.permissions, &self.shared, trace);
         let service = self.pre.instantiate_async(&mut store).await?;
         let busy = Arc::new(Busy {
             flag: AtomicBool::new(false),

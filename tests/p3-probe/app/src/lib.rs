@@ -13,6 +13,7 @@
 //! - `GET /probe/fetch?url=U`: the status of a GET of U (`wasi:http@0.3.0` client), or
 //!   the error code;
 //! - `GET /probe/headers`: the request's headers, one `name=value` line each, in order;
+//! - `GET /probe/log`: writes a line to stderr (a log record under OpenTelemetry);
 //! - `GET /probe/trap`: panics (the instance traps).
 
 #![allow(unsafe_code)]
@@ -108,6 +109,10 @@ async fn handle(request: Request) -> impl IntoResponse {
             for (name, value) in request.headers() {
                 let _ = writeln!(body, "{name}={}", value.to_str().unwrap_or("<not UTF-8>"));
             }
+            StatusCode::OK
+        }
+        "/probe/log" => {
+            eprintln!("probe: a line on stderr");
             StatusCode::OK
         }
         "/probe/trap" => panic!("the probe traps on request"),
