@@ -1030,6 +1030,26 @@ impl Server {
         request_span: Option<telemetry::OpenSpan>,
         execute_span: Option<telemetry::OpenSpan>,
     ) -> hyper::Response<HyperOutgoingBody> {
+        // Wasmtime 48 strips the headers WASI forbids (`host` among them) from a WASIp3
+        // guest's incoming request, with a swap-remove that reorders the others;
+        // Spin 4.1's Wasmtime 47 passes them all. Removing them here, in order, keeps
+        // Spin's order for the rest (the guest still misses `host`).
+        let mut request = request;
+        let mut kept = Vec::new();
+        let mut current: Option<http::HeaderName> = None;
+        for (name, value) in request.headers_mut().drain() {
+            if name.is_some() {
+                current = name;
+            }
+            if let Some(name) = &current {
+                if !wasmtime_wasi_http::DEFAULT_FORBIDDEN_HEADERS.contains(name) {
+                    kept.push((name.clone(), value));
+                }
+            }
+        }
+        for (name, value) in kept {
+            request.headers_mut().append(name, value);
+        }
         let request =
             request.map(|body| body.map_err(wasmtime_wasi_http::Error::from).boxed_unsync());
         let answered = handler.handle((), request).await;
