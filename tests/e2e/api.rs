@@ -58,7 +58,7 @@ fn discord_json(status: u16, value: Value) -> FakeResponse {
 }
 
 /// Discord as this app sees it: OAuth2 and the REST routes the gateway calls.
-fn fake_discord(request: &Recorded) -> FakeResponse {
+pub(crate) fn fake_discord(request: &Recorded) -> FakeResponse {
     let auth = request.header("authorization").unwrap_or_default();
     let path = request.path.split('?').next().unwrap_or_default();
     let unauthorized = || discord_json(401, json!({"message": "401: Unauthorized", "code": 0}));
@@ -161,7 +161,7 @@ fn fake_discord(request: &Recorded) -> FakeResponse {
 }
 
 /// Kaltura as the meetings need it: rooms are created and deleted.
-fn fake_kaltura() -> impl Fn(&Recorded) -> FakeResponse + Send + Sync + 'static {
+pub(crate) fn fake_kaltura() -> impl Fn(&Recorded) -> FakeResponse + Send + Sync + 'static {
     let next = Arc::new(AtomicU64::new(1000));
     move |request| {
         let body: Value = request.json().unwrap_or(Value::Null);
@@ -257,7 +257,7 @@ pub(crate) async fn api_world(extra: &[(&str, &str)]) -> World {
     }
 }
 
-async fn call(
+pub(crate) async fn call(
     client: &mut Client,
     method: &str,
     path: &str,
@@ -401,7 +401,13 @@ impl Contract {
 
 #[tokio::test]
 async fn every_documented_route_answers_as_the_document_says() {
-    let world = api_world(&[("gateway_admin_token", ADMIN_TOKEN)]).await;
+    let world = api_world(&[
+        ("gateway_admin_token", ADMIN_TOKEN),
+        ("events_key_wrap_secret", crate::events::WRAP_SECRET),
+        ("events_allow_http", "true"),
+        ("events_allow_private_destinations", "true"),
+    ])
+    .await;
     let mut client = world.client();
     let c = Contract::fetch(&mut client).await;
 
@@ -588,6 +594,76 @@ async fn every_documented_route_answers_as_the_document_says() {
     assert_eq!(r.status, 204, "{}", r.text());
     c.check("DELETE", "/api/v1/guilds/{guild_id}/api-keys/{key_id}", &r);
 
+    // Event subscriptions (the destination is never reached: no allowed outbound host).
+    let subs = format!("/api/v1/guilds/{GUILD_A}/subscriptions");
+    let r = call(
+        &mut client,
+        "POST",
+        &subs,
+        Some(&ada),
+        Some(json!({"url": "http://127.0.0.1:9/hook", "event_types": ["meeting.created"]})),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    c.check("POST", "/api/v1/guilds/{guild_id}/subscriptions", &r);
+    let sub_id = r.json().unwrap()["id"].as_str().unwrap().to_owned();
+    let sub = format!("{subs}/{sub_id}");
+    for (method, path, template) in [
+        (
+            "GET",
+            subs.clone(),
+            "/api/v1/guilds/{guild_id}/subscriptions",
+        ),
+        (
+            "GET",
+            sub.clone(),
+            "/api/v1/guilds/{guild_id}/subscriptions/{subscription_id}",
+        ),
+        (
+            "GET",
+            format!("{sub}/deliveries"),
+            "/api/v1/guilds/{guild_id}/subscriptions/{subscription_id}/deliveries",
+        ),
+        (
+            "POST",
+            format!("{sub}/pause"),
+            "/api/v1/guilds/{guild_id}/subscriptions/{subscription_id}/pause",
+        ),
+        (
+            "POST",
+            format!("{sub}/resume"),
+            "/api/v1/guilds/{guild_id}/subscriptions/{subscription_id}/resume",
+        ),
+    ] {
+        let r = call(&mut client, method, &path, Some(&ada), None).await;
+        assert_eq!(r.status, 200, "{path}: {}", r.text());
+        c.check(method, template, &r);
+    }
+    let r = call(&mut client, "DELETE", &sub, Some(&ada), None).await;
+    assert_eq!(r.status, 204, "{}", r.text());
+    c.check(
+        "DELETE",
+        "/api/v1/guilds/{guild_id}/subscriptions/{subscription_id}",
+        &r,
+    );
+    let r = call(&mut client, "GET", &sub, Some(&ada), None).await;
+    assert_eq!(r.status, 404, "{}", r.text());
+    c.check(
+        "GET",
+        "/api/v1/guilds/{guild_id}/subscriptions/{subscription_id}",
+        &r,
+    );
+    let r = call(
+        &mut client,
+        "POST",
+        "/api/v1/deployment/events/pump",
+        Some(ADMIN_TOKEN),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    c.check("POST", "/api/v1/deployment/events/pump", &r);
+
     // The deployment-wide overrides, for the deployment's administrator.
     let deployment = "/api/v1/deployment/config";
     let r = call(&mut client, "GET", deployment, Some(ADMIN_TOKEN), None).await;
@@ -668,7 +744,7 @@ async fn signing_in_proves_identity_and_roles_with_discord_and_leaks_no_secret()
     assert_eq!(body["token_type"], "Bearer");
     assert_eq!(body["guild_id"], GUILD_A);
     assert_eq!(body["role"], "admin", "the Admins role has ADMINISTRATOR");
-    assert_eq!(body["scopes"].as_array().unwrap().len(), 6);
+    assert_eq!(body["scopes"].as_array().unwrap().len(), 7);
     assert_eq!(body["user"]["id"], ADA);
     assert_eq!(body["user"]["kaltura_user_id"], format!("discord-{ADA}"));
     let access = body["access_token"].as_str().unwrap();

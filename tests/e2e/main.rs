@@ -7,8 +7,10 @@
 
 mod api;
 mod bot;
+mod commands_versions;
 mod composition;
 mod discord;
+mod events;
 mod gateway;
 mod host_semantics;
 mod identity;

@@ -11,6 +11,9 @@ use crate::config::{
     Access, AuditEntry, Command, DeploymentSettings, GuildSettings, Message, MessageKind, Section,
     SettingKey, SettingLine, UpdateResult,
 };
+use crate::events::{
+    CreatedSubscription, Delivery, Event, NewSubscription, PumpReport, Subscription,
+};
 use crate::identity::{
     ApiKeyClaims, ApiKeyInfo, Claims, CreatedKey, KalturaIdentity, Scope, SessionInfo, Subject,
     TokenPair, UserRecord,
@@ -157,4 +160,38 @@ pub trait Kaltura {
     fn join_url(&self, meeting_id: MeetingId, participant: &Participant) -> Result<String, Error>;
     /// `player-embed-url`.
     fn player_embed_url(&self, entry_id: &str, uiconf_id: Option<u32>) -> Result<String, Error>;
+}
+
+/// `kaltura-discord:events/events`: meeting lifecycle events for subscribers.
+pub trait Events {
+    /// `status`.
+    fn status(&self) -> ServiceStatus;
+    /// `publish`.
+    fn publish(&self, event: &Event) -> Result<u32, Error>;
+    /// `pump`.
+    fn pump(&self, max_attempts: u32) -> Result<PumpReport, Error>;
+    /// `create`.
+    fn create(
+        &self,
+        guild_id: Snowflake,
+        request: &NewSubscription,
+        created_by: &Actor,
+    ) -> Result<CreatedSubscription, Error>;
+    /// `list`.
+    fn list(&self, guild_id: Snowflake) -> Result<Vec<Subscription>, Error>;
+    /// `get`.
+    fn get(&self, guild_id: Snowflake, id: &str) -> Result<Subscription, Error>;
+    /// `delete`.
+    fn delete(&self, guild_id: Snowflake, id: &str) -> Result<(), Error>;
+    /// `set-paused`.
+    fn set_paused(
+        &self,
+        guild_id: Snowflake,
+        id: &str,
+        paused: bool,
+        actor: &Actor,
+    ) -> Result<Subscription, Error>;
+    /// `deliveries`.
+    fn deliveries(&self, guild_id: Snowflake, id: &str, limit: u32)
+        -> Result<Vec<Delivery>, Error>;
 }

@@ -37,6 +37,20 @@ fn finish(job: &FollowUp) {
     if let Some(report) = &finished.report {
         log_report(report);
     }
+    if let Some(event) = &finished.event {
+        if let Err(err) = contracts::Events::publish(&Imported, event) {
+            common::telemetry::log(
+                common::telemetry::Level::Warn,
+                &format!(
+                    "event {} for server {} not recorded: {}: {}",
+                    event.event_type,
+                    event.guild_id,
+                    err.kind().name(),
+                    err.message()
+                ),
+            );
+        }
+    }
     let undelivered = |why: &str| {
         common::telemetry::log_error(
             &job.error_id().to_string(),
@@ -120,5 +134,15 @@ async fn handle(request: IncomingRequest, out: ResponseOutparam) {
     }
     if let Some(job) = &handled.follow_up {
         finish(job);
+        // Due event deliveries, this one's first (after Discord has its answer).
+        if let Err(err) = contracts::Events::pump(&Imported, PUMP_AFTER_FOLLOW_UP) {
+            common::telemetry::log(
+                common::telemetry::Level::Warn,
+                &format!("events pump: {}: {}", err.kind().name(), err.message()),
+            );
+        }
     }
 }
+
+/// The event deliveries attempted after a deferred reply is delivered.
+const PUMP_AFTER_FOLLOW_UP: u32 = 5;

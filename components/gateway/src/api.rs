@@ -24,7 +24,9 @@ use crate::reply::{Outcome, Problem};
 use crate::router::{self, Match};
 use crate::routes::{Deployment, Endpoint, Public, Route, Server, ROUTES};
 use crate::status::Upstream;
-use crate::{api_keys, deployment, guild, meetings, openapi, signin, status, upstream};
+use crate::{
+    api_keys, deployment, guild, meetings, openapi, signin, status, subscriptions, upstream,
+};
 use common::ApiError;
 use contracts::identity::Scope;
 use contracts::Actor;
@@ -334,6 +336,7 @@ async fn server<B: Backend>(
     backend: &B,
 ) -> Outcome {
     let meeting = || param(params, "meeting_id");
+    let subscription = || param(params, "subscription_id");
     match endpoint {
         Server::Me => Ok(auth::me(caller)),
         Server::ListMeetings => meetings::list(backend, caller),
@@ -351,6 +354,19 @@ async fn server<B: Backend>(
         Server::ListApiKeys => api_keys::list(backend, caller).await,
         Server::CreateApiKey => api_keys::create(backend, caller, request.body),
         Server::RevokeApiKey => api_keys::revoke(backend, caller, param(params, "key_id")),
+        Server::ListSubscriptions => subscriptions::list(backend, caller),
+        Server::CreateSubscription => subscriptions::create(backend, caller, request.body),
+        Server::GetSubscription => subscriptions::get(backend, caller, subscription()),
+        Server::DeleteSubscription => subscriptions::delete(backend, caller, subscription()),
+        Server::PauseSubscription => {
+            subscriptions::set_paused(backend, caller, subscription(), true)
+        }
+        Server::ResumeSubscription => {
+            subscriptions::set_paused(backend, caller, subscription(), false)
+        }
+        Server::SubscriptionDeliveries => {
+            subscriptions::deliveries(backend, caller, subscription(), query)
+        }
     }
 }
 
@@ -368,6 +384,7 @@ fn administration<B: Backend>(
             deployment::update_config(backend, actor, request.if_match, request.body)
         }
         Deployment::AuditLog => deployment::audit_log(backend, query),
+        Deployment::PumpEvents => subscriptions::pump(backend, query),
     }
 }
 
@@ -376,6 +393,7 @@ mod tests {
     use super::*;
     use crate::routes::Endpoint;
     use crate::testing::*;
+    use contracts::events::EventType;
     use contracts::identity::Scope;
     use contracts::kaltura::Requester;
     use contracts::{Actor, KalturaRole as Role};
@@ -394,7 +412,7 @@ mod tests {
     fn health_lists_every_component() {
         let response = Fake::default().get("/api/v1/health", None);
         assert_eq!(response.status, 200);
-        assert_eq!(body(&response)["components"].as_array().unwrap().len(), 6);
+        assert_eq!(body(&response)["components"].as_array().unwrap().len(), 7);
     }
 
     #[test]
@@ -591,7 +609,10 @@ mod tests {
             .iter()
             .map(|s| s["name"].as_str().unwrap().to_owned())
             .collect();
-        assert_eq!(names, ["gateway", "config", "identity", "kaltura"]);
+        assert_eq!(
+            names,
+            ["gateway", "config", "identity", "kaltura", "events"]
+        );
     }
 
     #[test]
@@ -775,7 +796,7 @@ mod tests {
         owner.owner = USER.into();
         let response = sign_in(&fake, owner, SIGN_IN);
         assert_eq!(body(&response)["role"], "admin");
-        assert_eq!(body(&response)["scopes"].as_array().unwrap().len(), 6);
+        assert_eq!(body(&response)["scopes"].as_array().unwrap().len(), 7);
     }
 
     #[test]
@@ -1253,6 +1274,80 @@ mod tests {
             r#"{"kind":"party","title":"x","channel_id":"1"}"#,
         );
         assert_eq!(bad.status, 400);
+    }
+
+    #[test]
+    fn creating_and_joining_a_meeting_publish_their_events_with_catalogue_data() {
+        let fake = Fake::default();
+        fake.discord(|request| DiscordWorld::member(&[]).respond(request));
+        let moderator = fake.identity.mint(
+            GUILD,
+            USER,
+            Role::Moderator,
+            &[Scope::MeetingsRead, Scope::MeetingsWrite],
+        );
+        let created = fake.call(
+            "POST",
+            "/api/v1/meetings",
+            Some(&moderator),
+            &format!(r#"{{"kind":"webinar","title":"Town hall","channel_id":"{CHANNEL}"}}"#),
+        );
+        assert_eq!(created.status, 201);
+        let id = body(&created)["id"].as_str().unwrap().to_owned();
+        let joined = fake.call(
+            "POST",
+            &format!("/api/v1/meetings/{id}/join"),
+            Some(&moderator),
+            "",
+        );
+        assert_eq!(joined.status, 200);
+        let published = fake.events.published.borrow();
+        let types: Vec<EventType> = published.iter().map(|e| e.event_type).collect();
+        assert_eq!(types, [EventType::MeetingCreated, EventType::MeetingJoined]);
+        for event in published.iter() {
+            let data: Value = serde_json::from_str(&event.data_json).unwrap();
+            event_catalogue::check_data(event.event_type, &data).unwrap();
+            assert_eq!(data["source"], "api");
+            assert_eq!(data["meeting_id"], id.as_str());
+        }
+    }
+
+    #[test]
+    fn a_subscriptions_secret_is_in_its_creation_answer_only() {
+        let fake = Fake::default();
+        let admin = fake
+            .identity
+            .mint(GUILD, USER, Role::Admin, &[Scope::EventsManage]);
+        let path = format!("/api/v1/guilds/{GUILD}/subscriptions");
+        let created = fake.call(
+            "POST",
+            &path,
+            Some(&admin),
+            r#"{"url":"https://hooks.example.com/kd","event_types":["meeting.created"]}"#,
+        );
+        let json = body(&created);
+        assert_eq!(created.status, 201, "{json}");
+        assert!(json["secret"].as_str().unwrap().starts_with("whsec_"));
+        assert_eq!(created.header("cache-control"), Some("no-store"));
+        let id = json["id"].as_str().unwrap();
+        for answer in [
+            fake.get(&path, Some(&admin)),
+            fake.get(&format!("{path}/{id}"), Some(&admin)),
+        ] {
+            assert_eq!(answer.status, 200);
+            assert!(!String::from_utf8_lossy(&answer.body).contains("whsec_"));
+        }
+        let unknown = fake.call(
+            "POST",
+            &path,
+            Some(&admin),
+            r#"{"url":"https://hooks.example.com/kd","event_types":["meeting.exploded"]}"#,
+        );
+        assert_eq!(unknown.status, 400);
+        let viewer = fake
+            .identity
+            .mint(GUILD, USER, Role::Viewer, &[Scope::MeetingsRead]);
+        assert_eq!(fake.get(&path, Some(&viewer)).status, 403);
     }
 
     #[test]

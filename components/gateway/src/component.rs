@@ -102,6 +102,10 @@ impl Backend for WitBackend {
         &Imported
     }
 
+    fn events(&self) -> &dyn contracts::Events {
+        &Imported
+    }
+
     fn setting(&self, name: &str) -> Option<String> {
         common::Variables::get(&SpinVariables, name)
     }
@@ -184,5 +188,17 @@ async fn handle(request: IncomingRequest, out: ResponseOutparam) {
         spin_adapter::respond(out, response.status, &headers, &[]);
     } else {
         spin_adapter::respond_json(out, response.status, &response.body, &headers);
+    }
+    // After the answer: due event deliveries (Spin keeps the instance until this ends),
+    // except after liveness and the document, which touch nothing.
+    if crate::subscriptions::pumps_after(&request.path_with_query) {
+        if let Err(err) =
+            contracts::Events::pump(&Imported, crate::subscriptions::PUMP_AFTER_RESPONSE)
+        {
+            common::telemetry::log(
+                common::telemetry::Level::Warn,
+                &format!("events pump: {}: {}", err.kind().name(), err.message()),
+            );
+        }
     }
 }

@@ -32,6 +32,7 @@ async fn handle(request: IncomingRequest, out: ResponseOutparam) {
         transport: &HostTransport,
         clock: &SystemClock,
         services: &Imported,
+        events: &Imported,
         policy: crate::delivery::Policy::default(),
     };
     let reply = handler::handle(
@@ -52,4 +53,14 @@ async fn handle(request: IncomingRequest, out: ResponseOutparam) {
     common::telemetry::log(level, &reply.log);
     common::telemetry::http_request(ROUTE, reply.status);
     spin_adapter::respond_json(out, reply.status, &reply.body, &id_header);
+    // After the answer: due event deliveries (Spin keeps the instance until this ends).
+    if let Err(err) = contracts::Events::pump(&Imported, PUMP_AFTER_RESPONSE) {
+        common::telemetry::log(
+            common::telemetry::Level::Warn,
+            &format!("events pump: {}: {}", err.kind().name(), err.message()),
+        );
+    }
 }
+
+/// The event deliveries attempted after each answer.
+const PUMP_AFTER_RESPONSE: u32 = 5;
