@@ -192,9 +192,12 @@ mod entry_p3 {
             };
             let mut handled = super::answer(&request);
             let body = std::mem::take(&mut handled.reply.body);
-            let response = p3::respond_json(handled.reply.status, body, &id_header);
-            p3::after_response(move || super::after_answer(&handled));
-            Ok(response)
+            Ok(p3::respond_json_then(
+                handled.reply.status,
+                body,
+                &id_header,
+                move || super::after_answer(&handled),
+            ))
         }
     }
 }

@@ -175,8 +175,15 @@ async fn send_within(
     request: http::Request<Vec<u8>>,
     timeout: Duration,
 ) -> Result<http::Response<Vec<u8>>, String> {
+    let started = std::time::Instant::now();
     spin_adapter::send_with_timeouts_blocking(request, spin_adapter::Timeouts::all(timeout))
-        .map_err(|err| err.0)
+        .map_err(|err| {
+            if started.elapsed() >= timeout || err.0.contains("timed out") {
+                format!("no answer within {} ms", timeout.as_millis())
+            } else {
+                err.0
+            }
+        })
 }
 
 /// The answer to one read request: status, headers and body.
@@ -274,14 +281,13 @@ mod entry_p3 {
                 .iter()
                 .map(|(name, value)| (*name, value.as_str()))
                 .collect();
-            let reply = if response.body.is_empty() {
-                p3::respond(response.status, &headers, Vec::new())
-            } else {
-                p3::respond_json(response.status, response.body.clone(), &headers)
-            };
             let path_with_query = request.path_with_query;
-            p3::after_response(move || super::after_answer(&path_with_query));
-            Ok(reply)
+            let after = move || super::after_answer(&path_with_query);
+            Ok(if response.body.is_empty() {
+                p3::respond_then(response.status, &headers, Vec::new(), after)
+            } else {
+                p3::respond_json_then(response.status, response.body.clone(), &headers, after)
+            })
         }
     }
 }

@@ -105,9 +105,12 @@ mod entry_p3 {
                 }
             };
             let reply = super::answer(&request);
-            let response = p3::respond_json(reply.status, reply.body, &id_header);
-            p3::after_response(super::after_answer);
-            Ok(response)
+            Ok(p3::respond_json_then(
+                reply.status,
+                reply.body,
+                &id_header,
+                super::after_answer,
+            ))
         }
     }
 }

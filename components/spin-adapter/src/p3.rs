@@ -92,6 +92,20 @@ fn method_name(method: Method) -> String {
 /// takes it as soon as it starts reading the body (after the handler returns this), so
 /// headers and body can leave together (Spin's server does not set `TCP_NODELAY`).
 pub fn respond(status: u16, headers: &[(&str, &str)], body: Vec<u8>) -> Response {
+    respond_then(status, headers, body, || {})
+}
+
+/// [`respond`], then `work` once the whole body is handed to the host and the body is
+/// closed: the response is complete before the work starts, even work that blocks
+/// the instance (the WASIp2 host calls the ports make). Spin keeps the instance until
+/// the work ends (a task the request spawned); the work owns what it needs and drops
+/// it when done.
+pub fn respond_then(
+    status: u16,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+    work: impl FnOnce() + 'static,
+) -> Response {
     let list = header_list(headers, body.len());
     // A header we built is invalid: a bug, answer without the extra headers.
     let fields = Fields::from_list(&list).unwrap_or_else(|_| Fields::new());
@@ -109,25 +123,29 @@ pub fn respond(status: u16, headers: &[(&str, &str)], body: Vec<u8>) -> Response
         }
         drop(writer);
         drop(trailers_writer);
+        work();
     });
     response
 }
 
 /// Sends a JSON response.
 pub fn respond_json(status: u16, body: Vec<u8>, extra: &[(&str, &str)]) -> Response {
+    respond_json_then(status, body, extra, || {})
+}
+
+/// Sends a JSON response, then runs `work` ([`respond_then`]).
+pub fn respond_json_then(
+    status: u16,
+    body: Vec<u8>,
+    extra: &[(&str, &str)],
+    work: impl FnOnce() + 'static,
+) -> Response {
     let mut headers = vec![("content-type", "application/json")];
     headers.extend_from_slice(extra);
-    respond(status, &headers, body)
+    respond_then(status, &headers, body, work)
 }
 
 /// Sends an [`common::ApiError`] as `{"error":{"code","message"}}`.
 pub fn respond_error(error: &common::ApiError, extra: &[(&str, &str)]) -> Response {
     respond_json(error.status, error.to_json(), extra)
-}
-
-/// Runs `work` after the response: Spin keeps the instance until it ends (the task of
-/// the request is not finished while a task it spawned runs). The work must own what it
-/// needs; nothing of it outlives it.
-pub fn after_response(work: impl FnOnce() + 'static) {
-    wasip3::spawn(async move { work() });
 }
