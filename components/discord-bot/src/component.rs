@@ -192,12 +192,12 @@ mod entry_p3 {
             };
             let mut handled = super::answer(&request);
             let body = std::mem::take(&mut handled.reply.body);
-            Ok(p3::respond_json_then(
-                handled.reply.status,
-                body,
-                &id_header,
-                move || super::after_answer(&handled),
-            ))
+            let response =
+                p3::respond_json_then(handled.reply.status, body, &id_header, move || {
+                    super::after_answer(&handled)
+                });
+            p3::body_ready().await;
+            Ok(response)
         }
     }
 }

@@ -283,11 +283,13 @@ mod entry_p3 {
                 .collect();
             let path_with_query = request.path_with_query;
             let after = move || super::after_answer(&path_with_query);
-            Ok(if response.body.is_empty() {
+            let reply = if response.body.is_empty() {
                 p3::respond_then(response.status, &headers, Vec::new(), after)
             } else {
                 p3::respond_json_then(response.status, response.body.clone(), &headers, after)
-            })
+            };
+            p3::body_ready().await;
+            Ok(reply)
         }
     }
 }

@@ -105,12 +105,10 @@ mod entry_p3 {
                 }
             };
             let reply = super::answer(&request);
-            Ok(p3::respond_json_then(
-                reply.status,
-                reply.body,
-                &id_header,
-                super::after_answer,
-            ))
+            let response =
+                p3::respond_json_then(reply.status, reply.body, &id_header, super::after_answer);
+            p3::body_ready().await;
+            Ok(response)
         }
     }
 }

@@ -149,3 +149,20 @@ pub fn respond_json_then(
 pub fn respond_error(error: &common::ApiError, extra: &[(&str, &str)]) -> Response {
     respond_json(error.status, error.to_json(), extra)
 }
+
+/// Lets the tasks this request spawned run once before the handler returns: the body
+/// writer of [`respond_then`] then has the whole body waiting in the stream when Spin
+/// gets the response, so Spin can send headers and body in one write.
+pub async fn body_ready() {
+    let mut yielded = false;
+    std::future::poll_fn(|cx| {
+        if yielded {
+            std::task::Poll::Ready(())
+        } else {
+            yielded = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+}
