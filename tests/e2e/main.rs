@@ -25,3 +25,4 @@ mod spin_parity;
 mod stores;
 mod support;
 mod telemetry;
+mod wasip3;

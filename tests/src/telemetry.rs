@@ -11,6 +11,11 @@
 //!   `spin_key_value.*` (Spin's names for the atomics and the Spin key-value API),
 //!   `spin_variables.get`, and each outbound request (client), named by its method.
 //!
+//! A reused WASIp3 instance is not a request's: its execute span ends with the
+//! response, and its host calls' spans and log records belong to no request (see
+//! [`InstanceTrace::Detached`]); `spin:key-value@3.0.0` calls have no span (Spin 4.1
+//! instruments its 2.0.0 functions only).
+//!
 //! Each write of an instance to stderr or stdout is a log record with a `component_id`
 //! attribute, as Spin's `handle_app_log`. Everything of a request is exported once the
 //! request and its instance are both done, as OTLP/HTTP protobuf (what Spin sends).
@@ -260,18 +265,46 @@ impl OpenSpan {
     }
 }
 
-/// What an instance carries when its request is traced: the trace and the execute
-/// span's id, the parent of its host calls.
+/// What an instance carries when the app exports telemetry.
 #[derive(Clone)]
-pub(crate) struct InstanceTrace {
-    pub(crate) trace: Arc<RequestTrace>,
-    pub(crate) execute: SpanId,
+pub(crate) enum InstanceTrace {
+    /// A WASIp2 instance, made for one request: its trace and the execute span's id,
+    /// the parent of its host calls; its output is that request's log records.
+    Request {
+        /// The request's trace.
+        trace: Arc<RequestTrace>,
+        /// The execute span's id.
+        execute: SpanId,
+    },
+    /// A reused WASIp3 instance, serving many requests: as on Spin 4.1 *(checked with
+    /// `spin up`)*, its host calls' spans have no parent — each is the root of a trace
+    /// of its own — and each output write is a log record outside any request's trace.
+    Detached(Arc<Exporter>),
 }
 
 impl InstanceTrace {
     /// Starts a host call's span (client kind, as Spin's `otel.kind = "client"`).
     pub(crate) fn call(&self, name: &str) -> OpenSpan {
-        self.trace.start(name, CLIENT, &self.execute)
+        match self {
+            Self::Request { trace, execute } => trace.start(name, CLIENT, execute),
+            Self::Detached(exporter) => {
+                RequestTrace::begin(exporter.clone(), None)
+                    .0
+                    .start(name, CLIENT, &[])
+            }
+        }
+    }
+
+    /// Adds one output write of `component` as a log record.
+    fn log(&self, component: &str, bytes: &[u8]) {
+        match self {
+            Self::Request { trace, .. } => trace.log(component, bytes),
+            Self::Detached(exporter) => {
+                RequestTrace::begin(exporter.clone(), None)
+                    .0
+                    .log(component, bytes);
+            }
+        }
     }
 }
 
@@ -297,7 +330,7 @@ impl Drop for CallGuard {
 /// log as before, and each write also becomes a log record of the request.
 pub(crate) struct TeeOutput {
     pub(crate) inner: wasmtime_wasi::p2::pipe::MemoryOutputPipe,
-    pub(crate) trace: Arc<RequestTrace>,
+    pub(crate) trace: InstanceTrace,
     pub(crate) component: String,
 }
 
@@ -329,7 +362,7 @@ impl wasmtime_wasi::cli::StdoutStream for TeeOutput {
 /// Spin's `ComponentStdioWriter` writes is.
 struct TeeStream {
     inner: wasmtime_wasi::p2::pipe::MemoryOutputPipe,
-    trace: Arc<RequestTrace>,
+    trace: InstanceTrace,
     component: String,
 }
 
@@ -356,7 +389,7 @@ impl wasmtime_wasi::p2::Pollable for TeeStream {
 
 struct TeeWriter {
     inner: Pin<Box<dyn AsyncWrite + Send + Sync>>,
-    trace: Arc<RequestTrace>,
+    trace: InstanceTrace,
     component: String,
 }
 

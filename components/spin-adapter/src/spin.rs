@@ -214,7 +214,7 @@ impl ReadError {
 /// Bodies over the limit but under this size are read and discarded before the `413`,
 /// so the client is not cut off mid-upload and reliably sees the answer; larger ones
 /// are refused at once.
-const DRAIN_LIMIT: usize = 1024 * 1024;
+pub(crate) const DRAIN_LIMIT: usize = 1024 * 1024;
 
 /// Reads the request with a body of at most `limit` bytes (`TooLarge` above it). A
 /// declared `content-length` above [`DRAIN_LIMIT`] is refused before reading anything.
@@ -230,13 +230,7 @@ pub fn read_request(request: IncomingRequest, limit: usize) -> Result<ReadReques
         .into_iter()
         .map(|(name, value)| (name.to_ascii_lowercase(), value))
         .collect();
-    let declared = headers
-        .iter()
-        .find(|(n, _)| n == "content-length")
-        .and_then(|(_, v)| std::str::from_utf8(v).ok()?.trim().parse::<usize>().ok());
-    if declared.is_some_and(|len| len > DRAIN_LIMIT) {
-        return Err(ReadError::TooLarge);
-    }
+    refuse_declared_over_drain_limit(&headers)?;
     let body = read_body(request, limit)?;
     Ok(ReadRequest {
         method,
@@ -244,6 +238,31 @@ pub fn read_request(request: IncomingRequest, limit: usize) -> Result<ReadReques
         headers,
         body,
     })
+}
+
+/// `TooLarge` when the request declares a `content-length` above [`DRAIN_LIMIT`]: it is
+/// refused before anything is read.
+pub(crate) fn refuse_declared_over_drain_limit(
+    headers: &[(String, Vec<u8>)],
+) -> Result<(), ReadError> {
+    let declared = headers
+        .iter()
+        .find(|(n, _)| n == "content-length")
+        .and_then(|(_, v)| std::str::from_utf8(v).ok()?.trim().parse::<usize>().ok());
+    if declared.is_some_and(|len| len > DRAIN_LIMIT) {
+        return Err(ReadError::TooLarge);
+    }
+    Ok(())
+}
+
+/// The response's header list: `headers` and the body's `content-length`.
+pub(crate) fn header_list(headers: &[(&str, &str)], body_len: usize) -> Vec<(String, Vec<u8>)> {
+    let mut list: Vec<(String, Vec<u8>)> = headers
+        .iter()
+        .map(|(n, v)| ((*n).to_owned(), v.as_bytes().to_vec()))
+        .collect();
+    list.push(("content-length".into(), body_len.to_string().into_bytes()));
+    list
 }
 
 fn method_name(method: &spin_sdk::http::Method) -> String {
@@ -296,11 +315,7 @@ fn read_body(request: IncomingRequest, limit: usize) -> Result<Vec<u8>, ReadErro
 /// response is handed to Spin. Spin's server does not set TCP_NODELAY; sending headers
 /// first and the body later costs a Nagle + delayed-ACK stall on every request.
 pub fn respond(out: ResponseOutparam, status: u16, headers: &[(&str, &str)], body: &[u8]) {
-    let mut list: Vec<(String, Vec<u8>)> = headers
-        .iter()
-        .map(|(n, v)| ((*n).to_owned(), v.as_bytes().to_vec()))
-        .collect();
-    list.push(("content-length".into(), body.len().to_string().into_bytes()));
+    let list = header_list(headers, body.len());
     let fields = match Fields::from_list(&list) {
         Ok(fields) => fields,
         // A header we built is invalid: a bug, answer without the extra headers.

@@ -19,6 +19,18 @@ pub struct StoreHandle {
     store: Store,
 }
 
+impl StoreHandle {
+    /// A handle on `store`, for the guest's table.
+    pub(crate) fn new(store: Store) -> Self {
+        Self { store }
+    }
+
+    /// The store it names.
+    pub(crate) fn store(&self) -> &Store {
+        &self.store
+    }
+}
+
 /// A compare-and-swap handle as the guest holds it.
 pub struct CasHandle {
     cas: Arc<Cas>,
