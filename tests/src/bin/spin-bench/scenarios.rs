@@ -401,11 +401,17 @@ impl Bench {
 
     async fn webhook(&self, dir: &Path) -> Result<Measured> {
         let discord = FakeServer::discord().await?;
-        discord.respond_with(|_| {
-            FakeResponse::json(
-                200,
-                &json!({"id": "923456789012345678", "channel_id": CHANNEL}),
-            )
+        // The channel is the server's (notifications asks before posting), and each
+        // post is answered with its message.
+        discord.respond_with(|request| {
+            if request.path.ends_with(&format!("/channels/{CHANNEL}")) {
+                FakeResponse::json(200, &json!({"id": CHANNEL, "guild_id": GUILD, "type": 0}))
+            } else {
+                FakeResponse::json(
+                    200,
+                    &json!({"id": "923456789012345678", "channel_id": CHANNEL}),
+                )
+            }
         });
         let kaltura = FakeServer::kaltura().await?;
         // The server's settings, in the config service's layout: READY entries to CHANNEL.
