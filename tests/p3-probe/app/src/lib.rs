@@ -60,7 +60,9 @@ async fn wait_ms(ms: u64) {
 async fn handle(request: Request) -> impl IntoResponse {
     let served = SERVED.fetch_add(1, Ordering::SeqCst) + 1;
     let query = request.uri().query().unwrap_or("").to_owned();
-    let ms = param(&query, "ms").and_then(|ms| ms.parse().ok()).unwrap_or(0);
+    let ms = param(&query, "ms")
+        .and_then(|ms| ms.parse().ok())
+        .unwrap_or(0);
     let mut body = format!("instance={}\nserved={served}\n", instance());
     let status = match request.uri().path() {
         "/probe/count" => StatusCode::OK,
