@@ -38,7 +38,7 @@ const USERS: [(&str, &str, &str); 2] = [
     ("code-dan", "discord-token-dan", DAN),
 ];
 
-const ALL_SCOPES: [&str; 7] = [
+const ALL_SCOPES: [&str; 8] = [
     "meetings:read",
     "meetings:write",
     "config:read",
@@ -46,6 +46,7 @@ const ALL_SCOPES: [&str; 7] = [
     "audit:read",
     "keys:manage",
     "events:manage",
+    "media:read",
 ];
 
 /// What the fake Discord says now: each member's roles (absent: not a member), and an

@@ -315,3 +315,73 @@ macro_rules! export_events {
         }
     };
 }
+
+/// Implements `kaltura-discord:watch/watch`'s `Guest` for `$component` over the
+/// [`crate::Watch`] port of `$service`.
+#[macro_export]
+macro_rules! export_watch {
+    ($component:ty, $service:expr) => {
+        impl exports::kaltura_discord::watch::watch::Guest for $component {
+            fn status() -> $crate::ServiceStatus {
+                $crate::Watch::status(&$service)
+            }
+            fn request_video(
+                guild_id: u64,
+                channel_id: u64,
+                entry_id: String,
+                requested_by: u64,
+            ) -> Result<(), $crate::Error> {
+                $crate::Watch::request_video(
+                    &$service,
+                    guild_id,
+                    channel_id,
+                    &entry_id,
+                    requested_by,
+                )
+            }
+            fn join(
+                room: String,
+                guild_id: u64,
+                channel_id: Option<u64>,
+                entry_id: Option<String>,
+                viewer: $crate::watch::Viewer,
+            ) -> Result<$crate::watch::RoomState, $crate::Error> {
+                $crate::Watch::join(
+                    &$service,
+                    &room,
+                    guild_id,
+                    channel_id,
+                    entry_id.as_deref(),
+                    &viewer,
+                )
+            }
+            fn state(
+                room: String,
+                user_id: u64,
+            ) -> Result<$crate::watch::RoomState, $crate::Error> {
+                $crate::Watch::state(&$service, &room, user_id)
+            }
+            fn control(
+                room: String,
+                user_id: u64,
+                action: $crate::watch::ControlAction,
+                expected_version: u64,
+            ) -> Result<$crate::watch::RoomState, $crate::Error> {
+                $crate::Watch::control(&$service, &room, user_id, action, expected_version)
+            }
+            fn hand_over(
+                room: String,
+                from_user: u64,
+                to_user: u64,
+            ) -> Result<$crate::watch::RoomState, $crate::Error> {
+                $crate::Watch::hand_over(&$service, &room, from_user, to_user)
+            }
+            fn leave(
+                room: String,
+                user_id: u64,
+            ) -> Result<$crate::watch::RoomState, $crate::Error> {
+                $crate::Watch::leave(&$service, &room, user_id)
+            }
+        }
+    };
+}

@@ -3,7 +3,7 @@
 //! is one call across the component boundary; a function a component never calls never
 //! becomes one of its imports.
 
-use crate::bindings::kaltura_discord::{config, events, identity, kaltura};
+use crate::bindings::kaltura_discord::{config, events, identity, kaltura, watch};
 use crate::common::{Actor, Error, KalturaRole, Member, ServiceStatus, Snowflake};
 use crate::config::{
     Access, AuditEntry, Command, DeploymentSettings, GuildSettings, Message, MessageKind, Section,
@@ -17,6 +17,7 @@ use crate::identity::{
     TokenPair, UserRecord,
 };
 use crate::kaltura::{Meeting, MeetingFilter, MeetingId, MeetingRequest, Participant, Requester};
+use crate::watch::{ControlAction, RoomState, Viewer};
 
 /// The library services as this component imports them.
 #[derive(Debug, Clone, Copy, Default)]
@@ -240,5 +241,53 @@ impl crate::Events for Imported {
         limit: u32,
     ) -> Result<Vec<Delivery>, Error> {
         events::events::deliveries(guild_id, id, limit)
+    }
+}
+
+impl crate::Watch for Imported {
+    fn status(&self) -> ServiceStatus {
+        watch::watch::status()
+    }
+    fn request_video(
+        &self,
+        guild_id: Snowflake,
+        channel_id: Snowflake,
+        entry_id: &str,
+        requested_by: Snowflake,
+    ) -> Result<(), Error> {
+        watch::watch::request_video(guild_id, channel_id, entry_id, requested_by)
+    }
+    fn join(
+        &self,
+        room: &str,
+        guild_id: Snowflake,
+        channel_id: Option<Snowflake>,
+        entry_id: Option<&str>,
+        viewer: &Viewer,
+    ) -> Result<RoomState, Error> {
+        watch::watch::join(room, guild_id, channel_id, entry_id, viewer)
+    }
+    fn state(&self, room: &str, user_id: Snowflake) -> Result<RoomState, Error> {
+        watch::watch::state(room, user_id)
+    }
+    fn control(
+        &self,
+        room: &str,
+        user_id: Snowflake,
+        action: ControlAction,
+        expected_version: u64,
+    ) -> Result<RoomState, Error> {
+        watch::watch::control(room, user_id, action, expected_version)
+    }
+    fn hand_over(
+        &self,
+        room: &str,
+        from_user: Snowflake,
+        to_user: Snowflake,
+    ) -> Result<RoomState, Error> {
+        watch::watch::hand_over(room, from_user, to_user)
+    }
+    fn leave(&self, room: &str, user_id: Snowflake) -> Result<RoomState, Error> {
+        watch::watch::leave(room, user_id)
     }
 }

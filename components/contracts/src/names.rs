@@ -94,6 +94,7 @@ names!(Scope, "scope", {
     AuditRead => "audit:read",
     KeysManage => "keys:manage",
     EventsManage => "events:manage",
+    MediaRead => "media:read",
 });
 
 names!(MeetingKind, "meeting kind", {
@@ -186,7 +187,8 @@ mod tests {
                 "config:write",
                 "audit:read",
                 "keys:manage",
-                "events:manage"
+                "events:manage",
+                "media:read"
             ]
         );
         let event_types: Vec<&str> = EventType::ALL.iter().map(|e| e.as_str()).collect();

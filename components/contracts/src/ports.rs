@@ -19,6 +19,7 @@ use crate::identity::{
     TokenPair, UserRecord,
 };
 use crate::kaltura::{Meeting, MeetingFilter, MeetingId, MeetingRequest, Participant, Requester};
+use crate::watch::{ControlAction, RoomState, Viewer};
 
 /// `kaltura-discord:config/config`: settings and the rules that follow from them.
 pub trait Config {
@@ -194,4 +195,46 @@ pub trait Events {
     /// `deliveries`.
     fn deliveries(&self, guild_id: Snowflake, id: &str, limit: u32)
         -> Result<Vec<Delivery>, Error>;
+}
+
+/// `kaltura-discord:watch/watch`: shared watch rooms.
+pub trait Watch {
+    /// `status`.
+    fn status(&self) -> ServiceStatus;
+    /// `request-video`.
+    fn request_video(
+        &self,
+        guild_id: Snowflake,
+        channel_id: Snowflake,
+        entry_id: &str,
+        requested_by: Snowflake,
+    ) -> Result<(), Error>;
+    /// `join`.
+    fn join(
+        &self,
+        room: &str,
+        guild_id: Snowflake,
+        channel_id: Option<Snowflake>,
+        entry_id: Option<&str>,
+        viewer: &Viewer,
+    ) -> Result<RoomState, Error>;
+    /// `state`.
+    fn state(&self, room: &str, user_id: Snowflake) -> Result<RoomState, Error>;
+    /// `control`.
+    fn control(
+        &self,
+        room: &str,
+        user_id: Snowflake,
+        action: ControlAction,
+        expected_version: u64,
+    ) -> Result<RoomState, Error>;
+    /// `hand-over`.
+    fn hand_over(
+        &self,
+        room: &str,
+        from_user: Snowflake,
+        to_user: Snowflake,
+    ) -> Result<RoomState, Error>;
+    /// `leave`.
+    fn leave(&self, room: &str, user_id: Snowflake) -> Result<RoomState, Error>;
 }

@@ -9,6 +9,7 @@
 //! | `audit:read` | read the server's audit log | admin |
 //! | `keys:manage` | create, list and revoke the server's API keys | admin |
 //! | `events:manage` | manage the server's event subscriptions and read their deliveries | admin |
+//! | `media:read` | watch the server's videos: playback sessions and watch rooms | viewer, moderator, admin |
 //!
 //! An access token may carry only scopes its role grants ([`for_role`]); an API key
 //! carries the scopes the server's admin chose. Either is valid on one server only:
@@ -22,8 +23,8 @@ use discord_api::id::GuildMarker;
 use crate::error::{Error, Result};
 use crate::ids;
 
-const VIEWER: &[Scope] = &[Scope::MeetingsRead];
-const MODERATOR: &[Scope] = &[Scope::MeetingsRead, Scope::MeetingsWrite];
+const VIEWER: &[Scope] = &[Scope::MeetingsRead, Scope::MediaRead];
+const MODERATOR: &[Scope] = &[Scope::MeetingsRead, Scope::MeetingsWrite, Scope::MediaRead];
 
 /// The scopes `role` grants: the most an access token for that role may carry.
 pub fn for_role(role: KalturaRole) -> &'static [Scope] {
@@ -90,10 +91,13 @@ mod tests {
 
     #[test]
     fn roles_grant_the_documented_scopes_and_each_role_includes_the_one_below() {
-        assert_eq!(for_role(KalturaRole::Viewer), [Scope::MeetingsRead]);
+        assert_eq!(
+            for_role(KalturaRole::Viewer),
+            [Scope::MeetingsRead, Scope::MediaRead]
+        );
         assert_eq!(
             for_role(KalturaRole::Moderator),
-            [Scope::MeetingsRead, Scope::MeetingsWrite]
+            [Scope::MeetingsRead, Scope::MeetingsWrite, Scope::MediaRead]
         );
         assert_eq!(for_role(KalturaRole::Admin), Scope::ALL);
         for pair in KalturaRole::ALL.windows(2) {

@@ -239,7 +239,7 @@ mod tests {
         }
         assert_eq!(
             identity.scopes_for_role(KalturaRole::Viewer),
-            [Scope::MeetingsRead]
+            [Scope::MeetingsRead, Scope::MediaRead]
         );
     }
 
