@@ -27,7 +27,8 @@ async fn health_answers_with_the_version_and_every_component() {
             "kaltura",
             "identity",
             "config",
-            "events"
+            "events",
+            "watch"
         ]
     );
 }
@@ -47,7 +48,7 @@ async fn ready_reaches_every_library_service_through_its_composed_import() {
         .collect();
     assert_eq!(
         names,
-        ["gateway", "config", "identity", "kaltura", "events"]
+        ["gateway", "config", "identity", "kaltura", "events", "watch"]
     );
     for service in body["services"].as_array().unwrap() {
         assert_eq!(service["key_value_ok"], true, "{service}");

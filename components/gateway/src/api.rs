@@ -25,7 +25,7 @@ use crate::router::{self, Match};
 use crate::routes::{Deployment, Endpoint, Public, Route, Server, ROUTES};
 use crate::status::Upstream;
 use crate::{
-    api_keys, deployment, guild, meetings, openapi, signin, status, subscriptions, upstream,
+    api_keys, deployment, guild, meetings, openapi, signin, status, subscriptions, upstream, watch,
 };
 use common::ApiError;
 use contracts::identity::Scope;
@@ -275,6 +275,9 @@ async fn public<B: Backend>(
         Public::SignIn => signin::discord(backend, request.body).await,
         Public::Refresh => signin::refresh(backend, request.body).await,
         Public::Revoke => signin::revoke(backend, request.body),
+        Public::ActivitySignIn => signin::activity(backend, request.body).await,
+        Public::ActivityConfig => watch::activity_config(backend),
+        Public::Time => watch::time(backend),
     }
 }
 
@@ -337,6 +340,7 @@ async fn server<B: Backend>(
 ) -> Outcome {
     let meeting = || param(params, "meeting_id");
     let subscription = || param(params, "subscription_id");
+    let room = || param(params, "room");
     match endpoint {
         Server::Me => Ok(auth::me(caller)),
         Server::ListMeetings => meetings::list(backend, caller),
@@ -367,6 +371,11 @@ async fn server<B: Backend>(
         Server::SubscriptionDeliveries => {
             subscriptions::deliveries(backend, caller, subscription(), query)
         }
+        Server::JoinRoom => watch::join(backend, caller, room(), request.body),
+        Server::GetRoom => watch::state(backend, caller, room(), query).await,
+        Server::ControlRoom => watch::control(backend, caller, room(), request.body),
+        Server::HandOverRoom => watch::hand_over(backend, caller, room(), request.body),
+        Server::LeaveRoom => watch::leave(backend, caller, room()),
     }
 }
 
@@ -412,7 +421,10 @@ mod tests {
     fn health_lists_every_component() {
         let response = Fake::default().get("/api/v1/health", None);
         assert_eq!(response.status, 200);
-        assert_eq!(body(&response)["components"].as_array().unwrap().len(), 7);
+        assert_eq!(
+            body(&response)["components"].as_array().unwrap().len(),
+            crate::COMPONENTS.len()
+        );
     }
 
     #[test]
@@ -611,7 +623,7 @@ mod tests {
             .collect();
         assert_eq!(
             names,
-            ["gateway", "config", "identity", "kaltura", "events"]
+            ["gateway", "config", "identity", "kaltura", "events", "watch"]
         );
     }
 
@@ -728,7 +740,7 @@ mod tests {
         assert_eq!(json["role"], "moderator");
         assert_eq!(
             json["scopes"],
-            serde_json::json!(["meetings:read", "meetings:write"])
+            serde_json::json!(["meetings:read", "meetings:write", "media:read"])
         );
         assert_eq!(json["user"]["id"], USER);
         assert_eq!(json["user"]["display_name"], "Countess");
@@ -796,7 +808,10 @@ mod tests {
         owner.owner = USER.into();
         let response = sign_in(&fake, owner, SIGN_IN);
         assert_eq!(body(&response)["role"], "admin");
-        assert_eq!(body(&response)["scopes"].as_array().unwrap().len(), 7);
+        assert_eq!(
+            body(&response)["scopes"].as_array().unwrap().len(),
+            Scope::ALL.len()
+        );
     }
 
     #[test]
@@ -809,7 +824,10 @@ mod tests {
         let json = body(&response);
         assert_eq!(response.status, 200, "{json}");
         assert_eq!(json["role"], "viewer");
-        assert_eq!(json["scopes"], serde_json::json!(["meetings:read"]));
+        assert_eq!(
+            json["scopes"],
+            serde_json::json!(["meetings:read", "media:read"])
+        );
         assert_eq!(json["user"]["id"], USER);
     }
 
@@ -943,7 +961,7 @@ mod tests {
         assert_eq!(json["role"], "moderator");
         assert_eq!(
             json["scopes"],
-            serde_json::json!(["meetings:read", "meetings:write"])
+            serde_json::json!(["meetings:read", "meetings:write", "media:read"])
         );
         assert_eq!(json["guild_id"], GUILD);
         assert_eq!(response.header("cache-control"), Some("no-store"));

@@ -1,6 +1,6 @@
 //! Everything the gateway's logic needs from the outside world, as one port: the
-//! library services through their contracts, settings, the stores, the clock, request
-//! ids, the log and outbound HTTP. The Spin adapter implements it over the WIT imports
+//! library services through their contracts, settings, the stores, the clock (and a
+//! wait), request ids, the log and outbound HTTP. The Spin adapter implements it over the WIT imports
 //! (`contracts::Imported`) and the host; tests implement it with in-memory fakes.
 
 use common::cas::CasStore;
@@ -24,12 +24,19 @@ pub trait Backend {
     fn kaltura(&self) -> &dyn contracts::Kaltura;
     /// The `events` service.
     fn events(&self) -> &dyn contracts::Events;
+    /// The `watch` service.
+    fn watch(&self) -> &dyn contracts::Watch;
     /// A setting's value, `None` when unset or empty.
     fn setting(&self, name: &str) -> Option<String>;
     /// A fresh request id.
     fn request_id(&self) -> String;
     /// The time, in Unix seconds.
     fn now(&self) -> u64;
+    /// The time, in Unix milliseconds (the watch rooms' clock).
+    fn now_ms(&self) -> u64;
+    /// Waits `duration` without holding anything (a long-poll between two looks at the
+    /// store).
+    fn wait(&self, duration: std::time::Duration) -> impl Future<Output = ()>;
     /// Writes a line to the log. Callers never pass a secret.
     fn log(&self, line: &str);
     /// The rate-limit store (its atomic `increment` counts the windows).

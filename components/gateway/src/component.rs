@@ -113,6 +113,10 @@ impl Backend for WitBackend {
         &Imported
     }
 
+    fn watch(&self) -> &dyn contracts::Watch {
+        &Imported
+    }
+
     fn setting(&self, name: &str) -> Option<String> {
         common::Variables::get(&SpinVariables, name)
     }
@@ -125,6 +129,14 @@ impl Backend for WitBackend {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs())
+    }
+
+    fn now_ms(&self) -> u64 {
+        common::ports::unix_millis(std::time::SystemTime::now())
+    }
+
+    async fn wait(&self, duration: Duration) {
+        wait_for(duration).await;
     }
 
     fn log(&self, line: &str) {
@@ -146,6 +158,21 @@ impl Backend for WitBackend {
         let timeout = self.discord_timeout();
         send_within(request, timeout).await
     }
+}
+
+/// Waits `duration`: under WASIp2 a timer on spin-sdk 5.2's executor (each request has
+/// its own instance, so nothing else waits on it).
+#[cfg(feature = "wasip2")]
+async fn wait_for(duration: Duration) {
+    Deadline::after(duration).await;
+}
+
+/// Waits `duration`: under WASIp3 the host's asynchronous timer, so the instance's
+/// other requests go on meanwhile.
+#[cfg(not(feature = "wasip2"))]
+async fn wait_for(duration: Duration) {
+    let nanos = u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX);
+    wasip3::clocks::monotonic_clock::wait_for(nanos).await;
 }
 
 /// Sends `request` through Spin's outbound HTTP, giving up after `timeout`: under

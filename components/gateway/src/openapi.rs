@@ -13,6 +13,7 @@ use crate::guild::{
 use crate::routes::{Deployment, Endpoint, Public, Route, Server};
 use crate::subscriptions::{DEFAULT_DELIVERIES, MAX_DELIVERIES, MAX_PUMP};
 use crate::upstream::INTERVAL_SETTING;
+use crate::watch::MAX_WAIT_MS;
 use contracts::config::Section;
 use contracts::events::EventType;
 use contracts::identity::{ApiKeyInfo, Scope};
@@ -115,6 +116,75 @@ fn spec(endpoint: Endpoint) -> Spec {
         Endpoint::Public(Public::Revoke) => s(
             Some(("RevokeRequest", true)),
             vec![("204", Empty("Revoked")), ("400", Error), ("401", Error)],
+        ),
+        Endpoint::Public(Public::ActivitySignIn) => s(
+            Some(("ActivitySignInRequest", true)),
+            vec![
+                ("200", Schema("ActivitySignIn")),
+                ("400", Error),
+                ("401", Error),
+                ("403", Error),
+                ("502", Error),
+                ("503", Error),
+            ],
+        ),
+        Endpoint::Public(Public::ActivityConfig) => s(
+            None,
+            vec![("200", Schema("ActivityConfig")), ("503", Error)],
+        ),
+        Endpoint::Public(Public::Time) => s(None, vec![("200", Schema("ServerTime"))]),
+        Endpoint::Server(_, Server::JoinRoom) => s(
+            Some(("JoinRoomRequest", false)),
+            vec![("200", Schema("WatchRoom")), ("400", Error), ("503", Error)],
+        ),
+        Endpoint::Server(_, Server::GetRoom) => Spec {
+            body: None,
+            extra_parameters: vec![
+                json!({
+                    "name": "after", "in": "query", "required": false,
+                    "description": "The version the client has: the answer waits (up to `wait_ms`) while the room is still at it.",
+                    "schema": { "type": "integer", "minimum": 0 }
+                }),
+                json!({
+                    "name": "wait_ms", "in": "query", "required": false,
+                    "description": format!("How long to wait for a change of `after` (default 0, at most {MAX_WAIT_MS})."),
+                    "schema": { "type": "integer", "minimum": 0, "maximum": MAX_WAIT_MS }
+                }),
+            ],
+            responses: vec![
+                ("200", Schema("WatchRoom")),
+                ("400", Error),
+                ("404", Error),
+                ("503", Error),
+            ],
+        },
+        Endpoint::Server(_, Server::ControlRoom) => s(
+            Some(("RoomControl", true)),
+            vec![
+                ("200", Schema("WatchRoom")),
+                ("400", Error),
+                ("404", Error),
+                ("409", Error),
+                ("503", Error),
+            ],
+        ),
+        Endpoint::Server(_, Server::HandOverRoom) => s(
+            Some(("RoomHandOver", true)),
+            vec![
+                ("200", Schema("WatchRoom")),
+                ("400", Error),
+                ("404", Error),
+                ("503", Error),
+            ],
+        ),
+        Endpoint::Server(_, Server::LeaveRoom) => s(
+            None,
+            vec![
+                ("200", Schema("WatchRoom")),
+                ("400", Error),
+                ("404", Error),
+                ("503", Error),
+            ],
         ),
         Endpoint::Server(_, Server::Me) => s(None, vec![("200", Schema("Me"))]),
         Endpoint::Server(_, Server::ListMeetings) => s(None, vec![("200", Schema("MeetingList"))]),
@@ -547,6 +617,11 @@ fn tag(path: &str) -> &'static str {
         "auth"
     } else if path.starts_with("/api/v1/meetings") {
         "meetings"
+    } else if path.starts_with("/api/v1/watch/")
+        || path == "/api/v1/time"
+        || path.starts_with("/api/v1/activity/")
+    {
+        "watch"
     } else if path.contains("/subscriptions") {
         "events"
     } else if path.starts_with("/api/v1/guilds/") {
@@ -570,6 +645,7 @@ fn parameters(path: &str, extra: Vec<Value>) -> Value {
                 "subscription_id" => {
                     json!({ "type": "string", "pattern": "^sub_[0-9a-f]{24}$" })
                 }
+                "room" => json!({ "type": "string", "pattern": "^[A-Za-z0-9_-]{1,100}$" }),
                 _ => json!({ "type": "string" }),
             };
             json!({ "name": name, "in": "path", "required": true, "schema": schema })
@@ -692,6 +768,13 @@ fn schemas() -> Value {
     refreshed_required.extend(["guild_id", "role", "scopes"]);
     let mut sign_in_required = refreshed_required.clone();
     sign_in_required.push("user");
+    let mut activity_properties = sign_in_properties.clone();
+    activity_properties["discord_access_token"] = json!({
+        "type": "string",
+        "description": "The member's own Discord access token (scope `identify`), for the Embedded App SDK's `authenticate`. Never stored or logged by the app."
+    });
+    let mut activity_required = sign_in_required.clone();
+    activity_required.push("discord_access_token");
     let key_properties = json!({
         "id": { "type": "string", "pattern": "^[0-9a-f]{16}$" },
         "guild_id": { "$ref": "#/components/schemas/Snowflake" },
@@ -803,6 +886,7 @@ fn schemas() -> Value {
                 "redirect_uri": { "type": "string", "maxLength": 2048, "description": "The redirect URI the authorization used; omit for a Discord Activity's flow." }
             }
         },
+        "ActivitySignIn": object(&activity_required, activity_properties),
         "Refreshed": object(&refreshed_required, refreshed_properties),
         "SignIn": object(&sign_in_required, sign_in_properties),
         "RefreshRequest": {
@@ -925,6 +1009,7 @@ fn schemas() -> Value {
         "not": { "required": ["expires_at", "ttl_seconds"] }
     });
     event_schemas(&mut all);
+    watch_schemas(&mut all);
     all["NotificationAttempt"] = notification_attempt;
     all["NotificationAuditEntry"] = notification_entry;
     all["NotificationAuditLog"] = object(
@@ -934,6 +1019,78 @@ fn schemas() -> Value {
         }),
     );
     all
+}
+
+/// The schemas of the watch rooms, the clock and the Activity's sign-in request (apart:
+/// the main `json!` is at the macro's recursion limit).
+fn watch_schemas(all: &mut Value) {
+    let added = json!({
+        "ActivitySignInRequest": {
+            "type": "object",
+            "required": ["code", "guild_id"],
+            "description": "Other fields are ignored, except `redirect_uri`, which is refused: the Activity's flow has none.",
+            "properties": {
+                "code": { "type": "string", "minLength": 1, "maxLength": 512, "description": "The code of the Embedded App SDK's `authorize` (scope `identify`)." },
+                "guild_id": { "$ref": "#/components/schemas/Snowflake" }
+            }
+        },
+        "ActivityConfig": object(&["application_id", "oauth_authorize_url"], json!({
+            "application_id": { "type": "string", "description": "The Discord application (the Embedded App SDK's client ID)." },
+            "oauth_authorize_url": { "type": "string", "description": "Discord's OAuth2 authorization URL, for the browser link's sign-in." }
+        })),
+        "ServerTime": object(&["now_ms"], json!({
+            "now_ms": { "type": "integer", "minimum": 0, "description": "The server's clock, Unix milliseconds." }
+        })),
+        "JoinRoomRequest": {
+            "type": "object",
+            "properties": {
+                "channel_id": { "$ref": "#/components/schemas/Snowflake", "description": "The voice channel of the Activity: a new room plays the video it asked for (Watch together) when no `entry_id` is given." },
+                "entry_id": { "type": "string", "pattern": "^[A-Za-z0-9_]{1,32}$", "description": "The Kaltura entry of a new room; ignored when the room exists." }
+            }
+        },
+        "RoomControl": {
+            "type": "object",
+            "required": ["action", "position_ms", "expected_version"],
+            "properties": {
+                "action": { "enum": ["play", "pause", "seek"] },
+                "position_ms": { "type": "integer", "minimum": 0, "maximum": 360_000_000_u64 },
+                "expected_version": { "type": "integer", "minimum": 0, "description": "The room's version the command is based on (409 otherwise)." }
+            }
+        },
+        "RoomHandOver": {
+            "type": "object",
+            "required": ["user_id"],
+            "properties": { "user_id": { "$ref": "#/components/schemas/Snowflake", "description": "A viewer in the room." } }
+        },
+        "WatchRoom": object(
+            &["room", "guild_id", "entry_id", "host_id", "playback", "version", "viewers", "server_now_ms"],
+            json!({
+                "room": { "type": "string" },
+                "guild_id": { "$ref": "#/components/schemas/Snowflake" },
+                "entry_id": { "type": "string" },
+                "host_id": { "$ref": "#/components/schemas/Snowflake" },
+                "playback": object(&["playing", "position_ms", "at_ms"], json!({
+                    "playing": { "type": "boolean" },
+                    "position_ms": { "type": "integer", "minimum": 0, "description": "The position at `at_ms`; while playing, the position now is position_ms + (now - at_ms)." },
+                    "at_ms": { "type": "integer", "minimum": 0, "description": "Server time (Unix ms)." }
+                })),
+                "version": { "type": "integer", "minimum": 0, "description": "Raised by every change of playback, host or viewers." },
+                "viewers": { "type": "array", "items": object(
+                    &["user_id", "display_name", "joined_at_ms", "last_seen_ms"],
+                    json!({
+                        "user_id": { "$ref": "#/components/schemas/Snowflake" },
+                        "display_name": { "type": "string" },
+                        "joined_at_ms": { "type": "integer", "minimum": 0 },
+                        "last_seen_ms": { "type": "integer", "minimum": 0 }
+                    }),
+                ) },
+                "server_now_ms": { "type": "integer", "minimum": 0 }
+            }),
+        )
+    });
+    if let (Value::Object(all), Value::Object(added)) = (all, added) {
+        all.extend(added);
+    }
 }
 
 #[cfg(test)]

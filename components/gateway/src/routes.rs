@@ -41,6 +41,12 @@ pub enum Public {
     Refresh,
     /// `POST /api/v1/auth/revoke`.
     Revoke,
+    /// `POST /api/v1/auth/discord/activity`.
+    ActivitySignIn,
+    /// `GET /api/v1/activity/config`.
+    ActivityConfig,
+    /// `GET /api/v1/time`.
+    Time,
 }
 
 /// The endpoints of one server, for its credentials.
@@ -88,6 +94,16 @@ pub enum Server {
     ResumeSubscription,
     /// `GET /api/v1/guilds/{guild_id}/subscriptions/{subscription_id}/deliveries`.
     SubscriptionDeliveries,
+    /// `POST /api/v1/watch/rooms/{room}/join`.
+    JoinRoom,
+    /// `GET /api/v1/watch/rooms/{room}`.
+    GetRoom,
+    /// `POST /api/v1/watch/rooms/{room}/control`.
+    ControlRoom,
+    /// `POST /api/v1/watch/rooms/{room}/host`.
+    HandOverRoom,
+    /// `POST /api/v1/watch/rooms/{room}/leave`.
+    LeaveRoom,
 }
 
 /// The endpoints of the deployment's administrator.
@@ -158,6 +174,22 @@ pub const ROUTES: &[Route] = &[
         "A new token pair for a refresh token, with the role and scopes the member has now: Discord is asked again (the guild member and its roles, with the bot token). A user Discord no longer lists as a member ends the session (401); when Discord cannot say, nothing is issued (503, with Retry-After when Discord gave one) and the refresh token stays usable. Rotation: the one used stops working; reusing it ends the session."),
     route("auth_revoke", "POST", "/api/v1/auth/revoke", P(Public::Revoke),
         "Ends the session an access or refresh token belongs to."),
+    route("auth_discord_activity", "POST", "/api/v1/auth/discord/activity", P(Public::ActivitySignIn),
+        "Sign in from the Discord Activity: the code of the Embedded App SDK's `authorize` (no redirect URI), exchanged and checked as for /api/v1/auth/discord (the member and roles read from Discord with the bot token). The answer adds `discord_access_token`, the member's own Discord token (scope `identify`) for the SDK's `authenticate`: never stored or logged."),
+    route("activity_config", "GET", "/api/v1/activity/config", P(Public::ActivityConfig),
+        "What the Activity page needs to start: the Discord application ID and the OAuth2 authorization URL (no secret)."),
+    route("time", "GET", "/api/v1/time", P(Public::Time),
+        "The server's clock (Unix milliseconds), never cached: for clock-offset estimation by watch-room clients."),
+    route("join_room", "POST", "/api/v1/watch/rooms/{room}/join", S(Member(Scope::MediaRead), Server::JoinRoom),
+        "Joins a watch room of the credential's server (creating it on `entry_id`, or on the video the channel asked for): the first viewer hosts. Members only; a room of another server is refused (403)."),
+    route("get_room", "GET", "/api/v1/watch/rooms/{room}", S(Member(Scope::MediaRead), Server::GetRoom),
+        "The room's state and a heartbeat of the caller (a viewer not seen for 15 s is gone; a gone host is replaced by the earliest-joined viewer). Long-poll: with `after` (a version) and `wait_ms` (at most 25000), answers as soon as the version differs from `after`, else after `wait_ms` with the same version."),
+    route("control_room", "POST", "/api/v1/watch/rooms/{room}/control", S(Member(Scope::MediaRead), Server::ControlRoom),
+        "The host plays, pauses or seeks, based on the room's current version (409 otherwise); others get 403."),
+    route("hand_over_room", "POST", "/api/v1/watch/rooms/{room}/host", S(Member(Scope::MediaRead), Server::HandOverRoom),
+        "The host hands control to another viewer in the room."),
+    route("leave_room", "POST", "/api/v1/watch/rooms/{room}/leave", S(Member(Scope::MediaRead), Server::LeaveRoom),
+        "The caller leaves the room; a leaving host is replaced by the earliest-joined viewer left."),
     route("me", "GET", "/api/v1/me", S(Authenticated, Server::Me),
         "Who the credential belongs to: the member (user, role, session expiry) or the API key, its server and scopes."),
     route("list_meetings", "GET", "/api/v1/meetings", S(Needs(Scope::MeetingsRead), Server::ListMeetings),

@@ -113,8 +113,28 @@ fn read_sign_in(body: &Body) -> Result<SignIn<'_>, Problem> {
 /// code; `403 not_a_member` when the user is not a member of the server (or the bot is
 /// not in it); `503` for missing settings; `502`/`503` when Discord fails.
 pub async fn discord<B: Backend>(backend: &B, body: &[u8]) -> Outcome {
+    sign_in(backend, body, false).await
+}
+
+/// `POST /api/v1/auth/discord/activity`: as [`discord`] for the Embedded App SDK's
+/// code (no redirect URI), and the answer adds `discord_access_token`, the member's own
+/// Discord token for the SDK's `authenticate` (scope `identify`; never stored, logged
+/// or kept beyond this answer).
+///
+/// # Errors
+/// As [`discord`]; `400` for a `redirect_uri` (the Activity's flow has none).
+pub async fn activity<B: Backend>(backend: &B, body: &[u8]) -> Outcome {
+    sign_in(backend, body, true).await
+}
+
+async fn sign_in<B: Backend>(backend: &B, body: &[u8], activity: bool) -> Outcome {
     let body = Body::parse(body, false)?;
     let input = read_sign_in(&body)?;
+    if activity && input.redirect_uri.is_some() {
+        return Err(Problem::invalid(
+            "`redirect_uri` is not part of an Activity's sign-in (use /api/v1/auth/discord)",
+        ));
+    }
     let ttl = token_ttl(backend.setting(TOKEN_TTL_SETTING))?;
     let (bot, app) = discord::settings(|name| backend.setting(name), true)?;
     let app: OAuthApp = app.ok_or_else(|| ApiError::internal("OAuth2 settings were not read"))?;
@@ -153,6 +173,7 @@ pub async fn discord<B: Backend>(backend: &B, body: &[u8]) -> Outcome {
         )),
         other => discord::upstream("/users/@me", &other),
     })?;
+    let discord_access_token = activity.then(|| tokens.access_token.expose_secret().to_owned());
     drop(tokens);
 
     // 3. The member, the guild and its roles, as Discord records them, with the bot token.
@@ -199,6 +220,9 @@ pub async fn discord<B: Backend>(backend: &B, body: &[u8]) -> Outcome {
         "display_name": display_name,
         "kaltura_user_id": kaltura_user_id,
     });
+    if let Some(token) = discord_access_token {
+        body["discord_access_token"] = json!(token);
+    }
     Ok(Response::json(200, &body).private())
 }
 

@@ -86,6 +86,7 @@ pub fn ready<B: Backend>(backend: &B, upstream: Option<Upstream>) -> Response {
         backend.members().status(),
         backend.kaltura().status(),
         backend.events().status(),
+        backend.watch().status(),
     ];
     let missing: Vec<&str> = statuses
         .iter()

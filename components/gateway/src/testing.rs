@@ -74,8 +74,8 @@ pub struct FakeIdentity {
 
 fn role_scopes(role: KalturaRole) -> Vec<Scope> {
     match role {
-        KalturaRole::Viewer => vec![Scope::MeetingsRead],
-        KalturaRole::Moderator => vec![Scope::MeetingsRead, Scope::MeetingsWrite],
+        KalturaRole::Viewer => vec![Scope::MeetingsRead, Scope::MediaRead],
+        KalturaRole::Moderator => vec![Scope::MeetingsRead, Scope::MeetingsWrite, Scope::MediaRead],
         KalturaRole::Admin => Scope::ALL.to_vec(),
     }
 }
@@ -814,6 +814,7 @@ pub struct Fake {
     pub config: FakeConfig,
     pub kaltura: FakeKaltura,
     pub events: FakeEvents,
+    pub watch: FakeWatch,
     pub rates: MemoryCasStore,
     pub store: MemoryCasStore,
     pub logs: RefCell<Vec<String>>,
@@ -846,6 +847,7 @@ impl Default for Fake {
             config: FakeConfig::default(),
             kaltura: FakeKaltura::default(),
             events: FakeEvents::default(),
+            watch: FakeWatch::default(),
             rates: MemoryCasStore::default(),
             store: MemoryCasStore::default(),
             logs: RefCell::new(Vec::new()),
@@ -855,6 +857,84 @@ impl Default for Fake {
             })),
             clock: Cell::new(NOW),
         }
+    }
+}
+
+/// The real Watch Service over an in-memory store and a clock that moves only when
+/// slept on (a long-poll's waits).
+pub struct FakeWatch {
+    pub store: MemoryCasStore,
+    pub clock: common::FakeClock,
+    pub vars: common::MemoryVariables,
+}
+
+impl Default for FakeWatch {
+    fn default() -> Self {
+        Self {
+            store: MemoryCasStore::default(),
+            clock: common::FakeClock::at_millis(NOW * 1000),
+            vars: common::MemoryVariables::default(),
+        }
+    }
+}
+
+impl FakeWatch {
+    fn with<T>(&self, call: impl FnOnce(&dyn contracts::Watch) -> T) -> T {
+        let service = watch::Service::new(watch::Env {
+            vars: &self.vars,
+            kv: &self.store,
+            clock: &self.clock,
+            log: &|_| {},
+        });
+        call(&service)
+    }
+}
+
+impl contracts::Watch for FakeWatch {
+    fn status(&self) -> ServiceStatus {
+        self.with(|w| w.status())
+    }
+    fn request_video(
+        &self,
+        guild: Snowflake,
+        channel: Snowflake,
+        entry: &str,
+        by: Snowflake,
+    ) -> Result<(), Error> {
+        self.with(|w| w.request_video(guild, channel, entry, by))
+    }
+    fn join(
+        &self,
+        room: &str,
+        guild: Snowflake,
+        channel: Option<Snowflake>,
+        entry: Option<&str>,
+        viewer: &contracts::watch::Viewer,
+    ) -> Result<contracts::watch::RoomState, Error> {
+        self.with(|w| w.join(room, guild, channel, entry, viewer))
+    }
+    fn state(&self, room: &str, user: Snowflake) -> Result<contracts::watch::RoomState, Error> {
+        self.with(|w| w.state(room, user))
+    }
+    fn control(
+        &self,
+        room: &str,
+        user: Snowflake,
+        action: contracts::watch::ControlAction,
+        expected: u64,
+    ) -> Result<contracts::watch::RoomState, Error> {
+        self.with(|w| w.control(room, user, action, expected))
+    }
+    fn hand_over(
+        &self,
+        room: &str,
+        from: Snowflake,
+        to: Snowflake,
+    ) -> Result<contracts::watch::RoomState, Error> {
+        self.with(|w| w.hand_over(room, from, to))
+    }
+    fn leave(&self, room: &str, user: Snowflake) -> Result<contracts::watch::RoomState, Error> {
+        self.with(|w| w.leave(room, user))
     }
 }
 
@@ -887,6 +967,9 @@ impl Backend for Fake {
     fn events(&self) -> &dyn contracts::Events {
         &self.events
     }
+    fn watch(&self) -> &dyn contracts::Watch {
+        &self.watch
+    }
     fn setting(&self, name: &str) -> Option<String> {
         self.settings.borrow().get(name).cloned()
     }
@@ -895,6 +978,13 @@ impl Backend for Fake {
     }
     fn now(&self) -> u64 {
         self.clock.get()
+    }
+    fn now_ms(&self) -> u64 {
+        common::Clock::now_millis(&self.watch.clock)
+    }
+    fn wait(&self, duration: std::time::Duration) -> impl Future<Output = ()> {
+        common::Clock::sleep(&self.watch.clock, duration);
+        std::future::ready(())
     }
     fn log(&self, line: &str) {
         self.logs.borrow_mut().push(line.to_owned());
