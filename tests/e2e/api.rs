@@ -25,11 +25,11 @@ pub(crate) const ADMIN_TOKEN: &str = "test-deployment-admin-token-not-real-01234
 /// Server A: Ada is an admin there (a role with ADMINISTRATOR), Bob a plain member.
 pub(crate) const GUILD_A: &str = "111111111111111111";
 /// Server B: Carl is an admin there; Ada and Bob are not members.
-const GUILD_B: &str = "222222222222222222";
+pub(crate) const GUILD_B: &str = "222222222222222222";
 const OWNER: &str = "999999999999999999";
-const ADA: &str = "333333333333333331";
-const BOB: &str = "333333333333333332";
-const CARL: &str = "333333333333333333";
+pub(crate) const ADA: &str = "333333333333333331";
+pub(crate) const BOB: &str = "333333333333333332";
+pub(crate) const CARL: &str = "333333333333333333";
 const ADMINS_A: &str = "444444444444444441";
 const ADMINS_B: &str = "444444444444444442";
 pub(crate) const CHANNEL_A: &str = "555555555555555551";
@@ -717,6 +717,84 @@ async fn every_documented_route_answers_as_the_document_says() {
     .await;
     assert_eq!(r.status, 204, "{}", r.text());
     c.check("POST", "/api/v1/auth/revoke", &r);
+
+    // Watching together: the clock, the Activity's start, its sign-in and a room.
+    let r = client.get("/api/v1/time").await.unwrap();
+    assert_eq!(r.status, 200, "{}", r.text());
+    c.check("GET", "/api/v1/time", &r);
+    let r = client.get("/api/v1/activity/config").await.unwrap();
+    assert_eq!(r.status, 200, "{}", r.text());
+    c.check("GET", "/api/v1/activity/config", &r);
+    let r = call(
+        &mut client,
+        "POST",
+        "/api/v1/auth/discord/activity",
+        None,
+        Some(json!({"code": "code-bob", "guild_id": GUILD_A})),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        r.json().unwrap()["discord_access_token"],
+        "discord-token-bob"
+    );
+    c.check("POST", "/api/v1/auth/discord/activity", &r);
+    let bob = r.json().unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let room = "/api/v1/watch/rooms/c-1";
+    let r = call(
+        &mut client,
+        "POST",
+        &format!("{room}/join"),
+        Some(&bob),
+        Some(json!({"entry_id": "0_abc123"})),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    c.check("POST", "/api/v1/watch/rooms/{room}/join", &r);
+    let version = r.json().unwrap()["version"].as_u64().unwrap();
+    let r = call(
+        &mut client,
+        "GET",
+        &format!("{room}?after={version}&wait_ms=200"),
+        Some(&bob),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    c.check("GET", "/api/v1/watch/rooms/{room}", &r);
+    let r = call(
+        &mut client,
+        "POST",
+        &format!("{room}/control"),
+        Some(&bob),
+        Some(json!({"action": "play", "position_ms": 0, "expected_version": version})),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    c.check("POST", "/api/v1/watch/rooms/{room}/control", &r);
+    let r = call(
+        &mut client,
+        "POST",
+        &format!("{room}/host"),
+        Some(&bob),
+        Some(json!({"user_id": BOB})),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    c.check("POST", "/api/v1/watch/rooms/{room}/host", &r);
+    let r = call(
+        &mut client,
+        "POST",
+        &format!("{room}/leave"),
+        Some(&bob),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    c.check("POST", "/api/v1/watch/rooms/{room}/leave", &r);
 
     // Errors are documented too.
     let r = call(&mut client, "GET", "/api/v1/meetings", Some(&ada), None).await;

@@ -26,3 +26,4 @@ mod stores;
 mod support;
 mod telemetry;
 mod wasip3;
+mod watch;
