@@ -253,6 +253,25 @@ macro_rules! export_kaltura {
             ) -> Result<String, $crate::Error> {
                 $crate::Kaltura::join_url(&$service, meeting_id, &participant)
             }
+            fn search_media(
+                query: String,
+                page: u32,
+                scope: $crate::kaltura::MediaScope,
+            ) -> Result<$crate::kaltura::MediaPage, $crate::Error> {
+                $crate::Kaltura::search_media(&$service, &query, page, &scope)
+            }
+            fn get_media(
+                entry_id: String,
+                scope: $crate::kaltura::MediaScope,
+            ) -> Result<Option<$crate::kaltura::MediaEntry>, $crate::Error> {
+                $crate::Kaltura::get_media(&$service, &entry_id, &scope)
+            }
+            fn playback_session(
+                entry_id: String,
+                scope: $crate::kaltura::MediaScope,
+            ) -> Result<$crate::kaltura::PlayerSession, $crate::Error> {
+                $crate::Kaltura::playback_session(&$service, &entry_id, &scope)
+            }
             fn player_embed_url(
                 entry_id: String,
                 uiconf_id: Option<u32>,

@@ -16,7 +16,10 @@ use crate::identity::{
     ApiKeyClaims, ApiKeyInfo, Claims, CreatedKey, KalturaIdentity, Scope, SessionInfo, Subject,
     TokenPair, UserRecord,
 };
-use crate::kaltura::{Meeting, MeetingFilter, MeetingId, MeetingRequest, Participant, Requester};
+use crate::kaltura::{
+    MediaEntry, MediaPage, MediaScope, Meeting, MeetingFilter, MeetingId, MeetingRequest,
+    Participant, PlayerSession, Requester,
+};
 use crate::watch::{ControlAction, RoomState, Viewer};
 
 /// The library services as this component imports them.
@@ -192,6 +195,15 @@ impl crate::Kaltura for Imported {
     }
     fn join_url(&self, meeting_id: MeetingId, participant: &Participant) -> Result<String, Error> {
         kaltura::kaltura::join_url(meeting_id, participant)
+    }
+    fn search_media(&self, query: &str, page: u32, scope: &MediaScope) -> Result<MediaPage, Error> {
+        kaltura::kaltura::search_media(query, page, scope)
+    }
+    fn get_media(&self, entry_id: &str, scope: &MediaScope) -> Result<Option<MediaEntry>, Error> {
+        kaltura::kaltura::get_media(entry_id, scope)
+    }
+    fn playback_session(&self, entry_id: &str, scope: &MediaScope) -> Result<PlayerSession, Error> {
+        kaltura::kaltura::playback_session(entry_id, scope)
     }
     fn player_embed_url(&self, entry_id: &str, uiconf_id: Option<u32>) -> Result<String, Error> {
         kaltura::kaltura::player_embed_url(entry_id, uiconf_id)

@@ -18,7 +18,10 @@ use crate::identity::{
     ApiKeyClaims, ApiKeyInfo, Claims, CreatedKey, KalturaIdentity, Scope, SessionInfo, Subject,
     TokenPair, UserRecord,
 };
-use crate::kaltura::{Meeting, MeetingFilter, MeetingId, MeetingRequest, Participant, Requester};
+use crate::kaltura::{
+    MediaEntry, MediaPage, MediaScope, Meeting, MeetingFilter, MeetingId, MeetingRequest,
+    Participant, PlayerSession, Requester,
+};
 use crate::watch::{ControlAction, RoomState, Viewer};
 
 /// `kaltura-discord:config/config`: settings and the rules that follow from them.
@@ -159,6 +162,12 @@ pub trait Kaltura {
     fn end_meeting(&self, id: MeetingId, requester: Requester) -> Result<(), Error>;
     /// `join-url`.
     fn join_url(&self, meeting_id: MeetingId, participant: &Participant) -> Result<String, Error>;
+    /// `search-media`.
+    fn search_media(&self, query: &str, page: u32, scope: &MediaScope) -> Result<MediaPage, Error>;
+    /// `get-media`.
+    fn get_media(&self, entry_id: &str, scope: &MediaScope) -> Result<Option<MediaEntry>, Error>;
+    /// `playback-session`.
+    fn playback_session(&self, entry_id: &str, scope: &MediaScope) -> Result<PlayerSession, Error>;
     /// `player-embed-url`.
     fn player_embed_url(&self, entry_id: &str, uiconf_id: Option<u32>) -> Result<String, Error>;
 }

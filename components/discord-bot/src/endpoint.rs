@@ -536,6 +536,28 @@ mod tests {
         fn join_url(&self, _: u64, _: &Participant) -> Result<String, Error> {
             unreachable!()
         }
+        fn search_media(
+            &self,
+            _: &str,
+            _: u32,
+            _: &contracts::kaltura::MediaScope,
+        ) -> Result<contracts::kaltura::MediaPage, Error> {
+            unreachable!()
+        }
+        fn get_media(
+            &self,
+            _: &str,
+            _: &contracts::kaltura::MediaScope,
+        ) -> Result<Option<contracts::kaltura::MediaEntry>, Error> {
+            unreachable!()
+        }
+        fn playback_session(
+            &self,
+            _: &str,
+            _: &contracts::kaltura::MediaScope,
+        ) -> Result<contracts::kaltura::PlayerSession, Error> {
+            unreachable!()
+        }
         fn player_embed_url(&self, _: &str, _: Option<u32>) -> Result<String, Error> {
             unreachable!()
         }

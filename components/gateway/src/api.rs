@@ -25,7 +25,8 @@ use crate::router::{self, Match};
 use crate::routes::{Deployment, Endpoint, Public, Route, Server, ROUTES};
 use crate::status::Upstream;
 use crate::{
-    api_keys, deployment, guild, meetings, openapi, signin, status, subscriptions, upstream, watch,
+    api_keys, deployment, guild, media, meetings, openapi, signin, status, subscriptions, upstream,
+    watch,
 };
 use common::ApiError;
 use contracts::identity::Scope;
@@ -371,6 +372,7 @@ async fn server<B: Backend>(
         Server::SubscriptionDeliveries => {
             subscriptions::deliveries(backend, caller, subscription(), query)
         }
+        Server::Playback => media::playback(backend, caller, param(params, "entry_id")),
         Server::JoinRoom => watch::join(backend, caller, room(), request.body),
         Server::GetRoom => watch::state(backend, caller, room(), query).await,
         Server::ControlRoom => watch::control(backend, caller, room(), request.body),

@@ -12,7 +12,7 @@
 //! - [`signin`]: sign-in with Discord, refresh (the member re-checked) and revoke;
 //! - [`membership`]: what Discord says about a user on a server, with the bot token;
 //! - [`meetings`], [`guild`], [`api_keys`], [`subscriptions`], [`deployment`], [`status`],
-//!   [`watch`]: the resources;
+//!   [`watch`], [`media`]: the resources;
 //! - [`upstream`]: the deep readiness check, one Kaltura ping per interval;
 //! - [`ratelimit`]: fixed windows counted with the store's atomic increment;
 //! - [`address`]: the client's address (Spin's peer, or what trusted proxies forwarded);
@@ -32,6 +32,7 @@ pub mod deployment;
 pub mod discord;
 pub mod guild;
 pub mod keys;
+pub mod media;
 pub mod meetings;
 pub mod membership;
 pub mod openapi;

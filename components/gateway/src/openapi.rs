@@ -133,6 +133,15 @@ fn spec(endpoint: Endpoint) -> Spec {
             vec![("200", Schema("ActivityConfig")), ("503", Error)],
         ),
         Endpoint::Public(Public::Time) => s(None, vec![("200", Schema("ServerTime"))]),
+        Endpoint::Server(_, Server::Playback) => s(
+            None,
+            vec![
+                ("200", Schema("PlaybackSession")),
+                ("400", Error),
+                ("404", Error),
+                ("503", Error),
+            ],
+        ),
         Endpoint::Server(_, Server::JoinRoom) => s(
             Some(("JoinRoomRequest", false)),
             vec![("200", Schema("WatchRoom")), ("400", Error), ("503", Error)],
@@ -618,6 +627,7 @@ fn tag(path: &str) -> &'static str {
     } else if path.starts_with("/api/v1/meetings") {
         "meetings"
     } else if path.starts_with("/api/v1/watch/")
+        || path.starts_with("/api/v1/media/")
         || path == "/api/v1/time"
         || path.starts_with("/api/v1/activity/")
     {
@@ -645,6 +655,7 @@ fn parameters(path: &str, extra: Vec<Value>) -> Value {
                 "subscription_id" => {
                     json!({ "type": "string", "pattern": "^sub_[0-9a-f]{24}$" })
                 }
+                "entry_id" => json!({ "type": "string", "pattern": "^[A-Za-z0-9_]{1,32}$" }),
                 "room" => json!({ "type": "string", "pattern": "^[A-Za-z0-9_-]{1,100}$" }),
                 _ => json!({ "type": "string" }),
             };
@@ -1038,6 +1049,17 @@ fn watch_schemas(all: &mut Value) {
             "application_id": { "type": "string", "description": "The Discord application (the Embedded App SDK's client ID)." },
             "oauth_authorize_url": { "type": "string", "description": "Discord's OAuth2 authorization URL, for the browser link's sign-in." }
         })),
+        "PlaybackSession": object(
+            &["entry_id", "partner_id", "uiconf_id", "ks", "expires_at", "player_script_url"],
+            json!({
+                "entry_id": { "type": "string" },
+                "partner_id": { "type": "integer", "minimum": 1 },
+                "uiconf_id": { "type": "integer", "minimum": 1 },
+                "ks": { "type": "string", "description": "A USER Kaltura session for this member alone, limited to this entry (sview:<entry_id>, PLAYBACK_BASE_ROLE): for the player's loadMedia; a bearer credential." },
+                "expires_at": { "type": "integer", "minimum": 0, "description": "When the KS expires (Unix seconds)." },
+                "player_script_url": { "type": "string", "description": "The Kaltura player (v7) script for this partner and player." }
+            }),
+        ),
         "ServerTime": object(&["now_ms"], json!({
             "now_ms": { "type": "integer", "minimum": 0, "description": "The server's clock, Unix milliseconds." }
         })),

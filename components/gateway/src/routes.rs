@@ -94,6 +94,8 @@ pub enum Server {
     ResumeSubscription,
     /// `GET /api/v1/guilds/{guild_id}/subscriptions/{subscription_id}/deliveries`.
     SubscriptionDeliveries,
+    /// `POST /api/v1/media/{entry_id}/playback`.
+    Playback,
     /// `POST /api/v1/watch/rooms/{room}/join`.
     JoinRoom,
     /// `GET /api/v1/watch/rooms/{room}`.
@@ -180,6 +182,8 @@ pub const ROUTES: &[Route] = &[
         "What the Activity page needs to start: the Discord application ID and the OAuth2 authorization URL (no secret)."),
     route("time", "GET", "/api/v1/time", P(Public::Time),
         "The server's clock (Unix milliseconds), never cached: for clock-offset estimation by watch-room clients."),
+    route("media_playback", "POST", "/api/v1/media/{entry_id}/playback", S(Member(Scope::MediaRead), Server::Playback),
+        "The member's own playback session for one entry of their server (in the categories it follows, within the member's Kaltura entitlement; 404 otherwise): a short-lived USER KS for that member limited to that entry, never an admin session, and the player script URL. A bearer credential: never cache or share it."),
     route("join_room", "POST", "/api/v1/watch/rooms/{room}/join", S(Member(Scope::MediaRead), Server::JoinRoom),
         "Joins a watch room of the credential's server (creating it on `entry_id`, or on the video the channel asked for): the first viewer hosts. Members only; a room of another server is refused (403)."),
     route("get_room", "GET", "/api/v1/watch/rooms/{room}", S(Member(Scope::MediaRead), Server::GetRoom),

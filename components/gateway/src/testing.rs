@@ -15,7 +15,8 @@ use contracts::identity::{
     TokenPair, UserRecord,
 };
 use contracts::kaltura::{
-    Meeting, MeetingFilter, MeetingId, MeetingKind, MeetingRequest, Participant, Requester,
+    MediaEntry, MediaPage, MediaScope, Meeting, MeetingFilter, MeetingId, MeetingKind,
+    MeetingRequest, Participant, PlayerSession, Requester,
 };
 use contracts::{Actor, Error, KalturaRole, Member, ServiceStatus, Snowflake};
 use std::cell::{Cell, RefCell};
@@ -393,6 +394,8 @@ pub struct FakeConfig {
     /// The deployment document: its version and overrides (the last patch applied).
     pub deployment: RefCell<(u64, String)>,
     pub deployment_audit: RefCell<Vec<AuditEntry>>,
+    /// The categories every server follows.
+    pub categories: RefCell<Vec<u32>>,
 }
 
 impl contracts::Config for FakeConfig {
@@ -415,7 +418,7 @@ impl contracts::Config for FakeConfig {
                 host_privileges: String::new(),
                 view_privileges: String::new(),
                 player_uiconf_id: None,
-                category_ids: Vec::new(),
+                category_ids: self.categories.borrow().clone(),
             },
             document_json: r#"{"features":{"activity":false}}"#.into(),
             overrides_json: "{}".into(),
@@ -591,6 +594,10 @@ pub struct FakeKaltura {
     pub ping_failure: RefCell<Option<Error>>,
     /// How many times `ping` was called.
     pub pings: Cell<u32>,
+    /// The media library: each entry and the categories it is in.
+    pub media: RefCell<Vec<(MediaEntry, Vec<u32>)>>,
+    /// The scopes media calls were made with.
+    pub scopes: RefCell<Vec<MediaScope>>,
     counter: Cell<u64>,
 }
 
@@ -701,8 +708,56 @@ impl contracts::Kaltura for FakeKaltura {
         ))
     }
 
-    fn player_embed_url(&self, _entry_id: &str, _uiconf_id: Option<u32>) -> Result<String, Error> {
-        Err(unused("player-embed-url"))
+    fn search_media(&self, query: &str, page: u32, scope: &MediaScope) -> Result<MediaPage, Error> {
+        self.scopes.borrow_mut().push(scope.clone());
+        let entries: Vec<MediaEntry> = self
+            .media
+            .borrow()
+            .iter()
+            .filter(|(e, cats)| e.name.contains(query) && in_scope(cats, scope))
+            .map(|(e, _)| e.clone())
+            .collect();
+        let total = entries.len() as u64;
+        let _ = page;
+        Ok(MediaPage {
+            entries,
+            total,
+            next_page: None,
+        })
+    }
+
+    fn get_media(&self, entry_id: &str, scope: &MediaScope) -> Result<Option<MediaEntry>, Error> {
+        self.scopes.borrow_mut().push(scope.clone());
+        Ok(self
+            .media
+            .borrow()
+            .iter()
+            .find(|(e, cats)| e.id == entry_id && in_scope(cats, scope))
+            .map(|(e, _)| e.clone()))
+    }
+
+    fn playback_session(&self, entry_id: &str, scope: &MediaScope) -> Result<PlayerSession, Error> {
+        let user = scope
+            .kaltura_user_id
+            .clone()
+            .ok_or_else(|| Error::invalid("scope.kaltura-user-id"))?;
+        if self.get_media(entry_id, scope)?.is_none() {
+            return Err(Error::NotFound(format!("no entry {entry_id}")));
+        }
+        Ok(PlayerSession {
+            entry_id: entry_id.to_owned(),
+            partner_id: 1_234_567,
+            uiconf_id: 4711,
+            ks: format!("user-ks-{user}-{entry_id}"),
+            expires_at: NOW + 600,
+        })
+    }
+
+    fn player_embed_url(&self, entry_id: &str, uiconf_id: Option<u32>) -> Result<String, Error> {
+        let uiconf = uiconf_id.unwrap_or(4711);
+        Ok(format!(
+            "https://cdn.test/p/1234567/embedPlaykitJs/uiconf_id/{uiconf}?iframeembed=true&entry_id={entry_id}"
+        ))
     }
 }
 
@@ -935,6 +990,24 @@ impl contracts::Watch for FakeWatch {
     }
     fn leave(&self, room: &str, user: Snowflake) -> Result<contracts::watch::RoomState, Error> {
         self.with(|w| w.leave(room, user))
+    }
+}
+
+/// Whether an entry in `categories` is within `scope`'s categories.
+fn in_scope(categories: &[u32], scope: &MediaScope) -> bool {
+    scope.category_ids.is_empty() || categories.iter().any(|c| scope.category_ids.contains(c))
+}
+
+/// A ready entry of the fake media library.
+pub fn media_entry(id: &str, name: &str) -> MediaEntry {
+    MediaEntry {
+        id: id.into(),
+        name: name.into(),
+        description: None,
+        duration_seconds: Some(61),
+        thumbnail_url: None,
+        created_at: Some(NOW),
+        ready: true,
     }
 }
 

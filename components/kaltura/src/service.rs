@@ -4,7 +4,8 @@
 //! (`contracts::Kaltura`), which the adapter exports.
 
 use contracts::kaltura::{
-    Meeting, MeetingFilter, MeetingId, MeetingRequest, Participant, Requester,
+    MediaEntry, MediaPage, MediaScope, Meeting, MeetingFilter, MeetingId, MeetingRequest,
+    Participant, PlayerSession, Requester,
 };
 use contracts::ServiceStatus;
 use kaltura_api::client::{calls, Call, MultiRequest, MultiResponse};
@@ -186,6 +187,18 @@ impl contracts::Kaltura for Service<'_> {
 
     fn join_url(&self, meeting_id: MeetingId, participant: &Participant) -> Result<String, Error> {
         Service::join_url(self, meeting_id, participant)
+    }
+
+    fn search_media(&self, query: &str, page: u32, scope: &MediaScope) -> Result<MediaPage, Error> {
+        Service::search_media(self, query, page, scope)
+    }
+
+    fn get_media(&self, entry_id: &str, scope: &MediaScope) -> Result<Option<MediaEntry>, Error> {
+        Service::get_media(self, entry_id, scope)
+    }
+
+    fn playback_session(&self, entry_id: &str, scope: &MediaScope) -> Result<PlayerSession, Error> {
+        Service::playback_session(self, entry_id, scope)
     }
 
     fn player_embed_url(&self, entry_id: &str, uiconf_id: Option<u32>) -> Result<String, Error> {

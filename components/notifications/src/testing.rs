@@ -252,6 +252,29 @@ impl contracts::Kaltura for FakeServices {
         unreachable!()
     }
 
+    fn search_media(
+        &self,
+        _: &str,
+        _: u32,
+        _: &contracts::kaltura::MediaScope,
+    ) -> Result<contracts::kaltura::MediaPage, Error> {
+        unreachable!("notifications search no media")
+    }
+    fn get_media(
+        &self,
+        _: &str,
+        _: &contracts::kaltura::MediaScope,
+    ) -> Result<Option<contracts::kaltura::MediaEntry>, Error> {
+        unreachable!("notifications search no media")
+    }
+    fn playback_session(
+        &self,
+        _: &str,
+        _: &contracts::kaltura::MediaScope,
+    ) -> Result<contracts::kaltura::PlayerSession, Error> {
+        unreachable!("notifications search no media")
+    }
+
     fn player_embed_url(&self, entry_id: &str, uiconf_id: Option<u32>) -> Result<String, Error> {
         let uiconf =
             uiconf_id.ok_or_else(|| Error::NotConfigured("kaltura_player_uiconf_id".into()))?;

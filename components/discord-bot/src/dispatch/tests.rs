@@ -550,6 +550,31 @@ impl contracts::Kaltura for Fake {
         ))
     }
 
+    fn search_media(
+        &self,
+        _: &str,
+        _: u32,
+        _: &contracts::kaltura::MediaScope,
+    ) -> Result<contracts::kaltura::MediaPage, Error> {
+        unreachable!("no video commands yet")
+    }
+
+    fn get_media(
+        &self,
+        _: &str,
+        _: &contracts::kaltura::MediaScope,
+    ) -> Result<Option<contracts::kaltura::MediaEntry>, Error> {
+        unreachable!("no video commands yet")
+    }
+
+    fn playback_session(
+        &self,
+        _: &str,
+        _: &contracts::kaltura::MediaScope,
+    ) -> Result<contracts::kaltura::PlayerSession, Error> {
+        unreachable!("members get no playback session from the bot")
+    }
+
     fn player_embed_url(&self, _: &str, _: Option<u32>) -> Result<String, Error> {
         unreachable!("no video commands yet")
     }
@@ -1119,6 +1144,28 @@ fn a_join_url_too_long_for_a_link_button_is_an_error_not_a_panic() {
         }
         fn join_url(&self, _: u64, _: &Participant) -> Result<String, Error> {
             Ok(format!("https://kaf.example/launch?ks={}", "k".repeat(600)))
+        }
+        fn search_media(
+            &self,
+            _: &str,
+            _: u32,
+            _: &contracts::kaltura::MediaScope,
+        ) -> Result<contracts::kaltura::MediaPage, Error> {
+            unreachable!()
+        }
+        fn get_media(
+            &self,
+            _: &str,
+            _: &contracts::kaltura::MediaScope,
+        ) -> Result<Option<contracts::kaltura::MediaEntry>, Error> {
+            unreachable!()
+        }
+        fn playback_session(
+            &self,
+            _: &str,
+            _: &contracts::kaltura::MediaScope,
+        ) -> Result<contracts::kaltura::PlayerSession, Error> {
+            unreachable!()
         }
         fn player_embed_url(&self, _: &str, _: Option<u32>) -> Result<String, Error> {
             unreachable!()

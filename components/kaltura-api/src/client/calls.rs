@@ -375,6 +375,8 @@ pub fn schedule_event_resource_add(
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MediaFilter {
     free_text: Option<String>,
+    id_equal: Option<String>,
+    categories_ids_match_or: Option<String>,
     status_equal: Option<String>,
     media_type_equal: Option<i64>,
     order_by: Option<&'static str>,
@@ -393,6 +395,27 @@ impl MediaFilter {
             free_text: Some(clean_text("search text", text, Self::MAX_SEARCH)?),
             ..Self::default()
         })
+    }
+
+    /// One entry (`idEqual`).
+    pub fn id(entry_id: &EntryId) -> Self {
+        Self {
+            id_equal: Some(entry_id.as_str().to_owned()),
+            ..Self::default()
+        }
+    }
+
+    /// Only entries in at least one of `category_ids` (`categoriesIdsMatchOr`); no
+    /// categories: no restriction.
+    pub fn in_categories(mut self, category_ids: &[u32]) -> Self {
+        self.categories_ids_match_or = (!category_ids.is_empty()).then(|| {
+            category_ids
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        });
+        self
     }
 
     /// Only READY entries (`statusEqual: 2`).
@@ -418,6 +441,12 @@ impl MediaFilter {
         o.insert("objectType".into(), "KalturaMediaEntryFilter".into());
         if let Some(t) = &self.free_text {
             o.insert("freeText".into(), t.clone().into());
+        }
+        if let Some(id) = &self.id_equal {
+            o.insert("idEqual".into(), id.clone().into());
+        }
+        if let Some(ids) = &self.categories_ids_match_or {
+            o.insert("categoriesIdsMatchOr".into(), ids.clone().into());
         }
         if let Some(s) = &self.status_equal {
             o.insert("statusEqual".into(), s.clone().into());
@@ -674,6 +703,18 @@ mod tests {
         );
         assert!(MediaFilter::search("   ").is_err());
         let entry_id = ok(EntryId::new("0_abc123"));
+        let one = MediaFilter::id(&entry_id).in_categories(&[7, 9]);
+        let (_, body) = sent(&media_list(&one, None));
+        assert_eq!(
+            body["filter"],
+            json!({"objectType": "KalturaMediaEntryFilter", "idEqual": "0_abc123",
+                   "categoriesIdsMatchOr": "7,9"})
+        );
+        let (_, body) = sent(&media_list(
+            &MediaFilter::id(&entry_id).in_categories(&[]),
+            None,
+        ));
+        assert!(body["filter"].get("categoriesIdsMatchOr").is_none());
         let call = media_get(&entry_id);
         let (url, body) = sent(&call);
         assert!(url.ends_with("/api_v3/service/media/action/get"));
