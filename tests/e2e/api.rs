@@ -160,7 +160,45 @@ pub(crate) fn fake_discord(request: &Recorded) -> FakeResponse {
     }
 }
 
-/// Kaltura as the meetings need it: rooms are created and deleted.
+/// The fake Kaltura's media library: id, name, the categories it is in.
+pub(crate) const MEDIA: [(&str, &str, u32); 3] = [
+    ("0_intro01", "Intro lecture", 7),
+    ("0_advanced", "Advanced lecture", 8),
+    ("0_welcome", "Welcome video", 7),
+];
+
+/// `media.list` over [`MEDIA`]: `freeText` (in the name, any case), `idEqual` and
+/// `categoriesIdsMatchOr` as Kaltura applies them.
+fn media_list(filter: &Value) -> FakeResponse {
+    let text = filter["freeText"].as_str().map(str::to_lowercase);
+    let categories: Option<Vec<u32>> = filter["categoriesIdsMatchOr"]
+        .as_str()
+        .map(|ids| ids.split(',').filter_map(|id| id.parse().ok()).collect());
+    let objects: Vec<Value> = MEDIA
+        .iter()
+        .filter(|(id, name, category)| {
+            text.as_ref()
+                .is_none_or(|t| name.to_lowercase().contains(t))
+                && filter["idEqual"]
+                    .as_str()
+                    .is_none_or(|wanted| wanted == *id)
+                && categories.as_ref().is_none_or(|c| c.contains(category))
+        })
+        .map(|(id, name, _)| {
+            json!({"id": id, "name": name, "status": "2", "mediaType": 1, "duration": 125,
+                   "thumbnailUrl": format!("https://cdn.test/thumbnail/entry_id/{id}"),
+                   "createdAt": 1700000000, "objectType": "KalturaMediaEntry"})
+        })
+        .collect();
+    FakeResponse::json(
+        200,
+        &json!({"objects": objects.clone(), "totalCount": objects.len(),
+                "objectType": "KalturaMediaListResponse"}),
+    )
+}
+
+/// Kaltura as the meetings and videos need it: rooms are created and deleted; media
+/// are listed.
 pub(crate) fn fake_kaltura() -> impl Fn(&Recorded) -> FakeResponse + Send + Sync + 'static {
     let next = Arc::new(AtomicU64::new(1000));
     move |request| {
@@ -168,6 +206,9 @@ pub(crate) fn fake_kaltura() -> impl Fn(&Recorded) -> FakeResponse + Send + Sync
         let path = request.path.as_str();
         if path.starts_with("/api_v3/service/system/action/ping") {
             return FakeResponse::json(200, &json!(true));
+        }
+        if path.starts_with("/api_v3/service/media/action/list") {
+            return media_list(&body["filter"]);
         }
         if path.starts_with("/api_v3/service/schedule_scheduleresource/action/add") {
             let id = next.fetch_add(1, Ordering::SeqCst);
@@ -403,6 +444,7 @@ impl Contract {
 async fn every_documented_route_answers_as_the_document_says() {
     let world = api_world(&[
         ("gateway_admin_token", ADMIN_TOKEN),
+        ("kaltura_player_uiconf_id", "4711"),
         ("events_key_wrap_secret", crate::events::WRAP_SECRET),
         ("events_allow_http", "true"),
         ("events_allow_private_destinations", "true"),
@@ -743,6 +785,16 @@ async fn every_documented_route_answers_as_the_document_says() {
         .as_str()
         .unwrap()
         .to_owned();
+    let r = call(
+        &mut client,
+        "POST",
+        "/api/v1/media/0_intro01/playback",
+        Some(&bob),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    c.check("POST", "/api/v1/media/{entry_id}/playback", &r);
     let room = "/api/v1/watch/rooms/c-1";
     let r = call(
         &mut client,

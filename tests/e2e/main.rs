@@ -25,5 +25,6 @@ mod spin_parity;
 mod stores;
 mod support;
 mod telemetry;
+mod videos;
 mod wasip3;
 mod watch;
