@@ -58,7 +58,7 @@ fn discord_json(status: u16, value: Value) -> FakeResponse {
 }
 
 /// Discord as this app sees it: OAuth2 and the REST routes the gateway calls.
-fn fake_discord(request: &Recorded) -> FakeResponse {
+pub(crate) fn fake_discord(request: &Recorded) -> FakeResponse {
     let auth = request.header("authorization").unwrap_or_default();
     let path = request.path.split('?').next().unwrap_or_default();
     let unauthorized = || discord_json(401, json!({"message": "401: Unauthorized", "code": 0}));
@@ -161,7 +161,7 @@ fn fake_discord(request: &Recorded) -> FakeResponse {
 }
 
 /// Kaltura as the meetings need it: rooms are created and deleted.
-fn fake_kaltura() -> impl Fn(&Recorded) -> FakeResponse + Send + Sync + 'static {
+pub(crate) fn fake_kaltura() -> impl Fn(&Recorded) -> FakeResponse + Send + Sync + 'static {
     let next = Arc::new(AtomicU64::new(1000));
     move |request| {
         let body: Value = request.json().unwrap_or(Value::Null);
@@ -257,7 +257,7 @@ pub(crate) async fn api_world(extra: &[(&str, &str)]) -> World {
     }
 }
 
-async fn call(
+pub(crate) async fn call(
     client: &mut Client,
     method: &str,
     path: &str,
@@ -401,7 +401,13 @@ impl Contract {
 
 #[tokio::test]
 async fn every_documented_route_answers_as_the_document_says() {
-    let world = api_world(&[("gateway_admin_token", ADMIN_TOKEN)]).await;
+    let world = api_world(&[
+        ("gateway_admin_token", ADMIN_TOKEN),
+        ("events_key_wrap_secret", crate::events::WRAP_SECRET),
+        ("events_allow_http", "true"),
+        ("events_allow_private_destinations", "true"),
+    ])
+    .await;
     let mut client = world.client();
     let c = Contract::fetch(&mut client).await;
 
@@ -588,6 +594,76 @@ async fn every_documented_route_answers_as_the_document_says() {
     assert_eq!(r.status, 204, "{}", r.text());
     c.check("DELETE", "/api/v1/guilds/{guild_id}/api-keys/{key_id}", &r);
 
+    // Event subscriptions (the destination is never reached: no allowed outbound host).
+    let subs = format!("/api/v1/guilds/{GUILD_A}/subscriptions");
+    let r = call(
+        &mut client,
+        "POST",
+        &subs,
+        Some(&ada),
+        Some(json!({"url": "http://127.0.0.1:9/hook", "event_types": ["meeting.created"]})),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    c.check("POST", "/api/v1/guilds/{guild_id}/subscriptions", &r);
+    let sub_id = r.json().unwrap()["id"].as_str().unwrap().to_owned();
+    let sub = format!("{subs}/{sub_id}");
+    for (method, path, template) in [
+        (
+            "GET",
+            subs.clone(),
+            "/api/v1/guilds/{guild_id}/subscriptions",
+        ),
+        (
+            "GET",
+            sub.clone(),
+            "/api/v1/guilds/{guild_id}/subscriptions/{subscription_id}",
+        ),
+        (
+            "GET",
+            format!("{sub}/deliveries"),
+            "/api/v1/guilds/{guild_id}/subscriptions/{subscription_id}/deliveries",
+        ),
+        (
+            "POST",
+            format!("{sub}/pause"),
+            "/api/v1/guilds/{guild_id}/subscriptions/{subscription_id}/pause",
+        ),
+        (
+            "POST",
+            format!("{sub}/resume"),
+            "/api/v1/guilds/{guild_id}/subscriptions/{subscription_id}/resume",
+        ),
+    ] {
+        let r = call(&mut client, method, &path, Some(&ada), None).await;
+        assert_eq!(r.status, 200, "{path}: {}", r.text());
+        c.check(method, template, &r);
+    }
+    let r = call(&mut client, "DELETE", &sub, Some(&ada), None).await;
+    assert_eq!(r.status, 204, "{}", r.text());
+    c.check(
+        "DELETE",
+        "/api/v1/guilds/{guild_id}/subscriptions/{subscription_id}",
+        &r,
+    );
+    let r = call(&mut client, "GET", &sub, Some(&ada), None).await;
+    assert_eq!(r.status, 404, "{}", r.text());
+    c.check(
+        "GET",
+        "/api/v1/guilds/{guild_id}/subscriptions/{subscription_id}",
+        &r,
+    );
+    let r = call(
+        &mut client,
+        "POST",
+        "/api/v1/deployment/events/pump",
+        Some(ADMIN_TOKEN),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    c.check("POST", "/api/v1/deployment/events/pump", &r);
+
     // The deployment-wide overrides, for the deployment's administrator.
     let deployment = "/api/v1/deployment/config";
     let r = call(&mut client, "GET", deployment, Some(ADMIN_TOKEN), None).await;
@@ -668,7 +744,7 @@ async fn signing_in_proves_identity_and_roles_with_discord_and_leaks_no_secret()
     assert_eq!(body["token_type"], "Bearer");
     assert_eq!(body["guild_id"], GUILD_A);
     assert_eq!(body["role"], "admin", "the Admins role has ADMINISTRATOR");
-    assert_eq!(body["scopes"].as_array().unwrap().len(), 6);
+    assert_eq!(body["scopes"].as_array().unwrap().len(), 7);
     assert_eq!(body["user"]["id"], ADA);
     assert_eq!(body["user"]["kaltura_user_id"], format!("discord-{ADA}"));
     let access = body["access_token"].as_str().unwrap();
@@ -1494,4 +1570,133 @@ async fn a_discord_that_does_not_answer_in_time_is_a_502_not_a_hang() {
         started.elapsed()
     );
     assert!(world.app.logs().contains("no answer within 300 ms"));
+}
+
+/// Nothing of one request reaches the next on a reused instance: the gateway kept to one
+/// instance (WASIp3 under Spin 4: one at a time, kept a minute between requests; the
+/// WASIp2 build is never reused, where this holds trivially) serves member A with A's
+/// credentials, then member B, another server's admin and a caller without any, and
+/// none of them sees anything of A's.
+#[tokio::test]
+async fn a_reused_instance_shows_nothing_of_one_member_to_the_next() {
+    let (builder, discord, kaltura) = configured().await;
+    let builder = builder
+        .variable("discord_client_secret", CLIENT_SECRET)
+        .instance_reuse(e2e::InstanceReuse {
+            max_count: 1000,
+            max_concurrent: 1,
+            idle_timeout: std::time::Duration::from_secs(60),
+        });
+    discord.respond_with(fake_discord);
+    kaltura.respond_with(fake_kaltura());
+    let app = builder.start().await.expect("app starts");
+    let mut client = Client::new(app.addr());
+
+    // A: Ada, an admin of server A, signs in (her Discord token, her code) and reads.
+    let ada = sign_in(&mut client, "code-ada", GUILD_A).await;
+    assert_eq!(ada.status, 200, "{}", ada.text());
+    let ada_token = ada.json().unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let ada_refresh = ada.json().unwrap()["refresh_token"]
+        .as_str()
+        .unwrap_or("no refresh token")
+        .to_owned();
+    let me = call(&mut client, "GET", "/api/v1/me", Some(&ada_token), None).await;
+    assert_eq!(me.status, 200);
+    assert!(me.text().contains(ADA));
+    let ada_config = call(
+        &mut client,
+        "GET",
+        &format!("/api/v1/guilds/{GUILD_A}/config"),
+        Some(&ada_token),
+        None,
+    )
+    .await;
+    assert_eq!(ada_config.status, 200, "{}", ada_config.text());
+
+    // Ada's marks: her id, her tokens, her Discord token and code.
+    let marks = [
+        ADA,
+        ada_token.as_str(),
+        ada_refresh.as_str(),
+        "discord-token-ada",
+        "code-ada",
+    ];
+    let assert_nothing_of_ada = |what: &str, response: &TestResponse| {
+        let text = response.text();
+        for mark in marks {
+            assert!(!text.contains(mark), "{what} shows {mark}: {text}");
+        }
+        for (name, value) in &response.headers {
+            for mark in marks {
+                assert!(!value.contains(mark), "{what}'s header {name} shows {mark}");
+            }
+        }
+    };
+
+    // B: Bob, a member of the same server, signs in and reads after her.
+    let bob = sign_in(&mut client, "code-bob", GUILD_A).await;
+    assert_eq!(bob.status, 200, "{}", bob.text());
+    assert_nothing_of_ada("Bob's sign-in", &bob);
+    let bob_token = bob.json().unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let bob_me = call(&mut client, "GET", "/api/v1/me", Some(&bob_token), None).await;
+    assert_eq!(bob_me.status, 200);
+    assert!(bob_me.text().contains(BOB));
+    assert_nothing_of_ada("Bob's /me", &bob_me);
+    // Bob is no admin: Ada's right to the settings did not stay behind for him.
+    let bob_config = call(
+        &mut client,
+        "PATCH",
+        &format!("/api/v1/guilds/{GUILD_A}/config"),
+        Some(&bob_token),
+        Some(json!({"patch": {"features": {"activity": true}}})),
+    )
+    .await;
+    assert_eq!(bob_config.status, 403, "{}", bob_config.text());
+    assert_nothing_of_ada("Bob's settings write", &bob_config);
+
+    // Carl, another server's admin, cannot read server A with his own token.
+    let carl = token_of(&mut client, "code-carl", GUILD_B).await;
+    let carl_reads_a = call(
+        &mut client,
+        "GET",
+        &format!("/api/v1/guilds/{GUILD_A}/config"),
+        Some(&carl),
+        None,
+    )
+    .await;
+    assert_eq!(carl_reads_a.status, 403, "{}", carl_reads_a.text());
+    assert_nothing_of_ada("Carl's read of server A", &carl_reads_a);
+
+    // A caller without credentials gets nothing, whatever came before.
+    for path in [
+        "/api/v1/me".to_owned(),
+        format!("/api/v1/guilds/{GUILD_A}/config"),
+        "/api/v1/meetings".to_owned(),
+    ] {
+        let anonymous = call(&mut client, "GET", &path, None, None).await;
+        assert_eq!(anonymous.status, 401, "{path}: {}", anonymous.text());
+        assert_nothing_of_ada(&format!("anonymous {path}"), &anonymous);
+    }
+
+    // Each sign-in asked Discord with its own member's token, never Ada's again.
+    let user_calls: Vec<String> = discord
+        .received()
+        .iter()
+        .filter(|r| r.path == "/api/v10/users/@me")
+        .filter_map(|r| r.header("authorization").map(str::to_owned))
+        .collect();
+    assert_eq!(
+        user_calls,
+        [
+            "Bearer discord-token-ada",
+            "Bearer discord-token-bob",
+            "Bearer discord-token-carl"
+        ]
+    );
 }

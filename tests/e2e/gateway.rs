@@ -26,7 +26,8 @@ async fn health_answers_with_the_version_and_every_component() {
             "notifications",
             "kaltura",
             "identity",
-            "config"
+            "config",
+            "events"
         ]
     );
 }
@@ -44,7 +45,10 @@ async fn ready_reaches_every_library_service_through_its_composed_import() {
         .iter()
         .map(|s| s["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["gateway", "config", "identity", "kaltura"]);
+    assert_eq!(
+        names,
+        ["gateway", "config", "identity", "kaltura", "events"]
+    );
     for service in body["services"].as_array().unwrap() {
         assert_eq!(service["key_value_ok"], true, "{service}");
     }
@@ -155,7 +159,7 @@ async fn an_outbound_host_outside_allowed_outbound_hosts_is_refused() {
     // The same app, but the gateway may only reach a host that is not the fake Kaltura.
     let manifest = std::fs::read_to_string(e2e::repo_root().join("spin.toml")).unwrap();
     let restricted = manifest.replacen(
-        "allowed_outbound_hosts = [\"{{ discord_base_url }}\", \"{{ kaltura_service_url }}\"]\ndependencies_inherit_configuration = true\n[component.gateway.variables]",
+        "allowed_outbound_hosts = [\"{{ discord_base_url }}\", \"{{ kaltura_service_url }}\", \"{{ events_allowed_hosts }}\"]\ndependencies_inherit_configuration = true\n[component.gateway.variables]",
         "allowed_outbound_hosts = [\"https://discord.com\"]\ndependencies_inherit_configuration = true\n[component.gateway.variables]",
         1,
     );

@@ -1,7 +1,7 @@
 //! The Kaltura Integration Service through its real `kaltura.wasm`, against the fake
 //! Kaltura speaking the real wire format.
 //!
-//! No HTTP route calls the meeting and media functions yet, so this module runs the
+//! Some functions (the player's embed URL) have no HTTP route of their own, and this module runs the
 //! library component on its own: a small host here gives it WASI, wasi-http (with the
 //! real request-option timeouts), Spin's key-value store and variables, instantiates it
 //! afresh for every call as Spin does per request, and calls its WIT exports. State
@@ -147,7 +147,7 @@ fn exception(code: &str, message: &str) -> FakeResponse {
     )
 }
 
-/// A Kaltura that creates room 42, deletes rooms, and lists and gets media.
+/// A Kaltura that creates room 42 and deletes rooms.
 fn working_kaltura(request: &Recorded) -> FakeResponse {
     let path = request.path.as_str();
     if path.ends_with("/schedule_scheduleresource/action/add") {
@@ -157,17 +157,38 @@ fn working_kaltura(request: &Recorded) -> FakeResponse {
             200,
             &json!([{"id": 42, "status": 3, "objectType": "KalturaLocationScheduleResource"}]),
         )
-    } else if path.ends_with("/media/action/list") {
-        FakeResponse::json(
-            200,
-            &json!({"objects": [{"id": "0_abc123", "name": "Lecture 1", "status": "2", "mediaType": 1,
-                                 "duration": 61, "objectType": "KalturaMediaEntry"}],
-                    "totalCount": 1, "objectType": "KalturaMediaListResponse"}),
-        )
-    } else if path.ends_with("/media/action/get") {
-        exception("ENTRY_ID_NOT_FOUND", "Entry id \"0_nope\" not found")
     } else {
         exception("SERVICE_DOES_NOT_EXISTS", "no answer scripted")
+    }
+}
+
+/// A deployment that signs in with an app token instead of the admin secret.
+const APP_TOKEN_SETTINGS: &[(&str, &str)] = &[
+    ("kaltura_admin_secret", ""),
+    ("kaltura_app_token_id", "0_tok"),
+    ("kaltura_app_token", "abcdef0123456789abcdef0123456789"),
+    ("kaltura_app_token_hash_type", "SHA256"),
+];
+
+/// `working_kaltura` that also hands out sessions for an app token: the session reads
+/// are the calls the service retries.
+fn app_token_kaltura(request: &Recorded) -> FakeResponse {
+    let path = request.path.as_str();
+    if path.ends_with("/session/action/startWidgetSession") {
+        FakeResponse::json(
+            200,
+            &json!({"partnerId": 1234567, "ks": "djJ8d2lkZ2V0LWtz",
+                    "objectType": "KalturaStartWidgetSessionResponse"}),
+        )
+    } else if path.ends_with("/apptoken/action/startSession") {
+        FakeResponse::json(
+            200,
+            &json!({"ks": "djJ8YWRtaW4ta3M", "sessionType": 2, "partnerId": 1234567,
+                    "privileges": "sessionid:0_tok,apptoken:0_tok",
+                    "objectType": "KalturaSessionInfo"}),
+        )
+    } else {
+        working_kaltura(request)
     }
 }
 
@@ -279,22 +300,16 @@ async fn a_meeting_is_created_joined_listed_and_ended_through_the_real_component
 }
 
 #[tokio::test]
-async fn media_is_searched_fetched_and_embedded_with_typed_absence() {
+async fn the_player_embed_url_is_built_from_the_deployments_settings() {
     e2e::host_only!("calls the kaltura library's exports directly, which only the test host can");
     let fake = FakeServer::start(working_kaltura).await.unwrap();
     let kaltura = Kaltura::new(&fake, &[("kaltura_player_uiconf_id", "4321")]).unwrap();
-    let page = call!(kaltura, call_search_media, "lecture", 1).unwrap();
-    assert_eq!(page.total, 1);
-    assert_eq!(page.next_page, None);
-    assert_eq!(page.entries[0].id, "0_abc123");
-    assert_eq!(page.entries[0].duration_seconds, Some(61));
-    assert!(matches!(call!(kaltura, call_get_media, "0_nope"), Ok(None)));
     assert_eq!(
         call!(kaltura, call_player_embed_url, "0_abc123", None).unwrap(),
         "https://cdnapisec.kaltura.com/p/1234567/embedPlaykitJs/uiconf_id/4321?iframeembed=true&entry_id=0_abc123"
     );
     assert!(matches!(
-        call!(kaltura, call_get_media, "0_x,role:adminRole"),
+        call!(kaltura, call_player_embed_url, "0_x,role:adminRole", None),
         Err(WitError::Invalid(_))
     ));
 }
@@ -310,19 +325,27 @@ async fn reads_are_retried_through_the_host_and_creates_are_not() {
             *failed += 1;
             return FakeResponse::text(503, "Service Unavailable");
         }
-        working_kaltura(request)
+        app_token_kaltura(request)
     })
     .await
     .unwrap();
-    let kaltura = Kaltura::new(&fake, &[]).unwrap();
-    let page = call!(kaltura, call_search_media, "lecture", 1).unwrap();
-    assert_eq!(page.total, 1);
-    assert_eq!(fake.received().len(), 3, "two 503s, then the answer");
+    let kaltura = Kaltura::new(&fake, APP_TOKEN_SETTINGS).unwrap();
+    call!(kaltura, call_create_meeting, &request(None)).unwrap();
+    let received = fake.received();
+    let paths: Vec<&str> = received.iter().map(|r| r.path.as_str()).collect();
+    assert_eq!(
+        paths[..3],
+        ["/api_v3/service/session/action/startWidgetSession"; 3],
+        "two 503s, then the session read is answered"
+    );
 
-    *failures.lock().unwrap() = 0;
+    let fake = FakeServer::start(|_| FakeResponse::text(503, "Service Unavailable"))
+        .await
+        .unwrap();
+    let kaltura = Kaltura::new(&fake, &[]).unwrap();
     let err = call!(kaltura, call_create_meeting, &request(None)).unwrap_err();
     assert!(matches!(err, WitError::Unavailable(_)), "{err:?}");
-    assert_eq!(fake.received().len(), 4, "a create is sent once");
+    assert_eq!(fake.received().len(), 1, "a create is sent once");
     assert!(kaltura
         .keys()
         .iter()
@@ -332,12 +355,15 @@ async fn reads_are_retried_through_the_host_and_creates_are_not() {
 #[tokio::test]
 async fn a_slow_kaltura_times_out_through_wasi_http_request_options() {
     e2e::host_only!("calls the kaltura library's exports directly, which only the test host can");
-    let fake = FakeServer::start(|request| working_kaltura(request).after(Duration::from_secs(5)))
-        .await
-        .unwrap();
-    let kaltura = Kaltura::new(&fake, &[("kaltura_request_timeout_ms", "300")]).unwrap();
+    let fake =
+        FakeServer::start(|request| app_token_kaltura(request).after(Duration::from_secs(5)))
+            .await
+            .unwrap();
+    let mut settings = APP_TOKEN_SETTINGS.to_vec();
+    settings.push(("kaltura_request_timeout_ms", "300"));
+    let kaltura = Kaltura::new(&fake, &settings).unwrap();
     let started = Instant::now();
-    let err = call!(kaltura, call_get_media, "0_abc123").unwrap_err();
+    let err = call!(kaltura, call_create_meeting, &request(None)).unwrap_err();
     let elapsed = started.elapsed();
     match err {
         WitError::Unavailable(message) => assert!(message.contains("timed out"), "{message}"),
@@ -366,7 +392,7 @@ async fn the_breaker_opens_across_instances_and_circuit_open_reports_it() {
         assert!(call!(kaltura, call_create_meeting, &request(None)).is_err());
     }
     assert!(call!(kaltura, call_circuit_open));
-    match call!(kaltura, call_search_media, "lecture", 1) {
+    match call!(kaltura, call_create_meeting, &request(None)) {
         Err(WitError::Unavailable(message)) => {
             assert!(message.contains("circuit open"), "{message}")
         }
@@ -376,19 +402,19 @@ async fn the_breaker_opens_across_instances_and_circuit_open_reports_it() {
 }
 
 #[tokio::test]
-async fn kaltura_errors_inside_a_200_keep_forbidden_apart_from_absent() {
+async fn a_kaltura_refusal_inside_a_200_is_forbidden_not_an_outage() {
     e2e::host_only!("calls the kaltura library's exports directly, which only the test host can");
     let fake = FakeServer::start(|_| {
         exception(
             "SERVICE_FORBIDDEN",
-            "The access to service [media->get] is forbidden",
+            "The access to service [schedule_scheduleresource->add] is forbidden",
         )
     })
     .await
     .unwrap();
     let kaltura = Kaltura::new(&fake, &[]).unwrap();
     assert!(matches!(
-        call!(kaltura, call_get_media, "0_abc123"),
+        call!(kaltura, call_create_meeting, &request(None)),
         Err(WitError::Forbidden(_))
     ));
     assert_eq!(fake.received().len(), 1, "a refusal is not retried");
@@ -398,37 +424,8 @@ async fn kaltura_errors_inside_a_200_keep_forbidden_apart_from_absent() {
 #[tokio::test]
 async fn an_app_token_deployment_gets_its_sessions_from_kaltura() {
     e2e::host_only!("calls the kaltura library's exports directly, which only the test host can");
-    let fake = FakeServer::start(|request| {
-        let path = request.path.as_str();
-        if path.ends_with("/session/action/startWidgetSession") {
-            FakeResponse::json(
-                200,
-                &json!({"partnerId": 1234567, "ks": "djJ8d2lkZ2V0LWtz",
-                                            "objectType": "KalturaStartWidgetSessionResponse"}),
-            )
-        } else if path.ends_with("/apptoken/action/startSession") {
-            FakeResponse::json(
-                200,
-                &json!({"ks": "djJ8YWRtaW4ta3M", "sessionType": 2, "partnerId": 1234567,
-                                            "privileges": "sessionid:0_tok,apptoken:0_tok",
-                                            "objectType": "KalturaSessionInfo"}),
-            )
-        } else {
-            working_kaltura(request)
-        }
-    })
-    .await
-    .unwrap();
-    let kaltura = Kaltura::new(
-        &fake,
-        &[
-            ("kaltura_admin_secret", ""),
-            ("kaltura_app_token_id", "0_tok"),
-            ("kaltura_app_token", "abcdef0123456789abcdef0123456789"),
-            ("kaltura_app_token_hash_type", "SHA256"),
-        ],
-    )
-    .unwrap();
+    let fake = FakeServer::start(app_token_kaltura).await.unwrap();
+    let kaltura = Kaltura::new(&fake, APP_TOKEN_SETTINGS).unwrap();
     let status = call!(kaltura, call_status);
     assert!(
         status.missing_settings.is_empty(),
@@ -495,7 +492,7 @@ async fn without_allowed_outbound_hosts_the_deny_adapter_answers_and_nothing_lea
     let fake = FakeServer::start(working_kaltura).await.unwrap();
     let manifest = gateway_inheriting("[\"key_value_stores\", \"variables\"]");
     let kaltura = Kaltura::with_builder(e2e::app().manifest_text(manifest), &fake, &[]).unwrap();
-    assert!(call!(kaltura, call_search_media, "lecture", 1).is_err());
+    assert!(call!(kaltura, call_create_meeting, &request(None)).is_err());
     assert!(fake.received().is_empty());
     assert!(
         kaltura.host.outbound().is_empty(),
@@ -506,8 +503,8 @@ async fn without_allowed_outbound_hosts_the_deny_adapter_answers_and_nothing_lea
     let manifest =
         gateway_inheriting("[\"key_value_stores\", \"variables\", \"allowed_outbound_hosts\"]");
     let kaltura = Kaltura::with_builder(e2e::app().manifest_text(manifest), &fake, &[]).unwrap();
-    assert!(call!(kaltura, call_search_media, "lecture", 1).is_ok());
-    assert_eq!(fake.received().len(), 1);
+    assert!(call!(kaltura, call_create_meeting, &request(None)).is_ok());
+    assert!(!fake.received().is_empty());
 }
 
 #[tokio::test]

@@ -7,8 +7,10 @@
 
 mod api;
 mod bot;
+mod commands_versions;
 mod composition;
 mod discord;
+mod events;
 mod gateway;
 mod host_semantics;
 mod identity;
@@ -22,3 +24,5 @@ mod security_notify;
 mod spin_parity;
 mod stores;
 mod support;
+mod telemetry;
+mod wasip3;

@@ -503,9 +503,21 @@ async fn two_copies_arriving_at_once_post_one_message() {
     let (first, second) = tokio::join!(signed(&world, &body), signed(&world, &body));
     let mut statuses = [first.status, second.status];
     statuses.sort_unstable();
-    assert_eq!(statuses, [200, 503], "{} / {}", first.text(), second.text());
-    let busy = if first.status == 503 { &first } else { &second };
-    assert_eq!(busy.json().unwrap()["error"]["code"], "in_progress");
+    if statuses == [200, 200] {
+        // One WASIp3 instance took both (Spin 4 reuses it, up to 16 at once) and ran
+        // them one after the other (the handler blocks its instance on host calls):
+        // the second found the first's outcome.
+        let mut outcomes = [
+            first.json().unwrap()["status"].clone(),
+            second.json().unwrap()["status"].clone(),
+        ];
+        outcomes.sort_by_key(ToString::to_string);
+        assert_eq!(outcomes, [json!("done"), json!("duplicate")]);
+    } else {
+        assert_eq!(statuses, [200, 503], "{} / {}", first.text(), second.text());
+        let busy = if first.status == 503 { &first } else { &second };
+        assert_eq!(busy.json().unwrap()["error"]["code"], "in_progress");
+    }
     assert_eq!(messages(&world).len(), 1);
     // Kaltura's later retry of the busy copy finds the outcome.
     assert_eq!(

@@ -132,6 +132,9 @@ impl Replicas {
         let store = SharedStore::from_env().expect("a shared store");
         let (mut builder, discord, kaltura) = configured().await;
         builder = builder.variable("discord_client_secret", CLIENT_SECRET);
+        // These tests check what the store decides (compare-and-swap, counters), read
+        // back at once on either replica: no configuration cache unless a test sets one.
+        builder = builder.variable("config_cache_ttl_seconds", "0");
         for (name, value) in extra {
             builder = builder.variable(name, *value);
         }
@@ -820,4 +823,51 @@ async fn when_one_replica_is_killed_mid_load_the_other_answers_every_request() {
             b_results.len()
         ),
     );
+}
+
+/// A settings change made on one replica is seen on the other within the configuration
+/// cache's TTL (`config_cache_ttl_seconds`; Spin 4 reuses WASIp3 instances, so each
+/// replica's config service keeps what it read that long), and at once on the replica
+/// that made it.
+#[tokio::test]
+async fn a_settings_change_on_one_replica_is_seen_on_the_other_within_the_cache_ttl() {
+    const TTL: Duration = Duration::from_secs(2);
+    let replicas = Replicas::start(&[("config_cache_ttl_seconds", "2")], Duration::ZERO).await;
+    let ada = replicas.ada(0).await;
+    // Replica b reads (and may keep) the settings before the change.
+    let before = replicas.version(1, &ada).await;
+    let mut a = replicas.client(0);
+    let write = a
+        .call(
+            "PATCH",
+            &config_path(),
+            Some(&ada),
+            Some(before),
+            Some(json!({"patch": {"features": {"activity": true}}})),
+        )
+        .await;
+    assert_eq!(write.status, 200, "{}", write.text());
+    let written = std::time::Instant::now();
+    assert_eq!(
+        replicas.version(0, &ada).await,
+        before + 1,
+        "the writer at once"
+    );
+    loop {
+        let seen = replicas.version(1, &ada).await;
+        if seen == before + 1 {
+            break;
+        }
+        assert_eq!(seen, before, "an older version or the new one");
+        assert!(
+            written.elapsed() <= TTL + Duration::from_millis(500),
+            "replica b still read version {seen} {:?} after the write",
+            written.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    replicas.report(&format!(
+        "settings change seen on the other replica after {:?} (TTL {TTL:?})",
+        written.elapsed()
+    ));
 }

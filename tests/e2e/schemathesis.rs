@@ -19,10 +19,10 @@ response_schema_conformance,negative_data_rejection";
 
 /// Schemathesis's configuration: every request carries the server admin's `token`
 /// (the deployment routes the deployment administrator's); most generated requests name
-/// the admin's server, a channel of it, a meeting that exists and a code Discord
+/// the admin's server, a channel of it, a meeting and a subscription that exist and a code Discord
 /// accepts, so that they reach the handlers instead of stopping at 403 or 404; the rest
 /// stay random.
-fn config(token: &str, meeting_id: &str) -> String {
+fn config(token: &str, meeting_id: &str, subscription_id: &str) -> String {
     format!(
         r#"
 headers = {{ Authorization = "Bearer {token}" }}
@@ -39,10 +39,13 @@ values = ["{CHANNEL_A}"]
 values = ["{meeting_id}"]
 [dictionaries.code]
 values = ["code-ada"]
+[dictionaries.subscription]
+values = ["{subscription_id}"]
 
 [parameters]
 "path.guild_id" = {{ dictionary = "guild", probability = 0.8 }}
 "path.meeting_id" = {{ dictionary = "meeting", probability = 0.8 }}
+"path.subscription_id" = {{ dictionary = "subscription", probability = 0.8 }}
 "body.guild_id" = {{ dictionary = "guild", probability = 0.8 }}
 "body.channel_id" = {{ dictionary = "channel", probability = 0.8 }}
 "body.code" = {{ dictionary = "code", probability = 0.5 }}
@@ -58,6 +61,9 @@ async fn schemathesis_finds_no_failure_in_the_api() {
     // Limits off: Schemathesis sends thousands of requests from one address and token.
     let world = api_world(&[
         ("gateway_admin_token", ADMIN_TOKEN),
+        // A deployment with events configured: subscriptions can be created (their
+        // destinations are outside allowed_outbound_hosts, so nothing leaves).
+        ("events_key_wrap_secret", crate::events::WRAP_SECRET),
         ("gateway_rate_limit_per_token", "0"),
         ("gateway_rate_limit_per_address", "0"),
     ])
@@ -68,10 +74,22 @@ async fn schemathesis_finds_no_failure_in_the_api() {
     let meeting = create_meeting(&mut client, &ada, CHANNEL_A).await;
     assert_eq!(meeting.status, 201, "{}", meeting.text());
     let meeting_id = meeting.json().unwrap()["id"].as_str().unwrap().to_owned();
+    let subscription = crate::events::subscribe(
+        &mut client,
+        &ada,
+        "https://hooks.example.com/kd",
+        &["meeting.created"],
+    )
+    .await;
+    assert_eq!(subscription.status, 201, "{}", subscription.text());
+    let subscription_id = subscription.json().unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     let folder = tempfile::tempdir().unwrap();
     let config_file = folder.path().join("schemathesis.toml");
-    std::fs::write(&config_file, config(&ada, &meeting_id)).unwrap();
+    std::fs::write(&config_file, config(&ada, &meeting_id, &subscription_id)).unwrap();
     let seed = std::env::var("SCHEMATHESIS_SEED").unwrap_or_else(|_| SEED.into());
     let examples =
         std::env::var("SCHEMATHESIS_MAX_EXAMPLES").unwrap_or_else(|_| MAX_EXAMPLES.into());

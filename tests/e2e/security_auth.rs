@@ -38,13 +38,14 @@ const USERS: [(&str, &str, &str); 2] = [
     ("code-dan", "discord-token-dan", DAN),
 ];
 
-const ALL_SCOPES: [&str; 6] = [
+const ALL_SCOPES: [&str; 7] = [
     "meetings:read",
     "meetings:write",
     "config:read",
     "config:write",
     "audit:read",
     "keys:manage",
+    "events:manage",
 ];
 
 /// What the fake Discord says now: each member's roles (absent: not a member), and an

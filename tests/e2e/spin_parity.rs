@@ -10,7 +10,7 @@ async fn an_outbound_request_outside_allowed_outbound_hosts_is_refused_on_either
     // The gateway may only reach a host that is not the fake Kaltura.
     let manifest = std::fs::read_to_string(e2e::repo_root().join("spin.toml")).unwrap();
     let restricted = manifest.replacen(
-        "allowed_outbound_hosts = [\"{{ discord_base_url }}\", \"{{ kaltura_service_url }}\"]\ndependencies_inherit_configuration = true\n[component.gateway.variables]",
+        "allowed_outbound_hosts = [\"{{ discord_base_url }}\", \"{{ kaltura_service_url }}\", \"{{ events_allowed_hosts }}\"]\ndependencies_inherit_configuration = true\n[component.gateway.variables]",
         "allowed_outbound_hosts = [\"https://discord.com\"]\ndependencies_inherit_configuration = true\n[component.gateway.variables]",
         1,
     );

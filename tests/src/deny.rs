@@ -193,7 +193,14 @@ mod tests {
     fn crosscheck_our_adapter_plugs_what_spins_plugs() {
         let spin = std::fs::read(std::env::var("SPIN_DENY_ADAPTER").unwrap()).unwrap();
         let ours = deny_adapter::bytes().unwrap();
-        for component in ["config", "identity", "kaltura", "gateway", "discord_bot"] {
+        for component in [
+            "config",
+            "identity",
+            "kaltura",
+            "events",
+            "gateway",
+            "discord_bot",
+        ] {
             let path =
                 crate::repo_root().join(format!("target/wasm32-wasip2/release/{component}.wasm"));
             let source = std::fs::read(path).unwrap();

@@ -9,11 +9,14 @@ use crate::bindings::fermyon::spin::variables;
 use crate::bindings::wasi::keyvalue::{atomics, store as wasi_store};
 use crate::compose::{self, DependencyName};
 use crate::deny;
+use crate::kv::host_v3::SpinP3;
 use crate::kv::{self, StoreConfig, Stores};
 use crate::manifest::{self, App};
 use crate::outbound::AllowedHosts;
 use crate::redis_server::RedisServer;
 use crate::routes::{self, Router};
+use crate::telemetry::{self, CallGuard, InstanceTrace};
+use crate::wasip3::{self, InstanceReuse};
 use crate::TestApp;
 use anyhow::{bail, Context, Result};
 use bytes::Bytes;
@@ -33,6 +36,7 @@ use wasmtime_wasi_http::io::TokioIo;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
+use wasmtime_wasi_http::p3::bindings::ServicePre;
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView};
 
 /// One outbound request a component tried to make.
@@ -56,7 +60,9 @@ pub(crate) struct Shared {
     host_log: Mutex<String>,
     outbound: Mutex<Vec<OutboundAttempt>>,
     handling_times: Mutex<Vec<Duration>>,
-    in_flight: tokio::sync::watch::Sender<usize>,
+    pub(crate) in_flight: tokio::sync::watch::Sender<usize>,
+    /// Where traces and logs go, when the app was started with an OTLP endpoint.
+    pub(crate) telemetry: Option<Arc<telemetry::Exporter>>,
 }
 
 impl Shared {
@@ -84,10 +90,20 @@ pub(crate) struct Permissions {
     allowed: Arc<AllowedHosts>,
 }
 
-/// A triggered component, composed, compiled and pre-linked.
+/// A triggered component, composed, compiled and pre-linked, with the executor Spin
+/// picks for the `wasi:http` handler it exports.
 struct Prepared {
     permissions: Arc<Permissions>,
-    pre: ProxyPre<State>,
+    executor: Executor,
+}
+
+/// How a component's requests are run (Spin's `HandlerType`, for the two this host
+/// serves).
+enum Executor {
+    /// `wasi:http/incoming-handler@0.2.x`: a fresh instance per request.
+    P2(ProxyPre<State>),
+    /// `wasi:http/handler@0.3.x`: reused instances ([`crate::wasip3`]).
+    P3(wasip3::Handler),
 }
 
 /// What a store carries per request.
@@ -98,9 +114,17 @@ pub struct State {
     hooks: Hooks,
     pub(crate) component: Arc<Permissions>,
     pub(crate) shared: Arc<Shared>,
+    /// The request's trace, when the app exports telemetry.
+    pub(crate) trace: Option<InstanceTrace>,
 }
 
 impl State {
+    /// A span for a host call named as Spin names it, ended when the guard drops (a
+    /// no-op when the app exports no telemetry).
+    pub(crate) fn call_span(&self, name: &str) -> CallGuard {
+        CallGuard::new(self.trace.as_ref(), name)
+    }
+
     /// Adds a line to the app's log.
     pub(crate) fn log(&self, line: &str) {
         self.shared.log(line);
@@ -111,6 +135,7 @@ struct Hooks {
     component: String,
     allowed: Arc<AllowedHosts>,
     shared: Arc<Shared>,
+    trace: Option<InstanceTrace>,
 }
 
 impl WasiView for State {
@@ -149,6 +174,11 @@ impl WasiHttpHooks for Hooks {
         _fut: Box<dyn std::future::Future<Output = wasmtime_wasi_http::Result<()>> + Send>,
     ) -> SendFuture {
         let allowed = self.allowed.allows(&request.uri().to_string());
+        let span = telemetry::outbound_span(
+            self.trace.as_ref(),
+            request.method().as_str(),
+            request.uri(),
+        );
         if let Ok(mut log) = self.shared.outbound.lock() {
             log.push(OutboundAttempt {
                 component: self.component.clone(),
@@ -158,13 +188,23 @@ impl WasiHttpHooks for Hooks {
             });
         }
         if !allowed {
+            if let Some(span) = span {
+                span.end();
+            }
             return Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) });
         }
         // Spin drops the Host header of outbound requests (some servers refuse one).
         let mut request = request;
         request.headers_mut().remove(http::header::HOST);
         Box::new(async move {
-            let (response, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
+            let sent = wasmtime_wasi_http::default_send_request(request, options).await;
+            if let Some(mut span) = span {
+                if let Ok((response, _)) = &sent {
+                    telemetry::set_status(&mut span, response.status().as_u16());
+                }
+                span.end();
+            }
+            let (response, io) = sent?;
             Ok((
                 response.map(BodyExt::boxed_unsync),
                 Box::new(io) as Box<dyn std::future::Future<Output = _> + Send>,
@@ -175,6 +215,7 @@ impl WasiHttpHooks for Hooks {
 
 impl variables::Host for State {
     async fn get(&mut self, name: String) -> wasmtime::Result<Result<String, variables::Error>> {
+        let _span = self.call_span("spin_variables.get");
         if let Some(reason) = manifest::invalid_key(&name) {
             return Ok(Err(variables::Error::InvalidName(format!(
                 "{name:?}: {reason}"
@@ -186,14 +227,53 @@ impl variables::Host for State {
     }
 }
 
+impl crate::bindings::p3::spin::variables::variables::Host for State {}
+
+impl<U> crate::bindings::p3::spin::variables::variables::HostWithStore<U>
+    for crate::kv::host_v3::SpinP3
+{
+    /// Spin 4's `spin:variables@3.0.0` `get` (`crates/factor-variables/src/host.rs`):
+    /// the same validation and answers as 2.0.0's.
+    async fn get(
+        accessor: &wasmtime::component::Accessor<U, Self>,
+        name: String,
+    ) -> wasmtime::Result<Result<String, crate::bindings::p3::spin::variables::variables::Error>>
+    {
+        use crate::bindings::p3::spin::variables::variables::Error;
+        let got = accessor.with(|mut access| {
+            let state = access.get();
+            let _span = state.call_span("spin_variables.get");
+            if let Some(reason) = manifest::invalid_key(&name) {
+                return Err(Error::InvalidName(format!("{name:?}: {reason}")));
+            }
+            state
+                .component
+                .variables
+                .get(&name)
+                .cloned()
+                .ok_or_else(|| {
+                    Error::Undefined(format!("no variable for {:?}.{name:?}", state.component.id))
+                })
+        });
+        Ok(got)
+    }
+}
+
 /// The one engine of the process, with its cache of compiled components, so that each
 /// test pays for compilation once.
 type CompiledCache = Mutex<HashMap<[u8; 32], Component>>;
 
+#[allow(clippy::panic)]
 fn engine() -> &'static (Engine, CompiledCache) {
     static ENGINE: OnceLock<(Engine, CompiledCache)> = OnceLock::new();
     ENGINE.get_or_init(|| {
-        let engine = Engine::default();
+        let mut config = wasmtime::Config::new();
+        // WASIp3 components (async functions, streams, futures), as Spin 4 enables.
+        config.wasm_component_model_async(true);
+        let engine = match Engine::new(&config) {
+            Ok(engine) => engine,
+            Err(err) => panic!("the test host's wasmtime configuration: {err:?}"),
+        };
         (engine, Mutex::new(HashMap::new()))
     })
 }
@@ -221,6 +301,11 @@ pub struct AppBuilder {
     pub(crate) stores: StoreChoice,
     /// A private redis-server the app's store lives on, kept running with the app.
     pub(crate) redis: Option<Arc<RedisServer>>,
+    /// Where to export traces and logs (OTLP/HTTP JSON), as Spin does with
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT` set.
+    pub(crate) otlp_endpoint: Option<String>,
+    /// Instance reuse for WASIp3 components (`spin up --max-instance-reuse-count`, …).
+    pub(crate) reuse: InstanceReuse,
 }
 
 /// Where the app's key-value stores come from.
@@ -243,7 +328,27 @@ impl AppBuilder {
             variables: BTreeMap::new(),
             stores: StoreChoice::Fresh,
             redis: None,
+            otlp_endpoint: None,
+            reuse: InstanceReuse::default(),
         }
+    }
+
+    /// Sets Spin's instance reuse for WASIp3 components, as `spin up
+    /// --max-instance-reuse-count <max_count> --max-instance-concurrent-reuse-count
+    /// <max_concurrent> --idle-instance-timeout <idle_timeout>` (WASIp2 components are
+    /// never reused).
+    pub fn instance_reuse(mut self, reuse: InstanceReuse) -> Self {
+        self.reuse = reuse;
+        self
+    }
+
+    /// Exports traces and the components' log lines to the OTLP/HTTP endpoint
+    /// `endpoint` (e.g. [`crate::otlp::Collector::endpoint`]), as JSON: under real Spin
+    /// through `OTEL_EXPORTER_OTLP_ENDPOINT` and `OTEL_EXPORTER_OTLP_PROTOCOL=http/json`,
+    /// on the test host through its imitation of Spin's spans ([`crate::telemetry`]).
+    pub fn otlp_endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.otlp_endpoint = Some(endpoint.into());
+        self
     }
 
     /// Uses `text` as the manifest instead of the file's contents (component sources
@@ -315,6 +420,7 @@ impl AppBuilder {
 
     /// Loads, composes, compiles and serves the app on 127.0.0.1 in this process.
     async fn start_in_process(self) -> Result<HostApp> {
+        let reuse = self.reuse;
         let loaded = self.load()?;
         let router = Router::build(&loaded.app.http_triggers)?;
         let mut prepared = HashMap::new();
@@ -329,9 +435,23 @@ impl AppBuilder {
                     "component `{id}` imports something the host does not provide: {e:?}"
                 )
             })?;
-            let pre = ProxyPre::new(instance_pre)?;
             let permissions = loaded.permissions(&id)?;
-            prepared.insert(id, Arc::new(Prepared { permissions, pre }));
+            let executor = match handler_kind(&instance_pre)? {
+                HandlerKind::P2 => Executor::P2(ProxyPre::new(instance_pre)?),
+                HandlerKind::P3 => Executor::P3(wasip3::handler(
+                    ServicePre::new(instance_pre)?,
+                    permissions.clone(),
+                    loaded.shared.clone(),
+                    reuse,
+                )),
+            };
+            prepared.insert(
+                id,
+                Arc::new(Prepared {
+                    permissions,
+                    executor,
+                }),
+            );
         }
 
         // Like `spin up`, the app runs on a multi-threaded runtime of its own: requests
@@ -457,6 +577,10 @@ impl AppBuilder {
             outbound: Mutex::new(Vec::new()),
             handling_times: Mutex::new(Vec::new()),
             in_flight,
+            telemetry: match &self.otlp_endpoint {
+                Some(endpoint) => Some(Arc::new(telemetry::Exporter::new(endpoint)?)),
+                None => None,
+            },
         });
 
         Ok(Loaded {
@@ -525,11 +649,54 @@ impl Loaded {
     }
 }
 
-/// The linker with every host interface a Spin component of this app may import.
+/// The `wasi:http` handler a component exports, as Spin tells them apart
+/// (`crates/http/src/trigger.rs`, `HandlerType::from_instance_pre`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HandlerKind {
+    /// `wasi:http/incoming-handler@0.2.x`.
+    P2,
+    /// `wasi:http/handler@0.3.x`.
+    P3,
+}
+
+/// Which handler `pre` exports: exactly one, or Spin's error.
+fn handler_kind(pre: &wasmtime::component::InstancePre<State>) -> Result<HandlerKind> {
+    let mut candidates = Vec::new();
+    if wasmtime_wasi_http::p2::bindings::ProxyIndices::new(pre).is_ok() {
+        candidates.push(HandlerKind::P2);
+    }
+    if ServicePre::new(pre.clone()).is_ok() {
+        candidates.push(HandlerKind::P3);
+    }
+    match candidates.as_slice() {
+        [kind] => Ok(*kind),
+        [] => bail!(
+            "Expected component to export one of `wasi:http/incoming-handler@0.2.*` or \
+             `wasi:http/handler@0.3.*` but it exported none of those (the test host serves \
+             no other Spin handler)"
+        ),
+        _ => bail!(
+            "component exports multiple different handlers but it's expected to export only one"
+        ),
+    }
+}
+
+/// The linker with every host interface a Spin component of this app may import:
+/// WASIp2 and WASIp3 (a p3 component composed with p2-style libraries imports both).
 fn linker() -> Result<Linker<State>> {
     let mut linker: Linker<State> = Linker::new(&engine().0);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
     wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+    wasmtime_wasi::p3::add_to_linker(&mut linker)?;
+    wasmtime_wasi_http::p3::add_to_linker(&mut linker)?;
+    crate::bindings::p3::spin::key_value::key_value::add_to_linker::<State, SpinP3>(
+        &mut linker,
+        |s| s,
+    )?;
+    crate::bindings::p3::spin::variables::variables::add_to_linker::<State, SpinP3>(
+        &mut linker,
+        |s| s,
+    )?;
     key_value::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s)?;
     variables::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s)?;
     wasi_store::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s)?;
@@ -538,9 +705,23 @@ fn linker() -> Result<Linker<State>> {
 }
 
 /// The state of one fresh instance of a component with these permissions.
-fn new_store(permissions: &Arc<Permissions>, shared: &Arc<Shared>) -> Store<State> {
+pub(crate) fn new_store(
+    permissions: &Arc<Permissions>,
+    shared: &Arc<Shared>,
+    trace: Option<InstanceTrace>,
+) -> Store<State> {
     let logs = shared.logs.clone();
-    let wasi = WasiCtx::builder().stdout(logs.clone()).stderr(logs).build();
+    let wasi = match &trace {
+        None => WasiCtx::builder().stdout(logs.clone()).stderr(logs).build(),
+        Some(instance) => {
+            let tee = || telemetry::TeeOutput {
+                inner: logs.clone(),
+                trace: instance.clone(),
+                component: permissions.id.clone(),
+            };
+            WasiCtx::builder().stdout(tee()).stderr(tee()).build()
+        }
+    };
     Store::new(
         &engine().0,
         State {
@@ -551,9 +732,11 @@ fn new_store(permissions: &Arc<Permissions>, shared: &Arc<Shared>) -> Store<Stat
                 component: permissions.id.clone(),
                 allowed: permissions.allowed.clone(),
                 shared: shared.clone(),
+                trace: trace.clone(),
             },
             component: permissions.clone(),
             shared: shared.clone(),
+            trace,
         },
     )
 }
@@ -582,7 +765,7 @@ impl LibraryHost {
 
     /// A fresh store for one instance.
     pub fn new_store(&self) -> Store<State> {
-        new_store(&self.permissions, &self.shared)
+        new_store(&self.permissions, &self.shared, None)
     }
 
     /// A copy of the `default` store's entries.
@@ -734,7 +917,38 @@ impl Server {
             }
         }
 
-        let mut store = new_store(&prepared.permissions, &self.shared);
+        // Spin's request span (continuing a caller's `traceparent`) and execute span.
+        let traced = self.shared.telemetry.clone().map(|exporter| {
+            let caller = request
+                .headers()
+                .get("traceparent")
+                .and_then(|v| v.to_str().ok());
+            let (trace, parent) = telemetry::RequestTrace::begin(exporter, caller);
+            let method = request.method().to_string();
+            let request_span = trace.request_span(&method, &matched.raw_route, &path, &parent);
+            let execute = trace.execute_span(&matched.component, &request_span);
+            (trace, request_span, execute)
+        });
+        let (mut request_span, execute_span, instance_trace) = match traced {
+            Some((trace, request_span, execute)) => {
+                let instance = InstanceTrace::Request {
+                    trace,
+                    execute: execute.id(),
+                };
+                (Some(request_span), Some(execute), Some(instance))
+            }
+            None => (None, None, None),
+        };
+        let pre = match &prepared.executor {
+            Executor::P2(pre) => pre.clone(),
+            Executor::P3(handler) => {
+                drop(instance_trace);
+                return Ok(self
+                    .handle_p3(handler, request, started, request_span, execute_span)
+                    .await);
+            }
+        };
+        let mut store = new_store(&prepared.permissions, &self.shared, instance_trace);
         let (sender, receiver) = tokio::sync::oneshot::channel();
         let incoming = store
             .data_mut()
@@ -746,7 +960,6 @@ impl Server {
         // sent its response (deferred Discord replies rely on this).
         self.shared.in_flight.send_modify(|n| *n += 1);
         let shared = self.shared.clone();
-        let pre = prepared.pre.clone();
         let component = matched.component.clone();
         let task = tokio::spawn(async move {
             let result = async {
@@ -760,11 +973,25 @@ impl Server {
             if let Err(err) = &result {
                 shared.log(&format!("component `{component}` failed: {err:?}"));
             }
+            // Spin's execute span lasts as long as the instance's task.
+            drop(store);
+            if let Some(span) = execute_span {
+                span.end();
+            }
             shared.in_flight.send_modify(|n| *n -= 1);
             result
         });
 
-        match receiver.await {
+        let answered = receiver.await;
+        if let Some(mut span) = request_span.take() {
+            let status = match &answered {
+                Ok(Ok(response)) => response.status().as_u16(),
+                _ => 500,
+            };
+            telemetry::set_status(&mut span, status);
+            span.end();
+        }
+        match answered {
             Ok(Ok(response)) => {
                 if let Ok(mut times) = self.shared.handling_times.lock() {
                     times.push(started.elapsed());
@@ -786,6 +1013,68 @@ impl Server {
                 };
                 self.shared.log(&format!("Error processing request: {why}"));
                 Ok(plain(500, ""))
+            }
+        }
+    }
+}
+
+impl Server {
+    /// Spin's `Wasip3HttpExecutor`: the request goes to the component's pool of reused
+    /// instances; Spin's execute span ends with the response (the instance lives on).
+    /// A failure before the response is an empty 500, its reason in the app's log.
+    async fn handle_p3(
+        &self,
+        handler: &wasip3::Handler,
+        request: hyper::Request<hyper::body::Incoming>,
+        started: std::time::Instant,
+        request_span: Option<telemetry::OpenSpan>,
+        execute_span: Option<telemetry::OpenSpan>,
+    ) -> hyper::Response<HyperOutgoingBody> {
+        // Wasmtime 48 strips the headers WASI forbids (`host` among them) from a WASIp3
+        // guest's incoming request, with a swap-remove that reorders the others;
+        // Spin 4.1's Wasmtime 47 passes them all. Removing them here, in order, keeps
+        // Spin's order for the rest (the guest still misses `host`).
+        let mut request = request;
+        let mut kept = Vec::new();
+        let mut current: Option<http::HeaderName> = None;
+        for (name, value) in request.headers_mut().drain() {
+            if name.is_some() {
+                current = name;
+            }
+            if let Some(name) = &current {
+                if !wasmtime_wasi_http::DEFAULT_FORBIDDEN_HEADERS.contains(name) {
+                    kept.push((name.clone(), value));
+                }
+            }
+        }
+        for (name, value) in kept {
+            request.headers_mut().append(name, value);
+        }
+        let request =
+            request.map(|body| body.map_err(wasmtime_wasi_http::Error::from).boxed_unsync());
+        let answered = handler.handle((), request).await;
+        if let Some(span) = execute_span {
+            span.end();
+        }
+        if let Some(mut span) = request_span {
+            let status = match &answered {
+                Ok(response) => response.status().as_u16(),
+                Err(_) => 500,
+            };
+            telemetry::set_status(&mut span, status);
+            span.end();
+        }
+        match answered {
+            Ok(response) => {
+                if let Ok(mut times) = self.shared.handling_times.lock() {
+                    times.push(started.elapsed());
+                }
+                response
+            }
+            Err(err) => {
+                self.shared
+                    .log(&format!("Error processing request: {err:?}"));
+                plain(500, "")
             }
         }
     }

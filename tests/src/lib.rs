@@ -18,11 +18,15 @@ pub mod fake;
 pub mod host;
 pub mod kv;
 pub mod manifest;
+pub mod otlp;
+pub mod otlp_proto;
 pub mod outbound;
 pub mod redis_server;
 pub mod routes;
 pub mod shared_store;
 pub mod spin_cli;
+pub mod telemetry;
+pub mod wasip3;
 
 pub use app::TestApp;
 pub use client::{Client, TestResponse};
@@ -30,6 +34,7 @@ pub use fake::{FakeResponse, FakeServer, Recorded};
 pub use host::{AppBuilder, LibraryHost, OutboundAttempt, State};
 pub use redis_server::RedisServer;
 pub use shared_store::SharedStore;
+pub use wasip3::InstanceReuse;
 
 /// The repository's root (where spin.toml is).
 pub fn repo_root() -> std::path::PathBuf {
@@ -47,7 +52,17 @@ pub fn repo_root() -> std::path::PathBuf {
 /// With `E2E_KV_STORE=redis`, when `redis-server` cannot be started.
 #[allow(clippy::panic)]
 pub fn app() -> AppBuilder {
-    let builder = AppBuilder::new(repo_root().join("spin.toml"));
+    app_at(repo_root().join("spin.toml"))
+}
+
+/// As [`app`], for the manifest at `manifest` (e.g. the WASIp3 probe's,
+/// `tests/p3-probe/spin.toml`).
+///
+/// # Panics
+/// With `E2E_KV_STORE=redis`, when `redis-server` cannot be started.
+#[allow(clippy::panic)]
+pub fn app_at(manifest: std::path::PathBuf) -> AppBuilder {
+    let builder = AppBuilder::new(manifest);
     match std::env::var("E2E_KV_STORE").as_deref() {
         Ok("redis") => builder
             .private_redis()

@@ -34,6 +34,7 @@
 use crate::host::{AppBuilder, OutboundAttempt, StoreChoice};
 use crate::kv::{self, StoreConfig, Stores};
 use crate::redis_server::RedisServer;
+use crate::wasip3::InstanceReuse;
 use anyhow::{bail, Context, Result};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -51,9 +52,14 @@ pub const SPIN_BIN: &str = "SPIN_BIN";
 /// components on a cold cache).
 const START_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// Spin's trace, as this module reads it; Spin's errors stay on.
-const RUST_LOG: &str =
-    "error,spin_trigger_http::wasi=trace,spin_outbound_networking_config::allowed_hosts=debug";
+/// Spin's trace, as this module reads it; Spin's errors stay on. Wasmtime's store
+/// trace says when each instance's store is made and dropped: the only end Spin
+/// reports for a WASIp3 instance (its wasi-http "memory consumed" line is WASIp2's).
+const RUST_LOG: &str = "error,spin_trigger_http::wasi=trace,\
+     spin_outbound_networking_config::allowed_hosts=debug,wasmtime::runtime::store=trace";
+const STORE_CREATED: &str = "wasmtime::runtime::store: creating new store StoreId(";
+const STORE_DROPPED: &str = "wasmtime::runtime::store: store StoreId(";
+const STORE_DROPPED_END: &str = ") is deallocating";
 const INSTANCE_START: &str = "spin_trigger_http::wasi: Executing request using the Wasi executor";
 const INSTANCE_END: &str = "spin_trigger_http::wasi: wasi-http memory consumed";
 const OUTBOUND_CHECK: &str =
@@ -94,6 +100,8 @@ pub(crate) struct SpinApp {
     /// memory, out of the test's reach.
     store: Option<Stores>,
     trace: Mutex<Trace>,
+    /// Whether a component exports `wasi:http/handler@0.3` (Spin logs no request end).
+    wasip3: bool,
     _redis: Option<Arc<RedisServer>>,
 }
 
@@ -180,6 +188,7 @@ impl SpinApp {
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("."));
         let (manifest, declared) = rewrite_manifest(&text, &root)?;
+        let wasip3 = serves_wasip3(&text, &root);
         if let Some(declared) = declared {
             // The builder's promise on both hosts (Spin ignores such an environment
             // variable): a misspelt name fails the test instead of being lost.
@@ -200,7 +209,13 @@ impl SpinApp {
             )]))?),
         };
 
-        let mut child = spawn(bin, dir.path(), &builder.variables)?;
+        let mut child = spawn(
+            bin,
+            dir.path(),
+            &builder.variables,
+            builder.otlp_endpoint.as_deref(),
+            builder.reuse,
+        )?;
         let addr = match wait_until_ready(&mut child, dir.path()).await {
             Ok(addr) => addr,
             Err(err) => {
@@ -214,6 +229,7 @@ impl SpinApp {
             dir,
             store,
             trace: Mutex::new(Trace::default()),
+            wasip3,
             _redis: builder.redis,
         })
     }
@@ -272,7 +288,11 @@ impl SpinApp {
         }
     }
 
-    /// Waits until every wasi-http instance Spin started has finished, by its trace.
+    /// Waits until every wasi-http instance Spin started has finished, by its trace:
+    /// every WASIp2 request's end is logged, and every instance store (WASIp2 or
+    /// WASIp3) has been dropped — a WASIp3 instance is dropped once its work is done
+    /// and it has been idle for the idle instance timeout (1 s by default), so this
+    /// waits that much longer than the test host, which sees the work end.
     ///
     /// # Errors
     /// When instances are still running after `timeout`, or Spin has exited.
@@ -280,14 +300,17 @@ impl SpinApp {
         let started = Instant::now();
         loop {
             let trace = self.read_trace();
-            if trace.finished >= trace.started {
+            // Spin logs a WASIp3 request's start (as WASIp2's) but not its end.
+            let requests_ended = self.wasip3 || trace.finished >= trace.started;
+            if requests_ended && trace.live_stores == 0 {
                 return Ok(());
             }
             if started.elapsed() > timeout {
                 bail!(
-                    "instances still running: Spin started {} and finished {}",
+                    "instances still running: Spin started {} and finished {}; {} stores live",
                     trace.started,
-                    trace.finished
+                    trace.finished,
+                    trace.live_stores
                 );
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -304,9 +327,24 @@ impl SpinApp {
         TraceSummary {
             started: trace.started,
             finished: trace.finished,
+            live_stores: trace.stores.len(),
             outbound: trace.outbound.clone(),
         }
     }
+}
+
+/// Whether any HTTP component of the manifest `text` exports `wasi:http/handler@0.3`
+/// (a manifest the host cannot read: no).
+fn serves_wasip3(text: &str, root: &Path) -> bool {
+    let Ok(app) = crate::manifest::App::from_str(text, root.to_path_buf()) else {
+        return false;
+    };
+    app.http_triggers.iter().any(|trigger| {
+        app.components
+            .get(&trigger.component)
+            .and_then(|component| std::fs::read(root.join(&component.source)).ok())
+            .is_some_and(|bytes| crate::wasip3::exports_wasi_http_0_3(&bytes))
+    })
 }
 
 /// What Spin's trace has said so far.
@@ -316,6 +354,8 @@ struct Trace {
     partial: String,
     started: usize,
     finished: usize,
+    /// Wasmtime stores made and not yet dropped (instances, live or kept for reuse).
+    stores: BTreeSet<u64>,
     outbound: Vec<OutboundAttempt>,
 }
 
@@ -323,6 +363,7 @@ struct Trace {
 struct TraceSummary {
     started: usize,
     finished: usize,
+    live_stores: usize,
     outbound: Vec<OutboundAttempt>,
 }
 
@@ -352,6 +393,10 @@ impl Trace {
             self.started += 1;
         } else if line.contains(INSTANCE_END) {
             self.finished += 1;
+        } else if let Some(id) = store_id_after(line, STORE_CREATED, ")") {
+            self.stores.insert(id);
+        } else if let Some(id) = store_id_after(line, STORE_DROPPED, STORE_DROPPED_END) {
+            self.stores.remove(&id);
         } else if let Some(url) = quoted_after(line, OUTBOUND_CHECK) {
             self.outbound.push(OutboundAttempt {
                 component: String::new(),
@@ -371,6 +416,13 @@ impl Trace {
             }
         }
     }
+}
+
+/// The store number between `marker` and `end` in `line`.
+fn store_id_after(line: &str, marker: &str, end: &str) -> Option<u64> {
+    let start = line.find(marker)? + marker.len();
+    let rest = &line[start..];
+    rest.get(..rest.find(end)?)?.parse().ok()
 }
 
 /// The text between `marker` (which ends with a quote) and the line's last quote.
@@ -397,7 +449,17 @@ fn read_lossy(path: &Path) -> String {
 }
 
 /// Starts `bin up` in `dir` on a port the kernel picks, in a process group of its own.
-fn spawn(bin: &Path, dir: &Path, variables: &BTreeMap<String, String>) -> Result<Child> {
+///
+/// With `otlp_endpoint`, Spin exports its traces and the components' log lines there
+/// (OTLP over HTTP, protobuf); without, every `OTEL_*` variable is removed so that the
+/// tests' environment cannot turn it on.
+fn spawn(
+    bin: &Path,
+    dir: &Path,
+    variables: &BTreeMap<String, String>,
+    otlp_endpoint: Option<&str>,
+    reuse: InstanceReuse,
+) -> Result<Child> {
     let stdout = std::fs::File::create(dir.join("spin-stdout.txt"))?;
     let stderr = std::fs::File::create(dir.join("spin-stderr.txt"))?;
     let mut command = Command::new(bin);
@@ -412,6 +474,13 @@ fn spawn(bin: &Path, dir: &Path, variables: &BTreeMap<String, String>) -> Result
         .arg("--log-dir")
         .arg(dir.join("logs"))
         .arg("--quiet")
+        // Instance reuse for WASIp3 components (Spin's defaults unless the test sets it).
+        .arg("--max-instance-reuse-count")
+        .arg(reuse.max_count.to_string())
+        .arg("--max-instance-concurrent-reuse-count")
+        .arg(reuse.max_concurrent.to_string())
+        .arg("--idle-instance-timeout")
+        .arg(format!("{}ms", reuse.idle_timeout.as_millis()))
         // Spin's environment provider also reads `.env` in the working folder.
         .current_dir(dir)
         .stdin(Stdio::null())
@@ -429,6 +498,19 @@ fn spawn(bin: &Path, dir: &Path, variables: &BTreeMap<String, String>) -> Result
             format!("SPIN_VARIABLE_{}", name.to_ascii_uppercase()),
             value,
         );
+    }
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("OTEL_") {
+            command.env_remove(name);
+        }
+    }
+    if let Some(endpoint) = otlp_endpoint {
+        command
+            .env("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint)
+            .env("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+            // Export each span and record at once, not every 5 s: the test waits on them.
+            .env("OTEL_BSP_SCHEDULE_DELAY", "100")
+            .env("OTEL_BLRP_SCHEDULE_DELAY", "100");
     }
     command
         .spawn()
@@ -674,6 +756,25 @@ mod tests {
             .map(|a| (a.uri.as_str(), a.allowed))
             .collect();
         assert_eq!(seen, [("http://a/x?q='y'", true), ("http://b/", false)]);
+    }
+
+    #[test]
+    fn the_trace_keeps_the_stores_wasmtime_made_and_has_not_dropped() {
+        let mut trace = Trace::default();
+        for line in [
+            "T TRACE wasmtime::runtime::store: creating new store StoreId(1)",
+            "T TRACE wasmtime::runtime::store: creating new store StoreId(11)",
+            "T TRACE wasmtime::runtime::store: Adding dummy instance to store: store=StoreId(11), instance=InstanceId(0)",
+            "T TRACE wasmtime::runtime::store: store StoreId(1) is deallocating InstanceId(0)",
+            "T TRACE wasmtime::runtime::store: store StoreId(1) is deallocating InstanceId(1)",
+        ] {
+            trace.line(line);
+        }
+        assert_eq!(trace.stores, BTreeSet::from([11]));
+        trace.line(
+            "T TRACE wasmtime::runtime::store: store StoreId(11) is deallocating InstanceId(0)",
+        );
+        assert!(trace.stores.is_empty());
     }
 
     #[test]

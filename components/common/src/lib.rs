@@ -9,6 +9,7 @@ pub mod error;
 pub mod ports;
 pub mod settings;
 pub mod status;
+pub mod telemetry;
 
 pub use error::ApiError;
 pub use ports::{

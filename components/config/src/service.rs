@@ -12,14 +12,17 @@
 //! Discord cannot be asked the write is refused too (`unavailable`), changing nothing.
 //! The deployment-wide overrides name no server, so they may not set a channel.
 //!
-//! A [`Service`] is meant to live for one request (in Spin, one component instance):
-//! it reads the deployment document and each server's document at most once and keeps
-//! the resolved settings, tagged with both documents' versions, until its own writes
-//! replace them.
+//! A [`Service`] lives as long as its component instance, which Spin 4 reuses for many
+//! requests (WASIp3): it reads the deployment document and each server's document at
+//! most once per cache TTL (`config_cache_ttl_seconds`, [`DEFAULT_CACHE_TTL`]) and
+//! keeps the resolved settings, tagged with both documents' versions, until the TTL
+//! passes or its own writes replace them. A change made on another replica (or through
+//! another component's instance) is seen within the TTL.
 
 use std::cell::{OnceCell, RefCell};
 use std::collections::BTreeMap;
 use std::rc::Rc;
+use std::time::Duration;
 
 use common::cas::{self, CasStore, Change, UpdateError};
 use common::status::key_value_round_trip;
@@ -100,6 +103,10 @@ fn doc_of(stored: Option<&StoredOverrides>) -> &Value {
     stored.map_or(&NONE, |s| &s.doc)
 }
 
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
 fn to_json(value: &impl serde::Serialize) -> Result<String, Error> {
     serde_json::to_string(value)
         .map_err(|e| Error::other(format!("settings could not be written as JSON: {e}")))
@@ -111,32 +118,75 @@ fn overrides_json(stored: Option<&StoredOverrides>) -> String {
         .to_string()
 }
 
-/// The Configuration Service for one request.
+/// How long a read is used before the store is asked again, unless the deployment sets
+/// `config_cache_ttl_seconds`.
+pub const DEFAULT_CACHE_TTL: Duration = Duration::from_secs(5);
+
+/// Something read (from the store or Discord) and when, by the service's clock.
+struct Cached<T> {
+    value: T,
+    read_at_ms: u64,
+}
+
+/// The Configuration Service of one instance. Spin 4 reuses an instance for many
+/// requests (WASIp3), so what it read is kept for at most the cache TTL: a change made
+/// on any replica is seen within it, and this service's own writes replace what it
+/// read at once. A TTL of zero reads the store on every call.
 pub struct Service<S, C, D> {
     store: S,
     clock: C,
     /// Which server a channel belongs to (Discord).
     channels: D,
-    /// What `channels` said, per channel, within this request.
-    owners: RefCell<BTreeMap<ChannelId, Owner>>,
-    /// The deployment document, once read.
-    deployment: RefCell<Option<Rc<Option<StoredOverrides>>>>,
-    /// Each server's resolved settings, once read.
-    guilds: RefCell<BTreeMap<GuildId, Rc<Resolved>>>,
+    /// How long a read is used, in milliseconds.
+    ttl_ms: u64,
+    /// What `channels` said, per channel.
+    owners: RefCell<BTreeMap<ChannelId, Cached<Owner>>>,
+    /// The deployment document.
+    deployment: RefCell<Option<Cached<Rc<Option<StoredOverrides>>>>>,
+    /// Each server's resolved settings.
+    guilds: RefCell<BTreeMap<GuildId, Cached<Rc<Resolved>>>>,
 }
 
 impl<S: CasStore, C: Clock, D: Channels> Service<S, C, D> {
     /// A service over `store`, stamping writes with `clock`, asking `channels` which
-    /// server a channel belongs to.
+    /// server a channel belongs to, keeping reads for [`DEFAULT_CACHE_TTL`].
     pub fn new(store: S, clock: C, channels: D) -> Self {
         Service {
             store,
             clock,
             channels,
+            ttl_ms: millis(DEFAULT_CACHE_TTL),
             owners: RefCell::new(BTreeMap::new()),
             deployment: RefCell::new(None),
             guilds: RefCell::new(BTreeMap::new()),
         }
+    }
+
+    /// The same service keeping reads for `ttl` (zero: not at all).
+    #[must_use]
+    pub fn with_cache_ttl(mut self, ttl: Duration) -> Self {
+        self.ttl_ms = millis(ttl);
+        self
+    }
+
+    /// Whether something read at `read_at_ms` may still be used.
+    fn fresh(&self, read_at_ms: u64) -> bool {
+        self.clock.now_millis().saturating_sub(read_at_ms) < self.ttl_ms
+    }
+
+    /// `value`, read now.
+    fn cached<T>(&self, value: T) -> Cached<T> {
+        Cached {
+            value,
+            read_at_ms: self.clock.now_millis(),
+        }
+    }
+
+    /// Keeps `resolved` as `guild`'s settings, dropping entries past their TTL.
+    fn keep_guild(&self, guild: GuildId, resolved: Rc<Resolved>) {
+        let mut guilds = self.guilds.borrow_mut();
+        guilds.retain(|_, entry| self.fresh(entry.read_at_ms));
+        guilds.insert(guild, self.cached(resolved));
     }
 
     /// The write (or, with `dry_run`, only its plan) of `patch` to the server's
@@ -192,7 +242,7 @@ impl<S: CasStore, C: Clock, D: Channels> Service<S, C, D> {
             config: written.extra,
             json: OnceCell::new(),
         };
-        self.guilds.borrow_mut().insert(guild, Rc::new(resolved));
+        self.keep_guild(guild, Rc::new(resolved));
         Ok(result)
     }
 
@@ -229,13 +279,17 @@ impl<S: CasStore, C: Clock, D: Channels> Service<S, C, D> {
         Ok(())
     }
 
-    /// The owner of `channel`, asked at most once per request.
+    /// The owner of `channel`, asked at most once per cache TTL.
     fn owner(&self, channel: ChannelId) -> Result<Owner, Error> {
         if let Some(owner) = self.owners.borrow().get(&channel) {
-            return Ok(*owner);
+            if self.fresh(owner.read_at_ms) {
+                return Ok(owner.value);
+            }
         }
         let owner = self.channels.owner(channel)?;
-        self.owners.borrow_mut().insert(channel, owner);
+        let mut owners = self.owners.borrow_mut();
+        owners.retain(|_, entry| self.fresh(entry.read_at_ms));
+        owners.insert(channel, self.cached(owner));
         Ok(owner)
     }
 
@@ -344,20 +398,24 @@ impl<S: CasStore, C: Clock, D: Channels> Service<S, C, D> {
             .transpose()
     }
 
-    /// The deployment document, read at most once.
+    /// The deployment document, read at most once per cache TTL.
     fn deployment_doc(&self) -> Result<Rc<Option<StoredOverrides>>, Error> {
         if let Some(doc) = self.deployment.borrow().as_ref() {
-            return Ok(Rc::clone(doc));
+            if self.fresh(doc.read_at_ms) {
+                return Ok(Rc::clone(&doc.value));
+            }
         }
         let doc = Rc::new(self.read(keys::DEPLOYMENT)?);
-        *self.deployment.borrow_mut() = Some(Rc::clone(&doc));
+        *self.deployment.borrow_mut() = Some(self.cached(Rc::clone(&doc)));
         Ok(doc)
     }
 
-    /// A server's merged settings, resolved at most once.
+    /// A server's merged settings, resolved at most once per cache TTL.
     fn resolved(&self, guild: GuildId) -> Result<Rc<Resolved>, Error> {
         if let Some(resolved) = self.guilds.borrow().get(&guild) {
-            return Ok(Rc::clone(resolved));
+            if self.fresh(resolved.read_at_ms) {
+                return Ok(Rc::clone(&resolved.value));
+            }
         }
         let deployment = self.deployment_doc()?;
         let deployment = deployment.as_ref().as_ref();
@@ -375,7 +433,7 @@ impl<S: CasStore, C: Clock, D: Channels> Service<S, C, D> {
             config,
             json: OnceCell::new(),
         });
-        self.guilds.borrow_mut().insert(guild, Rc::clone(&resolved));
+        self.keep_guild(guild, Rc::clone(&resolved));
         Ok(resolved)
     }
 
@@ -548,7 +606,7 @@ impl<S: CasStore, C: Clock, D: Channels> contracts::Config for Service<S, C, D> 
             Outcome::Written(written) => written,
             Outcome::Unchanged(version) => return Ok(unchanged(version)),
         };
-        *self.deployment.borrow_mut() = Some(Rc::new(Some(written.stored)));
+        *self.deployment.borrow_mut() = Some(self.cached(Rc::new(Some(written.stored))));
         // Every server's merged settings depend on the deployment document.
         self.guilds.borrow_mut().clear();
         Ok(update_result(&written.entry))

@@ -1199,3 +1199,121 @@ fn on_a_redis_store_writes_succeed_once_each_although_every_swap_reports_failure
     let versions: Vec<u64> = log.iter().map(|e| e.version).collect();
     assert_eq!(versions, [3, 2, 1]);
 }
+
+/// A clock two services can share, moved by the test (the cache tests).
+#[derive(Clone)]
+struct SharedClock(std::rc::Rc<std::cell::Cell<u64>>);
+
+impl SharedClock {
+    fn at_secs(secs: u64) -> Self {
+        Self(std::rc::Rc::new(std::cell::Cell::new(secs * 1000)))
+    }
+
+    fn advance(&self, by: std::time::Duration) {
+        self.0
+            .set(self.0.get() + u64::try_from(by.as_millis()).unwrap());
+    }
+}
+
+impl common::Clock for SharedClock {
+    fn now_millis(&self) -> u64 {
+        self.0.get()
+    }
+
+    fn sleep(&self, by: std::time::Duration) {
+        self.advance(by);
+    }
+}
+
+/// A long-lived service (one reused instance) with a cache TTL and the shared clock.
+fn replica<'a>(
+    store: &'a MemoryCasStore,
+    clock: &SharedClock,
+    ttl_secs: u64,
+) -> Service<&'a MemoryCasStore, SharedClock, FakeChannels> {
+    Service::new(
+        store,
+        clock.clone(),
+        FakeChannels::owning(GUILD, CHANNEL_ID),
+    )
+    .with_cache_ttl(std::time::Duration::from_secs(ttl_secs))
+}
+
+fn activity(settings: &contracts::config::GuildSettings) -> Value {
+    document_of(settings)["features"]["activity"].clone()
+}
+
+#[test]
+fn a_change_on_another_replica_is_seen_once_the_cache_ttl_has_passed_and_not_before() {
+    let store = MemoryCasStore::new(Flavor::Sqlite);
+    let clock = SharedClock::at_secs(NOW);
+    let a = replica(&store, &clock, 5);
+    let b = replica(&store, &clock, 5);
+    let before = activity(&b.get(GUILD).unwrap());
+    assert_eq!(before, json!(false), "the compiled default");
+
+    a.set(GUILD, "features.activity", "on", None, false, &admin())
+        .unwrap();
+    clock.advance(std::time::Duration::from_millis(4_999));
+    assert_eq!(
+        activity(&b.get(GUILD).unwrap()),
+        before,
+        "read within the TTL"
+    );
+    clock.advance(std::time::Duration::from_millis(1));
+    assert_eq!(activity(&b.get(GUILD).unwrap()), json!(true));
+}
+
+#[test]
+fn a_write_is_seen_at_once_by_the_replica_that_made_it() {
+    let store = MemoryCasStore::new(Flavor::Sqlite);
+    let clock = SharedClock::at_secs(NOW);
+    let a = replica(&store, &clock, 60);
+    a.get(GUILD).unwrap();
+    a.set(GUILD, "features.activity", "on", None, false, &admin())
+        .unwrap();
+    assert_eq!(activity(&a.get(GUILD).unwrap()), json!(true));
+
+    let deployment = a.get_deployment().unwrap();
+    a.update_deployment(
+        &json!({"features": {"activity": true}}).to_string(),
+        deployment.version,
+        &ops(),
+    )
+    .unwrap();
+    assert!(a.get_deployment().unwrap().overrides_json.contains("true"));
+}
+
+#[test]
+fn the_deployment_document_is_read_again_after_the_ttl() {
+    let store = MemoryCasStore::new(Flavor::Sqlite);
+    let clock = SharedClock::at_secs(NOW);
+    let a = replica(&store, &clock, 5);
+    let b = replica(&store, &clock, 5);
+    let version = b.get_deployment().unwrap().version;
+    a.update_deployment(
+        &json!({"features": {"activity": true}}).to_string(),
+        version,
+        &ops(),
+    )
+    .unwrap();
+    assert_eq!(
+        b.get_deployment().unwrap().version,
+        version,
+        "within the TTL"
+    );
+    clock.advance(std::time::Duration::from_secs(5));
+    assert!(b.get_deployment().unwrap().version > version);
+}
+
+#[test]
+fn a_ttl_of_zero_reads_the_store_on_every_call() {
+    let store = MemoryCasStore::new(Flavor::Sqlite);
+    let clock = SharedClock::at_secs(NOW);
+    let a = replica(&store, &clock, 0);
+    let b = replica(&store, &clock, 0);
+    b.get(GUILD).unwrap();
+    a.set(GUILD, "features.activity", "on", None, false, &admin())
+        .unwrap();
+    assert_eq!(activity(&b.get(GUILD).unwrap()), json!(true));
+}

@@ -253,22 +253,64 @@ macro_rules! export_kaltura {
             ) -> Result<String, $crate::Error> {
                 $crate::Kaltura::join_url(&$service, meeting_id, &participant)
             }
-            fn search_media(
-                query: String,
-                page: u32,
-            ) -> Result<$crate::kaltura::MediaPage, $crate::Error> {
-                $crate::Kaltura::search_media(&$service, &query, page)
-            }
-            fn get_media(
-                entry_id: String,
-            ) -> Result<Option<$crate::kaltura::MediaEntry>, $crate::Error> {
-                $crate::Kaltura::get_media(&$service, &entry_id)
-            }
             fn player_embed_url(
                 entry_id: String,
                 uiconf_id: Option<u32>,
             ) -> Result<String, $crate::Error> {
                 $crate::Kaltura::player_embed_url(&$service, &entry_id, uiconf_id)
+            }
+        }
+    };
+}
+
+/// Implements `kaltura-discord:events/events`'s `Guest` for `$component` over the
+/// [`crate::Events`] port of `$service`.
+#[macro_export]
+macro_rules! export_events {
+    ($component:ty, $service:expr) => {
+        impl exports::kaltura_discord::events::events::Guest for $component {
+            fn status() -> $crate::ServiceStatus {
+                $crate::Events::status(&$service)
+            }
+            fn publish(event: $crate::events::Event) -> Result<u32, $crate::Error> {
+                $crate::Events::publish(&$service, &event)
+            }
+            fn pump(max_attempts: u32) -> Result<$crate::events::PumpReport, $crate::Error> {
+                $crate::Events::pump(&$service, max_attempts)
+            }
+            fn create(
+                guild_id: u64,
+                request: $crate::events::NewSubscription,
+                created_by: $crate::Actor,
+            ) -> Result<$crate::events::CreatedSubscription, $crate::Error> {
+                $crate::Events::create(&$service, guild_id, &request, &created_by)
+            }
+            fn list(guild_id: u64) -> Result<Vec<$crate::events::Subscription>, $crate::Error> {
+                $crate::Events::list(&$service, guild_id)
+            }
+            fn get(
+                guild_id: u64,
+                id: String,
+            ) -> Result<$crate::events::Subscription, $crate::Error> {
+                $crate::Events::get(&$service, guild_id, &id)
+            }
+            fn delete(guild_id: u64, id: String) -> Result<(), $crate::Error> {
+                $crate::Events::delete(&$service, guild_id, &id)
+            }
+            fn set_paused(
+                guild_id: u64,
+                id: String,
+                paused: bool,
+                actor: $crate::Actor,
+            ) -> Result<$crate::events::Subscription, $crate::Error> {
+                $crate::Events::set_paused(&$service, guild_id, &id, paused, &actor)
+            }
+            fn deliveries(
+                guild_id: u64,
+                id: String,
+                limit: u32,
+            ) -> Result<Vec<$crate::events::Delivery>, $crate::Error> {
+                $crate::Events::deliveries(&$service, guild_id, &id, limit)
             }
         }
     };

@@ -3,20 +3,20 @@
 //! is one call across the component boundary; a function a component never calls never
 //! becomes one of its imports.
 
-use crate::bindings::kaltura_discord::{config, identity, kaltura};
+use crate::bindings::kaltura_discord::{config, events, identity, kaltura};
 use crate::common::{Actor, Error, KalturaRole, Member, ServiceStatus, Snowflake};
 use crate::config::{
     Access, AuditEntry, Command, DeploymentSettings, GuildSettings, Message, MessageKind, Section,
     SettingKey, SettingLine, UpdateResult,
 };
+use crate::events::{
+    CreatedSubscription, Delivery, Event, NewSubscription, PumpReport, Subscription,
+};
 use crate::identity::{
     ApiKeyClaims, ApiKeyInfo, Claims, CreatedKey, KalturaIdentity, Scope, SessionInfo, Subject,
     TokenPair, UserRecord,
 };
-use crate::kaltura::{
-    MediaEntry, MediaPage, Meeting, MeetingFilter, MeetingId, MeetingRequest, Participant,
-    Requester,
-};
+use crate::kaltura::{Meeting, MeetingFilter, MeetingId, MeetingRequest, Participant, Requester};
 
 /// The library services as this component imports them.
 #[derive(Debug, Clone, Copy, Default)]
@@ -192,13 +192,53 @@ impl crate::Kaltura for Imported {
     fn join_url(&self, meeting_id: MeetingId, participant: &Participant) -> Result<String, Error> {
         kaltura::kaltura::join_url(meeting_id, participant)
     }
-    fn search_media(&self, query: &str, page: u32) -> Result<MediaPage, Error> {
-        kaltura::kaltura::search_media(query, page)
-    }
-    fn get_media(&self, entry_id: &str) -> Result<Option<MediaEntry>, Error> {
-        kaltura::kaltura::get_media(entry_id)
-    }
     fn player_embed_url(&self, entry_id: &str, uiconf_id: Option<u32>) -> Result<String, Error> {
         kaltura::kaltura::player_embed_url(entry_id, uiconf_id)
+    }
+}
+
+impl crate::Events for Imported {
+    fn status(&self) -> ServiceStatus {
+        events::events::status()
+    }
+    fn publish(&self, event: &Event) -> Result<u32, Error> {
+        events::events::publish(event)
+    }
+    fn pump(&self, max_attempts: u32) -> Result<PumpReport, Error> {
+        events::events::pump(max_attempts)
+    }
+    fn create(
+        &self,
+        guild_id: Snowflake,
+        request: &NewSubscription,
+        created_by: &Actor,
+    ) -> Result<CreatedSubscription, Error> {
+        events::events::create(guild_id, request, created_by)
+    }
+    fn list(&self, guild_id: Snowflake) -> Result<Vec<Subscription>, Error> {
+        events::events::list(guild_id)
+    }
+    fn get(&self, guild_id: Snowflake, id: &str) -> Result<Subscription, Error> {
+        events::events::get(guild_id, id)
+    }
+    fn delete(&self, guild_id: Snowflake, id: &str) -> Result<(), Error> {
+        events::events::delete(guild_id, id)
+    }
+    fn set_paused(
+        &self,
+        guild_id: Snowflake,
+        id: &str,
+        paused: bool,
+        actor: &Actor,
+    ) -> Result<Subscription, Error> {
+        events::events::set_paused(guild_id, id, paused, actor)
+    }
+    fn deliveries(
+        &self,
+        guild_id: Snowflake,
+        id: &str,
+        limit: u32,
+    ) -> Result<Vec<Delivery>, Error> {
+        events::events::deliveries(guild_id, id, limit)
     }
 }

@@ -5,6 +5,7 @@
 //! reading the same.
 
 use crate::config::{Command, Event, Section};
+use crate::events::EventType;
 use crate::identity::Scope;
 use crate::kaltura::MeetingKind;
 use crate::KalturaRole;
@@ -92,6 +93,7 @@ names!(Scope, "scope", {
     ConfigWrite => "config:write",
     AuditRead => "audit:read",
     KeysManage => "keys:manage",
+    EventsManage => "events:manage",
 });
 
 names!(MeetingKind, "meeting kind", {
@@ -136,6 +138,15 @@ names!(Event, "event", {
     EntryReady => "entry_ready",
 });
 
+// The wire names of the events subscribers receive (the envelope's `type`).
+names!(EventType, "event type", {
+    MeetingCreated => "meeting.created",
+    MeetingStarted => "meeting.started",
+    MeetingEnded => "meeting.ended",
+    MeetingJoined => "meeting.joined",
+    RecordingReady => "recording.ready",
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,7 +185,19 @@ mod tests {
                 "config:read",
                 "config:write",
                 "audit:read",
-                "keys:manage"
+                "keys:manage",
+                "events:manage"
+            ]
+        );
+        let event_types: Vec<&str> = EventType::ALL.iter().map(|e| e.as_str()).collect();
+        assert_eq!(
+            event_types,
+            [
+                "meeting.created",
+                "meeting.started",
+                "meeting.ended",
+                "meeting.joined",
+                "recording.ready"
             ]
         );
         let kinds: Vec<&str> = MeetingKind::ALL.iter().map(|k| k.as_str()).collect();

@@ -11,14 +11,14 @@ use crate::config::{
     Access, AuditEntry, Command, DeploymentSettings, GuildSettings, Message, MessageKind, Section,
     SettingKey, SettingLine, UpdateResult,
 };
+use crate::events::{
+    CreatedSubscription, Delivery, Event, NewSubscription, PumpReport, Subscription,
+};
 use crate::identity::{
     ApiKeyClaims, ApiKeyInfo, Claims, CreatedKey, KalturaIdentity, Scope, SessionInfo, Subject,
     TokenPair, UserRecord,
 };
-use crate::kaltura::{
-    MediaEntry, MediaPage, Meeting, MeetingFilter, MeetingId, MeetingRequest, Participant,
-    Requester,
-};
+use crate::kaltura::{Meeting, MeetingFilter, MeetingId, MeetingRequest, Participant, Requester};
 
 /// `kaltura-discord:config/config`: settings and the rules that follow from them.
 pub trait Config {
@@ -138,7 +138,7 @@ pub trait ApiKeys {
     fn verify(&self, presented: &str) -> Result<ApiKeyClaims, Error>;
 }
 
-/// `kaltura-discord:kaltura/kaltura`: meetings and media on Kaltura.
+/// `kaltura-discord:kaltura/kaltura`: meetings and the player on Kaltura.
 pub trait Kaltura {
     /// `status`.
     fn status(&self) -> ServiceStatus;
@@ -158,10 +158,40 @@ pub trait Kaltura {
     fn end_meeting(&self, id: MeetingId, requester: Requester) -> Result<(), Error>;
     /// `join-url`.
     fn join_url(&self, meeting_id: MeetingId, participant: &Participant) -> Result<String, Error>;
-    /// `search-media`.
-    fn search_media(&self, query: &str, page: u32) -> Result<MediaPage, Error>;
-    /// `get-media`.
-    fn get_media(&self, entry_id: &str) -> Result<Option<MediaEntry>, Error>;
     /// `player-embed-url`.
     fn player_embed_url(&self, entry_id: &str, uiconf_id: Option<u32>) -> Result<String, Error>;
+}
+
+/// `kaltura-discord:events/events`: meeting lifecycle events for subscribers.
+pub trait Events {
+    /// `status`.
+    fn status(&self) -> ServiceStatus;
+    /// `publish`.
+    fn publish(&self, event: &Event) -> Result<u32, Error>;
+    /// `pump`.
+    fn pump(&self, max_attempts: u32) -> Result<PumpReport, Error>;
+    /// `create`.
+    fn create(
+        &self,
+        guild_id: Snowflake,
+        request: &NewSubscription,
+        created_by: &Actor,
+    ) -> Result<CreatedSubscription, Error>;
+    /// `list`.
+    fn list(&self, guild_id: Snowflake) -> Result<Vec<Subscription>, Error>;
+    /// `get`.
+    fn get(&self, guild_id: Snowflake, id: &str) -> Result<Subscription, Error>;
+    /// `delete`.
+    fn delete(&self, guild_id: Snowflake, id: &str) -> Result<(), Error>;
+    /// `set-paused`.
+    fn set_paused(
+        &self,
+        guild_id: Snowflake,
+        id: &str,
+        paused: bool,
+        actor: &Actor,
+    ) -> Result<Subscription, Error>;
+    /// `deliveries`.
+    fn deliveries(&self, guild_id: Snowflake, id: &str, limit: u32)
+        -> Result<Vec<Delivery>, Error>;
 }

@@ -10,10 +10,12 @@ use contracts::kaltura::{MeetingId, MeetingKind};
 use discord_api::model::{CommandData, CommandType, ComponentData, ComponentType, OptionValue};
 
 use crate::commands::{
-    DESCRIPTION_MAX, KEY_MAX, OPTION_DESCRIPTION, OPTION_KEY, OPTION_MEETING, OPTION_SECTION,
-    OPTION_TITLE, OPTION_TYPE, OPTION_VALUE, SUB_RESET, SUB_SET, SUB_VIEW, TITLE_MAX, VALUE_MAX,
+    DESCRIPTION_MAX, GROUP_EVENTS, KEY_MAX, OPTION_DESCRIPTION, OPTION_KEY, OPTION_MEETING,
+    OPTION_SECTION, OPTION_SUBSCRIPTION, OPTION_TITLE, OPTION_TYPE, OPTION_VALUE, SUBSCRIPTION_MAX,
+    SUB_LIST, SUB_PAUSE, SUB_RESET, SUB_RESUME, SUB_SET, SUB_VIEW, TITLE_MAX, VALUE_MAX,
 };
-use crate::custom_id::{ButtonAction, CustomId};
+use crate::custom_id::{ButtonAction, CustomId, CustomIdError};
+use crate::versions::{self, Fit};
 
 /// What a member asks for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -72,6 +74,15 @@ pub enum Action {
         /// The section.
         section: Section,
     },
+    /// `/kaltura-config events list`.
+    EventsList,
+    /// `/kaltura-config events pause|resume subscription`.
+    EventsPause {
+        /// The subscription id as typed (trimmed).
+        subscription: String,
+        /// Pause (`true`) or resume.
+        paused: bool,
+    },
     /// Autocomplete of a meeting option (`/kaltura-join`, `/kaltura-end`).
     SuggestMeetings {
         /// The command being typed.
@@ -95,6 +106,22 @@ pub enum Rejection {
     /// A component whose `custom_id` is not one of this bot's.
     #[error("I don't know that button. It may come from an older message: run the command again.")]
     UnknownComponent,
+    /// A button made by an older version of the bot that this one no longer reads.
+    #[error("This button is from an older version of the bot and no longer works. Nothing was done: use `/kaltura-list` for fresh buttons.")]
+    OldButton,
+    /// A button made by a newer version of the bot (an update is being rolled out).
+    #[error("This button comes from a newer version of the bot that is being rolled out. Nothing was done: try again in a minute.")]
+    NewerButton,
+    /// A command used with the options of another version of it.
+    #[error("{}", changed_command(command, *now, *made_for))]
+    ChangedCommand {
+        /// The command, e.g. `kaltura-config`.
+        command: &'static str,
+        /// Its version now.
+        now: u32,
+        /// The older version the options fit, if one does.
+        made_for: Option<u32>,
+    },
     /// A modal submit: this bot shows no modals.
     #[error("I don't know that form.")]
     UnknownModal,
@@ -104,6 +131,16 @@ pub enum Rejection {
     /// Not sent from a server.
     #[error("Kaltura commands work in servers only.")]
     NotInGuild,
+}
+
+/// What a member reads when their client used another version of a command.
+fn changed_command(command: &str, now: u32, made_for: Option<u32>) -> String {
+    let yours = made_for.map_or_else(String::new, |v| format!(", yours is version {v}"));
+    format!(
+        "`/{command}` has changed since your Discord app loaded it (it is version {now} now{yours}). \
+         Nothing was done: run it again. Discord shows the new version within a minute; \
+         restarting Discord (or Ctrl+R) shows it at once."
+    )
 }
 
 impl Action {
@@ -118,9 +155,11 @@ impl Action {
             Self::End { .. } | Self::ConfirmEnd { .. } | Self::CancelEnd { .. } => {
                 CommandName::KalturaEnd
             }
-            Self::ConfigView { .. } | Self::ConfigSet { .. } | Self::ConfigReset { .. } => {
-                CommandName::KalturaConfig
-            }
+            Self::ConfigView { .. }
+            | Self::ConfigSet { .. }
+            | Self::ConfigReset { .. }
+            | Self::EventsList
+            | Self::EventsPause { .. } => CommandName::KalturaConfig,
             Self::SuggestMeetings { command, .. } => *command,
             Self::SuggestConfigKeys { .. } => CommandName::KalturaConfig,
         }
@@ -139,6 +178,9 @@ impl Action {
             Self::ConfigView { .. } => "/kaltura-config view",
             Self::ConfigSet { .. } => "/kaltura-config set",
             Self::ConfigReset { .. } => "/kaltura-config reset",
+            Self::EventsList => "/kaltura-config events list",
+            Self::EventsPause { paused: true, .. } => "/kaltura-config events pause",
+            Self::EventsPause { paused: false, .. } => "/kaltura-config events resume",
             Self::SuggestMeetings { .. } => "autocomplete meeting",
             Self::SuggestConfigKeys { .. } => "autocomplete key",
         }
@@ -151,6 +193,13 @@ impl Action {
     /// [`Rejection::BadOption`] for a missing or invalid option.
     pub fn from_command(data: &CommandData) -> Result<Self, Rejection> {
         let name = command_name(data)?;
+        if let Fit::Changed { now, made_for } = versions::check(name, data) {
+            return Err(Rejection::ChangedCommand {
+                command: name.as_str(),
+                now,
+                made_for,
+            });
+        }
         match name {
             CommandName::KalturaStart => {
                 let kind = text(data, OPTION_TYPE).and_then(MeetingKind::parse).ok_or(
@@ -192,7 +241,13 @@ impl Action {
             return Err(Rejection::UnknownComponent);
         }
         let CustomId { action, meeting } =
-            CustomId::parse(&data.custom_id).map_err(|_| Rejection::UnknownComponent)?;
+            CustomId::parse(&data.custom_id).map_err(|err| match err {
+                CustomIdError::NewerVersion => Rejection::NewerButton,
+                CustomIdError::UnknownVersion | CustomIdError::UnknownAction => {
+                    Rejection::OldButton
+                }
+                _ => Rejection::UnknownComponent,
+            })?;
         Ok(match action {
             ButtonAction::Join => Self::Join { meeting },
             ButtonAction::Share => Self::Share { meeting },
@@ -296,6 +351,13 @@ fn config_action(data: &CommandData) -> Result<Action, Rejection> {
         [SUB_RESET] => Ok(Action::ConfigReset {
             section: section(data)?.ok_or(Rejection::BadOption("Pick the section to reset."))?,
         }),
+        [GROUP_EVENTS, SUB_LIST] => Ok(Action::EventsList),
+        [GROUP_EVENTS, sub @ (SUB_PAUSE | SUB_RESUME)] => Ok(Action::EventsPause {
+            subscription: bounded(text(data, OPTION_SUBSCRIPTION), SUBSCRIPTION_MAX).ok_or(
+                Rejection::BadOption("Give the subscription's id (sub_…) from `events list`."),
+            )?,
+            paused: *sub == SUB_PAUSE,
+        }),
         _ => Err(Rejection::UnknownCommand),
     }
 }
@@ -390,10 +452,15 @@ mod tests {
                 Err(Rejection::BadOption(_))
             ));
         }
+        // Without its required option it is no shape of today's command.
         let missing = command(json!({"id": "1", "name": "kaltura-end", "type": 1}));
         assert!(matches!(
             Action::from_command(&missing),
-            Err(Rejection::BadOption(_))
+            Err(Rejection::ChangedCommand {
+                command: "kaltura-end",
+                now: 1,
+                made_for: None
+            })
         ));
     }
 
@@ -448,13 +515,9 @@ mod tests {
 
     #[test]
     fn forged_custom_ids_and_select_menus_are_unknown_components() {
-        for forged in [
-            "v2:join:7",
-            "v1:delete:7",
-            "v1:join:",
-            "join:7",
-            "v1:join:7:8",
-        ] {
+        assert_eq!(button("v2:join:7"), Err(Rejection::NewerButton));
+        assert_eq!(button("v1:delete:7"), Err(Rejection::OldButton));
+        for forged in ["v1:join:", "join:7", "v1:join:7:8"] {
             assert_eq!(button(forged), Err(Rejection::UnknownComponent), "{forged}");
         }
         let select: ComponentData = serde_json::from_value(

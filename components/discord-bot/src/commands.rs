@@ -7,13 +7,16 @@
 //! | `/kaltura-join` | `meeting` (autocomplete) | everyone |
 //! | `/kaltura-list` | — | everyone |
 //! | `/kaltura-end` | `meeting` (autocomplete) | `SEND_MESSAGES` |
-//! | `/kaltura-config` | `view [section]` · `set key value` · `reset section` | `MANAGE_GUILD` |
+//! | `/kaltura-config` | `view [section]` · `set key value` · `reset section` · `events list` · `events pause subscription` · `events resume subscription` | `MANAGE_GUILD` |
 //!
 //! Every command is for servers only (`contexts: [GUILD]`, `integration_types:
 //! [GUILD_INSTALL]`). `default_member_permissions` is only the default a server's
 //! admins see and may change in Discord; the bot still asks the `config` service
 //! (`check-permission`) on every command and button. The commands' names, the sections'
 //! and the meeting kinds' option values are the contract's (the `contracts` names (`MeetingKind::as_str`)).
+//!
+//! Each command has a version ([`crate::versions`]); a deprecated one says so at the
+//! start of its description.
 
 use contracts::config::{Command as CommandName, Section};
 use contracts::kaltura::MeetingKind;
@@ -42,6 +45,18 @@ pub const OPTION_SECTION: &str = "section";
 pub const OPTION_KEY: &str = "key";
 /// The value option of `/kaltura-config set`.
 pub const OPTION_VALUE: &str = "value";
+/// `/kaltura-config events` (v2): the server's event subscriptions.
+pub const GROUP_EVENTS: &str = "events";
+/// `/kaltura-config events list`.
+pub const SUB_LIST: &str = "list";
+/// `/kaltura-config events pause`.
+pub const SUB_PAUSE: &str = "pause";
+/// `/kaltura-config events resume`.
+pub const SUB_RESUME: &str = "resume";
+/// The subscription option of `events pause` and `events resume`.
+pub const OPTION_SUBSCRIPTION: &str = "subscription";
+/// The longest subscription id typed (`sub_` and 24 hex digits).
+pub const SUBSCRIPTION_MAX: usize = 28;
 
 /// The longest meeting title: the contract's (`MeetingRequest::MAX_TITLE_CHARS`).
 pub const TITLE_MAX: usize = contracts::kaltura::MeetingRequest::MAX_TITLE_CHARS;
@@ -112,11 +127,39 @@ pub fn definition(name: CommandName) -> Command {
         .option(
             CommandOption::sub_command(SUB_RESET, "Put a section back to its defaults")
                 .option(section_option("The section to reset", true)),
+        )
+        .option(
+            CommandOption::sub_command_group(GROUP_EVENTS, "This server's event subscriptions")
+                .option(CommandOption::sub_command(
+                    SUB_LIST,
+                    "List the subscriptions and why any is paused",
+                ))
+                .option(
+                    CommandOption::sub_command(SUB_PAUSE, "Stop sending to a subscription")
+                        .option(subscription_option()),
+                )
+                .option(
+                    CommandOption::sub_command(SUB_RESUME, "Send to a paused subscription again")
+                        .option(subscription_option()),
+                ),
         ),
     };
-    command
+    let deprecated =
+        crate::versions::version_in(crate::versions::VERSIONS, name).and_then(|v| v.deprecated);
+    let mut command = command
         .contexts([InteractionContextType::Guild])
-        .integration_types([IntegrationType::GuildInstall])
+        .integration_types([IntegrationType::GuildInstall]);
+    command.description = crate::versions::announce(&command.description, deprecated);
+    command
+}
+
+fn subscription_option() -> CommandOption {
+    CommandOption::string(
+        OPTION_SUBSCRIPTION,
+        "The subscription's id (sub_…), from `events list`",
+    )
+    .required()
+    .length(1, bound(SUBSCRIPTION_MAX))
 }
 
 fn bound(max: usize) -> u16 {
@@ -240,7 +283,7 @@ mod tests {
     }
 
     #[test]
-    fn kaltura_config_has_view_set_and_reset_subcommands() {
+    fn kaltura_config_has_view_set_reset_and_the_events_group() {
         let value = serde_json::to_value(definition(CommandName::KalturaConfig)).unwrap();
         let subs: Vec<&str> = value["options"]
             .as_array()
@@ -248,7 +291,7 @@ mod tests {
             .iter()
             .map(|o| o["name"].as_str().unwrap())
             .collect();
-        assert_eq!(subs, ["view", "set", "reset"]);
+        assert_eq!(subs, ["view", "set", "reset", "events"]);
         assert_eq!(
             value["options"][0]["options"][0]["choices"][4]["value"],
             "kaltura"

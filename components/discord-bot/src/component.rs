@@ -3,15 +3,21 @@
 //! `spin-adapter`'s `wasi:keyvalue` store `default` (its atomics: the interaction
 //! claims), and finishes deferred replies after the answer is sent.
 //!
+//! Two builds of the same adapter: WASIp3 (`wasi:http@0.3.0`, the `wasip3` crate spin-sdk 7 is built on; Spin 4 reuses
+//! its instances) by default, WASIp2 (`wasi:http@0.2.0`, spin-sdk 5.2; Spin 3.x and
+//! platforms without WASIp3) with the `wasip2` feature. Only the entry point differs;
+//! each request is handled from what it carries and nothing is kept in the instance.
+//!
 //! Order of work for one request:
 //! 1. read the body (within [`crate::endpoint::BODY_LIMIT`]) and answer at once with
-//!    [`spin_adapter::respond_json`] (whole body written before the response is handed
-//!    to Spin);
+//!    the response helper of `spin-adapter` (length set, whole body ready before the
+//!    response is handed to Spin);
 //! 2. log the error report, if any (error ID, action, what failed);
 //! 3. for a deferred reply, run the follow-up (the calls that wait on Kaltura) and
 //!    `PATCH /api/v10/webhooks/{application}/{token}/messages/@original` on Discord,
 //!    retried as [`crate::dispatch::PATCH_RETRY`] says. Spin keeps the instance running
-//!    after the response until this is done.
+//!    after the response until this is done (WASIp3: a task spawned by the request,
+//!    which owns the follow-up and drops it when done).
 //!
 //! Logs carry the error ID and what failed, never the interaction token, a join URL or
 //! a KS (the token is only in the PATCH's path, which is never logged).
@@ -22,7 +28,6 @@ use common::Variables;
 use contracts::Imported;
 use discord_api::rest::{self, Failure, NextTry};
 use spin_adapter::SpinVariables;
-use spin_sdk::http::{IncomingRequest, ResponseOutparam};
 
 use crate::dispatch::{FollowUp, PATCH_RETRY};
 
@@ -35,13 +40,27 @@ const PATCH_TIMEOUT: Duration = Duration::from_secs(5);
 fn finish(job: &FollowUp) {
     let finished = job.run(&Imported);
     if let Some(report) = &finished.report {
-        eprintln!("discord-bot: {report}");
+        log_report(report);
+    }
+    if let Some(event) = &finished.event {
+        if let Err(err) = contracts::Events::publish(&Imported, event) {
+            common::telemetry::log(
+                common::telemetry::Level::Warn,
+                &format!(
+                    "event {} for server {} not recorded: {}: {}",
+                    event.event_type,
+                    event.guild_id,
+                    err.kind().name(),
+                    err.message()
+                ),
+            );
+        }
     }
     let undelivered = |why: &str| {
-        eprintln!(
-            "discord-bot: error_id={} action={:?} error=the deferred reply was not delivered: {why}",
-            job.error_id(),
-            job.action()
+        common::telemetry::log_error(
+            &job.error_id().to_string(),
+            &format!("the deferred reply was not delivered: {why}"),
+            &[("action", job.action())],
         );
     };
     let request = rest::base_url(SpinVariables.get("discord_base_url").as_deref())
@@ -71,12 +90,20 @@ fn finish(job: &FollowUp) {
     }
 }
 
-#[spin_sdk::http_component]
-async fn handle(request: IncomingRequest, out: ResponseOutparam) {
-    let request = match spin_adapter::read_request(request, crate::endpoint::BODY_LIMIT) {
-        Ok(request) => request,
-        Err(err) => return spin_adapter::respond_error(out, &err.api_error(), &[]),
-    };
+/// Logs an error report as one JSON line with its error id and action.
+fn log_report(report: &crate::dispatch::ErrorReport) {
+    common::telemetry::log_error(
+        &report.error_id.to_string(),
+        &report.detail,
+        &[("action", report.action)],
+    );
+}
+
+/// The route of this component's trigger (spin.toml), the `route` of its metric events.
+const ROUTE: &str = "/discord/interactions";
+
+/// The answer to one read request and what to do after it is sent.
+fn answer(request: &spin_adapter::ReadRequest) -> crate::endpoint::Handled {
     let headers = request.header_map();
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -91,15 +118,86 @@ async fn handle(request: IncomingRequest, out: ResponseOutparam) {
         &Imported,
         &store,
     );
-    // Answer first: Discord's 3 seconds run until it has the response.
-    spin_adapter::respond_json(out, handled.reply.status, &handled.reply.body, &[]);
+    common::telemetry::http_request(ROUTE, handled.reply.status);
+    handled
+}
+
+/// The work after the answer is sent: logs, then a deferred reply's follow-up and the
+/// due event deliveries.
+fn after_answer(handled: &crate::endpoint::Handled) {
     if let Some(report) = &handled.report {
-        eprintln!("discord-bot: {report}");
+        log_report(report);
     }
     if let Some(notice) = &handled.notice {
-        eprintln!("discord-bot: {notice}");
+        common::telemetry::log(common::telemetry::Level::Info, notice);
     }
     if let Some(job) = &handled.follow_up {
         finish(job);
+        // Due event deliveries, this one's first (after Discord has its answer).
+        if let Err(err) = contracts::Events::pump(&Imported, PUMP_AFTER_FOLLOW_UP) {
+            common::telemetry::log(
+                common::telemetry::Level::Warn,
+                &format!("events pump: {}: {}", err.kind().name(), err.message()),
+            );
+        }
+    }
+}
+
+/// The event deliveries attempted after a deferred reply is delivered.
+const PUMP_AFTER_FOLLOW_UP: u32 = 5;
+
+/// The WASIp2 entry point (`wasi:http@0.2.0`): answer, then the work after it.
+#[cfg(feature = "wasip2")]
+#[spin_sdk::http_component]
+async fn handle(request: spin_sdk::http::IncomingRequest, out: spin_sdk::http::ResponseOutparam) {
+    let request_id = spin_adapter::begin_request("discord-bot");
+    let id_header = [("x-request-id", request_id.as_str())];
+    let request = match spin_adapter::read_request(request, crate::endpoint::BODY_LIMIT) {
+        Ok(request) => request,
+        Err(err) => {
+            let error = err.api_error();
+            common::telemetry::http_request(ROUTE, error.status);
+            return spin_adapter::respond_error(out, &error, &id_header);
+        }
+    };
+    let handled = answer(&request);
+    // Answer first: Discord's 3 seconds run until it has the response.
+    spin_adapter::respond_json(out, handled.reply.status, &handled.reply.body, &id_header);
+    after_answer(&handled);
+}
+
+/// The WASIp3 entry point (`wasi:http@0.3.0`): answer; the work after it runs in a task
+/// of this request that Spin runs to its end.
+#[cfg(not(feature = "wasip2"))]
+mod entry_p3 {
+    use spin_adapter::p3;
+
+    struct Component;
+
+    wasip3::http::service::export!(Component);
+
+    impl wasip3::exports::http::handler::Guest for Component {
+        async fn handle(
+            request: p3::IncomingRequest,
+        ) -> Result<p3::OutgoingResponse, p3::HandlerError> {
+            let request_id = spin_adapter::begin_request("discord-bot");
+            let id_header = [("x-request-id", request_id.as_str())];
+            let request = match p3::read_request(request, crate::endpoint::BODY_LIMIT).await {
+                Ok(request) => request,
+                Err(err) => {
+                    let error = err.api_error();
+                    common::telemetry::http_request(super::ROUTE, error.status);
+                    return Ok(p3::respond_error(&error, &id_header));
+                }
+            };
+            let mut handled = super::answer(&request);
+            let body = std::mem::take(&mut handled.reply.body);
+            let response =
+                p3::respond_json_then(handled.reply.status, body, &id_header, move || {
+                    super::after_answer(&handled)
+                });
+            p3::body_ready().await;
+            Ok(response)
+        }
     }
 }

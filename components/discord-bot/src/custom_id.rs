@@ -14,6 +14,13 @@
 //! | [`ButtonAction::End`] | `v1:end:<id>` | ask to end the meeting |
 //! | [`ButtonAction::EndConfirm`] | `v1:end-confirm:<id>` | yes, end it |
 //! | [`ButtonAction::EndCancel`] | `v1:end-cancel:<id>` | no, keep it running |
+//!
+//! Every button carries the version of the codec it was made with (`v1` since the
+//! first release: today's buttons are v1 and keep working). A click on a button this
+//! build cannot read is answered, never acted on: a newer version (`v2:…`, from a newer
+//! replica during a rolling upgrade) asks the member to try again in a minute; anything
+//! else (an unknown version, a retired action) says the message is old and how to get
+//! fresh buttons (`/kaltura-list`).
 
 use std::fmt;
 use std::str::FromStr;
@@ -72,9 +79,13 @@ pub enum CustomIdError {
     /// Not three `:`-separated parts.
     #[error("a custom_id has the form <version>:<action>:<meeting-id>")]
     Malformed,
-    /// A version other than [`VERSION`].
+    /// A version other than [`VERSION`] that is not a newer one (older, or garbled).
     #[error("unknown custom_id version")]
     UnknownVersion,
+    /// A newer version (`v2`, `v3`, …): made by a newer build of the bot, e.g. during a
+    /// rolling upgrade.
+    #[error("a custom_id of a newer version")]
+    NewerVersion,
     /// An action this build does not know.
     #[error("unknown button action")]
     UnknownAction,
@@ -119,7 +130,11 @@ impl CustomId {
             return Err(CustomIdError::Malformed);
         };
         if version != VERSION {
-            return Err(CustomIdError::UnknownVersion);
+            return Err(if is_newer(version) {
+                CustomIdError::NewerVersion
+            } else {
+                CustomIdError::UnknownVersion
+            });
         }
         let action = ButtonAction::ALL
             .into_iter()
@@ -128,6 +143,16 @@ impl CustomId {
         let meeting = contracts::meeting::parse_id(meeting).ok_or(CustomIdError::BadMeetingId)?;
         Ok(Self { action, meeting })
     }
+}
+
+/// Whether `version` is `v<n>` with `n` above this build's (canonical digits only).
+fn is_newer(version: &str) -> bool {
+    let current = VERSION.trim_start_matches('v').parse::<u32>().unwrap_or(1);
+    version
+        .strip_prefix('v')
+        .filter(|n| !n.is_empty() && !n.starts_with('0') && n.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|n| n.parse::<u32>().ok())
+        .is_some_and(|n| n > current)
 }
 
 impl FromStr for CustomId {
@@ -168,14 +193,27 @@ mod tests {
     }
 
     #[test]
+    fn a_newer_version_is_told_apart_from_an_unknown_one() {
+        assert_eq!(
+            CustomId::parse("v2:join:1"),
+            Err(CustomIdError::NewerVersion)
+        );
+        assert_eq!(
+            CustomId::parse("v17:share:1"),
+            Err(CustomIdError::NewerVersion)
+        );
+        for old in ["v0:join:1", "v02:join:1", "v-1:join:1"] {
+            assert_eq!(
+                CustomId::parse(old),
+                Err(CustomIdError::UnknownVersion),
+                "{old}"
+            );
+        }
+    }
+
+    #[test]
     fn an_unknown_version_is_rejected() {
-        for bad in [
-            "v2:join:1",
-            "V1:join:1",
-            "v:join:1",
-            ":join:1",
-            "v1 :join:1",
-        ] {
+        for bad in ["V1:join:1", "v:join:1", ":join:1", "v1 :join:1"] {
             assert_eq!(
                 CustomId::parse(bad),
                 Err(CustomIdError::UnknownVersion),

@@ -375,6 +375,52 @@ mod tests {
     /// Services that allow everything, know no meeting and fail to create one.
     struct Open;
 
+    impl contracts::Events for Open {
+        fn status(&self) -> contracts::ServiceStatus {
+            unreachable!()
+        }
+        fn publish(&self, _: &contracts::events::Event) -> Result<u32, Error> {
+            unreachable!()
+        }
+        fn pump(&self, _: u32) -> Result<contracts::events::PumpReport, Error> {
+            unreachable!()
+        }
+        fn create(
+            &self,
+            _: u64,
+            _: &contracts::events::NewSubscription,
+            _: &contracts::Actor,
+        ) -> Result<contracts::events::CreatedSubscription, Error> {
+            unreachable!()
+        }
+        fn list(&self, _: u64) -> Result<Vec<contracts::events::Subscription>, Error> {
+            Ok(Vec::new())
+        }
+        fn get(&self, _: u64, _: &str) -> Result<contracts::events::Subscription, Error> {
+            unreachable!()
+        }
+        fn delete(&self, _: u64, _: &str) -> Result<(), Error> {
+            unreachable!()
+        }
+        fn set_paused(
+            &self,
+            _: u64,
+            _: &str,
+            _: bool,
+            _: &contracts::Actor,
+        ) -> Result<contracts::events::Subscription, Error> {
+            unreachable!()
+        }
+        fn deliveries(
+            &self,
+            _: u64,
+            _: &str,
+            _: u32,
+        ) -> Result<Vec<contracts::events::Delivery>, Error> {
+            unreachable!()
+        }
+    }
+
     impl contracts::Config for Open {
         fn status(&self) -> contracts::ServiceStatus {
             unreachable!()
@@ -488,12 +534,6 @@ mod tests {
             unreachable!()
         }
         fn join_url(&self, _: u64, _: &Participant) -> Result<String, Error> {
-            unreachable!()
-        }
-        fn search_media(&self, _: &str, _: u32) -> Result<contracts::kaltura::MediaPage, Error> {
-            unreachable!()
-        }
-        fn get_media(&self, _: &str) -> Result<Option<contracts::kaltura::MediaEntry>, Error> {
             unreachable!()
         }
         fn player_embed_url(&self, _: &str, _: Option<u32>) -> Result<String, Error> {

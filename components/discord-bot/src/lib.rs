@@ -7,9 +7,11 @@
 //! - [`commands`]: the slash-command definitions (data shared with registration).
 //! - [`action`]: a verified interaction's data as a domain [`action::Action`].
 //! - [`custom_id`]: the versioned button `custom_id` codec.
+//! - [`versions`]: each command's version, older shapes and deprecation; how an
+//!   interaction made for another version is answered.
 //! - [`dispatch`]: permission checks and the [`dispatch::Outcome`] of each action.
 //! - [`services`]: the services the bot calls, as the contracts' ports
-//!   (`contracts::{Config, Members, Kaltura}`), and the [`services::Caller`].
+//!   (`contracts::{Config, Members, Kaltura, Events}`), and the [`services::Caller`].
 //! - [`replay`]: each interaction acted on once, claimed by its id in the shared store
 //!   (`bot/v1/interactions/`), with bounded keys.
 //!
@@ -30,6 +32,7 @@ pub mod endpoint;
 mod render;
 pub mod replay;
 pub mod services;
+pub mod versions;
 
 pub use dispatch::{respond, Outcome};
 pub use services::Services;

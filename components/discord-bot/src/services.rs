@@ -12,7 +12,7 @@
 //! Kaltura user (`resolve-member`, with that role); `kaltura` says who may share or end
 //! a meeting (`may-manage`) and who hosts it (`join-url`).
 
-use contracts::{Config, Kaltura, Member, Members};
+use contracts::{Config, Events, Kaltura, Member, Members};
 use discord_api::id::{ChannelId, GuildId, UserId};
 use discord_api::model::Envelope;
 
@@ -26,9 +26,11 @@ pub trait Services {
     fn members(&self) -> &impl Members;
     /// Meetings.
     fn kaltura(&self) -> &impl Kaltura;
+    /// The server's event subscriptions (`/kaltura-config events`).
+    fn events(&self) -> &impl Events;
 }
 
-impl<T: Config + Members + Kaltura> Services for T {
+impl<T: Config + Members + Kaltura + Events> Services for T {
     fn config(&self) -> &impl Config {
         self
     }
@@ -36,6 +38,9 @@ impl<T: Config + Members + Kaltura> Services for T {
         self
     }
     fn kaltura(&self) -> &impl Kaltura {
+        self
+    }
+    fn events(&self) -> &impl Events {
         self
     }
 }

@@ -24,7 +24,9 @@ use crate::reply::{Outcome, Problem};
 use crate::router::{self, Match};
 use crate::routes::{Deployment, Endpoint, Public, Route, Server, ROUTES};
 use crate::status::Upstream;
-use crate::{api_keys, deployment, guild, meetings, openapi, signin, status, upstream};
+use crate::{
+    api_keys, deployment, guild, meetings, openapi, signin, status, subscriptions, upstream,
+};
 use common::ApiError;
 use contracts::identity::Scope;
 use contracts::Actor;
@@ -84,6 +86,8 @@ pub async fn handle<B: Backend>(request: &Request<'_>, backend: &B) -> Response 
     }
     response.headers.extend(cors.headers(request.origin));
     response.headers.push(("x-request-id", request_id));
+    // The route's template, not the path: ids stay out of the counters' labels.
+    common::telemetry::http_request(matched.map_or("(no route)", |r| r.path), response.status);
     response
 }
 
@@ -247,6 +251,7 @@ fn count<B: Backend>(
     ) {
         Ok(Decision::Allowed { remaining }) => Ok(Some(remaining)),
         Ok(Decision::Limited { retry_after_secs }) => {
+            common::telemetry::event("rate_limited", &[("scope", kind.into())]);
             Err(Problem::rate_limited(what, retry_after_secs))
         }
         Err(err) => {
@@ -331,6 +336,7 @@ async fn server<B: Backend>(
     backend: &B,
 ) -> Outcome {
     let meeting = || param(params, "meeting_id");
+    let subscription = || param(params, "subscription_id");
     match endpoint {
         Server::Me => Ok(auth::me(caller)),
         Server::ListMeetings => meetings::list(backend, caller),
@@ -348,6 +354,19 @@ async fn server<B: Backend>(
         Server::ListApiKeys => api_keys::list(backend, caller).await,
         Server::CreateApiKey => api_keys::create(backend, caller, request.body),
         Server::RevokeApiKey => api_keys::revoke(backend, caller, param(params, "key_id")),
+        Server::ListSubscriptions => subscriptions::list(backend, caller),
+        Server::CreateSubscription => subscriptions::create(backend, caller, request.body),
+        Server::GetSubscription => subscriptions::get(backend, caller, subscription()),
+        Server::DeleteSubscription => subscriptions::delete(backend, caller, subscription()),
+        Server::PauseSubscription => {
+            subscriptions::set_paused(backend, caller, subscription(), true)
+        }
+        Server::ResumeSubscription => {
+            subscriptions::set_paused(backend, caller, subscription(), false)
+        }
+        Server::SubscriptionDeliveries => {
+            subscriptions::deliveries(backend, caller, subscription(), query)
+        }
     }
 }
 
@@ -365,6 +384,7 @@ fn administration<B: Backend>(
             deployment::update_config(backend, actor, request.if_match, request.body)
         }
         Deployment::AuditLog => deployment::audit_log(backend, query),
+        Deployment::PumpEvents => subscriptions::pump(backend, query),
     }
 }
 
@@ -373,6 +393,7 @@ mod tests {
     use super::*;
     use crate::routes::Endpoint;
     use crate::testing::*;
+    use contracts::events::EventType;
     use contracts::identity::Scope;
     use contracts::kaltura::Requester;
     use contracts::{Actor, KalturaRole as Role};
@@ -391,7 +412,32 @@ mod tests {
     fn health_lists_every_component() {
         let response = Fake::default().get("/api/v1/health", None);
         assert_eq!(response.status, 200);
-        assert_eq!(body(&response)["components"].as_array().unwrap().len(), 6);
+        assert_eq!(body(&response)["components"].as_array().unwrap().len(), 7);
+    }
+
+    #[test]
+    fn every_answer_is_one_metric_event_under_its_route_template() {
+        let fake = Fake::default();
+        let (_, lines) = common::telemetry::capture(|| {
+            fake.get("/api/v1/ready", None);
+            fake.get("/api/v1/guilds/300000000000000001/config", None);
+            fake.get("/api/v1/nothing-here", None);
+        });
+        let events: Vec<(String, u64)> = lines
+            .iter()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .filter(|l| l["event"] == "http_request")
+            .map(|l| {
+                (
+                    l["route"].as_str().unwrap().to_owned(),
+                    l["status"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(events.len(), 3, "{events:?}");
+        assert_eq!(events[0], ("/api/v1/ready".to_owned(), 200));
+        assert_eq!(events[1].0, "/api/v1/guilds/{guild_id}/config");
+        assert_eq!(events[2].0, "(no route)");
     }
 
     #[test]
@@ -563,7 +609,10 @@ mod tests {
             .iter()
             .map(|s| s["name"].as_str().unwrap().to_owned())
             .collect();
-        assert_eq!(names, ["gateway", "config", "identity", "kaltura"]);
+        assert_eq!(
+            names,
+            ["gateway", "config", "identity", "kaltura", "events"]
+        );
     }
 
     #[test]
@@ -747,7 +796,7 @@ mod tests {
         owner.owner = USER.into();
         let response = sign_in(&fake, owner, SIGN_IN);
         assert_eq!(body(&response)["role"], "admin");
-        assert_eq!(body(&response)["scopes"].as_array().unwrap().len(), 6);
+        assert_eq!(body(&response)["scopes"].as_array().unwrap().len(), 7);
     }
 
     #[test]
@@ -1124,16 +1173,22 @@ mod tests {
 
     // --- meetings ---
 
-    #[test]
-    fn a_moderator_creates_lists_gets_and_ends_a_meeting() {
-        let fake = Fake::default();
+    /// A Discord that knows the member, and that member's token as a moderator with
+    /// the meetings scopes.
+    fn meetings_moderator(fake: &Fake) -> String {
         fake.discord(|request| DiscordWorld::member(&[]).respond(request));
-        let moderator = fake.identity.mint(
+        fake.identity.mint(
             GUILD,
             USER,
             Role::Moderator,
             &[Scope::MeetingsRead, Scope::MeetingsWrite],
-        );
+        )
+    }
+
+    #[test]
+    fn a_moderator_creates_lists_gets_and_ends_a_meeting() {
+        let fake = Fake::default();
+        let moderator = meetings_moderator(&fake);
         let created = fake.call(
             "POST",
             "/api/v1/meetings",
@@ -1180,13 +1235,7 @@ mod tests {
         // (`contracts::meeting::parse_id`); `042` used to reach the kaltura service,
         // which read it as 42.
         let fake = Fake::default();
-        fake.discord(|request| DiscordWorld::member(&[]).respond(request));
-        let moderator = fake.identity.mint(
-            GUILD,
-            USER,
-            Role::Moderator,
-            &[Scope::MeetingsRead, Scope::MeetingsWrite],
-        );
+        let moderator = meetings_moderator(&fake);
         let created = fake.call(
             "POST",
             "/api/v1/meetings",
@@ -1203,13 +1252,7 @@ mod tests {
     #[test]
     fn a_meeting_cannot_be_announced_in_another_servers_channel() {
         let fake = Fake::default();
-        fake.discord(|request| DiscordWorld::member(&[]).respond(request));
-        let moderator = fake.identity.mint(
-            GUILD,
-            USER,
-            Role::Moderator,
-            &[Scope::MeetingsRead, Scope::MeetingsWrite],
-        );
+        let moderator = meetings_moderator(&fake);
         let response = fake.call(
             "POST",
             "/api/v1/meetings",
@@ -1225,6 +1268,74 @@ mod tests {
             r#"{"kind":"party","title":"x","channel_id":"1"}"#,
         );
         assert_eq!(bad.status, 400);
+    }
+
+    #[test]
+    fn creating_and_joining_a_meeting_publish_their_events_with_catalogue_data() {
+        let fake = Fake::default();
+        let moderator = meetings_moderator(&fake);
+        let created = fake.call(
+            "POST",
+            "/api/v1/meetings",
+            Some(&moderator),
+            &format!(r#"{{"kind":"webinar","title":"Town hall","channel_id":"{CHANNEL}"}}"#),
+        );
+        assert_eq!(created.status, 201);
+        let id = body(&created)["id"].as_str().unwrap().to_owned();
+        let joined = fake.call(
+            "POST",
+            &format!("/api/v1/meetings/{id}/join"),
+            Some(&moderator),
+            "",
+        );
+        assert_eq!(joined.status, 200);
+        let published = fake.events.published.borrow();
+        let types: Vec<EventType> = published.iter().map(|e| e.event_type).collect();
+        assert_eq!(types, [EventType::MeetingCreated, EventType::MeetingJoined]);
+        for event in published.iter() {
+            let data: Value = serde_json::from_str(&event.data_json).unwrap();
+            event_catalogue::check_data(event.event_type, &data).unwrap();
+            assert_eq!(data["source"], "api");
+            assert_eq!(data["meeting_id"], id.as_str());
+        }
+    }
+
+    #[test]
+    fn a_subscriptions_secret_is_in_its_creation_answer_only() {
+        let fake = Fake::default();
+        let admin = fake
+            .identity
+            .mint(GUILD, USER, Role::Admin, &[Scope::EventsManage]);
+        let path = format!("/api/v1/guilds/{GUILD}/subscriptions");
+        let created = fake.call(
+            "POST",
+            &path,
+            Some(&admin),
+            r#"{"url":"https://hooks.example.com/kd","event_types":["meeting.created"]}"#,
+        );
+        let json = body(&created);
+        assert_eq!(created.status, 201, "{json}");
+        assert!(json["secret"].as_str().unwrap().starts_with("whsec_"));
+        assert_eq!(created.header("cache-control"), Some("no-store"));
+        let id = json["id"].as_str().unwrap();
+        for answer in [
+            fake.get(&path, Some(&admin)),
+            fake.get(&format!("{path}/{id}"), Some(&admin)),
+        ] {
+            assert_eq!(answer.status, 200);
+            assert!(!String::from_utf8_lossy(&answer.body).contains("whsec_"));
+        }
+        let unknown = fake.call(
+            "POST",
+            &path,
+            Some(&admin),
+            r#"{"url":"https://hooks.example.com/kd","event_types":["meeting.exploded"]}"#,
+        );
+        assert_eq!(unknown.status, 400);
+        let viewer = fake
+            .identity
+            .mint(GUILD, USER, Role::Viewer, &[Scope::MeetingsRead]);
+        assert_eq!(fake.get(&path, Some(&viewer)).status, 403);
     }
 
     #[test]

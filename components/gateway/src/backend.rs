@@ -22,6 +22,8 @@ pub trait Backend {
     fn api_keys(&self) -> &dyn contracts::ApiKeys;
     /// The `kaltura` service.
     fn kaltura(&self) -> &dyn contracts::Kaltura;
+    /// The `events` service.
+    fn events(&self) -> &dyn contracts::Events;
     /// A setting's value, `None` when unset or empty.
     fn setting(&self, name: &str) -> Option<String>;
     /// A fresh request id.

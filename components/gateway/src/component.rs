@@ -2,15 +2,16 @@
 //! as imported (`contracts::Imported`), the `default` key-value store (through
 //! `wasi:keyvalue`, whose `atomics` count the rate limits: `increment`) and Spin's
 //! outbound HTTP as its backend, and writes the response.
+//!
+//! Two builds of the same adapter: WASIp3 (`wasi:http@0.3.0`; Spin 4 reuses its
+//! instances) by default, WASIp2 (`wasi:http@0.2.0`, spin-sdk 5.2; Spin 3.x) with the
+//! `wasip2` feature. Only the entry point and the outbound call's timeout differ;
+//! nothing is kept in the instance.
 
 use crate::api;
 use crate::backend::Backend;
 use contracts::Imported;
 use spin_adapter::{SpinVariables, WasiCasStore};
-use spin_sdk::http::{IncomingRequest, ResponseOutparam};
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 /// Requests to the gateway carry small JSON documents; anything larger is refused.
@@ -26,6 +27,8 @@ const DEFAULT_DISCORD_TIMEOUT: Duration = Duration::from_secs(10);
 struct WitBackend {
     /// The `default` store, through `wasi:keyvalue` for its atomic increment.
     store: WasiCasStore,
+    /// This request's id (the `x-request-id` header and every log line).
+    request_id: String,
 }
 
 impl WitBackend {
@@ -47,12 +50,14 @@ impl WitBackend {
 }
 
 /// A future that is ready once the monotonic clock passes a deadline; it registers
-/// its pollable with the executor spin-sdk runs the handler on.
+/// its pollable with the executor spin-sdk 5.2 runs the handler on (WASIp2 only).
+#[cfg(feature = "wasip2")]
 struct Deadline {
     at: u64,
     _registration: Option<spin_executor::CancelOnDropToken>,
 }
 
+#[cfg(feature = "wasip2")]
 impl Deadline {
     fn after(duration: Duration) -> Self {
         let nanos = u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX);
@@ -63,17 +68,21 @@ impl Deadline {
     }
 }
 
-impl Future for Deadline {
+#[cfg(feature = "wasip2")]
+impl std::future::Future for Deadline {
     type Output = ();
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
         if wasi::clocks::monotonic_clock::now() >= self.at {
-            return Poll::Ready(());
+            return std::task::Poll::Ready(());
         }
         let pollable = wasi::clocks::monotonic_clock::subscribe_instant(self.at);
         let token = spin_executor::push_waker_and_get_token(pollable, cx.waker().clone());
         self._registration = Some(token.into());
-        Poll::Pending
+        std::task::Poll::Pending
     }
 }
 
@@ -100,12 +109,16 @@ impl Backend for WitBackend {
         &Imported
     }
 
+    fn events(&self) -> &dyn contracts::Events {
+        &Imported
+    }
+
     fn setting(&self, name: &str) -> Option<String> {
         common::Variables::get(&SpinVariables, name)
     }
 
     fn request_id(&self) -> String {
-        spin_adapter::random_hex(8)
+        self.request_id.clone()
     }
 
     fn now(&self) -> u64 {
@@ -115,7 +128,7 @@ impl Backend for WitBackend {
     }
 
     fn log(&self, line: &str) {
-        eprintln!("gateway: {line}");
+        common::telemetry::log(common::telemetry::Level::Warn, line);
     }
 
     fn rates(&self) -> &WasiCasStore {
@@ -131,6 +144,18 @@ impl Backend for WitBackend {
         request: http::Request<Vec<u8>>,
     ) -> Result<http::Response<Vec<u8>>, String> {
         let timeout = self.discord_timeout();
+        send_within(request, timeout).await
+    }
+}
+
+/// Sends `request` through Spin's outbound HTTP, giving up after `timeout`: under
+/// WASIp2 with a timer on spin-sdk 5.2's executor.
+#[cfg(feature = "wasip2")]
+async fn send_within(
+    request: http::Request<Vec<u8>>,
+    timeout: Duration,
+) -> Result<http::Response<Vec<u8>>, String> {
+    {
         let send = std::pin::pin!(spin_adapter::send(request));
         let deadline = std::pin::pin!(Deadline::after(timeout));
         match futures::future::select(send, deadline).await {
@@ -142,17 +167,33 @@ impl Backend for WitBackend {
     }
 }
 
-#[spin_sdk::http_component]
-async fn handle(request: IncomingRequest, out: ResponseOutparam) {
-    let request = match spin_adapter::read_request(request, BODY_LIMIT) {
-        Ok(request) => request,
-        Err(err) => return spin_adapter::respond_error(out, &err.api_error(), &[]),
-    };
+/// Sends `request` through Spin's outbound HTTP, giving up after `timeout`: under
+/// WASIp3 with the host's wasi-http timeouts (connect, first byte, between bytes), the
+/// call blocking this request's task.
+#[cfg(not(feature = "wasip2"))]
+async fn send_within(
+    request: http::Request<Vec<u8>>,
+    timeout: Duration,
+) -> Result<http::Response<Vec<u8>>, String> {
+    let started = std::time::Instant::now();
+    spin_adapter::send_with_timeouts_blocking(request, spin_adapter::Timeouts::all(timeout))
+        .map_err(|err| {
+            if started.elapsed() >= timeout || err.0.contains("timed out") {
+                format!("no answer within {} ms", timeout.as_millis())
+            } else {
+                err.0
+            }
+        })
+}
+
+/// The answer to one read request: status, headers and body.
+async fn answer(request: &spin_adapter::ReadRequest, request_id: String) -> api::Response {
     let forwarded_for = request.header_values("x-forwarded-for");
     let backend = WitBackend {
         store: spin_adapter::cas_store(),
+        request_id,
     };
-    let response = api::handle(
+    api::handle(
         &api::Request {
             method: &request.method,
             path_with_query: &request.path_with_query,
@@ -166,7 +207,38 @@ async fn handle(request: IncomingRequest, out: ResponseOutparam) {
         },
         &backend,
     )
-    .await;
+    .await
+}
+
+/// After the answer: due event deliveries (Spin keeps the instance until this ends),
+/// except after liveness and the document, which touch nothing.
+fn after_answer(path_with_query: &str) {
+    if crate::subscriptions::pumps_after(path_with_query) {
+        if let Err(err) =
+            contracts::Events::pump(&Imported, crate::subscriptions::PUMP_AFTER_RESPONSE)
+        {
+            common::telemetry::log(
+                common::telemetry::Level::Warn,
+                &format!("events pump: {}: {}", err.kind().name(), err.message()),
+            );
+        }
+    }
+}
+
+/// The WASIp2 entry point (`wasi:http@0.2.0`).
+#[cfg(feature = "wasip2")]
+#[spin_sdk::http_component]
+async fn handle(request: spin_sdk::http::IncomingRequest, out: spin_sdk::http::ResponseOutparam) {
+    let request_id = spin_adapter::begin_request("gateway");
+    let request = match spin_adapter::read_request(request, BODY_LIMIT) {
+        Ok(request) => request,
+        Err(err) => {
+            let error = err.api_error();
+            common::telemetry::http_request("(body not read)", error.status);
+            return spin_adapter::respond_error(out, &error, &[("x-request-id", &request_id)]);
+        }
+    };
+    let response = answer(&request, request_id).await;
     let headers: Vec<(&str, &str)> = response
         .headers
         .iter()
@@ -176,5 +248,48 @@ async fn handle(request: IncomingRequest, out: ResponseOutparam) {
         spin_adapter::respond(out, response.status, &headers, &[]);
     } else {
         spin_adapter::respond_json(out, response.status, &response.body, &headers);
+    }
+    after_answer(&request.path_with_query);
+}
+
+/// The WASIp3 entry point (`wasi:http@0.3.0`); the work after the answer runs in a task
+/// of this request that Spin runs to its end.
+#[cfg(not(feature = "wasip2"))]
+mod entry_p3 {
+    use spin_adapter::p3;
+
+    struct Component;
+
+    wasip3::http::service::export!(Component);
+
+    impl wasip3::exports::http::handler::Guest for Component {
+        async fn handle(
+            request: p3::IncomingRequest,
+        ) -> Result<p3::OutgoingResponse, p3::HandlerError> {
+            let request_id = spin_adapter::begin_request("gateway");
+            let request = match p3::read_request(request, super::BODY_LIMIT).await {
+                Ok(request) => request,
+                Err(err) => {
+                    let error = err.api_error();
+                    common::telemetry::http_request("(body not read)", error.status);
+                    return Ok(p3::respond_error(&error, &[("x-request-id", &request_id)]));
+                }
+            };
+            let response = super::answer(&request, request_id).await;
+            let headers: Vec<(&str, &str)> = response
+                .headers
+                .iter()
+                .map(|(name, value)| (*name, value.as_str()))
+                .collect();
+            let path_with_query = request.path_with_query;
+            let after = move || super::after_answer(&path_with_query);
+            let reply = if response.body.is_empty() {
+                p3::respond_then(response.status, &headers, Vec::new(), after)
+            } else {
+                p3::respond_json_then(response.status, response.body.clone(), &headers, after)
+            };
+            p3::body_ready().await;
+            Ok(reply)
+        }
     }
 }

@@ -224,7 +224,7 @@ pub(crate) fn audit_limit(query: &str) -> Result<u32, Problem> {
 ///
 /// # Errors
 /// `400` unless it is 1 to `max`.
-fn limit(query: &str, default: u32, max: u32) -> Result<u32, Problem> {
+pub(crate) fn limit(query: &str, default: u32, max: u32) -> Result<u32, Problem> {
     let raw = form_urlencoded::parse(query.as_bytes())
         .find(|(name, _)| name == "limit")
         .map(|(_, value)| value.into_owned());

@@ -1,6 +1,6 @@
 //! The API gateway: `/api/v1` for other clients (a Discord Activity, dashboards,
 //! automations). An HTTP component that orchestrates the library services through their
-//! contracts: `config`, `identity` (`members`, `tokens`, `api-keys`) and `kaltura`, as
+//! contracts: `config`, `identity` (`members`, `tokens`, `api-keys`), `kaltura` and `events`, as
 //! the ports of the `contracts` crate, working on the contract types themselves.
 //!
 //! Host-free modules, unit-tested natively:
@@ -11,7 +11,8 @@
 //!   identity's `authorize`) and the deployment administrator's token;
 //! - [`signin`]: sign-in with Discord, refresh (the member re-checked) and revoke;
 //! - [`membership`]: what Discord says about a user on a server, with the bot token;
-//! - [`meetings`], [`guild`], [`api_keys`], [`deployment`], [`status`]: the resources;
+//! - [`meetings`], [`guild`], [`api_keys`], [`subscriptions`], [`deployment`], [`status`]:
+//!   the resources;
 //! - [`upstream`]: the deep readiness check, one Kaltura ping per interval;
 //! - [`ratelimit`]: fixed windows counted with the store's atomic increment;
 //! - [`address`]: the client's address (Spin's peer, or what trusted proxies forwarded);
@@ -40,6 +41,7 @@ pub mod router;
 pub mod routes;
 pub mod signin;
 pub mod status;
+pub mod subscriptions;
 pub mod upstream;
 
 #[cfg(test)]
@@ -64,6 +66,7 @@ pub const COMPONENTS: &[&str] = &[
     "kaltura",
     "identity",
     "config",
+    "events",
 ];
 
 // spin-sdk's `http_component` export is FFI and needs `unsafe`; only the adapter has it.

@@ -10,6 +10,7 @@ use crate::discord;
 use crate::reply::{id_field, Body, Outcome, Problem, Response};
 use crate::signin;
 use common::ApiError;
+use contracts::events::EventType;
 use contracts::identity::Scope;
 use contracts::kaltura::{
     Meeting, MeetingFilter, MeetingKind, MeetingRequest, Participant, Requester,
@@ -175,6 +176,16 @@ pub async fn create<B: Backend>(backend: &B, caller: &Caller, body: &[u8]) -> Ou
             duration_minutes,
         })
         .map_err(Problem::from)?;
+    let data = json!({
+        "guild_id": caller.guild_id.to_string(),
+        "meeting_id": meeting.id.to_string(),
+        "kind": meeting.kind.as_str(),
+        "title": meeting.title,
+        "owner_user_id": meeting.owner_id.to_string(),
+        "channel_id": meeting.channel_id.to_string(),
+        "source": "api",
+    });
+    crate::subscriptions::publish(backend, caller.guild_id, EventType::MeetingCreated, data);
     Ok(Response::json(201, &meeting_json(&meeting))
         .with("location", format!("/api/v1/meetings/{}", meeting.id)))
 }
@@ -223,6 +234,17 @@ pub fn join<B: Backend>(backend: &B, caller: &Caller, id: &str) -> Outcome {
         )
         .map_err(Problem::from)?;
     let part = if hosts { "host" } else { "attendee" };
+    crate::subscriptions::publish(
+        backend,
+        caller.guild_id,
+        EventType::MeetingJoined,
+        json!({
+            "guild_id": caller.guild_id.to_string(),
+            "meeting_id": meeting.id.to_string(),
+            "user_id": user_id.to_string(),
+            "source": "api",
+        }),
+    );
     Ok(Response::json(
         200,
         &json!({ "meeting_id": meeting.id.to_string(), "role": part, "url": url }),

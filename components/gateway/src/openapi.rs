@@ -11,8 +11,10 @@ use crate::guild::{
     MAX_NOTIFICATION_AUDIT_LIMIT,
 };
 use crate::routes::{Deployment, Endpoint, Public, Route, Server};
+use crate::subscriptions::{DEFAULT_DELIVERIES, MAX_DELIVERIES, MAX_PUMP};
 use crate::upstream::INTERVAL_SETTING;
 use contracts::config::Section;
+use contracts::events::EventType;
 use contracts::identity::{ApiKeyInfo, Scope};
 use contracts::kaltura::MeetingKind;
 use contracts::KalturaRole;
@@ -190,6 +192,59 @@ fn spec(endpoint: Endpoint) -> Spec {
         Endpoint::Server(_, Server::RevokeApiKey) => {
             s(None, vec![("204", Empty("Revoked")), ("404", Error)])
         }
+        Endpoint::Server(_, Server::ListSubscriptions) => s(
+            None,
+            vec![("200", Schema("SubscriptionList")), ("503", Error)],
+        ),
+        Endpoint::Server(_, Server::CreateSubscription) => s(
+            Some(("NewSubscription", true)),
+            vec![
+                (
+                    "201",
+                    SchemaWith("CreatedSubscription", &[("location", "Location")]),
+                ),
+                ("400", Error),
+                ("503", Error),
+            ],
+        ),
+        Endpoint::Server(
+            _,
+            Server::GetSubscription | Server::PauseSubscription | Server::ResumeSubscription,
+        ) => s(
+            None,
+            vec![
+                ("200", Schema("Subscription")),
+                ("404", Error),
+                ("503", Error),
+            ],
+        ),
+        Endpoint::Server(_, Server::DeleteSubscription) => s(
+            None,
+            vec![("204", Empty("Deleted")), ("404", Error), ("503", Error)],
+        ),
+        Endpoint::Server(_, Server::SubscriptionDeliveries) => Spec {
+            body: None,
+            extra_parameters: vec![limit(DEFAULT_DELIVERIES, MAX_DELIVERIES)],
+            responses: vec![
+                ("200", Schema("DeliveryList")),
+                ("400", Error),
+                ("404", Error),
+                ("503", Error),
+            ],
+        },
+        Endpoint::Deployment(Deployment::PumpEvents) => Spec {
+            body: None,
+            extra_parameters: vec![json!({
+                "name": "limit", "in": "query", "required": false,
+                "description": format!("The most attempts to make (default and most {MAX_PUMP})."),
+                "schema": { "type": "integer", "minimum": 1, "maximum": MAX_PUMP }
+            })],
+            responses: vec![
+                ("200", Schema("PumpReport")),
+                ("400", Error),
+                ("503", Error),
+            ],
+        },
         Endpoint::Deployment(Deployment::GetConfig) => s(
             None,
             vec![
@@ -245,6 +300,7 @@ pub fn document(routes: &[Route]) -> Value {
         },
         "servers": [{ "url": "/" }],
         "paths": paths,
+        "webhooks": webhooks(),
         "components": {
             "schemas": schemas(),
             "responses": {
@@ -291,6 +347,147 @@ pub fn document(routes: &[Route]) -> Value {
             }
         }
     })
+}
+
+/// The event catalogue as OpenAPI 3.1 `webhooks`: one operation per event type, the
+/// request a subscriber receives (its envelope's schema under `components`, with an
+/// example), signed per Standard Webhooks.
+fn webhooks() -> Value {
+    let mut hooks = Map::new();
+    for &event_type in EventType::ALL {
+        let name = event_catalogue::schema_name(event_type);
+        hooks.insert(
+            event_type.as_str().to_owned(),
+            json!({
+                "post": {
+                    "operationId": format!("event_{}", event_type.as_str().replace('.', "_")),
+                    "summary": event_catalogue::about(event_type),
+                    "description": concat!(
+                        "Sent to each subscription of the server that chose this type, at least once: ",
+                        "retried on the deployment's schedule (events_retry_schedule) with the same ",
+                        "webhook-id until the receiver answers 2xx; deliveries to one subscription are ",
+                        "in order. Verify webhook-signature (Standard Webhooks: v1, base64 of ",
+                        "HMAC-SHA256 over \"{webhook-id}.{webhook-timestamp}.{body}\" with the ",
+                        "subscription's secret) and deduplicate by webhook-id."
+                    ),
+                    "parameters": [
+                        { "name": "webhook-id", "in": "header", "required": true, "schema": { "type": "string", "pattern": "^msg_[0-9a-f]{24}$" }, "description": "The delivery's id: the same on every attempt." },
+                        { "name": "webhook-timestamp", "in": "header", "required": true, "schema": { "type": "string", "pattern": "^[0-9]+$" }, "description": "When this attempt was signed, Unix seconds." },
+                        { "name": "webhook-signature", "in": "header", "required": true, "schema": { "type": "string", "pattern": "^v1,[A-Za-z0-9+/=]+$" }, "description": "v1, then the base64 signature." }
+                    ],
+                    "requestBody": {
+                        "required": true,
+                        "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{name}") } } }
+                    },
+                    "responses": {
+                        "2XX": { "description": "Delivered." },
+                        "default": { "description": "Not delivered: retried later." }
+                    }
+                }
+            }),
+        );
+    }
+    Value::Object(hooks)
+}
+
+/// The subscriptions' schemas and each event type's envelope (from `event-catalogue`).
+fn event_schemas(all: &mut Value) {
+    let type_names: Vec<&str> = EventType::ALL.iter().map(|t| t.as_str()).collect();
+    let time = json!({ "type": "integer", "minimum": 0 });
+    let subscription_properties = json!({
+        "id": { "type": "string", "pattern": "^sub_[0-9a-f]{24}$" },
+        "guild_id": { "$ref": "#/components/schemas/Snowflake" },
+        "url": { "type": "string" },
+        "event_types": { "type": "array", "items": { "$ref": "#/components/schemas/EventType" } },
+        "description": { "type": "string" },
+        "state": { "type": "string", "enum": ["active", "paused"] },
+        "paused_reason": { "type": ["string", "null"], "description": "Who paused it, or which delivery gave up and how its last attempt failed." },
+        "paused_at": { "type": ["integer", "null"], "minimum": 0 },
+        "created_at": time,
+        "created_by": { "$ref": "#/components/schemas/Actor" },
+        "consecutive_failures": { "type": "integer", "minimum": 0 },
+        "pending": { "type": "integer", "minimum": 0, "description": "Deliveries waiting; the first is being tried or retried." }
+    });
+    let fields = [
+        "id",
+        "guild_id",
+        "url",
+        "event_types",
+        "description",
+        "state",
+        "paused_reason",
+        "paused_at",
+        "created_at",
+        "created_by",
+        "consecutive_failures",
+        "pending",
+    ];
+    let mut created_properties = subscription_properties.clone();
+    created_properties["secret"] = json!({
+        "type": "string", "pattern": "^whsec_[A-Za-z0-9+/=]+$",
+        "description": "The signing secret (Standard Webhooks): shown in this answer only."
+    });
+    let mut created_fields = fields.to_vec();
+    created_fields.push("secret");
+    all["EventType"] = json!({ "type": "string", "enum": type_names });
+    all["Subscription"] = object(&fields, subscription_properties);
+    all["CreatedSubscription"] = object(&created_fields, created_properties);
+    all["SubscriptionList"] = object(
+        &["subscriptions"],
+        json!({ "subscriptions": { "type": "array", "items": { "$ref": "#/components/schemas/Subscription" } } }),
+    );
+    all["NewSubscription"] = json!({
+        "type": "object",
+        "required": ["url", "event_types"],
+        "properties": {
+            "url": { "type": "string", "minLength": 1, "maxLength": 2000, "description": "An https:// URL (http:// only where the deployment allows it for tests); private, loopback and link-local addresses and localhost are refused unless the deployment allows them." },
+            "event_types": { "type": "array", "minItems": 1, "uniqueItems": true, "items": { "$ref": "#/components/schemas/EventType" } },
+            "description": { "type": "string", "maxLength": 200, "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$" }
+        }
+    });
+    let attempt = object(
+        &["at_ms", "status", "error", "duration_ms"],
+        json!({
+            "at_ms": time,
+            "status": { "type": ["integer", "null"], "minimum": 100, "maximum": 599 },
+            "error": { "type": ["string", "null"] },
+            "duration_ms": { "type": "integer", "minimum": 0 }
+        }),
+    );
+    all["Delivery"] = object(
+        &[
+            "id",
+            "event_type",
+            "created_at_ms",
+            "state",
+            "attempts",
+            "next_attempt_at_ms",
+        ],
+        json!({
+            "id": { "type": "string", "description": "The webhook-id." },
+            "event_type": { "$ref": "#/components/schemas/EventType" },
+            "created_at_ms": time,
+            "state": { "type": "string", "enum": ["pending", "delivered", "failed"] },
+            "attempts": { "type": "array", "items": attempt },
+            "next_attempt_at_ms": { "type": ["integer", "null"], "minimum": 0 }
+        }),
+    );
+    all["DeliveryList"] = object(
+        &["deliveries"],
+        json!({ "deliveries": { "type": "array", "items": { "$ref": "#/components/schemas/Delivery" } } }),
+    );
+    all["PumpReport"] = object(
+        &["attempted", "delivered", "retrying", "gave_up"],
+        json!({
+            "attempted": { "type": "integer", "minimum": 0 },
+            "delivered": { "type": "integer", "minimum": 0 },
+            "retrying": { "type": "integer", "minimum": 0 },
+            "gave_up": { "type": "integer", "minimum": 0 }
+        }),
+    );
+    for &event_type in EventType::ALL {
+        all[event_catalogue::schema_name(event_type)] = event_catalogue::schema(event_type);
+    }
 }
 
 fn operation(route: &Route) -> Value {
@@ -350,6 +547,8 @@ fn tag(path: &str) -> &'static str {
         "auth"
     } else if path.starts_with("/api/v1/meetings") {
         "meetings"
+    } else if path.contains("/subscriptions") {
+        "events"
     } else if path.starts_with("/api/v1/guilds/") {
         "guilds"
     } else if path.starts_with("/api/v1/deployment/") {
@@ -368,6 +567,9 @@ fn parameters(path: &str, extra: Vec<Value>) -> Value {
                 "guild_id" => json!({ "$ref": "#/components/schemas/Snowflake" }),
                 "meeting_id" => json!({ "type": "string", "pattern": "^[1-9][0-9]{0,19}$" }),
                 "key_id" => json!({ "type": "string", "pattern": "^[0-9a-f]{16}$" }),
+                "subscription_id" => {
+                    json!({ "type": "string", "pattern": "^sub_[0-9a-f]{24}$" })
+                }
                 _ => json!({ "type": "string" }),
             };
             json!({ "name": name, "in": "path", "required": true, "schema": schema })
@@ -722,6 +924,7 @@ fn schemas() -> Value {
         },
         "not": { "required": ["expires_at", "ttl_seconds"] }
     });
+    event_schemas(&mut all);
     all["NotificationAttempt"] = notification_attempt;
     all["NotificationAuditEntry"] = notification_entry;
     all["NotificationAuditLog"] = object(
@@ -854,7 +1057,7 @@ mod tests {
             .iter()
             .filter(|r| matches!(r.endpoint, Endpoint::Deployment(_)))
             .collect();
-        assert_eq!(admin_routes.len(), 3);
+        assert_eq!(admin_routes.len(), 4);
         for route in admin_routes {
             assert!(route.path.starts_with("/api/v1/deployment/"));
             let op = &document["paths"][route.path][route.method.to_ascii_lowercase()];

@@ -74,6 +74,20 @@ pub enum Server {
     CreateApiKey,
     /// `DELETE /api/v1/guilds/{guild_id}/api-keys/{key_id}`.
     RevokeApiKey,
+    /// `GET /api/v1/guilds/{guild_id}/subscriptions`.
+    ListSubscriptions,
+    /// `POST /api/v1/guilds/{guild_id}/subscriptions`.
+    CreateSubscription,
+    /// `GET /api/v1/guilds/{guild_id}/subscriptions/{subscription_id}`.
+    GetSubscription,
+    /// `DELETE /api/v1/guilds/{guild_id}/subscriptions/{subscription_id}`.
+    DeleteSubscription,
+    /// `POST /api/v1/guilds/{guild_id}/subscriptions/{subscription_id}/pause`.
+    PauseSubscription,
+    /// `POST /api/v1/guilds/{guild_id}/subscriptions/{subscription_id}/resume`.
+    ResumeSubscription,
+    /// `GET /api/v1/guilds/{guild_id}/subscriptions/{subscription_id}/deliveries`.
+    SubscriptionDeliveries,
 }
 
 /// The endpoints of the deployment's administrator.
@@ -85,6 +99,8 @@ pub enum Deployment {
     UpdateConfig,
     /// `GET /api/v1/deployment/audit-log`.
     AuditLog,
+    /// `POST /api/v1/deployment/events/pump`.
+    PumpEvents,
 }
 
 impl Endpoint {
@@ -170,12 +186,28 @@ pub const ROUTES: &[Route] = &[
         "Creates an API key for the server with scopes the caller holds itself and an optional expiry (expires_at or ttl_seconds, within the deployment's bound); the key is in this answer only."),
     route("revoke_api_key", "DELETE", "/api/v1/guilds/{guild_id}/api-keys/{key_id}", S(Needs(Scope::KeysManage), Server::RevokeApiKey),
         "Revokes one of the server's API keys at once."),
+    route("list_subscriptions", "GET", "/api/v1/guilds/{guild_id}/subscriptions", S(Needs(Scope::EventsManage), Server::ListSubscriptions),
+        "The server's event subscriptions, without their secrets: each with its state, why it is paused (when it is), its failures in a row and its pending deliveries."),
+    route("create_subscription", "POST", "/api/v1/guilds/{guild_id}/subscriptions", S(Needs(Scope::EventsManage), Server::CreateSubscription),
+        "Subscribes an HTTPS endpoint to event types (the catalogue is this document's `webhooks`). Deliveries are signed per Standard Webhooks with the secret in this answer only (`whsec_…`). Private, loopback and link-local destinations are refused unless the deployment allows them; the host must also be in the deployment's allowed outbound hosts."),
+    route("get_subscription", "GET", "/api/v1/guilds/{guild_id}/subscriptions/{subscription_id}", S(Needs(Scope::EventsManage), Server::GetSubscription),
+        "One subscription of the server."),
+    route("delete_subscription", "DELETE", "/api/v1/guilds/{guild_id}/subscriptions/{subscription_id}", S(Needs(Scope::EventsManage), Server::DeleteSubscription),
+        "Deletes a subscription; its pending deliveries are dropped."),
+    route("pause_subscription", "POST", "/api/v1/guilds/{guild_id}/subscriptions/{subscription_id}/pause", S(Needs(Scope::EventsManage), Server::PauseSubscription),
+        "Pauses a subscription: nothing is sent, new events wait in its queue (bounded)."),
+    route("resume_subscription", "POST", "/api/v1/guilds/{guild_id}/subscriptions/{subscription_id}/resume", S(Needs(Scope::EventsManage), Server::ResumeSubscription),
+        "Resumes a subscription (also one paused because a delivery gave up): its failure count is cleared and its oldest pending delivery is due at once."),
+    route("subscription_deliveries", "GET", "/api/v1/guilds/{guild_id}/subscriptions/{subscription_id}/deliveries", S(Needs(Scope::EventsManage), Server::SubscriptionDeliveries),
+        "The subscription's deliveries, newest first: pending ones, then the last 50 finished (delivered or failed), each with its webhook-id and every attempt (time, status or error, duration)."),
     route("get_deployment_config", "GET", "/api/v1/deployment/config", D(Deployment::GetConfig),
         "The deployment-wide overrides (merged over the defaults and under every server's own overrides); the version is the ETag."),
     route("update_deployment_config", "PATCH", "/api/v1/deployment/config", D(Deployment::UpdateConfig),
         "Applies a JSON merge patch to the deployment-wide overrides (which may also set the deployment-only keys, kaltura.privileges.*), if the version it is based on (If-Match or expected_version) is current: 409 otherwise, 428 without one."),
     route("deployment_audit_log", "GET", "/api/v1/deployment/audit-log", D(Deployment::AuditLog),
         "The most recent changes of the deployment-wide overrides, newest first."),
+    route("pump_events", "POST", "/api/v1/deployment/events/pump", D(Deployment::PumpEvents),
+        "Sends the event deliveries that are due now, every server's (at most `limit`, one per subscription): for a scheduler (a Kubernetes CronJob, a cron trigger) so that retries happen when no request comes. Every answer of the app also pumps a few."),
 ];
 
 #[cfg(test)]

@@ -85,6 +85,7 @@ pub fn ready<B: Backend>(backend: &B, upstream: Option<Upstream>) -> Response {
         backend.config().status(),
         backend.members().status(),
         backend.kaltura().status(),
+        backend.events().status(),
     ];
     let missing: Vec<&str> = statuses
         .iter()

@@ -15,8 +15,7 @@ use contracts::identity::{
     TokenPair, UserRecord,
 };
 use contracts::kaltura::{
-    MediaEntry, MediaPage, Meeting, MeetingFilter, MeetingId, MeetingKind, MeetingRequest,
-    Participant, Requester,
+    Meeting, MeetingFilter, MeetingId, MeetingKind, MeetingRequest, Participant, Requester,
 };
 use contracts::{Actor, Error, KalturaRole, Member, ServiceStatus, Snowflake};
 use std::cell::{Cell, RefCell};
@@ -702,14 +701,6 @@ impl contracts::Kaltura for FakeKaltura {
         ))
     }
 
-    fn search_media(&self, _query: &str, _page: u32) -> Result<MediaPage, Error> {
-        Err(unused("search-media"))
-    }
-
-    fn get_media(&self, _entry_id: &str) -> Result<Option<MediaEntry>, Error> {
-        Err(unused("get-media"))
-    }
-
     fn player_embed_url(&self, _entry_id: &str, _uiconf_id: Option<u32>) -> Result<String, Error> {
         Err(unused("player-embed-url"))
     }
@@ -717,11 +708,112 @@ impl contracts::Kaltura for FakeKaltura {
 
 type Responder = Box<dyn Fn(&http::Request<Vec<u8>>) -> http::Response<Vec<u8>>>;
 
+/// The events service: records what is published; subscriptions are kept in a list.
+#[derive(Default)]
+pub struct FakeEvents {
+    pub published: RefCell<Vec<contracts::events::Event>>,
+    pub subscriptions: RefCell<Vec<contracts::events::Subscription>>,
+}
+
+impl contracts::Events for FakeEvents {
+    fn status(&self) -> ServiceStatus {
+        status("events")
+    }
+    fn publish(&self, event: &contracts::events::Event) -> Result<u32, Error> {
+        self.published.borrow_mut().push(event.clone());
+        Ok(1)
+    }
+    fn pump(&self, _max_attempts: u32) -> Result<contracts::events::PumpReport, Error> {
+        Ok(contracts::events::PumpReport {
+            attempted: 0,
+            delivered: 0,
+            retrying: 0,
+            gave_up: 0,
+        })
+    }
+    fn create(
+        &self,
+        guild_id: Snowflake,
+        request: &contracts::events::NewSubscription,
+        created_by: &Actor,
+    ) -> Result<contracts::events::CreatedSubscription, Error> {
+        let subscription = contracts::events::Subscription {
+            id: format!("sub_{:024x}", self.subscriptions.borrow().len() + 1),
+            guild_id,
+            url: request.url.clone(),
+            event_types: request.event_types.clone(),
+            description: request.description.clone(),
+            state: contracts::events::SubscriptionState::Active,
+            paused_reason: None,
+            paused_at: None,
+            created_at: NOW,
+            created_by: created_by.clone(),
+            consecutive_failures: 0,
+            pending: 0,
+        };
+        self.subscriptions.borrow_mut().push(subscription.clone());
+        Ok(contracts::events::CreatedSubscription {
+            subscription,
+            secret: "whsec_c2VjcmV0".into(),
+        })
+    }
+    fn list(&self, guild_id: Snowflake) -> Result<Vec<contracts::events::Subscription>, Error> {
+        Ok(self
+            .subscriptions
+            .borrow()
+            .iter()
+            .filter(|s| s.guild_id == guild_id)
+            .cloned()
+            .collect())
+    }
+    fn get(&self, guild_id: Snowflake, id: &str) -> Result<contracts::events::Subscription, Error> {
+        self.list(guild_id)?
+            .into_iter()
+            .find(|s| s.id == id)
+            .ok_or_else(|| Error::NotFound(id.into()))
+    }
+    fn delete(&self, guild_id: Snowflake, id: &str) -> Result<(), Error> {
+        self.get(guild_id, id)?;
+        self.subscriptions.borrow_mut().retain(|s| s.id != id);
+        Ok(())
+    }
+    fn set_paused(
+        &self,
+        guild_id: Snowflake,
+        id: &str,
+        paused: bool,
+        _actor: &Actor,
+    ) -> Result<contracts::events::Subscription, Error> {
+        self.get(guild_id, id)?;
+        let mut subs = self.subscriptions.borrow_mut();
+        let sub = subs
+            .iter_mut()
+            .find(|s| s.id == id)
+            .ok_or_else(|| Error::NotFound(id.into()))?;
+        sub.state = if paused {
+            contracts::events::SubscriptionState::Paused
+        } else {
+            contracts::events::SubscriptionState::Active
+        };
+        Ok(sub.clone())
+    }
+    fn deliveries(
+        &self,
+        guild_id: Snowflake,
+        id: &str,
+        _limit: u32,
+    ) -> Result<Vec<contracts::events::Delivery>, Error> {
+        self.get(guild_id, id)?;
+        Ok(Vec::new())
+    }
+}
+
 pub struct Fake {
     pub settings: RefCell<BTreeMap<String, String>>,
     pub identity: FakeIdentity,
     pub config: FakeConfig,
     pub kaltura: FakeKaltura,
+    pub events: FakeEvents,
     pub rates: MemoryCasStore,
     pub store: MemoryCasStore,
     pub logs: RefCell<Vec<String>>,
@@ -753,6 +845,7 @@ impl Default for Fake {
             identity: FakeIdentity::default(),
             config: FakeConfig::default(),
             kaltura: FakeKaltura::default(),
+            events: FakeEvents::default(),
             rates: MemoryCasStore::default(),
             store: MemoryCasStore::default(),
             logs: RefCell::new(Vec::new()),
@@ -790,6 +883,9 @@ impl Backend for Fake {
     }
     fn kaltura(&self) -> &dyn contracts::Kaltura {
         &self.kaltura
+    }
+    fn events(&self) -> &dyn contracts::Events {
+        &self.events
     }
     fn setting(&self, name: &str) -> Option<String> {
         self.settings.borrow().get(name).cloned()

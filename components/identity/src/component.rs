@@ -16,14 +16,21 @@ use spin_adapter::{HostRandom, SpinVariables, SystemClock};
 
 struct Component;
 
+/// Names this library in the log lines and metric events of the call (it serves
+/// calls, not requests: `common::telemetry`), then gives the service back.
+fn named<T>(service: T) -> T {
+    common::telemetry::set_component("identity");
+    service
+}
+
 contracts::export_identity!(
     Component,
-    crate::Identity::new(crate::Env {
+    named(crate::Identity::new(crate::Env {
         kv: &spin_adapter::cas_store(),
         vars: &SpinVariables,
         clock: &SystemClock,
         random: &HostRandom,
-    })
+    }))
 );
 
 export!(Component);

@@ -8,6 +8,7 @@
 //! | `config:write` | change or reset the server's settings | admin |
 //! | `audit:read` | read the server's audit log | admin |
 //! | `keys:manage` | create, list and revoke the server's API keys | admin |
+//! | `events:manage` | manage the server's event subscriptions and read their deliveries | admin |
 //!
 //! An access token may carry only scopes its role grants ([`for_role`]); an API key
 //! carries the scopes the server's admin chose. Either is valid on one server only:

@@ -17,15 +17,22 @@ use spin_adapter::{HostRandom, HostTransport, SpinVariables, SystemClock};
 
 struct Component;
 
+/// Names this library in the log lines and metric events of the call (it serves
+/// calls, not requests: `common::telemetry`), then gives the service back.
+fn named<T>(service: T) -> T {
+    common::telemetry::set_component("kaltura");
+    service
+}
+
 contracts::export_kaltura!(
     Component,
-    crate::Service::new(crate::Env {
+    named(crate::Service::new(crate::Env {
         vars: &SpinVariables,
         kv: &spin_adapter::cas_store(),
         transport: &HostTransport,
         clock: &SystemClock,
         random: &HostRandom,
-    })
+    }))
 );
 
 export!(Component);

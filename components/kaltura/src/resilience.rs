@@ -81,6 +81,18 @@ pub fn circuit_open(retry_after_secs: u64) -> Error {
     ))
 }
 
+/// Writes the `kaltura_circuit` metric event: the breaker's state for this attempt
+/// (`closed`, `half_open` for a trial, `open` when refused). Counted, the open ones
+/// show that Kaltura's circuit is open (deploy/observability/alerts.yml).
+fn record_admission(admission: Admission) {
+    let state = match admission {
+        Admission::Closed => "closed",
+        Admission::Trial => "half_open",
+        Admission::Open { .. } => "open",
+    };
+    common::telemetry::event("kaltura_circuit", &[("state", state.into())]);
+}
+
 fn copy_request(request: &http::Request<Vec<u8>>) -> http::Request<Vec<u8>> {
     let mut copy = http::Request::new(request.body().clone());
     *copy.method_mut() = request.method().clone();
@@ -137,6 +149,7 @@ impl<'a> Upstream<'a> {
         loop {
             attempt += 1;
             let admission = breaker.admit(self.env.clock.now_secs()).map_err(storage)?;
+            record_admission(admission);
             if let Admission::Open { retry_after_secs } = admission {
                 return Err(circuit_open(retry_after_secs));
             }
@@ -197,6 +210,29 @@ mod tests {
             !upstream.circuit_open(),
             "a success closes the circuit again"
         );
+    }
+
+    #[test]
+    fn every_attempt_reports_the_circuit_state_and_refusals_report_it_open() {
+        let fx = Fixture::new();
+        for _ in 0..40 {
+            fx.kaltura.script_status(503, "down");
+        }
+        let upstream = fx.upstream();
+        let (_, lines) = common::telemetry::capture(|| {
+            for _ in 0..20 {
+                let _ = ping(&upstream, Retry::Never);
+            }
+        });
+        let states: Vec<String> = lines
+            .iter()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .filter(|l| l["event"] == "kaltura_circuit")
+            .map(|l| l["state"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(states.len(), 20, "one event per attempt: {states:?}");
+        assert_eq!(states[0], "closed");
+        assert_eq!(states.last().map(String::as_str), Some("open"));
     }
 
     #[test]

@@ -4,8 +4,7 @@
 //! (`contracts::Kaltura`), which the adapter exports.
 
 use contracts::kaltura::{
-    MediaEntry, MediaPage, Meeting, MeetingFilter, MeetingId, MeetingRequest, Participant,
-    Requester,
+    Meeting, MeetingFilter, MeetingId, MeetingRequest, Participant, Requester,
 };
 use contracts::ServiceStatus;
 use kaltura_api::client::{calls, Call, MultiRequest, MultiResponse};
@@ -187,14 +186,6 @@ impl contracts::Kaltura for Service<'_> {
 
     fn join_url(&self, meeting_id: MeetingId, participant: &Participant) -> Result<String, Error> {
         Service::join_url(self, meeting_id, participant)
-    }
-
-    fn search_media(&self, query: &str, page: u32) -> Result<MediaPage, Error> {
-        Service::search_media(self, query, page)
-    }
-
-    fn get_media(&self, entry_id: &str) -> Result<Option<MediaEntry>, Error> {
-        Service::get_media(self, entry_id)
     }
 
     fn player_embed_url(&self, entry_id: &str, uiconf_id: Option<u32>) -> Result<String, Error> {

@@ -48,6 +48,8 @@ pub struct Env<'a, S: CasStore, P: Services> {
     pub clock: &'a dyn Clock,
     /// The `kaltura` and `config` services.
     pub services: &'a P,
+    /// The `events` service: the servers' subscribers.
+    pub events: &'a dyn contracts::Events,
     /// Retry limits.
     pub policy: Policy,
 }
@@ -201,6 +203,21 @@ pub fn handle<S: CasStore, P: Services>(request: &Incoming<'_>, env: &Env<'_, S,
     let mut results = Vec::new();
     let mut notes = Vec::new();
     let mut later = 0usize;
+    if record.deliveries.is_empty() {
+        for (guild_id, event_type, data) in crate::subscribers::events(&id, &event, &deliveries) {
+            let published = env.events.publish(&contracts::events::Event {
+                event_type,
+                guild_id,
+                data_json: data.to_string(),
+            });
+            if let Err(err) = published {
+                notes.push(format!(
+                    "{event_type} for server {guild_id} not published: {}",
+                    err.kind().name()
+                ));
+            }
+        }
+    }
     for delivery in &deliveries {
         let dkey = delivery.key();
         if let Some(mark) = record.deliveries.get(&dkey) {
@@ -231,6 +248,13 @@ pub fn handle<S: CasStore, P: Services>(request: &Incoming<'_>, env: &Env<'_, S,
                 (AuditOutcome::RetryLater, None, Some(why.clone()), None)
             }
         };
+        common::telemetry::event(
+            "webhook_delivery",
+            &[(
+                "outcome",
+                serde_json::to_value(outcome).unwrap_or(Value::Null),
+            )],
+        );
         if let Some(mark) = mark {
             record.deliveries.insert(dkey, mark);
             record.updated_at = env.clock.now_secs();

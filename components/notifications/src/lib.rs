@@ -13,6 +13,7 @@
 //! | [`delivery`] | posting with Discord's rules: `429` `retry_after`, `5xx` backoff, inside a 10 s budget |
 //! | [`dedupe`] | exactly once across Kaltura's redeliveries (compare-and-swap claim per event) |
 //! | [`notify_log`] (crate) | each server's audit log of attempts and outcomes: this service's, shared read-only with the gateway |
+//! | [`subscribers`] | the servers' event subscribers: `meeting.started`, `meeting.ended`, `recording.ready` through the `events` service |
 //! | [`handler`] | the whole request, host-free, and what is answered when |
 //! | [`keys`] | key layout |
 //!
@@ -113,6 +114,7 @@ pub mod ownership;
 pub mod receiver;
 pub mod render;
 pub mod routing;
+pub mod subscribers;
 
 #[cfg(test)]
 mod testing;

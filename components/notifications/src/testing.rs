@@ -13,8 +13,7 @@ use contracts::config::{
     KalturaSettings, Message, MessageKind, Section, SettingKey, SettingLine, UpdateResult,
 };
 use contracts::kaltura::{
-    MediaEntry, MediaPage, Meeting, MeetingFilter, MeetingKind, MeetingRequest, Participant,
-    Requester,
+    Meeting, MeetingFilter, MeetingKind, MeetingRequest, Participant, Requester,
 };
 use contracts::{Actor, Error, KalturaRole, Member, ServiceStatus};
 use serde_json::Value;
@@ -253,14 +252,6 @@ impl contracts::Kaltura for FakeServices {
         unreachable!()
     }
 
-    fn search_media(&self, _: &str, _: u32) -> Result<MediaPage, Error> {
-        unreachable!()
-    }
-
-    fn get_media(&self, _: &str) -> Result<Option<MediaEntry>, Error> {
-        unreachable!()
-    }
-
     fn player_embed_url(&self, entry_id: &str, uiconf_id: Option<u32>) -> Result<String, Error> {
         let uiconf =
             uiconf_id.ok_or_else(|| Error::NotConfigured("kaltura_player_uiconf_id".into()))?;
@@ -401,5 +392,67 @@ impl Transport for FakeDiscord {
             .header("content-type", "application/json")
             .body(body.into_bytes())
             .unwrap())
+    }
+}
+
+/// The `events` service: records what is published; nothing else is called here.
+#[derive(Default)]
+pub struct FakeEvents {
+    pub published: std::cell::RefCell<Vec<contracts::events::Event>>,
+}
+
+fn not_here() -> Error {
+    Error::Other("not called by the notifications service".into())
+}
+
+impl contracts::Events for FakeEvents {
+    fn status(&self) -> contracts::ServiceStatus {
+        contracts::ServiceStatus {
+            name: "events".into(),
+            version: "test".into(),
+            missing_settings: Vec::new(),
+            key_value_ok: true,
+        }
+    }
+    fn publish(&self, event: &contracts::events::Event) -> Result<u32, Error> {
+        self.published.borrow_mut().push(event.clone());
+        Ok(1)
+    }
+    fn pump(&self, _max_attempts: u32) -> Result<contracts::events::PumpReport, Error> {
+        Err(not_here())
+    }
+    fn create(
+        &self,
+        _guild_id: u64,
+        _request: &contracts::events::NewSubscription,
+        _created_by: &contracts::Actor,
+    ) -> Result<contracts::events::CreatedSubscription, Error> {
+        Err(not_here())
+    }
+    fn list(&self, _guild_id: u64) -> Result<Vec<contracts::events::Subscription>, Error> {
+        Err(not_here())
+    }
+    fn get(&self, _guild_id: u64, _id: &str) -> Result<contracts::events::Subscription, Error> {
+        Err(not_here())
+    }
+    fn delete(&self, _guild_id: u64, _id: &str) -> Result<(), Error> {
+        Err(not_here())
+    }
+    fn set_paused(
+        &self,
+        _guild_id: u64,
+        _id: &str,
+        _paused: bool,
+        _actor: &contracts::Actor,
+    ) -> Result<contracts::events::Subscription, Error> {
+        Err(not_here())
+    }
+    fn deliveries(
+        &self,
+        _guild_id: u64,
+        _id: &str,
+        _limit: u32,
+    ) -> Result<Vec<contracts::events::Delivery>, Error> {
+        Err(not_here())
     }
 }

@@ -5,8 +5,10 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use contracts::config::Command as CommandName;
 use discord_api::commands::{Command, CommandOption, IntegrationType};
 use discord_api::id::GuildId;
+use discord_bot::versions;
 
 /// Where commands are registered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,6 +58,9 @@ pub struct Plan {
     pub removed: Vec<String>,
     /// Registered as defined.
     pub unchanged: Vec<String>,
+    /// What each added or changed command's version change is, by name
+    /// (`v1 → v2: added …`), from the bot's version table.
+    pub versions: BTreeMap<String, String>,
 }
 
 impl Plan {
@@ -81,7 +86,10 @@ impl fmt::Display for Plan {
             ('-', &self.removed, "removed"),
         ] {
             for name in names {
-                writeln!(f, "{mark} /{name} ({what})")?;
+                match self.versions.get(name) {
+                    Some(version) => writeln!(f, "{mark} /{name} ({what}, {version})")?,
+                    None => writeln!(f, "{mark} /{name} ({what})")?,
+                }
             }
         }
         write!(
@@ -99,18 +107,37 @@ impl fmt::Display for Plan {
 /// passed through [`for_scope`]).
 pub fn plan(desired: &[Command], current: &[Command], scope: Scope) -> Plan {
     let key = |c: &Command| (u8::from(c.kind), c.name.clone());
+    let registered_commands = current;
     let current: BTreeMap<_, _> = current
         .iter()
         .map(|c| (key(c), comparable(c, scope)))
         .collect();
     let mut plan = Plan::default();
+    let registered: BTreeMap<_, _> = registered_commands.iter().map(|c| (key(c), c)).collect();
     for command in desired {
         match current.get(&key(command)) {
-            None => plan.added.push(command.name.clone()),
+            None => {
+                plan.added.push(command.name.clone());
+                if let Some(name) = CommandName::parse(&command.name) {
+                    plan.versions.insert(
+                        command.name.clone(),
+                        format!("v{}", versions::version(name)),
+                    );
+                }
+            }
             Some(registered) if *registered == comparable(command, scope) => {
                 plan.unchanged.push(command.name.clone());
             }
-            Some(_) => plan.changed.push(command.name.clone()),
+            Some(_) => {
+                plan.changed.push(command.name.clone());
+                if let (Some(name), Some(old)) = (
+                    CommandName::parse(&command.name),
+                    registered.get(&key(command)),
+                ) {
+                    plan.versions
+                        .insert(command.name.clone(), version_change(name, old));
+                }
+            }
         }
     }
     let desired_keys: Vec<_> = desired.iter().map(key).collect();
@@ -120,6 +147,17 @@ pub fn plan(desired: &[Command], current: &[Command], scope: Scope) -> Plan {
         .map(|(_, name)| name.clone())
         .collect();
     plan
+}
+
+/// The version change of a command registered as `registered`: recognised by its
+/// options (`discord_bot::versions`), with what each later version changed.
+fn version_change(name: CommandName, registered: &Command) -> String {
+    let now = versions::version(name);
+    match versions::version_of_registered(name, registered) {
+        Some(old) if old == now => format!("v{now}, same options: text or permissions"),
+        Some(old) => versions::changes_since(name, old).join("; "),
+        None => format!("an unknown version → v{now}"),
+    }
 }
 
 /// A command as JSON without what Discord adds, defaults or drops on its own.
@@ -237,7 +275,7 @@ mod tests {
             ]
         );
         assert!(plan.changed.is_empty() && plan.removed.is_empty());
-        assert!(plan.to_string().contains("+ /kaltura-start (added)"));
+        assert!(plan.to_string().contains("+ /kaltura-start (added, v1)"));
     }
 
     #[test]
@@ -264,6 +302,36 @@ mod tests {
             ["kaltura-start", "kaltura-join", "kaltura-config"]
         );
         assert_eq!(plan.unchanged, ["kaltura-list", "kaltura-end"]);
+        let text = plan.to_string();
+        assert!(
+            text.contains("~ /kaltura-start (changed, v1, same options: text or permissions)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("~ /kaltura-join (changed, an unknown version → v1)"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn an_older_version_registered_shows_what_the_new_one_changes() {
+        let desired = desired(Scope::Global);
+        let mut registered = as_registered(&desired);
+        // /kaltura-config as version 1 registered it: without the `events` group.
+        registered[4].options.retain(|o| o.name != "events");
+        let plan = plan(&desired, &registered, Scope::Global);
+        assert_eq!(plan.changed, ["kaltura-config"]);
+        let text = plan.to_string();
+        assert!(
+            text.contains("~ /kaltura-config (changed, v1 → v2: added `events list`, `events pause` and `events resume`"),
+            "{text}"
+        );
+        let fresh = plan_for_nothing_registered();
+        assert!(fresh.contains("+ /kaltura-config (added, v2)"), "{fresh}");
+    }
+
+    fn plan_for_nothing_registered() -> String {
+        plan(&desired(Scope::Global), &[], Scope::Global).to_string()
     }
 
     #[test]

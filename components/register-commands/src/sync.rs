@@ -344,7 +344,7 @@ mod tests {
         let report = result.unwrap();
         assert!(report.applied);
         assert_eq!(report.plan.added.len(), 5);
-        assert!(out.contains("+ /kaltura-config (added)"), "{out}");
+        assert!(out.contains("+ /kaltura-config (added, v2)"), "{out}");
         assert!(out.contains("registered 5 commands"));
         let path = "/api/v10/applications/1100000000000000001/guilds/300000000000000001/commands";
         assert_eq!(transport.seen[0].0, "GET");

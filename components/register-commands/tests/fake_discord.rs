@@ -167,7 +167,7 @@ fn registering_twice_overwrites_once_then_finds_no_changes() {
     let (url, state) = fake_discord(8);
     let (ok, first) = run(&url, &["--guild", GUILD]);
     assert!(ok, "{first}");
-    assert!(first.contains("+ /kaltura-start (added)"), "{first}");
+    assert!(first.contains("+ /kaltura-start (added, v1)"), "{first}");
     assert!(first.contains("waiting 0.05 s"), "{first}");
     assert!(first.contains("registered 5 commands"), "{first}");
     let (ok, second) = run(&url, &["--guild", GUILD]);

@@ -94,9 +94,17 @@ impl std::fmt::Display for OutboundError {
 pub async fn send(
     request: http::Request<Vec<u8>>,
 ) -> Result<http::Response<Vec<u8>>, OutboundError> {
-    spin_sdk::http::send::<_, http::Response<Vec<u8>>>(request)
+    let path = request.uri().path().to_owned();
+    let answer = spin_sdk::http::send::<_, http::Response<Vec<u8>>>(request)
         .await
-        .map_err(|err| OutboundError(describe_send_error(&err)))
+        .map_err(|err| OutboundError(describe_send_error(&err)));
+    record_call(&path, &answer);
+    answer
+}
+
+/// Writes the `upstream_call` metric event of an outbound call.
+fn record_call(path: &str, answer: &Result<http::Response<Vec<u8>>, OutboundError>) {
+    common::telemetry::upstream_call(path, answer.as_ref().ok().map(|r| r.status().as_u16()));
 }
 
 /// Sends a request and waits for the answer, for code that is not async (the exports of
@@ -206,7 +214,7 @@ impl ReadError {
 /// Bodies over the limit but under this size are read and discarded before the `413`,
 /// so the client is not cut off mid-upload and reliably sees the answer; larger ones
 /// are refused at once.
-const DRAIN_LIMIT: usize = 1024 * 1024;
+pub(crate) const DRAIN_LIMIT: usize = 1024 * 1024;
 
 /// Reads the request with a body of at most `limit` bytes (`TooLarge` above it). A
 /// declared `content-length` above [`DRAIN_LIMIT`] is refused before reading anything.
@@ -222,13 +230,7 @@ pub fn read_request(request: IncomingRequest, limit: usize) -> Result<ReadReques
         .into_iter()
         .map(|(name, value)| (name.to_ascii_lowercase(), value))
         .collect();
-    let declared = headers
-        .iter()
-        .find(|(n, _)| n == "content-length")
-        .and_then(|(_, v)| std::str::from_utf8(v).ok()?.trim().parse::<usize>().ok());
-    if declared.is_some_and(|len| len > DRAIN_LIMIT) {
-        return Err(ReadError::TooLarge);
-    }
+    refuse_declared_over_drain_limit(&headers)?;
     let body = read_body(request, limit)?;
     Ok(ReadRequest {
         method,
@@ -236,6 +238,31 @@ pub fn read_request(request: IncomingRequest, limit: usize) -> Result<ReadReques
         headers,
         body,
     })
+}
+
+/// `TooLarge` when the request declares a `content-length` above [`DRAIN_LIMIT`]: it is
+/// refused before anything is read.
+pub(crate) fn refuse_declared_over_drain_limit(
+    headers: &[(String, Vec<u8>)],
+) -> Result<(), ReadError> {
+    let declared = headers
+        .iter()
+        .find(|(n, _)| n == "content-length")
+        .and_then(|(_, v)| std::str::from_utf8(v).ok()?.trim().parse::<usize>().ok());
+    if declared.is_some_and(|len| len > DRAIN_LIMIT) {
+        return Err(ReadError::TooLarge);
+    }
+    Ok(())
+}
+
+/// The response's header list: `headers` and the body's `content-length`.
+pub(crate) fn header_list(headers: &[(&str, &str)], body_len: usize) -> Vec<(String, Vec<u8>)> {
+    let mut list: Vec<(String, Vec<u8>)> = headers
+        .iter()
+        .map(|(n, v)| ((*n).to_owned(), v.as_bytes().to_vec()))
+        .collect();
+    list.push(("content-length".into(), body_len.to_string().into_bytes()));
+    list
 }
 
 fn method_name(method: &spin_sdk::http::Method) -> String {
@@ -288,11 +315,7 @@ fn read_body(request: IncomingRequest, limit: usize) -> Result<Vec<u8>, ReadErro
 /// response is handed to Spin. Spin's server does not set TCP_NODELAY; sending headers
 /// first and the body later costs a Nagle + delayed-ACK stall on every request.
 pub fn respond(out: ResponseOutparam, status: u16, headers: &[(&str, &str)], body: &[u8]) {
-    let mut list: Vec<(String, Vec<u8>)> = headers
-        .iter()
-        .map(|(n, v)| ((*n).to_owned(), v.as_bytes().to_vec()))
-        .collect();
-    list.push(("content-length".into(), body.len().to_string().into_bytes()));
+    let list = header_list(headers, body.len());
     let fields = match Fields::from_list(&list) {
         Ok(fields) => fields,
         // A header we built is invalid: a bug, answer without the extra headers.
@@ -341,6 +364,15 @@ pub fn respond_json(out: ResponseOutparam, status: u16, body: &[u8], extra: &[(&
 /// Sends an [`common::ApiError`] as `{"error":{"code","message"}}`.
 pub fn respond_error(out: ResponseOutparam, error: &common::ApiError, extra: &[(&str, &str)]) {
     respond_json(out, error.status, &error.to_json(), extra);
+}
+
+/// Starts a request's telemetry context (`common::telemetry`): a new request id that
+/// every log line and metric event of the request carries. Returns the id, for the
+/// `x-request-id` response header (Spin sets no request id of its own).
+pub fn begin_request(component: &str) -> String {
+    let id = random_hex(8);
+    common::telemetry::begin_request(component, &id);
+    id
 }
 
 /// `n` random bytes from the host ([`random_bytes`]), as lower-case hex.
@@ -403,6 +435,16 @@ fn describe_error_code(code: &wasi::http::types::ErrorCode) -> String {
 /// timeout, a refused connection), a body transfer failure, or a response body over
 /// [`MAX_RESPONSE_BYTES`]. Never the request's contents.
 pub fn send_with_timeouts_blocking(
+    request: http::Request<Vec<u8>>,
+    timeouts: Timeouts,
+) -> Result<http::Response<Vec<u8>>, OutboundError> {
+    let path = request.uri().path().to_owned();
+    let answer = send_with_timeouts_unrecorded(request, timeouts);
+    record_call(&path, &answer);
+    answer
+}
+
+fn send_with_timeouts_unrecorded(
     request: http::Request<Vec<u8>>,
     timeouts: Timeouts,
 ) -> Result<http::Response<Vec<u8>>, OutboundError> {

@@ -19,6 +19,18 @@ pub struct StoreHandle {
     store: Store,
 }
 
+impl StoreHandle {
+    /// A handle on `store`, for the guest's table.
+    pub(crate) fn new(store: Store) -> Self {
+        Self { store }
+    }
+
+    /// The store it names.
+    pub(crate) fn store(&self) -> &Store {
+        &self.store
+    }
+}
+
 /// A compare-and-swap handle as the guest holds it.
 pub struct CasHandle {
     cas: Arc<Cas>,
@@ -124,6 +136,7 @@ impl key_value::HostStore for State {
         &mut self,
         label: String,
     ) -> wasmtime::Result<Result<Resource<StoreHandle>, key_value::Error>> {
+        let _span = self.call_span("spin_key_value.open");
         Ok(self.open_store(label).await?.map(Resource::new_own))
     }
 
@@ -132,6 +145,7 @@ impl key_value::HostStore for State {
         store: Resource<StoreHandle>,
         key: String,
     ) -> wasmtime::Result<Result<Option<Vec<u8>>, key_value::Error>> {
+        let _span = self.call_span("spin_key_value.get");
         let store = self.table.get(&store)?.store.clone();
         let result = store.get(&key).await;
         self.spin_result(result)
@@ -143,6 +157,7 @@ impl key_value::HostStore for State {
         key: String,
         value: Vec<u8>,
     ) -> wasmtime::Result<Result<(), key_value::Error>> {
+        let _span = self.call_span("spin_key_value.set");
         let store = self.table.get(&store)?.store.clone();
         let result = store.set(&key, &value).await;
         self.spin_result(result)
@@ -153,6 +168,7 @@ impl key_value::HostStore for State {
         store: Resource<StoreHandle>,
         key: String,
     ) -> wasmtime::Result<Result<(), key_value::Error>> {
+        let _span = self.call_span("spin_key_value.delete");
         let store = self.table.get(&store)?.store.clone();
         let result = store.delete(&key).await;
         self.spin_result(result)
@@ -163,6 +179,7 @@ impl key_value::HostStore for State {
         store: Resource<StoreHandle>,
         key: String,
     ) -> wasmtime::Result<Result<bool, key_value::Error>> {
+        let _span = self.call_span("spin_key_value.exists");
         let store = self.table.get(&store)?.store.clone();
         let result = store.exists(&key).await;
         self.spin_result(result)
@@ -172,6 +189,7 @@ impl key_value::HostStore for State {
         &mut self,
         store: Resource<StoreHandle>,
     ) -> wasmtime::Result<Result<Vec<String>, key_value::Error>> {
+        let _span = self.call_span("spin_key_value.get_keys");
         let store = self.table.get(&store)?.store.clone();
         let result = store.get_keys().await;
         self.spin_result(result)
@@ -197,6 +215,7 @@ impl wasi_store::Host for State {
         &mut self,
         identifier: String,
     ) -> wasmtime::Result<Result<Resource<StoreHandle>, wasi_store::Error>> {
+        let _span = self.call_span("wasi_key_value.open");
         Ok(self
             .open_store(identifier)
             .await?
@@ -211,6 +230,7 @@ impl wasi_store::HostBucket for State {
         bucket: Resource<StoreHandle>,
         key: String,
     ) -> wasmtime::Result<Result<Option<Vec<u8>>, wasi_store::Error>> {
+        let _span = self.call_span("wasi_key_value.get");
         let Some(store) = self.store_of(bucket.rep()) else {
             return Ok(Err(wasi_store::Error::NoSuchStore));
         };
@@ -224,6 +244,7 @@ impl wasi_store::HostBucket for State {
         key: String,
         value: Vec<u8>,
     ) -> wasmtime::Result<Result<(), wasi_store::Error>> {
+        let _span = self.call_span("wasi_key_value.set");
         let Some(store) = self.store_of(bucket.rep()) else {
             return Ok(Err(wasi_store::Error::NoSuchStore));
         };
@@ -236,6 +257,7 @@ impl wasi_store::HostBucket for State {
         bucket: Resource<StoreHandle>,
         key: String,
     ) -> wasmtime::Result<Result<(), wasi_store::Error>> {
+        let _span = self.call_span("wasi_key_value.delete");
         let Some(store) = self.store_of(bucket.rep()) else {
             return Ok(Err(wasi_store::Error::NoSuchStore));
         };
@@ -248,6 +270,7 @@ impl wasi_store::HostBucket for State {
         bucket: Resource<StoreHandle>,
         key: String,
     ) -> wasmtime::Result<Result<bool, wasi_store::Error>> {
+        let _span = self.call_span("wasi_key_value.exists");
         let Some(store) = self.store_of(bucket.rep()) else {
             return Ok(Err(wasi_store::Error::NoSuchStore));
         };
@@ -260,6 +283,7 @@ impl wasi_store::HostBucket for State {
         bucket: Resource<StoreHandle>,
         cursor: Option<String>,
     ) -> wasmtime::Result<Result<wasi_store::KeyResponse, wasi_store::Error>> {
+        let _span = self.call_span("wasi_key_value.list_keys");
         if cursor.is_some() {
             return Ok(Err(wasi_store::Error::Other(
                 "list_keys: cursor not supported".to_owned(),
@@ -287,6 +311,7 @@ impl atomics::Host for State {
         key: String,
         delta: i64,
     ) -> wasmtime::Result<Result<i64, wasi_store::Error>> {
+        let _span = self.call_span("spin_key_value.increment");
         let Some(store) = self.store_of(bucket.rep()) else {
             return Ok(Err(wasi_store::Error::NoSuchStore));
         };
@@ -299,6 +324,7 @@ impl atomics::Host for State {
         cas: Resource<CasHandle>,
         value: Vec<u8>,
     ) -> wasmtime::Result<Result<(), atomics::CasError>> {
+        let _span = self.call_span("spin_key_value.swap");
         // Like Spin, the swapped handle stays in the table: the guest gave it up, and
         // Spin never releases it.
         let (handle, bucket_rep, key) = match self.table.get(&cas) {
@@ -335,6 +361,7 @@ impl atomics::HostCas for State {
         bucket: Resource<StoreHandle>,
         key: String,
     ) -> wasmtime::Result<Result<Resource<CasHandle>, wasi_store::Error>> {
+        let _span = self.call_span("wasi_key_value_cas.new");
         self.new_cas(bucket.rep(), key).await
     }
 
@@ -342,6 +369,7 @@ impl atomics::HostCas for State {
         &mut self,
         cas: Resource<CasHandle>,
     ) -> wasmtime::Result<Result<Option<Vec<u8>>, wasi_store::Error>> {
+        let _span = self.call_span("wasi_key_value_cas.current");
         self.cas_current(&cas).await
     }
 

@@ -4,6 +4,7 @@
 //! through `fermyon:spin/key-value` and `wasi:keyvalue`.
 
 pub mod host;
+pub mod host_v3;
 pub mod redis;
 pub mod sqlite;
 

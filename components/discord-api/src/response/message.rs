@@ -58,6 +58,15 @@ impl MessageBody {
         self
     }
 
+    /// Puts `line` on its own line before the text (a notice to read first).
+    pub fn prepend_line(mut self, line: &str) -> Self {
+        let content = match self.content.take() {
+            Some(text) => format!("{line}\n{text}"),
+            None => line.to_owned(),
+        };
+        self.content(content)
+    }
+
     /// Adds an embed; past 10 embeds or 6000 chars in all, later text is cut.
     pub fn embed(mut self, embed: Embed) -> Self {
         self.embeds.push(embed);

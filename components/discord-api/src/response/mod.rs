@@ -72,6 +72,15 @@ impl InteractionResponse {
         Self { kind, data }
     }
 
+    /// The same response with `line` before a message's text; a response without a
+    /// message (a deferral, choices, a modal) is unchanged.
+    pub fn prepend_line(mut self, line: &str) -> Self {
+        if let Some(Data::Message(body)) = self.data.take() {
+            self.data = Some(Data::Message(body.prepend_line(line)));
+        }
+        self
+    }
+
     /// `PONG` (1), the answer to a PING: `{"type":1}`.
     pub fn pong() -> Self {
         Self::of(CallbackType::Pong, None)

@@ -21,6 +21,7 @@ use std::fmt;
 use std::time::Duration;
 
 use contracts::config::{Access, MessageKind};
+use contracts::events::{Event, EventType};
 use contracts::kaltura::{
     Meeting, MeetingFilter, MeetingId, MeetingKind, MeetingRequest, Participant, Requester,
 };
@@ -87,6 +88,21 @@ impl Outcome {
 
     fn message(body: MessageBody) -> Self {
         Self::reply(InteractionResponse::message(body))
+    }
+
+    /// The same outcome with `notice` before the message the member reads (the reply,
+    /// or a deferred reply's result).
+    fn with_notice(self, notice: String) -> Self {
+        match self {
+            Self::Reply { response, report } => Self::Reply {
+                response: response.prepend_line(&notice),
+                report,
+            },
+            Self::Deferred { response, mut job } => {
+                job.notice = Some(notice);
+                Self::Deferred { response, job }
+            }
+        }
     }
 
     /// The response to send now.
@@ -251,6 +267,8 @@ pub struct FollowUp {
     action: &'static str,
     caller: Caller,
     work: Work,
+    /// A deprecation notice to put before the result.
+    notice: Option<String>,
 }
 
 /// The result of a [`FollowUp`]: the body to `PATCH` to `@original`, and an error to
@@ -261,6 +279,18 @@ pub struct Finished {
     pub body: MessageBody,
     /// The error to log, if the work failed.
     pub report: Option<ErrorReport>,
+    /// The event the work caused, for the server's subscribers (the adapter publishes
+    /// it through the `events` service): a meeting created or a join link given.
+    pub event: Option<Event>,
+}
+
+/// An event for the server's subscribers (its data as the catalogue says).
+fn event(event_type: EventType, guild_id: u64, data: serde_json::Value) -> Event {
+    Event {
+        event_type,
+        guild_id,
+        data_json: data.to_string(),
+    }
 }
 
 impl FollowUp {
@@ -283,18 +313,26 @@ impl FollowUp {
     /// Does the work (the calls that wait on Kaltura) and returns the final message.
     pub fn run(&self, services: &impl Services) -> Finished {
         match self.work(services) {
-            Ok(body) => Finished { body, report: None },
+            Ok((body, event)) => Finished {
+                body: match &self.notice {
+                    Some(notice) => body.prepend_line(notice),
+                    None => body,
+                },
+                report: None,
+                event,
+            },
             Err(failure) => {
                 let (text, report) = failure_message(&self.error_id, self.action, failure);
                 Finished {
                     body: MessageBody::text(text),
                     report: Some(report),
+                    event: None,
                 }
             }
         }
     }
 
-    fn work(&self, services: &impl Services) -> Result<MessageBody, Failure> {
+    fn work(&self, services: &impl Services) -> Result<(MessageBody, Option<Event>), Failure> {
         // The member's Kaltura identity, recorded as seen: the role from `config`, the
         // user from `identity` with that role.
         let member = &self.caller.member;
@@ -320,7 +358,23 @@ impl FollowUp {
                     start_time: None,
                     duration_minutes: None,
                 })?;
-                Ok(render::start_panel(&meeting, description.as_deref())?)
+                let event = event(
+                    EventType::MeetingCreated,
+                    member.guild_id,
+                    serde_json::json!({
+                        "guild_id": member.guild_id.to_string(),
+                        "meeting_id": meeting.id.to_string(),
+                        "kind": meeting.kind.as_str(),
+                        "title": meeting.title,
+                        "owner_user_id": meeting.owner_id.to_string(),
+                        "channel_id": meeting.channel_id.to_string(),
+                        "source": "discord",
+                    }),
+                );
+                Ok((
+                    render::start_panel(&meeting, description.as_deref())?,
+                    Some(event),
+                ))
             }
             Work::Join { meeting } => {
                 // `kaltura` decides whether the member hosts or attends.
@@ -331,7 +385,17 @@ impl FollowUp {
                     role: identity.role,
                 };
                 let url = services.kaltura().join_url(meeting.id, &participant)?;
-                Ok(render::join_link(meeting, &url)?)
+                let event = event(
+                    EventType::MeetingJoined,
+                    member.guild_id,
+                    serde_json::json!({
+                        "guild_id": member.guild_id.to_string(),
+                        "meeting_id": meeting.id.to_string(),
+                        "user_id": member.user_id.to_string(),
+                        "source": "discord",
+                    }),
+                );
+                Ok((render::join_link(meeting, &url)?, Some(event)))
             }
             Work::End { meeting } => {
                 let requester = Requester {
@@ -339,7 +403,7 @@ impl FollowUp {
                     role: identity.role,
                 };
                 services.kaltura().end_meeting(meeting.id, requester)?;
-                Ok(render::ended(meeting)?)
+                Ok((render::ended(meeting)?, None))
             }
         }
     }
@@ -366,11 +430,19 @@ impl FollowUp {
 pub fn respond(interaction: &Interaction, services: &impl Services) -> Outcome {
     match interaction {
         Interaction::Ping => Outcome::reply(InteractionResponse::pong()),
-        Interaction::Command(incoming) => handle(
-            &incoming.envelope,
-            Action::from_command(&incoming.data),
-            services,
-        ),
+        Interaction::Command(incoming) => {
+            let outcome = handle(
+                &incoming.envelope,
+                Action::from_command(&incoming.data),
+                services,
+            );
+            match contracts::config::Command::parse(&incoming.data.name)
+                .and_then(crate::versions::deprecation_notice)
+            {
+                Some(notice) => outcome.with_notice(notice),
+                None => outcome,
+            }
+        }
         Interaction::Component(incoming) => handle(
             &incoming.envelope,
             Action::from_component(&incoming.data),
@@ -491,6 +563,7 @@ impl<S: Services> Ctx<'_, S> {
                 action: self.name,
                 caller: self.caller,
                 work,
+                notice: None,
             }),
         }
     }
@@ -624,6 +697,11 @@ impl<S: Services> Ctx<'_, S> {
             Action::ConfigView { section } => self.config_view(section),
             Action::ConfigSet { key, value } => self.config_set(&key, &value),
             Action::ConfigReset { section } => self.config_reset(section),
+            Action::EventsList => self.events_list(),
+            Action::EventsPause {
+                subscription,
+                paused,
+            } => self.events_pause(&subscription, paused),
             Action::SuggestMeetings { typed, .. } => match self.active_meetings() {
                 Ok(meetings) => {
                     let typed = typed.to_lowercase();
@@ -676,6 +754,7 @@ impl<S: Services> Ctx<'_, S> {
 }
 
 mod settings;
+mod subscriptions;
 
 #[cfg(test)]
 mod tests;

@@ -11,7 +11,6 @@ use contracts::config::{
     SettingLine, UpdateResult,
 };
 use contracts::identity::{KalturaIdentity, UserRecord};
-use contracts::kaltura::{MediaEntry, MediaPage};
 use contracts::{KalturaRole, Member, ServiceStatus};
 use discord_api::Id;
 use serde_json::{json, Value};
@@ -71,6 +70,7 @@ struct Fake {
     meetings: RefCell<Vec<Meeting>>,
     failing: RefCell<Vec<(&'static str, Error)>>,
     calls: RefCell<Vec<String>>,
+    subscriptions: RefCell<Vec<contracts::events::Subscription>>,
 }
 
 impl Fake {
@@ -86,6 +86,7 @@ impl Fake {
             meetings: RefCell::new(Vec::new()),
             failing: RefCell::new(Vec::new()),
             calls: RefCell::new(Vec::new()),
+            subscriptions: RefCell::new(Vec::new()),
         };
         fake.add_meeting(WEEKLY, "Weekly sync", GUILD, OWNER, true);
         fake
@@ -337,6 +338,77 @@ impl contracts::Config for Fake {
     }
 }
 
+/// The `events` service: the server's subscriptions in a list; publishing is the
+/// adapter's (after a follow-up), so it is never called here.
+impl contracts::Events for Fake {
+    fn status(&self) -> ServiceStatus {
+        unreachable!()
+    }
+    fn publish(&self, _: &contracts::events::Event) -> Result<u32, Error> {
+        unreachable!("the adapter publishes, not dispatch")
+    }
+    fn pump(&self, _: u32) -> Result<contracts::events::PumpReport, Error> {
+        unreachable!()
+    }
+    fn create(
+        &self,
+        _: u64,
+        _: &contracts::events::NewSubscription,
+        _: &contracts::Actor,
+    ) -> Result<contracts::events::CreatedSubscription, Error> {
+        unreachable!("subscriptions are created through the API")
+    }
+    fn list(&self, guild_id: u64) -> Result<Vec<contracts::events::Subscription>, Error> {
+        self.calls
+            .borrow_mut()
+            .push(format!("events.list {guild_id}"));
+        Ok(self
+            .subscriptions
+            .borrow()
+            .iter()
+            .filter(|s| s.guild_id == guild_id)
+            .cloned()
+            .collect())
+    }
+    fn get(&self, _: u64, _: &str) -> Result<contracts::events::Subscription, Error> {
+        unreachable!()
+    }
+    fn delete(&self, _: u64, _: &str) -> Result<(), Error> {
+        unreachable!()
+    }
+    fn set_paused(
+        &self,
+        guild_id: u64,
+        id: &str,
+        paused: bool,
+        actor: &contracts::Actor,
+    ) -> Result<contracts::events::Subscription, Error> {
+        self.calls.borrow_mut().push(format!(
+            "events.set_paused {guild_id} {id} {paused} {actor:?}"
+        ));
+        let mut subs = self.subscriptions.borrow_mut();
+        let sub = subs
+            .iter_mut()
+            .find(|s| s.guild_id == guild_id && s.id == id)
+            .ok_or_else(|| Error::NotFound(id.into()))?;
+        sub.state = if paused {
+            contracts::events::SubscriptionState::Paused
+        } else {
+            contracts::events::SubscriptionState::Active
+        };
+        sub.paused_reason = paused.then(|| "paused by user".to_owned());
+        Ok(sub.clone())
+    }
+    fn deliveries(
+        &self,
+        _: u64,
+        _: &str,
+        _: u32,
+    ) -> Result<Vec<contracts::events::Delivery>, Error> {
+        unreachable!()
+    }
+}
+
 impl contracts::Members for Fake {
     fn status(&self) -> ServiceStatus {
         unreachable!("the bot never asks")
@@ -476,14 +548,6 @@ impl contracts::Kaltura for Fake {
             "https://kaf.example/launch?ks=KS-for-{}-{meeting_id}",
             participant.kaltura_user_id
         ))
-    }
-
-    fn search_media(&self, _: &str, _: u32) -> Result<MediaPage, Error> {
-        unreachable!("no video commands yet")
-    }
-
-    fn get_media(&self, _: &str) -> Result<Option<MediaEntry>, Error> {
-        unreachable!("no video commands yet")
     }
 
     fn player_embed_url(&self, _: &str, _: Option<u32>) -> Result<String, Error> {
@@ -662,6 +726,15 @@ fn kaltura_start_defers_ephemerally_then_creates_the_meeting_and_shows_its_panel
         custom_ids(&body),
         ["v1:join:2001", "v1:share:2001", "v1:end:2001"]
     );
+    let event = finished.event.clone().unwrap();
+    assert_eq!(
+        event.event_type,
+        contracts::events::EventType::MeetingCreated
+    );
+    let data: Value = serde_json::from_str(&event.data_json).unwrap();
+    assert_eq!(data["meeting_id"], "2001");
+    assert_eq!(data["source"], "discord");
+    assert_eq!(data["owner_user_id"], OWNER.to_string());
 }
 
 #[test]
@@ -944,13 +1017,20 @@ fn who_hosts_is_kalturas_decision_from_the_identity_and_role_it_is_given() {
 fn roles_come_from_the_member_in_the_payload_only() {
     let fake = Fake::new();
     fake.map_role(MOD_ROLE, KalturaRole::Admin);
-    // The role ID typed as an option value changes nothing.
+    // A role ID sent as an option the command does not have is no shape of it: it is
+    // answered as another version of the command and reaches no service.
     let options = json!([
         {"name": "meeting", "type": 3, "value": "1001"},
         {"name": "roles", "type": 3, "value": MOD_ROLE}
     ]);
-    let (_, job) = deferred(respond(
+    let value = reply(respond(
         &command_as("kaltura-join", options, MEMBER, &[], PLAIN),
+        fake.services(),
+    ));
+    assert!(content(&value).contains("has changed"), "{value}");
+    assert!(fake.calls().is_empty());
+    let (_, job) = deferred(respond(
+        &command_as("kaltura-join", meeting_option(WEEKLY), MEMBER, &[], PLAIN),
         fake.services(),
     ));
     job.run(fake.services());
@@ -1040,12 +1120,6 @@ fn a_join_url_too_long_for_a_link_button_is_an_error_not_a_panic() {
         fn join_url(&self, _: u64, _: &Participant) -> Result<String, Error> {
             Ok(format!("https://kaf.example/launch?ks={}", "k".repeat(600)))
         }
-        fn search_media(&self, _: &str, _: u32) -> Result<MediaPage, Error> {
-            unreachable!()
-        }
-        fn get_media(&self, _: &str) -> Result<Option<MediaEntry>, Error> {
-            unreachable!()
-        }
         fn player_embed_url(&self, _: &str, _: Option<u32>) -> Result<String, Error> {
             unreachable!()
         }
@@ -1059,6 +1133,9 @@ fn a_join_url_too_long_for_a_link_button_is_an_error_not_a_panic() {
         }
         fn kaltura(&self) -> &impl contracts::Kaltura {
             self
+        }
+        fn events(&self) -> &impl contracts::Events {
+            &self.0
         }
     }
     let services = LongUrl(Fake::new());
@@ -1293,19 +1370,154 @@ fn share_may_ping_everyone_only_when_the_server_allows_it() {
 #[test]
 fn forged_or_unknown_buttons_get_a_friendly_ephemeral_reply() {
     let fake = Fake::new();
-    for custom_id in [
-        "v2:join:1001",
-        "v1:nuke:1001",
-        "v1:join:../x",
-        "v1:join:0_weekly",
-        "",
-        "v1:join:1001:extra",
+    for (custom_id, answer) in [
+        ("v2:join:1001", Rejection::NewerButton),
+        ("v0:join:1001", Rejection::OldButton),
+        ("v1:nuke:1001", Rejection::OldButton),
+        ("v1:join:../x", Rejection::UnknownComponent),
+        ("v1:join:0_weekly", Rejection::UnknownComponent),
+        ("", Rejection::UnknownComponent),
+        ("v1:join:1001:extra", Rejection::UnknownComponent),
     ] {
         let value = reply(respond(&button(custom_id), fake.services()));
         assert_eq!(value["data"]["flags"], 64, "{custom_id}");
-        assert_eq!(content(&value), Rejection::UnknownComponent.to_string());
+        assert_eq!(content(&value), answer.to_string(), "{custom_id}");
     }
     assert!(fake.calls().is_empty(), "forged buttons reach no service");
+}
+
+#[test]
+fn a_command_used_with_another_versions_options_is_answered_and_does_nothing() {
+    let fake = Fake::new();
+    // A client that still shows /kaltura-start with `kind` instead of `type` (or a
+    // newer shape reaching an older replica): nothing is created.
+    let value = reply(respond(
+        &command(
+            "kaltura-start",
+            json!([
+                {"name": "kind", "type": 3, "value": "webinar"},
+                {"name": "title", "type": 3, "value": "Town hall"}
+            ]),
+        ),
+        fake.services(),
+    ));
+    assert_eq!(value["data"]["flags"], 64);
+    assert_eq!(
+        content(&value),
+        "`/kaltura-start` has changed since your Discord app loaded it (it is version 1 now). \
+         Nothing was done: run it again. Discord shows the new version within a minute; \
+         restarting Discord (or Ctrl+R) shows it at once."
+    );
+    assert!(fake.calls().is_empty(), "nothing reaches a service");
+    // /kaltura-config v1's subcommands are still answered by v2.
+    let value = reply(respond(
+        &config_command("view", json!([]), MANAGER),
+        fake.services(),
+    ));
+    assert!(!content(&value).contains("has changed"), "{value}");
+}
+
+#[test]
+fn a_deprecation_notice_comes_first_in_an_immediate_and_a_deferred_answer() {
+    let fake = Fake::new();
+    let notice =
+        "`/kaltura-list` is deprecated and goes away on 2027-06-30: use `/kaltura-join` instead.";
+    let listed = respond(&command("kaltura-list", json!([])), fake.services())
+        .with_notice(notice.to_owned());
+    let listed = reply(listed);
+    assert!(
+        content(&listed).starts_with(&format!("{notice}\n")),
+        "{listed}"
+    );
+    let (_, job) = deferred(
+        respond(&command("kaltura-start", start_options()), fake.services())
+            .with_notice(notice.to_owned()),
+    );
+    let finished = job.run(fake.services());
+    let body = body(&finished);
+    assert_eq!(
+        body["content"].as_str().unwrap(),
+        format!("{notice}\nYour Webinar is ready. Join it, share it with this channel, or end it:")
+    );
+    assert_eq!(body["embeds"][0]["title"], "Town hall", "the panel follows");
+}
+
+#[test]
+fn kaltura_config_events_lists_pauses_and_resumes_the_servers_subscriptions() {
+    let fake = Fake::new();
+    fake.subscriptions
+        .borrow_mut()
+        .push(contracts::events::Subscription {
+            id: "sub_000000000000000000000001".into(),
+            guild_id: GUILD.parse().unwrap(),
+            url: "https://crm.example/hooks".into(),
+            event_types: vec![contracts::events::EventType::MeetingCreated],
+            description: "CRM".into(),
+            state: contracts::events::SubscriptionState::Paused,
+            paused_reason: Some("delivery msg_1 failed 8 times; the last attempt: HTTP 500".into()),
+            paused_at: Some(1_700_000_000),
+            created_at: 1_700_000_000,
+            created_by: contracts::Actor::DiscordUser(1),
+            consecutive_failures: 8,
+            pending: 2,
+        });
+    let list = |fake: &Fake| {
+        reply(respond(
+            &command_as(
+                "kaltura-config",
+                json!([{"name": "events", "type": 2, "options": [{"name": "list", "type": 1}]}]),
+                OWNER,
+                &[],
+                MANAGER,
+            ),
+            fake.services(),
+        ))
+    };
+    let listed = list(&fake);
+    let text = content(&listed);
+    assert!(text.contains("sub_000000000000000000000001"), "{text}");
+    assert!(
+        text.contains("**paused**: delivery msg\\_1 failed 8 times"),
+        "{text}"
+    );
+    assert!(text.contains("2 pending"), "{text}");
+    let resumed = reply(respond(
+        &command_as(
+            "kaltura-config",
+            json!([{"name": "events", "type": 2, "options": [{"name": "resume", "type": 1,
+                "options": [{"name": "subscription", "type": 3, "value": "sub_000000000000000000000001"}]}]}]),
+            OWNER,
+            &[],
+            MANAGER,
+        ),
+        fake.services(),
+    ));
+    assert!(
+        content(&resumed).starts_with("Resumed `sub_000000000000000000000001`"),
+        "{resumed}"
+    );
+    assert!(
+        fake.calls().iter().any(|c| c.starts_with(&format!(
+        "events.set_paused {GUILD} sub_000000000000000000000001 false Actor::DiscordUser({OWNER})"
+    ))),
+        "{:?}",
+        fake.calls()
+    );
+    let unknown = reply(respond(
+        &command_as(
+            "kaltura-config",
+            json!([{"name": "events", "type": 2, "options": [{"name": "pause", "type": 1,
+                "options": [{"name": "subscription", "type": 3, "value": "sub_nope"}]}]}]),
+            OWNER,
+            &[],
+            MANAGER,
+        ),
+        fake.services(),
+    ));
+    assert!(
+        content(&unknown).contains("no such subscription"),
+        "{unknown}"
+    );
 }
 
 #[test]
@@ -1696,6 +1908,9 @@ fn a_saved_change_whose_section_cannot_be_shown_is_still_reported_saved() {
             self.0
         }
         fn kaltura(&self) -> &impl contracts::Kaltura {
+            self.0
+        }
+        fn events(&self) -> &impl contracts::Events {
             self.0
         }
     }

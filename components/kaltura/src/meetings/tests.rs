@@ -743,7 +743,7 @@ fn missing_kaltura_settings_are_named() {
     );
     let fx = Fixture::new().without(settings::PARTNER_ID);
     assert_eq!(
-        fx.service().search_media("x", 1),
+        fx.service().create_meeting(&request()),
         Err(Error::NotConfigured("kaltura_partner_id".into()))
     );
 }

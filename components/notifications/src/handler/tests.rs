@@ -1,6 +1,6 @@
 use super::*;
 use crate::dedupe::SeenRecord;
-use crate::testing::{FakeDiscord, FakeServices};
+use crate::testing::{FakeDiscord, FakeEvents, FakeServices};
 use common::cas::MemoryCasStore;
 use common::{FakeClock, MemoryVariables};
 use contracts::config::Event;
@@ -23,6 +23,7 @@ struct Fx {
     discord: FakeDiscord,
     clock: FakeClock,
     services: FakeServices,
+    events: FakeEvents,
 }
 
 impl Fx {
@@ -41,6 +42,7 @@ impl Fx {
                 Event::EntryReady,
                 CHANNEL,
             ),
+            events: FakeEvents::default(),
         }
     }
 
@@ -51,6 +53,7 @@ impl Fx {
             transport: &self.discord,
             clock: &self.clock,
             services: &self.services,
+            events: &self.events,
             policy: Policy::default(),
         }
     }
@@ -144,6 +147,10 @@ fn a_signed_ready_entry_is_posted_once_and_audited() {
     assert_eq!(audit[0].outcome, AuditOutcome::Delivered);
     assert_eq!(audit[0].event, "entry_ready");
     assert_eq!(audit[0].event_id, "job-98765");
+    assert!(
+        fx.events.published.borrow().is_empty(),
+        "a plain entry_ready is no subscriber event"
+    );
 }
 
 #[test]
@@ -481,4 +488,21 @@ fn a_meeting_event_declared_by_the_template_goes_to_the_meetings_channel_with_a_
         "v1:join:42"
     );
     assert_eq!(fx.audit(GUILD)[0].event, "meeting_start");
+    let published = fx.events.published.borrow();
+    assert_eq!(published.len(), 1, "subscribers hear of it once");
+    assert_eq!(
+        published[0].event_type,
+        contracts::events::EventType::MeetingStarted
+    );
+    let data: Value = serde_json::from_str(&published[0].data_json).unwrap();
+    event_catalogue::check_data(published[0].event_type, &data).unwrap();
+    assert_eq!(data["meeting_id"], "42");
+    assert_eq!(data["guild_id"], GUILD);
+    drop(published);
+    fx.post("kd_event=meeting_start&kd_meeting_id=42");
+    assert_eq!(
+        fx.events.published.borrow().len(),
+        1,
+        "a redelivery publishes nothing"
+    );
 }

@@ -158,7 +158,7 @@ fn http_components(root: &Path) -> Result<Vec<(String, String)>> {
                 bail!(
                     "{source} (component {id}) is missing: build the components first, e.g.\n  \
                      cargo build --locked --target wasm32-wasip2 --release -p discord-bot -p gateway \
-                     -p notifications -p kaltura -p identity -p config"
+                     -p notifications -p kaltura -p identity -p config -p events"
                 );
             }
         }

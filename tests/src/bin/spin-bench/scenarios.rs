@@ -8,7 +8,7 @@ use crate::process::{PeakRss, Server};
 use crate::servers::{remove_store, start_node_peer, start_spin};
 use crate::signing::{
     command_body, follow_up_number, ping_body, signed_webhook, DiscordSigner, Place,
-    DISCORD_PUBLIC_KEY, KALTURA_ADMIN_SECRET,
+    SignedInteraction, DISCORD_PUBLIC_KEY, KALTURA_ADMIN_SECRET,
 };
 use crate::wrk::{self, raw_request, write_requests, Load, Summary};
 use anyhow::{bail, Context, Result};
@@ -215,16 +215,7 @@ impl Bench {
                 answer.text()
             );
         }
-        let build = |n: u64| {
-            let signed = signer.sign(ping_body(n, APP));
-            raw_request(
-                addr,
-                "POST",
-                "/discord/interactions",
-                &signed.headers(),
-                &signed.body,
-            )
-        };
+        let build = |n: u64| interaction_request(addr, &signer.sign(ping_body(n, APP)));
         let url = format!("http://{addr}/discord/interactions");
         let Run {
             summary,
@@ -350,16 +341,7 @@ impl Bench {
                 .map(|r| String::from_utf8_lossy(&r.body).into_owned());
             bail!("no join link for the first /kaltura-join; Discord last got {last:?}");
         }
-        let build = |n: u64| {
-            let signed = join(n);
-            raw_request(
-                addr,
-                "POST",
-                "/discord/interactions",
-                &signed.headers(),
-                &signed.body,
-            )
-        };
+        let build = |n: u64| interaction_request(addr, &join(n));
         let url = format!("http://{addr}/discord/interactions");
         let Run {
             summary,
@@ -401,11 +383,17 @@ impl Bench {
 
     async fn webhook(&self, dir: &Path) -> Result<Measured> {
         let discord = FakeServer::discord().await?;
-        discord.respond_with(|_| {
-            FakeResponse::json(
-                200,
-                &json!({"id": "923456789012345678", "channel_id": CHANNEL}),
-            )
+        // The channel is the server's (notifications asks before posting), and each
+        // post is answered with its message.
+        discord.respond_with(|request| {
+            if request.path.ends_with(&format!("/channels/{CHANNEL}")) {
+                FakeResponse::json(200, &json!({"id": CHANNEL, "guild_id": GUILD, "type": 0}))
+            } else {
+                FakeResponse::json(
+                    200,
+                    &json!({"id": "923456789012345678", "channel_id": CHANNEL}),
+                )
+            }
         });
         let kaltura = FakeServer::kaltura().await?;
         // The server's settings, in the config service's layout: READY entries to CHANNEL.
@@ -694,4 +682,15 @@ fn meetings_discord(request: &Recorded) -> FakeResponse {
         json!({"id": GUILD, "owner_id": "390000000000000001"})
     };
     FakeResponse::json(200, &body)
+}
+
+/// One pre-built `POST /discord/interactions` carrying a signed interaction.
+fn interaction_request(addr: SocketAddr, signed: &SignedInteraction) -> Vec<u8> {
+    raw_request(
+        addr,
+        "POST",
+        "/discord/interactions",
+        &signed.headers(),
+        &signed.body,
+    )
 }
