@@ -121,3 +121,17 @@ export function redirectUriOf(href: string): string {
 function nonEmpty(value: string | null): string | null {
   return value === null || value === "" ? null : value;
 }
+
+/**
+ * Whether the page is served through Discord's Activity proxy: there it is the root of
+ * `<app>.discordsays.com` (the Developer Portal maps `/` to the app's `/activity`),
+ * while the app itself serves it under `/activity/` (a browser link, or a test harness).
+ */
+export function behindDiscordProxy(pathname: string): boolean {
+  return !(pathname === "/activity" || pathname.startsWith("/activity/"));
+}
+
+/** Where the gateway's API is from this page: through Discord's proxy (`/.proxy/api/v1`, the `/api` mapping) or the app's own `/api/v1`. */
+export function apiBase(pathname: string): string {
+  return behindDiscordProxy(pathname) ? "/.proxy/api/v1" : "/api/v1";
+}

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { authorizeUrl, browserRoomQuery, instanceRoom, parseLaunch, redirectUriOf } from "../src/launch.ts";
+import { apiBase, authorizeUrl, behindDiscordProxy, browserRoomQuery, instanceRoom, parseLaunch, redirectUriOf } from "../src/launch.ts";
 
 test("a query with frame_id is the page inside Discord, in the instance's room", () => {
   const launch = parseLaunch("?frame_id=f1&instance_id=i-42:abc&platform=desktop&guild_id=111&channel_id=222");
@@ -65,4 +65,17 @@ test("the authorization URL asks for a code with scope identify back to this pag
 
 test("the redirect URI is the page without query or fragment", () => {
   assert.equal(redirectUriOf("https://kd.example/activity/?room=r&code=c#x"), "https://kd.example/activity/");
+});
+
+test("behind Discord's proxy the page is the root and the API goes through /.proxy", () => {
+  assert.equal(behindDiscordProxy("/"), true);
+  assert.equal(apiBase("/"), "/.proxy/api/v1");
+  assert.equal(apiBase("/index.html"), "/.proxy/api/v1");
+});
+
+test("served by the app itself the page is under /activity and calls /api/v1", () => {
+  assert.equal(behindDiscordProxy("/activity/"), false);
+  assert.equal(apiBase("/activity/"), "/api/v1");
+  assert.equal(apiBase("/activity/index.html"), "/api/v1");
+  assert.equal(apiBase("/activityx/"), "/.proxy/api/v1");
 });
