@@ -69,6 +69,8 @@ if (standinMode) {
     process.exit(2);
   }
 }
+// Each member's clock is off by a different amount (CLOCK_SKEW=0 turns it off).
+if (env.CLOCK_SKEW !== "0") settings.users = settings.users.map((user, i) => ({ ...user, skewMs: [0, 7000, -4000][i] ?? 0 }));
 const only = env.SCENARIOS ? new Set(env.SCENARIOS.split(",")) : null;
 const playerFromFakes = env.FAKE_CDN_SERVES_PLAYER === "1";
 
@@ -93,6 +95,16 @@ async function activityConfig() {
 /** A fresh context (one member's browser) with the test doubles routed in. */
 async function newMember({ failPlayer = false, member = null } = {}) {
   const context = await browser.newContext({ viewport: { width: 900, height: 700 } });
+  if (member?.skewMs) {
+    // This member's computer clock is off by skewMs: the page must find the server's time itself.
+    await context.addInitScript((skew) => {
+      const realNow = Date.now.bind(Date);
+      const origin = performance.timeOrigin;
+      window.realDateNow = realNow;
+      Date.now = () => realNow() + skew;
+      Object.defineProperty(performance, "timeOrigin", { value: origin + skew });
+    }, member.skewMs);
+  }
   const problems = [];
   await context.route(`${settings.appUrl}/__harness/**`, (route) => {
     const name = new URL(route.request().url()).pathname.split("/").pop();
