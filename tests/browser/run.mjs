@@ -129,26 +129,68 @@ async function newMember({ failPlayer = false, member = null } = {}) {
   });
   const page = await context.newPage();
   page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+  if (env.DEBUG) page.on("requestfailed", (request) => console.log(`# failed ${request.url()} ${request.failure()?.errorText}`));
   page.on("console", (message) => {
+    if (env.DEBUG) console.log(`# console ${message.type()}: ${message.text()}`);
     if (message.type() === "error" && /Content Security Policy|Refused/.test(message.text())) problems.push(message.text());
   });
   return { context, page, problems };
 }
 
-/** Opens the Activity for `member` inside the harness; answers the Activity's frame. */
-async function openInDiscord(member, instanceId) {
+/**
+ * Opens the Activity for `member` inside the harness; answers the Activity's frame.
+ * `viaProxy` (the default): as Discord does it — the harness at https://discord.com, the
+ * page at the root of https://<application id>.discordsays.com, whose requests this
+ * browser maps as Discord's proxy does with the README's URL mappings (`/` → the app's
+ * `/activity`, `/.proxy/api` → the app's `/api`, `/.proxy/kaltura-cdn` → the CDN).
+ * Without it: the harness and the page both on the app's origin (`/activity/`).
+ */
+async function openInDiscord(member, instanceId, { viaProxy = true } = {}) {
   const cfg = await activityConfig();
   const m = await newMember({ member });
+  const harnessOrigin = viaProxy ? "https://discord.com" : settings.appUrl;
+  const activity = viaProxy ? `https://${cfg.application_id}.discordsays.com/` : "/activity/";
+  if (viaProxy) await routeDiscordProxy(m.context, cfg.application_id);
   const query = new URLSearchParams({
-    activity: "/activity/", client_id: cfg.application_id, code: member.code, user_id: member.id, username: member.name,
+    activity, client_id: cfg.application_id, code: member.code, user_id: member.id, username: member.name,
     token: member.token ?? "", instance_id: instanceId, guild_id: settings.guildId, channel_id: settings.channelId,
   });
-  await m.page.goto(`${settings.appUrl}/__harness/discord-harness.html?${query}`);
+  await m.page.goto(`${harnessOrigin}/__harness/discord-harness.html?${query}`);
   const frameHandle = await m.page.waitForSelector("iframe");
   m.frame = await frameHandle.contentFrame();
   m.member = member;
-  m.openedAt = Date.now();
   return m;
+}
+
+/** Discord's side of an Activity's requests: the harness page, and the proxy's URL mappings. */
+async function routeDiscordProxy(context, applicationId) {
+  await context.route("https://discord.com/__harness/**", (route) => {
+    const name = new URL(route.request().url()).pathname.split("/").pop();
+    const js = name === "discord-harness.js";
+    return route.fulfill({ status: 200, contentType: js ? "text/javascript" : "text/html", body: fixture(js ? name : "discord-harness.html") });
+  });
+  await context.route(`https://${applicationId}.discordsays.com/**`, async (route) => {
+    const url = new URL(route.request().url());
+    let target;
+    if (url.pathname.startsWith("/.proxy/api/")) target = `${settings.appUrl}${url.pathname.slice("/.proxy".length)}${url.search}`;
+    else if (url.pathname.startsWith("/.proxy/kaltura-cdn/")) {
+      if (url.pathname.includes("/embedPlaykitJs/") && !playerFromFakes) {
+        return route.fulfill({ status: 200, contentType: "text/javascript", body: fixture("fake-kaltura-player.js") });
+      }
+      if (settings.cdnUrl === null) return route.fulfill({ status: 404, body: "no CDN" });
+      target = `${settings.cdnUrl}${url.pathname.slice("/.proxy/kaltura-cdn".length)}${url.search}`;
+    } else if (url.pathname.startsWith("/.proxy/")) {
+      return route.fulfill({ status: 404, contentType: "text/plain", body: "no URL mapping for this prefix" });
+    } else target = `${settings.appUrl}/activity${url.pathname}${url.search}`;
+    context.proxied = (context.proxied ?? 0) + 1;
+    if (env.DEBUG) console.log(`# proxy ${route.request().method()} ${url.pathname}`);
+    try {
+      const response = await route.fetch({ url: target, maxRedirects: 0, timeout: 30000 });
+      await route.fulfill({ response });
+    } catch {
+      await route.abort().catch(() => undefined);
+    }
+  });
 }
 
 async function waitFor(what, fn, timeoutMs = 15000, everyMs = 50) {
@@ -242,6 +284,7 @@ await scenario("discord-sync", async () => {
     expect(h.authorized?.scope?.includes("identify") && h.authorized?.response_type === "code", `authorize asked for a code with identify: ${JSON.stringify(h.authorized)}`);
     expect(h.authenticated?.hasToken === true && h.failures.length === 0, `authenticate got the member's Discord token: ${JSON.stringify(h)}`);
     expect(await isHost(a), "the first member hosts");
+    expect((a.context.proxied ?? 0) > 0, "the page's requests went through the Discord proxy's mappings");
     const media = (await sample(a)).media;
     expect(media.entryId !== "" && typeof media.ks === "string" && media.ks.length > 0, "the player got the entry and the member's KS");
 
@@ -291,10 +334,40 @@ await scenario("discord-sync", async () => {
     const closedAt = Date.now();
     await b.page.evaluate(() => window.harness.closeActivity());
     await waitFor("another member hosts", async () => (await isHost(a)) || (await isHost(d)), 25000, 100);
-    console.log(`TAKEOVER ms=${Date.now() - closedAt}`);
+    // Playwright's routing cannot carry the page's keepalive `leave` out of a removed
+    // frame, so here the host is gone by the presence timeout (15 s) instead.
+    console.log(`TAKEOVER via=presence-timeout ms=${Date.now() - closedAt}`);
     expect(await isHost(a), "the earliest-joined member still present hosts");
     await waitFor("bob is no longer listed", async () => (await a.frame.locator("#viewers li").count()) === 2, 25000, 100);
     for (const m of open) expect(m.problems.length === 0, `no CSP or page errors: ${m.problems.join("; ")}`);
+  } finally {
+    for (const m of open) await m.context.close();
+  }
+});
+
+await scenario("discord-host-leaves", async () => {
+  // The page on the app's origin (no proxy routing): the `leave` sent as the Activity
+  // closes reaches the app, and the room hands over at once.
+  const [ada, bob] = settings.users;
+  const instance = `test-leave-${Date.now().toString(36)}`;
+  const open = [];
+  try {
+    const a = await openInDiscord(ada, instance, { viaProxy: false });
+    open.push(a);
+    await waitFor("the host's player", () => hasPlayer(a));
+    const b = await openInDiscord(bob, instance, { viaProxy: false });
+    open.push(b);
+    await waitFor("the follower's player", () => hasPlayer(b));
+    expect((await isHost(a)) && !(await isHost(b)), "the first member hosts");
+    await a.frame.click("#toggle");
+    await follow(a, [b]);
+    const closedAt = Date.now();
+    await a.page.evaluate(() => window.harness.closeActivity());
+    await waitFor("the remaining member hosts", () => isHost(b), 25000, 50);
+    console.log(`TAKEOVER via=leave ms=${Date.now() - closedAt}`);
+    await waitFor("the new host's controls", async () => !(await b.frame.locator("#toggle").isDisabled()), 5000);
+    expect((await b.frame.locator("#viewers li").count()) === 1, "the host who left is no longer listed");
+    expect(!(await sample(b)).paused, "playback goes on");
   } finally {
     for (const m of open) await m.context.close();
   }
@@ -305,7 +378,7 @@ await scenario("discord-not-a-member", async () => {
     console.log("# skipped: OUTSIDER not set");
     return;
   }
-  const m = await openInDiscord(settings.outsider, `test-out-${Date.now().toString(36)}`);
+  const m = await openInDiscord(settings.outsider, `test-out-${Date.now().toString(36)}`, { viaProxy: false });
   try {
     await m.frame.waitForSelector("#problem:not([hidden])", { timeout: 15000 });
     const text = await m.frame.textContent("#problem-text");
@@ -334,6 +407,36 @@ await scenario("browser-link-fallback", async () => {
     expect(m.problems.length === 0, `no CSP or page errors: ${m.problems.join("; ")}`);
   } finally {
     await m.context.close();
+  }
+});
+
+await scenario("page-states", async () => {
+  // How the page tells a member what stops it, with the gateway's answer replaced in
+  // this browser: a deployment without its settings, and Kaltura failing.
+  const [ada] = settings.users;
+  const link = `${settings.appUrl}/activity/?${new URLSearchParams({ entry: settings.entryId, guild: settings.guildId, room: `c-${settings.channelId}` })}`;
+  const refuse = (status, code) => (route) =>
+    route.fulfill({ status, contentType: "application/json", body: JSON.stringify({ error: { code, message: "from the test" } }) });
+
+  const unset = await newMember({ member: ada });
+  try {
+    await unset.context.route("**/api/v1/activity/config", refuse(503, "not_configured"));
+    await unset.page.goto(link);
+    await unset.page.waitForSelector("#problem:not([hidden])", { timeout: 10000 });
+    expect(/not set up/.test((await unset.page.textContent("#problem-text")) ?? ""), "not configured is said");
+  } finally {
+    await unset.context.close();
+  }
+
+  const down = await newMember({ member: ada });
+  try {
+    await down.context.route("**/api/v1/media/*/playback", refuse(502, "upstream"));
+    await down.page.goto(link);
+    await down.page.waitForSelector("#fallback:not([hidden])", { timeout: 20000 });
+    expect(/Kaltura is not available/.test((await down.page.textContent("#fallback-text")) ?? ""), "Kaltura unavailable is said");
+    await waitFor("the member is still in the room", async () => (await down.page.locator("#viewers li").count()) >= 1);
+  } finally {
+    await down.context.close();
   }
 });
 

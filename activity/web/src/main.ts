@@ -131,7 +131,10 @@ async function main(): Promise<void> {
   if (launch.mode === "discord" && behindDiscordProxy(location.pathname)) {
     const mappings = proxyMappings(config.url_mappings, session.player_script_url);
     patchUrlMappings(mappings, { patchSrcAttributes: true });
-    scriptUrl = attemptRemap({ url: new URL(scriptUrl), mappings }).toString();
+    const mapped = attemptRemap({ url: new URL(scriptUrl), mappings });
+    // The proxy is this page's own origin: its scheme too (the SDK keeps the CDN's).
+    if (mapped.host === location.host) mapped.protocol = location.protocol;
+    scriptUrl = mapped.toString();
   }
   try {
     player = await loadPlayer(
