@@ -24,6 +24,7 @@ async fn health_answers_with_the_version_and_every_component() {
             "discord-bot",
             "gateway",
             "notifications",
+            "activity",
             "kaltura",
             "identity",
             "config",

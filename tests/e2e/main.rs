@@ -5,6 +5,7 @@
 // This whole binary is test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod activity;
 mod api;
 mod bot;
 mod commands_versions;

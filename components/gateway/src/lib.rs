@@ -65,6 +65,7 @@ pub const COMPONENTS: &[&str] = &[
     "discord-bot",
     "gateway",
     "notifications",
+    "activity",
     "kaltura",
     "identity",
     "config",
