@@ -22,7 +22,7 @@ const SIGNING_SEED: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
 /// The deployment administrator's token (`gateway_admin_token`).
 pub(crate) const ADMIN_TOKEN: &str = "test-deployment-admin-token-not-real-0123456789";
 
-/// Server A: Ada is an admin there (a role with ADMINISTRATOR), Bob a plain member.
+/// Server A: Ada is an admin there (a role with ADMINISTRATOR), Bob and Dan plain members.
 pub(crate) const GUILD_A: &str = "111111111111111111";
 /// Server B: Carl is an admin there; Ada and Bob are not members.
 pub(crate) const GUILD_B: &str = "222222222222222222";
@@ -30,6 +30,8 @@ const OWNER: &str = "999999999999999999";
 pub(crate) const ADA: &str = "333333333333333331";
 pub(crate) const BOB: &str = "333333333333333332";
 pub(crate) const CARL: &str = "333333333333333333";
+/// A third plain member of server A (the browser tests' late joiner).
+pub(crate) const DAN: &str = "333333333333333334";
 const ADMINS_A: &str = "444444444444444441";
 const ADMINS_B: &str = "444444444444444442";
 pub(crate) const CHANNEL_A: &str = "555555555555555551";
@@ -38,16 +40,17 @@ const CHANNEL_B: &str = "555555555555555552";
 const MESSAGE: &str = "666666666666666661";
 
 /// The code each user's client gets from Discord, and the Discord token it is worth.
-const USERS: [(&str, &str, &str, &str); 3] = [
+pub(crate) const USERS: [(&str, &str, &str, &str); 4] = [
     ("code-ada", "discord-token-ada", ADA, "ada"),
     ("code-bob", "discord-token-bob", BOB, "bob"),
     ("code-carl", "discord-token-carl", CARL, "carl"),
+    ("code-dan", "discord-token-dan", DAN, "dan"),
 ];
 
 fn member_roles(guild: &str, user: &str) -> Option<Vec<&'static str>> {
     match (guild, user) {
         (GUILD_A, ADA) => Some(vec![ADMINS_A]),
-        (GUILD_A, BOB) => Some(vec![]),
+        (GUILD_A, BOB | DAN) => Some(vec![]),
         (GUILD_B, CARL) => Some(vec![ADMINS_B]),
         _ => None,
     }

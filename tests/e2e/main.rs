@@ -8,6 +8,7 @@
 mod activity;
 mod api;
 mod bot;
+mod browser;
 mod commands_versions;
 mod composition;
 mod discord;
