@@ -121,6 +121,7 @@ names!(Command, "command", {
     KalturaList => "kaltura-list",
     KalturaEnd => "kaltura-end",
     KalturaConfig => "kaltura-config",
+    KalturaVideo => "kaltura-video",
 });
 
 names!(Section, "settings section", {
@@ -212,7 +213,8 @@ mod tests {
                 "kaltura-join",
                 "kaltura-list",
                 "kaltura-end",
-                "kaltura-config"
+                "kaltura-config",
+                "kaltura-video"
             ]
         );
         let sections: Vec<&str> = Section::ALL.iter().map(|s| s.as_str()).collect();

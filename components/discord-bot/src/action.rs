@@ -14,7 +14,10 @@ use crate::commands::{
     OPTION_SECTION, OPTION_SUBSCRIPTION, OPTION_TITLE, OPTION_TYPE, OPTION_VALUE, SUBSCRIPTION_MAX,
     SUB_LIST, SUB_PAUSE, SUB_RESET, SUB_RESUME, SUB_SET, SUB_VIEW, TITLE_MAX, VALUE_MAX,
 };
-use crate::custom_id::{ButtonAction, CustomId, CustomIdError};
+use crate::commands::{
+    LIMIT_DEFAULT, LIMIT_MAX, OPTION_LIMIT, OPTION_QUERY, QUERY_MAX, SUB_SEARCH,
+};
+use crate::custom_id::{ButtonAction, CustomId, CustomIdError, VideoAction, VideoButton};
 use crate::versions::{self, Fit};
 
 /// What a member asks for.
@@ -95,6 +98,28 @@ pub enum Action {
         /// What the member has typed so far.
         typed: String,
     },
+    /// `/kaltura-video search query [limit]`.
+    VideoSearch {
+        /// The search text (trimmed, 1-100 chars).
+        query: String,
+        /// How many results to show (1-10).
+        limit: usize,
+    },
+    /// A video's Share button: post it publicly in this channel.
+    VideoShare {
+        /// The Kaltura entry.
+        entry: String,
+    },
+    /// A video's Watch together button.
+    VideoWatch {
+        /// The Kaltura entry.
+        entry: String,
+    },
+    /// Autocomplete of `/kaltura-video search query`: matching titles.
+    SuggestVideos {
+        /// What the member has typed so far.
+        typed: String,
+    },
 }
 
 /// Why an interaction is not an [`Action`]; each reads well as an ephemeral reply.
@@ -162,6 +187,10 @@ impl Action {
             | Self::EventsPause { .. } => CommandName::KalturaConfig,
             Self::SuggestMeetings { command, .. } => *command,
             Self::SuggestConfigKeys { .. } => CommandName::KalturaConfig,
+            Self::VideoSearch { .. }
+            | Self::VideoShare { .. }
+            | Self::VideoWatch { .. }
+            | Self::SuggestVideos { .. } => CommandName::KalturaVideo,
         }
     }
 
@@ -183,6 +212,10 @@ impl Action {
             Self::EventsPause { paused: false, .. } => "/kaltura-config events resume",
             Self::SuggestMeetings { .. } => "autocomplete meeting",
             Self::SuggestConfigKeys { .. } => "autocomplete key",
+            Self::VideoSearch { .. } => "/kaltura-video search",
+            Self::VideoShare { .. } => "button vshare",
+            Self::VideoWatch { .. } => "button vwatch",
+            Self::SuggestVideos { .. } => "autocomplete video",
         }
     }
 
@@ -229,6 +262,7 @@ impl Action {
                 meeting: meeting_option(data)?,
             }),
             CommandName::KalturaConfig => config_action(data),
+            CommandName::KalturaVideo => video_action(data),
         }
     }
 
@@ -239,6 +273,12 @@ impl Action {
     pub fn from_component(data: &ComponentData) -> Result<Self, Rejection> {
         if data.component_type != ComponentType::Button {
             return Err(Rejection::UnknownComponent);
+        }
+        if let Some(VideoButton { action, entry }) = VideoButton::parse(&data.custom_id) {
+            return Ok(match action {
+                VideoAction::Share => Self::VideoShare { entry },
+                VideoAction::Watch => Self::VideoWatch { entry },
+            });
         }
         let CustomId { action, meeting } =
             CustomId::parse(&data.custom_id).map_err(|err| match err {
@@ -288,6 +328,9 @@ impl Action {
             (CommandName::KalturaConfig, [SUB_SET], OPTION_KEY) => {
                 Ok(Self::SuggestConfigKeys { typed })
             }
+            (CommandName::KalturaVideo, [SUB_SEARCH], OPTION_QUERY) => {
+                Ok(Self::SuggestVideos { typed })
+            }
             _ => Err(Rejection::UnknownCommand),
         }
     }
@@ -329,6 +372,27 @@ fn section(data: &CommandData) -> Result<Option<Section>, Rejection> {
                 "Pick a section: commands, roles, notifications, features or kaltura.",
             )
         })
+}
+
+fn video_action(data: &CommandData) -> Result<Action, Rejection> {
+    let (path, _) = data.subcommand_path();
+    match path.as_slice() {
+        [SUB_SEARCH] => {
+            let query = bounded(text(data, OPTION_QUERY), QUERY_MAX).ok_or(
+                Rejection::BadOption("Type what to look for (1 to 100 characters)."),
+            )?;
+            let limit = match data.option(OPTION_LIMIT) {
+                None => LIMIT_DEFAULT,
+                Some(value) => value
+                    .as_i64()
+                    .filter(|n| (1..=LIMIT_MAX).contains(n))
+                    .and_then(|n| usize::try_from(n).ok())
+                    .ok_or(Rejection::BadOption("Ask for 1 to 10 results."))?,
+            };
+            Ok(Action::VideoSearch { query, limit })
+        }
+        _ => Err(Rejection::UnknownCommand),
+    }
 }
 
 fn config_action(data: &CommandData) -> Result<Action, Rejection> {

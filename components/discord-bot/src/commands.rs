@@ -8,6 +8,7 @@
 //! | `/kaltura-list` | — | everyone |
 //! | `/kaltura-end` | `meeting` (autocomplete) | `SEND_MESSAGES` |
 //! | `/kaltura-config` | `view [section]` · `set key value` · `reset section` · `events list` · `events pause subscription` · `events resume subscription` | `MANAGE_GUILD` |
+//! | `/kaltura-video` | `search query (autocomplete) [limit 1-10]` | everyone |
 //!
 //! Every command is for servers only (`contexts: [GUILD]`, `integration_types:
 //! [GUILD_INSTALL]`). `default_member_permissions` is only the default a server's
@@ -55,6 +56,18 @@ pub const SUB_PAUSE: &str = "pause";
 pub const SUB_RESUME: &str = "resume";
 /// The subscription option of `events pause` and `events resume`.
 pub const OPTION_SUBSCRIPTION: &str = "subscription";
+/// `/kaltura-video search`.
+pub const SUB_SEARCH: &str = "search";
+/// `/kaltura-video search`'s query option (autocomplete: matching titles).
+pub const OPTION_QUERY: &str = "query";
+/// `/kaltura-video search`'s limit option.
+pub const OPTION_LIMIT: &str = "limit";
+/// The longest search query (Kaltura takes 256; Discord's autocomplete values are 100).
+pub const QUERY_MAX: usize = 100;
+/// The most results a search shows (Discord's 10 embeds).
+pub const LIMIT_MAX: i64 = 10;
+/// The results a search shows without a limit.
+pub const LIMIT_DEFAULT: usize = 5;
 /// The longest subscription id typed (`sub_` and 24 hex digits).
 pub const SUBSCRIPTION_MAX: usize = 28;
 
@@ -143,6 +156,23 @@ pub fn definition(name: CommandName) -> Command {
                         .option(subscription_option()),
                 ),
         ),
+        CommandName::KalturaVideo => Command::chat_input(
+            name.as_str(),
+            "Find this server's Kaltura videos, share them or watch them together",
+        )
+        .option(
+            CommandOption::sub_command(SUB_SEARCH, "Search the videos this server may show")
+                .option(
+                    CommandOption::string(OPTION_QUERY, "Words in the title or description")
+                        .required()
+                        .autocomplete()
+                        .length(1, bound(QUERY_MAX)),
+                )
+                .option(
+                    CommandOption::integer(OPTION_LIMIT, "How many results (1 to 10, default 5)")
+                        .int_range(1, LIMIT_MAX),
+                ),
+        ),
     };
     let deprecated =
         crate::versions::version_in(crate::versions::VERSIONS, name).and_then(|v| v.deprecated);
@@ -224,7 +254,8 @@ mod tests {
                 "kaltura-join",
                 "kaltura-list",
                 "kaltura-end",
-                "kaltura-config"
+                "kaltura-config",
+                "kaltura-video"
             ]
         );
     }

@@ -14,6 +14,11 @@
 //! | [`ButtonAction::End`] | `v1:end:<id>` | ask to end the meeting |
 //! | [`ButtonAction::EndConfirm`] | `v1:end-confirm:<id>` | yes, end it |
 //! | [`ButtonAction::EndCancel`] | `v1:end-cancel:<id>` | no, keep it running |
+//! | [`VideoAction::Share`] | `v1:vshare:<entry-id>` | post the video in this channel |
+//! | [`VideoAction::Watch`] | `v1:vwatch:<entry-id>` | watch it together (the Activity, or the link) |
+//!
+//! A video button names a Kaltura entry ([`VideoButton`]): `[A-Za-z0-9_]`, 1 to 32
+//! characters, parsed as strictly.
 //!
 //! Every button carries the version of the codec it was made with (`v1` since the
 //! first release: today's buttons are v1 and keep working). A click on a button this
@@ -155,6 +160,68 @@ fn is_newer(version: &str) -> bool {
         .is_some_and(|n| n > current)
 }
 
+/// What a video button asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum VideoAction {
+    /// Post the video publicly in the channel.
+    Share,
+    /// Watch it together: launch the Activity in a voice channel, else the link.
+    Watch,
+}
+
+impl VideoAction {
+    /// Every video action.
+    pub const ALL: [Self; 2] = [Self::Share, Self::Watch];
+
+    /// The action's word in a `custom_id`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Share => "vshare",
+            Self::Watch => "vwatch",
+        }
+    }
+}
+
+/// The longest Kaltura entry id a video button carries.
+pub const MAX_ENTRY: usize = 32;
+
+/// A parsed video button `custom_id`, `v1:<vshare|vwatch>:<entry-id>`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct VideoButton {
+    /// What the button asks for.
+    pub action: VideoAction,
+    /// The Kaltura entry.
+    pub entry: String,
+}
+
+impl VideoButton {
+    /// The wire form.
+    pub fn encode(&self) -> String {
+        format!("{VERSION}:{}:{}", self.action.as_str(), self.entry)
+    }
+
+    /// Parses a video button strictly; `None` for anything else (including the meeting
+    /// buttons, which [`CustomId::parse`] reads).
+    pub fn parse(text: &str) -> Option<Self> {
+        let mut parts = text.splitn(3, ':');
+        let (Some(VERSION), Some(action), Some(entry)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return None;
+        };
+        let action = VideoAction::ALL
+            .into_iter()
+            .find(|a| a.as_str() == action)?;
+        let valid = (1..=MAX_ENTRY).contains(&entry.len())
+            && entry
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        valid.then(|| Self {
+            action,
+            entry: entry.to_owned(),
+        })
+    }
+}
+
 impl FromStr for CustomId {
     type Err = CustomIdError;
 
@@ -172,6 +239,31 @@ impl fmt::Display for CustomId {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn video_buttons_round_trip_and_refuse_anything_but_an_entry_id() {
+        for action in VideoAction::ALL {
+            let button = VideoButton {
+                action,
+                entry: "0_abc123".into(),
+            };
+            assert_eq!(VideoButton::parse(&button.encode()), Some(button));
+        }
+        assert_eq!(
+            VideoButton::parse("v1:vwatch:0_abc123").unwrap().action,
+            VideoAction::Watch
+        );
+        for bad in [
+            "v1:vshare:",
+            "v1:vshare:0_a,role:x",
+            "v1:vshare:0_a:b",
+            "v2:vshare:0_a",
+            "v1:share:0_a",
+            &format!("v1:vwatch:{}", "a".repeat(33)),
+        ] {
+            assert_eq!(VideoButton::parse(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn every_action_round_trips_through_its_wire_form() {

@@ -161,7 +161,11 @@ pub fn handle_with(
             }
         }
     }
-    match dispatch::respond(&interaction, services) {
+    match dispatch::respond_with(
+        &interaction,
+        services,
+        &crate::videos::Links::from_setting(vars.get("public_base_url").as_deref()),
+    ) {
         Outcome::Reply { response, report } => Handled {
             report,
             ..Handled::reply(Reply::interaction(&response))
@@ -374,6 +378,43 @@ mod tests {
 
     /// Services that allow everything, know no meeting and fail to create one.
     struct Open;
+
+    impl contracts::Watch for Open {
+        fn status(&self) -> contracts::ServiceStatus {
+            unreachable!()
+        }
+        fn request_video(&self, _: u64, _: u64, _: &str, _: u64) -> Result<(), Error> {
+            unreachable!()
+        }
+        fn join(
+            &self,
+            _: &str,
+            _: u64,
+            _: Option<u64>,
+            _: Option<&str>,
+            _: &contracts::watch::Viewer,
+        ) -> Result<contracts::watch::RoomState, Error> {
+            unreachable!()
+        }
+        fn state(&self, _: &str, _: u64) -> Result<contracts::watch::RoomState, Error> {
+            unreachable!()
+        }
+        fn control(
+            &self,
+            _: &str,
+            _: u64,
+            _: contracts::watch::ControlAction,
+            _: u64,
+        ) -> Result<contracts::watch::RoomState, Error> {
+            unreachable!()
+        }
+        fn hand_over(&self, _: &str, _: u64, _: u64) -> Result<contracts::watch::RoomState, Error> {
+            unreachable!()
+        }
+        fn leave(&self, _: &str, _: u64) -> Result<contracts::watch::RoomState, Error> {
+            unreachable!()
+        }
+    }
 
     impl contracts::Events for Open {
         fn status(&self) -> contracts::ServiceStatus {

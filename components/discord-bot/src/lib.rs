@@ -12,6 +12,7 @@
 //! - [`dispatch`]: permission checks and the [`dispatch::Outcome`] of each action.
 //! - [`services`]: the services the bot calls, as the contracts' ports
 //!   (`contracts::{Config, Members, Kaltura, Events}`), and the [`services::Caller`].
+//! - [`videos`]: `/kaltura-video`'s answers and the player page's link.
 //! - [`replay`]: each interaction acted on once, claimed by its id in the shared store
 //!   (`bot/v1/interactions/`), with bounded keys.
 //!
@@ -33,8 +34,9 @@ mod render;
 pub mod replay;
 pub mod services;
 pub mod versions;
+pub mod videos;
 
-pub use dispatch::{respond, Outcome};
+pub use dispatch::{respond, respond_with, Outcome};
 pub use services::Services;
 
 // The Spin adapter; the `#[http_component]` export it generates is FFI.

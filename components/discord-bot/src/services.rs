@@ -12,7 +12,7 @@
 //! Kaltura user (`resolve-member`, with that role); `kaltura` says who may share or end
 //! a meeting (`may-manage`) and who hosts it (`join-url`).
 
-use contracts::{Config, Events, Kaltura, Member, Members};
+use contracts::{Config, Events, Kaltura, Member, Members, Watch};
 use discord_api::id::{ChannelId, GuildId, UserId};
 use discord_api::model::Envelope;
 
@@ -28,9 +28,11 @@ pub trait Services {
     fn kaltura(&self) -> &impl Kaltura;
     /// The server's event subscriptions (`/kaltura-config events`).
     fn events(&self) -> &impl Events;
+    /// The videos voice channels asked to watch together.
+    fn watch(&self) -> &impl Watch;
 }
 
-impl<T: Config + Members + Kaltura + Events> Services for T {
+impl<T: Config + Members + Kaltura + Events + Watch> Services for T {
     fn config(&self) -> &impl Config {
         self
     }
@@ -41,6 +43,9 @@ impl<T: Config + Members + Kaltura + Events> Services for T {
         self
     }
     fn events(&self) -> &impl Events {
+        self
+    }
+    fn watch(&self) -> &impl Watch {
         self
     }
 }
@@ -54,6 +59,8 @@ pub struct Caller {
     pub guild_id: GuildId,
     /// The channel it came from.
     pub channel_id: Option<ChannelId>,
+    /// Whether that channel is a voice or stage channel (`channel.type` 2 or 13).
+    pub in_voice_channel: bool,
     /// The member's Discord user ID.
     pub user_id: UserId,
     /// The member's name to show (nickname, global name or username).
@@ -87,6 +94,7 @@ impl Caller {
         Ok(Self {
             guild_id,
             channel_id: envelope.channel_id,
+            in_voice_channel: envelope.from_voice_channel(),
             user_id: user.id,
             display_name: envelope
                 .display_name()

@@ -31,6 +31,7 @@
 //! | `/kaltura-list` | 1 | — |
 //! | `/kaltura-end` | 1 | — |
 //! | `/kaltura-config` | 2 | v2 added `events list`, `events pause`, `events resume` |
+//! | `/kaltura-video` | 1 | — (`search query [limit]`) |
 
 use std::collections::BTreeSet;
 
@@ -113,6 +114,12 @@ pub const VERSIONS: &[CommandVersion] = &[
             ],
             change: "added `events list`, `events pause` and `events resume` (the server's event subscriptions)",
         }],
+        deprecated: None,
+    },
+    CommandVersion {
+        command: CommandName::KalturaVideo,
+        version: 1,
+        older: &[],
         deprecated: None,
     },
 ];

@@ -14,7 +14,7 @@
 //! | key | takes | default |
 //! |---|---|---|
 //! | `commands.enabled` | bool | `true` |
-//! | `commands.<kaltura-start\|kaltura-join\|kaltura-list\|kaltura-end\|kaltura-config>.enabled` | bool | `true` |
+//! | `commands.<kaltura-start\|kaltura-join\|kaltura-list\|kaltura-end\|kaltura-config\|kaltura-video>.enabled` | bool | `true` |
 //! | `commands.<name>.allowed_roles` | role IDs (≤ 25; empty = any role) | `[]` |
 //! | `commands.<name>.required_permissions` | permission bits, decimal string | `"0"`; `"32"` (`MANAGE_GUILD`) for `kaltura-config` |
 //! | `roles.mapping.<role_id>` | `viewer`/`moderator`/`admin` (≤ 100 entries) | none |
@@ -26,6 +26,7 @@
 //! | `notifications.events.<event>.channel_id` | channel ID or `null` | `null` (not posted) |
 //! | `notifications.events.<event>.template` | template (≤ 2000 chars) | see [`DEFAULT_MEETING_START_TEMPLATE`] and siblings |
 //! | `notifications.meeting_share.template` | template | [`DEFAULT_MEETING_SHARE_TEMPLATE`] |
+//! | `notifications.video_share.template` | template | [`DEFAULT_VIDEO_SHARE_TEMPLATE`] |
 //! | `features.activity` | bool | `false` |
 //! | `features.embed_player` | bool | `true` |
 //! | `features.recording_notices` | bool | `true` |

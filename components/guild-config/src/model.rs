@@ -31,6 +31,10 @@ pub const DEFAULT_ENTRY_READY_TEMPLATE: &str = "🎞️ New video **{{title}}** 
 pub const DEFAULT_MEETING_SHARE_TEMPLATE: &str =
     "{{shared_by}} invites you to **{{title}}** ({{type}}): {{url}}";
 
+/// Default `notifications.video_share.template`.
+pub const DEFAULT_VIDEO_SHARE_TEMPLATE: &str =
+    "{{shared_by}} shared the video **{{title}}** ({{duration}}): {{url}}";
+
 /// Default `kaltura.privileges.join`: a meeting attendee (Kaltura's viewer role).
 pub const DEFAULT_JOIN_PRIVILEGES: &str = "role:viewerRole,userContextualRole:3";
 /// Default `kaltura.privileges.host`: a meeting host or moderator (Kaltura's admin role in the room).
@@ -97,6 +101,9 @@ pub struct CommandsConfig {
     /// `/kaltura-config`; default enabled, any role, requires `MANAGE_GUILD` (32).
     #[serde(rename = "kaltura-config")]
     pub config: CommandConfig,
+    /// `/kaltura-video`; default enabled, any role, no permission bits.
+    #[serde(rename = "kaltura-video")]
+    pub video: CommandConfig,
 }
 
 impl Default for CommandsConfig {
@@ -111,6 +118,7 @@ impl Default for CommandsConfig {
                 required_permissions: Permissions::MANAGE_GUILD,
                 ..CommandConfig::open()
             },
+            video: CommandConfig::open(),
         }
     }
 }
@@ -124,6 +132,7 @@ impl CommandsConfig {
             Command::KalturaList => &self.list,
             Command::KalturaEnd => &self.end,
             Command::KalturaConfig => &self.config,
+            Command::KalturaVideo => &self.video,
         }
     }
 }
@@ -189,6 +198,8 @@ pub struct NotificationsConfig {
     pub events: EventsConfig,
     /// The message posted when a member shares a meeting in a channel.
     pub meeting_share: ShareConfig,
+    /// The message posted when a member shares a video in a channel.
+    pub video_share: ShareConfig,
 }
 
 impl Default for NotificationsConfig {
@@ -199,6 +210,9 @@ impl Default for NotificationsConfig {
             events: EventsConfig::default(),
             meeting_share: ShareConfig {
                 template: DEFAULT_MEETING_SHARE_TEMPLATE.to_string(),
+            },
+            video_share: ShareConfig {
+                template: DEFAULT_VIDEO_SHARE_TEMPLATE.to_string(),
             },
         }
     }
@@ -319,6 +333,7 @@ impl GuildConfig {
         match kind {
             MessageKind::Event(event) => &self.notifications.events.get(event).template,
             MessageKind::MeetingShare => &self.notifications.meeting_share.template,
+            MessageKind::VideoShare => &self.notifications.video_share.template,
         }
     }
 
@@ -340,7 +355,7 @@ impl GuildConfig {
         let channel_id = match kind {
             MessageKind::Event(event) if !self.posts(event) => return None,
             MessageKind::Event(event) => self.notifications.events.get(event).channel_id,
-            MessageKind::MeetingShare => None,
+            MessageKind::MeetingShare | MessageKind::VideoShare => None,
         };
         Some(Message {
             channel_id: channel_id.map(ChannelId::get),

@@ -137,6 +137,7 @@ pub fn render_readable(config: &GuildConfig, section: Section) -> Vec<SettingLin
                 "Meeting shared".to_string(),
                 n.meeting_share.template.clone(),
             ));
+            lines.push(("Video shared".to_string(), n.video_share.template.clone()));
             lines
         }
         Section::Features => {

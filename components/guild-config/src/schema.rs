@@ -123,6 +123,7 @@ const COMMANDS: Kind = Kind::Section(&[
     field("kaltura-list", COMMAND, "/kaltura-list"),
     field("kaltura-end", COMMAND, "/kaltura-end"),
     field("kaltura-config", COMMAND, "/kaltura-config"),
+    field("kaltura-video", COMMAND, "/kaltura-video"),
 ]);
 
 const ROLES: Kind = Kind::Section(&[
@@ -207,6 +208,15 @@ const NOTIFICATIONS: Kind = Kind::Section(&[
         )]),
         "Sharing a meeting in a channel.",
     ),
+    field(
+        "video_share",
+        Kind::Section(&[field(
+            "template",
+            Kind::Template(MessageKind::VideoShare),
+            "The message posted when a member shares a video.",
+        )]),
+        "Sharing a video in a channel.",
+    ),
 ]);
 
 const FEATURES: Kind = Kind::Section(&[
@@ -273,7 +283,7 @@ static ROOT: Kind = Kind::Section(&[
 ]);
 
 // The schema spells command names out; keep them in step with `Command`.
-const _: () = assert!(Command::ALL.len() == 5);
+const _: () = assert!(Command::ALL.len() == 6);
 
 /// Appends `key` to a dotted path.
 pub(crate) fn join(path: &str, key: &str) -> String {
@@ -1235,7 +1245,7 @@ mod tests {
         assert!(paths.contains(&"roles.user_overrides.<user_id>"));
         assert!(paths.contains(&"commands.kaltura-config.required_permissions"));
         assert!(paths.contains(&"notifications.events.meeting_start.channel_id"));
-        assert_eq!(paths.len(), 1 + 5 * 3 + 3 + 2 + 4 * 3 + 1 + 3 + 3 + 2);
+        assert_eq!(paths.len(), 1 + 6 * 3 + 3 + 2 + 4 * 3 + 1 + 1 + 3 + 3 + 2);
         assert_eq!(
             paths[..4],
             [

@@ -1,18 +1,18 @@
 //! Message templates: `{{name}}` placeholders, the variables each event provides,
 //! validation and rendering.
 //!
-//! | variable     | meaning                                                        | meeting_start | meeting_end | recording_ready | entry_ready | meeting_share |
-//! |--------------|----------------------------------------------------------------|:-:|:-:|:-:|:-:|:-:|
-//! | `guild`      | the Discord server's name                                      | ✓ | ✓ | ✓ | ✓ | ✓ |
-//! | `title`      | the meeting's or video's title                                 | ✓ | ✓ | ✓ | ✓ | ✓ |
-//! | `owner`      | the Kaltura owner (host, uploader) as a display name           | ✓ | ✓ | ✓ | ✓ | ✓ |
-//! | `type`       | the meeting kind: Webinar, Interactive Meeting Room, Virtual Classroom | ✓ | ✓ | ✓ |   | ✓ |
-//! | `meeting_id` | the Kaltura meeting (room or event) ID                         | ✓ | ✓ | ✓ |   | ✓ |
-//! | `url`        | join link (meetings) or playback link (videos)                 | ✓ |   | ✓ | ✓ | ✓ |
-//! | `start_time` | when it starts, as Discord timestamp markup (`<t:…:F>`)        | ✓ |   |   |   | ✓ |
-//! | `entry_id`   | the Kaltura entry ID of the video                              |   |   | ✓ | ✓ |   |
-//! | `duration`   | how long it lasted or plays, human-readable (`1h 05m`)         |   | ✓ | ✓ | ✓ |   |
-//! | `shared_by`  | the Discord member who shared the meeting, as a mention        |   |   |   |   | ✓ |
+//! | variable     | meaning                                                        | meeting_start | meeting_end | recording_ready | entry_ready | meeting_share | video_share |
+//! |--------------|----------------------------------------------------------------|:-:|:-:|:-:|:-:|:-:|:-:|
+//! | `guild`      | the Discord server's name                                      | ✓ | ✓ | ✓ | ✓ | ✓ | ✓ |
+//! | `title`      | the meeting's or video's title                                 | ✓ | ✓ | ✓ | ✓ | ✓ | ✓ |
+//! | `owner`      | the Kaltura owner (host, uploader) as a display name           | ✓ | ✓ | ✓ | ✓ | ✓ |   |
+//! | `type`       | the meeting kind: Webinar, Interactive Meeting Room, Virtual Classroom | ✓ | ✓ | ✓ |   | ✓ |   |
+//! | `meeting_id` | the Kaltura meeting (room or event) ID                         | ✓ | ✓ | ✓ |   | ✓ |   |
+//! | `url`        | join link (meetings) or playback link (videos)                 | ✓ |   | ✓ | ✓ | ✓ | ✓ |
+//! | `start_time` | when it starts, as Discord timestamp markup (`<t:…:F>`)        | ✓ |   |   |   | ✓ |   |
+//! | `entry_id`   | the Kaltura entry ID of the video                              |   |   | ✓ | ✓ |   | ✓ |
+//! | `duration`   | how long it lasted or plays, human-readable (`1h 05m`)         |   | ✓ | ✓ | ✓ |   | ✓ |
+//! | `shared_by`  | the Discord member who shared the meeting or video, as a mention |   |   |   |   | ✓ | ✓ |
 //!
 //! Whitespace inside the braces is ignored (`{{ title }}`). A template is at most
 //! [`MAX_TEMPLATE_CHARS`] characters; a rendered message is cut to Discord's
@@ -26,19 +26,21 @@ use crate::error::Rule;
 pub const MAX_TEMPLATE_CHARS: usize = 2000;
 
 /// Every message a server writes with a template: one per [`Event`], then the share.
-pub const MESSAGE_KINDS: [MessageKind; 5] = [
+pub const MESSAGE_KINDS: [MessageKind; 6] = [
     MessageKind::Event(Event::MeetingStart),
     MessageKind::Event(Event::MeetingEnd),
     MessageKind::Event(Event::RecordingReady),
     MessageKind::Event(Event::EntryReady),
     MessageKind::MeetingShare,
+    MessageKind::VideoShare,
 ];
 
-/// The template's name: the event's key, or `meeting_share`.
+/// The template's name: the event's key, `meeting_share` or `video_share`.
 pub fn template_name(kind: MessageKind) -> &'static str {
     match kind {
         MessageKind::Event(event) => event.as_str(),
         MessageKind::MeetingShare => "meeting_share",
+        MessageKind::VideoShare => "video_share",
     }
 }
 
@@ -80,6 +82,7 @@ pub fn variables(kind: MessageKind) -> &'static [&'static str] {
             "start_time",
             "shared_by",
         ],
+        MessageKind::VideoShare => &["guild", "title", "url", "duration", "entry_id", "shared_by"],
     }
 }
 
@@ -263,7 +266,8 @@ mod tests {
                 "meeting_end",
                 "recording_ready",
                 "entry_ready",
-                "meeting_share"
+                "meeting_share",
+                "video_share"
             ]
         );
     }

@@ -271,7 +271,8 @@ mod tests {
                 "kaltura-join",
                 "kaltura-list",
                 "kaltura-end",
-                "kaltura-config"
+                "kaltura-config",
+                "kaltura-video"
             ]
         );
         assert!(plan.changed.is_empty() && plan.removed.is_empty());
@@ -284,7 +285,7 @@ mod tests {
             let desired = desired(scope);
             let plan = plan(&desired, &as_registered(&desired), scope);
             assert!(plan.is_empty(), "{scope}: {plan}");
-            assert_eq!(plan.unchanged.len(), 5);
+            assert_eq!(plan.unchanged.len(), 6);
             assert!(plan.to_string().starts_with("no changes"));
         }
     }
@@ -301,7 +302,10 @@ mod tests {
             plan.changed,
             ["kaltura-start", "kaltura-join", "kaltura-config"]
         );
-        assert_eq!(plan.unchanged, ["kaltura-list", "kaltura-end"]);
+        assert_eq!(
+            plan.unchanged,
+            ["kaltura-list", "kaltura-end", "kaltura-video"]
+        );
         let text = plan.to_string();
         assert!(
             text.contains("~ /kaltura-start (changed, v1, same options: text or permissions)"),

@@ -343,9 +343,9 @@ mod tests {
         let (result, out) = run(scope, &mut transport, &mut Waits::default(), false);
         let report = result.unwrap();
         assert!(report.applied);
-        assert_eq!(report.plan.added.len(), 5);
+        assert_eq!(report.plan.added.len(), 6);
         assert!(out.contains("+ /kaltura-config (added, v2)"), "{out}");
-        assert!(out.contains("registered 5 commands"));
+        assert!(out.contains("registered 6 commands"));
         let path = "/api/v10/applications/1100000000000000001/guilds/300000000000000001/commands";
         assert_eq!(transport.seen[0].0, "GET");
         assert_eq!(transport.seen[0].1, path);

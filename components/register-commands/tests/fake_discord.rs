@@ -169,7 +169,7 @@ fn registering_twice_overwrites_once_then_finds_no_changes() {
     assert!(ok, "{first}");
     assert!(first.contains("+ /kaltura-start (added, v1)"), "{first}");
     assert!(first.contains("waiting 0.05 s"), "{first}");
-    assert!(first.contains("registered 5 commands"), "{first}");
+    assert!(first.contains("registered 6 commands"), "{first}");
     let (ok, second) = run(&url, &["--guild", GUILD]);
     assert!(ok, "{second}");
     assert!(second.contains("no changes"), "{second}");

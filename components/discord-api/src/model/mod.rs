@@ -84,9 +84,34 @@ pub struct Envelope {
     pub app_permissions: Option<Permissions>,
     /// Where the interaction happened.
     pub context: Option<InteractionContextType>,
+    /// The type of the channel it was sent from (`channel.type`): 2 a voice channel,
+    /// 13 a stage, 0 a text channel, ...
+    pub channel_type: Option<u16>,
+}
+
+/// `channel.type` of a voice channel (`GUILD_VOICE`).
+pub const CHANNEL_TYPE_VOICE: u16 = 2;
+/// `channel.type` of a stage channel (`GUILD_STAGE_VOICE`).
+pub const CHANNEL_TYPE_STAGE: u16 = 13;
+
+/// The interaction's `channel` (partial): only its type is read.
+#[derive(Clone, Copy, Serialize, Deserialize)]
+struct WireChannel {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    id: Option<ChannelId>,
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    kind: Option<u16>,
 }
 
 impl Envelope {
+    /// Whether it was sent from a voice or stage channel (where an Activity can run).
+    pub fn from_voice_channel(&self) -> bool {
+        matches!(
+            self.channel_type,
+            Some(CHANNEL_TYPE_VOICE | CHANNEL_TYPE_STAGE)
+        )
+    }
+
     /// The invoking user: `member.user` in guilds, `user` in DMs.
     pub fn invoker(&self) -> Option<&User> {
         self.member
@@ -200,6 +225,8 @@ struct Wire {
     app_permissions: Option<Permissions>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     context: Option<InteractionContextType>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    channel: Option<WireChannel>,
 }
 
 impl Wire {
@@ -222,6 +249,7 @@ impl Wire {
             guild_locale: self.guild_locale,
             app_permissions: self.app_permissions,
             context: self.context,
+            channel_type: self.channel.and_then(|c| c.kind),
         };
         Ok(Box::new(Incoming { envelope, data }))
     }
@@ -247,6 +275,10 @@ impl Wire {
             guild_locale: e.guild_locale,
             app_permissions: e.app_permissions,
             context: e.context,
+            channel: e.channel_type.map(|kind| WireChannel {
+                id: e.channel_id,
+                kind: Some(kind),
+            }),
         })
     }
 }
@@ -314,6 +346,7 @@ impl Serialize for Interaction {
                 guild_locale: None,
                 app_permissions: None,
                 context: None,
+                channel: None,
             }),
             Self::Command(i) | Self::Autocomplete(i) => Wire::join(kind, i),
             Self::Component(i) => Wire::join(kind, i),

@@ -139,6 +139,12 @@ impl InteractionResponse {
         )
     }
 
+    /// `LAUNCH_ACTIVITY` (12): open the application's Activity in the member's voice
+    /// channel (a command or component interaction, for an app with Activities).
+    pub fn launch_activity() -> Self {
+        Self::of(CallbackType::LaunchActivity, None)
+    }
+
     /// `MODAL` (9): show a form (not in answer to a PING or a modal submit).
     pub fn modal(modal: Modal) -> Self {
         Self::of(CallbackType::Modal, Some(Data::Modal(modal)))
@@ -165,6 +171,14 @@ mod tests {
 
     fn json(r: &InteractionResponse) -> Value {
         serde_json::from_slice(&r.to_json().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn launching_the_activity_is_type_12_alone() {
+        assert_eq!(
+            InteractionResponse::launch_activity().to_json().unwrap(),
+            br#"{"type":12}"#
+        );
     }
 
     #[test]

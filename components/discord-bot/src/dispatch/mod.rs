@@ -23,9 +23,10 @@ use std::time::Duration;
 use contracts::config::{Access, MessageKind};
 use contracts::events::{Event, EventType};
 use contracts::kaltura::{
-    Meeting, MeetingFilter, MeetingId, MeetingKind, MeetingRequest, Participant, Requester,
+    MediaScope, Meeting, MeetingFilter, MeetingId, MeetingKind, MeetingRequest, Participant,
+    Requester,
 };
-use contracts::{Actor, Config as _, Error, ErrorKind, Kaltura as _, Members as _};
+use contracts::{Actor, Config as _, Error, ErrorKind, Kaltura as _, Members as _, Watch as _};
 use discord_api::commands::Choice;
 use discord_api::id::{ApplicationId, InteractionId};
 use discord_api::markdown::escape;
@@ -38,6 +39,7 @@ use discord_api::Interaction;
 use crate::action::{Action, Rejection};
 use crate::render::{self, notice};
 use crate::services::{Caller, Services};
+use crate::videos::{self, Links, NoActivity};
 
 /// The project URL in the `User-Agent` of the follow-up request.
 pub const PROJECT_URL: &str = "https://github.com/kaltura-discord/kaltura-discord";
@@ -255,6 +257,13 @@ enum Work {
     End {
         meeting: Meeting,
     },
+    SearchVideos {
+        query: String,
+        limit: usize,
+    },
+    ShareVideo {
+        entry: String,
+    },
 }
 
 /// The second half of a deferred action: run it after the deferral is sent, then
@@ -269,6 +278,8 @@ pub struct FollowUp {
     work: Work,
     /// A deprecation notice to put before the result.
     notice: Option<String>,
+    /// The links the result may carry.
+    links: Links,
 }
 
 /// The result of a [`FollowUp`]: the body to `PATCH` to `@original`, and an error to
@@ -405,6 +416,40 @@ impl FollowUp {
                 services.kaltura().end_meeting(meeting.id, requester)?;
                 Ok((render::ended(meeting)?, None))
             }
+            Work::SearchVideos { query, limit } => {
+                // As the member, with their entitlement, within the server's categories.
+                let scope = MediaScope {
+                    category_ids: services.config().get(member.guild_id)?.kaltura.category_ids,
+                    kaltura_user_id: Some(identity.kaltura_user_id),
+                };
+                let page = services.kaltura().search_media(query, 1, &scope)?;
+                Ok((
+                    videos::results(query, &page, *limit, &self.links, &self.caller)?,
+                    None,
+                ))
+            }
+            Work::ShareVideo { entry } => {
+                let scope = MediaScope {
+                    category_ids: services.config().get(member.guild_id)?.kaltura.category_ids,
+                    kaltura_user_id: Some(identity.kaltura_user_id),
+                };
+                let Some(found) = services.kaltura().get_media(entry, &scope)? else {
+                    return Ok((
+                        MessageBody::text("That video is not available on this server."),
+                        None,
+                    ));
+                };
+                let play = self.links.player_page(&found.id, &self.caller);
+                let url = play
+                    .clone()
+                    .unwrap_or_else(|| "the Watch together button".into());
+                let values = videos::share_values(&found, &url, &self.caller);
+                let message = services
+                    .config()
+                    .render_message(member.guild_id, MessageKind::VideoShare, &values)?
+                    .ok_or_else(|| Error::other("the config service rendered no share card"))?;
+                Ok((videos::share(&found, message, play.as_deref())?, None))
+            }
         }
     }
 
@@ -426,8 +471,14 @@ impl FollowUp {
 }
 
 /// Answers a verified interaction: PONG for a PING, otherwise the [`Outcome`] of its
-/// action run against `services`.
+/// action run against `services`, without links to the player page
+/// ([`respond_with`] has them).
 pub fn respond(interaction: &Interaction, services: &impl Services) -> Outcome {
+    respond_with(interaction, services, &Links::default())
+}
+
+/// [`respond`], with the deployment's `links` for `/kaltura-video`'s answers.
+pub fn respond_with(interaction: &Interaction, services: &impl Services, links: &Links) -> Outcome {
     match interaction {
         Interaction::Ping => Outcome::reply(InteractionResponse::pong()),
         Interaction::Command(incoming) => {
@@ -435,6 +486,7 @@ pub fn respond(interaction: &Interaction, services: &impl Services) -> Outcome {
                 &incoming.envelope,
                 Action::from_command(&incoming.data),
                 services,
+                links,
             );
             match contracts::config::Command::parse(&incoming.data.name)
                 .and_then(crate::versions::deprecation_notice)
@@ -447,9 +499,10 @@ pub fn respond(interaction: &Interaction, services: &impl Services) -> Outcome {
             &incoming.envelope,
             Action::from_component(&incoming.data),
             services,
+            links,
         ),
         Interaction::Autocomplete(incoming) => match Action::from_autocomplete(&incoming.data) {
-            Ok(action) => handle(&incoming.envelope, Ok(action), services),
+            Ok(action) => handle(&incoming.envelope, Ok(action), services, links),
             Err(_) => Outcome::reply(InteractionResponse::autocomplete([])),
         },
         Interaction::ModalSubmit(_) => {
@@ -461,7 +514,9 @@ pub fn respond(interaction: &Interaction, services: &impl Services) -> Outcome {
 fn is_suggestion(action: &Action) -> bool {
     matches!(
         action,
-        Action::SuggestMeetings { .. } | Action::SuggestConfigKeys { .. }
+        Action::SuggestMeetings { .. }
+            | Action::SuggestConfigKeys { .. }
+            | Action::SuggestVideos { .. }
     )
 }
 
@@ -478,6 +533,7 @@ fn handle<S: Services>(
     envelope: &Envelope,
     action: Result<Action, Rejection>,
     services: &S,
+    links: &Links,
 ) -> Outcome {
     let action = match action {
         Ok(action) => action,
@@ -493,6 +549,7 @@ fn handle<S: Services>(
         caller,
         name: action.name(),
         suggestion: is_suggestion(&action),
+        links: links.clone(),
     };
     // The permission from `config`, on every command, button and autocomplete: a
     // button is a forgeable intent, not a capability. The reason is `config`'s words.
@@ -514,6 +571,7 @@ struct Ctx<'a, S> {
     caller: Caller,
     name: &'static str,
     suggestion: bool,
+    links: Links,
 }
 
 /// Why a meeting named by a member cannot be used.
@@ -564,6 +622,7 @@ impl<S: Services> Ctx<'_, S> {
                 caller: self.caller,
                 work,
                 notice: None,
+                links: self.links,
             }),
         }
     }
@@ -733,6 +792,80 @@ impl<S: Services> Ctx<'_, S> {
                     .map(|key| Choice::string(format!("{} — {}", key.key, key.expects), key.key));
                 Outcome::reply(InteractionResponse::autocomplete(choices))
             }
+            Action::VideoSearch { query, limit } => {
+                if circuit_open() {
+                    return Outcome::message(notice(KALTURA_UNAVAILABLE));
+                }
+                self.defer(
+                    InteractionResponse::deferred_message(true),
+                    Work::SearchVideos { query, limit },
+                )
+            }
+            Action::VideoShare { entry } => {
+                if circuit_open() {
+                    return Outcome::message(notice(KALTURA_UNAVAILABLE));
+                }
+                self.defer(
+                    InteractionResponse::deferred_message(false),
+                    Work::ShareVideo { entry },
+                )
+            }
+            Action::VideoWatch { entry } => self.watch_together(&entry),
+            Action::SuggestVideos { typed } => self.suggest_videos(&typed),
+        }
+    }
+
+    /// Watch together: from a voice or stage channel on a server with Activities on,
+    /// the channel's video is recorded and the Activity launched (`LAUNCH_ACTIVITY`);
+    /// otherwise the player page's link, with why. Answered at once (no Kaltura call:
+    /// the Activity checks the entry when it asks for the member's playback session).
+    fn watch_together(&self, entry: &str) -> Outcome {
+        let settings = match self.services.config().get(self.guild()) {
+            Ok(settings) => settings,
+            Err(err) => return self.failed(err.into()),
+        };
+        let why = match (self.caller.in_voice_channel, self.caller.channel_id) {
+            (true, Some(channel)) if settings.features.activity => {
+                return match self.services.watch().request_video(
+                    self.guild(),
+                    channel.get(),
+                    entry,
+                    self.caller.member.user_id,
+                ) {
+                    Ok(()) => Outcome::reply(InteractionResponse::launch_activity()),
+                    Err(err) => self.failed(err.into()),
+                };
+            }
+            (true, Some(_)) => NoActivity::ActivitiesOff,
+            _ => NoActivity::NotVoice,
+        };
+        let url = self.links.player_page(entry, &self.caller);
+        self.built(videos::watch_link(why, url.as_deref()))
+    }
+
+    /// Titles of the server's videos matching what the member typed (the service's
+    /// own session, within the server's categories).
+    fn suggest_videos(&self, typed: &str) -> Outcome {
+        if typed.chars().count() < 2 || self.services.kaltura().circuit_open() {
+            return Outcome::reply(InteractionResponse::autocomplete([]));
+        }
+        let categories = match self.services.config().get(self.guild()) {
+            Ok(settings) => settings.kaltura.category_ids,
+            Err(err) => return self.failed(err.into()),
+        };
+        let scope = MediaScope {
+            category_ids: categories,
+            kaltura_user_id: None,
+        };
+        match self.services.kaltura().search_media(typed, 1, &scope) {
+            Ok(page) => {
+                let choices = page.entries.into_iter().map(|entry| {
+                    let name: String = entry.name.chars().take(100).collect();
+                    Choice::string(name.clone(), name)
+                });
+                Outcome::reply(InteractionResponse::autocomplete(choices))
+            }
+            Err(err) => self.failed(err.into()),
         }
     }
 

@@ -71,7 +71,18 @@ struct Fake {
     failing: RefCell<Vec<(&'static str, Error)>>,
     calls: RefCell<Vec<String>>,
     subscriptions: RefCell<Vec<contracts::events::Subscription>>,
+    /// `features.activity` of the server.
+    activity: Cell<bool>,
+    /// The server's followed categories.
+    categories: RefCell<Vec<u32>>,
+    /// Kaltura's media library (every entry is within every scope).
+    media: RefCell<Vec<contracts::kaltura::MediaEntry>>,
+    /// The videos voice channels asked for: (guild, channel, entry, by).
+    requested: RefCell<Vec<(u64, u64, String, u64)>>,
 }
+
+/// The compiled default of the video share card.
+const VIDEO_SHARE: &str = "{{shared_by}} shared the video **{{title}}** ({{duration}}): {{url}}";
 
 impl Fake {
     fn new() -> Self {
@@ -87,6 +98,18 @@ impl Fake {
             failing: RefCell::new(Vec::new()),
             calls: RefCell::new(Vec::new()),
             subscriptions: RefCell::new(Vec::new()),
+            activity: Cell::new(true),
+            categories: RefCell::new(vec![7]),
+            media: RefCell::new(vec![contracts::kaltura::MediaEntry {
+                id: "0_intro01".into(),
+                name: "Intro lecture".into(),
+                description: Some("The *first* one".into()),
+                duration_seconds: Some(125),
+                thumbnail_url: Some("https://cdn.test/thumb/0_intro01".into()),
+                created_at: Some(1_700_000_000),
+                ready: true,
+            }]),
+            requested: RefCell::new(Vec::new()),
         };
         fake.add_meeting(WEEKLY, "Weekly sync", GUILD, OWNER, true);
         fake
@@ -166,8 +189,26 @@ impl contracts::Config for Fake {
         unreachable!("the bot never asks")
     }
 
-    fn get(&self, _: u64) -> Result<GuildSettings, Error> {
-        unreachable!("the bot never reads settings")
+    fn get(&self, guild_id: u64) -> Result<GuildSettings, Error> {
+        self.config_check(format!("get {guild_id}"))?;
+        Ok(GuildSettings {
+            version: 0,
+            deployment_version: 0,
+            features: contracts::config::Features {
+                activity: self.activity.get(),
+                embed_player: true,
+                recording_notices: true,
+            },
+            kaltura: contracts::config::KalturaSettings {
+                join_privileges: String::new(),
+                host_privileges: String::new(),
+                view_privileges: String::new(),
+                player_uiconf_id: None,
+                category_ids: self.categories.borrow().clone(),
+            },
+            document_json: "{}".into(),
+            overrides_json: "{}".into(),
+        })
     }
 
     fn check_permission(&self, command: Command, member: &Member) -> Result<Access, Error> {
@@ -207,14 +248,18 @@ impl contracts::Config for Fake {
         values: &[(String, String)],
     ) -> Result<Option<Message>, Error> {
         assert!(
-            matches!(kind, MessageKind::MeetingShare),
+            matches!(kind, MessageKind::MeetingShare | MessageKind::VideoShare),
             "the bot renders shares"
         );
         self.config_check(format!("render_message {guild_id} share"))?;
-        let content = values.iter().fold(
-            self.share_template.borrow().clone(),
-            |text, (name, value)| text.replace(&format!("{{{{{name}}}}}"), value),
-        );
+        let template = if kind == MessageKind::VideoShare {
+            VIDEO_SHARE.to_owned()
+        } else {
+            self.share_template.borrow().clone()
+        };
+        let content = values.iter().fold(template, |text, (name, value)| {
+            text.replace(&format!("{{{{{name}}}}}"), value)
+        });
         Ok(Some(Message {
             channel_id: None,
             content,
@@ -340,6 +385,50 @@ impl contracts::Config for Fake {
 
 /// The `events` service: the server's subscriptions in a list; publishing is the
 /// adapter's (after a follow-up), so it is never called here.
+impl contracts::Watch for Fake {
+    fn status(&self) -> ServiceStatus {
+        unreachable!()
+    }
+    fn request_video(&self, guild: u64, channel: u64, entry: &str, by: u64) -> Result<(), Error> {
+        self.check(
+            "request_video",
+            format!("request_video {guild} {channel} {entry} {by}"),
+        )?;
+        self.requested
+            .borrow_mut()
+            .push((guild, channel, entry.to_owned(), by));
+        Ok(())
+    }
+    fn join(
+        &self,
+        _: &str,
+        _: u64,
+        _: Option<u64>,
+        _: Option<&str>,
+        _: &contracts::watch::Viewer,
+    ) -> Result<contracts::watch::RoomState, Error> {
+        unreachable!("the bot joins no room")
+    }
+    fn state(&self, _: &str, _: u64) -> Result<contracts::watch::RoomState, Error> {
+        unreachable!("the bot joins no room")
+    }
+    fn control(
+        &self,
+        _: &str,
+        _: u64,
+        _: contracts::watch::ControlAction,
+        _: u64,
+    ) -> Result<contracts::watch::RoomState, Error> {
+        unreachable!("the bot joins no room")
+    }
+    fn hand_over(&self, _: &str, _: u64, _: u64) -> Result<contracts::watch::RoomState, Error> {
+        unreachable!("the bot joins no room")
+    }
+    fn leave(&self, _: &str, _: u64) -> Result<contracts::watch::RoomState, Error> {
+        unreachable!("the bot joins no room")
+    }
+}
+
 impl contracts::Events for Fake {
     fn status(&self) -> ServiceStatus {
         unreachable!()
@@ -552,19 +641,46 @@ impl contracts::Kaltura for Fake {
 
     fn search_media(
         &self,
-        _: &str,
-        _: u32,
-        _: &contracts::kaltura::MediaScope,
+        query: &str,
+        page: u32,
+        scope: &contracts::kaltura::MediaScope,
     ) -> Result<contracts::kaltura::MediaPage, Error> {
-        unreachable!("no video commands yet")
+        self.check(
+            "search_media",
+            format!(
+                "search_media {query} {page} {:?} {:?}",
+                scope.category_ids, scope.kaltura_user_id
+            ),
+        )?;
+        let entries: Vec<_> = self
+            .media
+            .borrow()
+            .iter()
+            .filter(|e| e.name.to_lowercase().contains(&query.to_lowercase()))
+            .cloned()
+            .collect();
+        Ok(contracts::kaltura::MediaPage {
+            total: entries.len() as u64,
+            entries,
+            next_page: None,
+        })
     }
 
     fn get_media(
         &self,
-        _: &str,
-        _: &contracts::kaltura::MediaScope,
+        entry_id: &str,
+        scope: &contracts::kaltura::MediaScope,
     ) -> Result<Option<contracts::kaltura::MediaEntry>, Error> {
-        unreachable!("no video commands yet")
+        self.check(
+            "get_media",
+            format!("get_media {entry_id} {:?}", scope.kaltura_user_id),
+        )?;
+        Ok(self
+            .media
+            .borrow()
+            .iter()
+            .find(|e| e.id == entry_id)
+            .cloned())
     }
 
     fn playback_session(
@@ -1182,6 +1298,9 @@ fn a_join_url_too_long_for_a_link_button_is_an_error_not_a_panic() {
             self
         }
         fn events(&self) -> &impl contracts::Events {
+            &self.0
+        }
+        fn watch(&self) -> &impl contracts::Watch {
             &self.0
         }
     }
@@ -1960,6 +2079,9 @@ fn a_saved_change_whose_section_cannot_be_shown_is_still_reported_saved() {
         fn events(&self) -> &impl contracts::Events {
             self.0
         }
+        fn watch(&self) -> &impl contracts::Watch {
+            self.0
+        }
     }
     let outcome = respond(
         &config_command("set", options, MANAGER),
@@ -2048,6 +2170,10 @@ fn every_command_name_is_dispatched() {
         (Command::KalturaList, json!([])),
         (Command::KalturaEnd, meeting_option(WEEKLY)),
         (Command::KalturaConfig, json!([{"name": "view", "type": 1}])),
+        (
+            Command::KalturaVideo,
+            json!([{"name": "search", "type": 1, "options": [{"name": "query", "type": 3, "value": "intro"}]}]),
+        ),
     ];
     assert_eq!(cases.len(), Command::ALL.len());
     for (name, options) in cases {
@@ -2058,4 +2184,193 @@ fn every_command_name_is_dispatched() {
         let text = json_of(outcome.response()).to_string();
         assert!(!text.contains("know that"), "{name:?}: {text}");
     }
+}
+
+/// A button click from a channel of `channel_type` (2 voice, 0 text).
+fn button_in(custom_id: &str, channel_type: u8) -> Interaction {
+    let payload = json!({
+        "type": 3, "id": "900000000000000009", "application_id": APP, "token": TOKEN,
+        "version": 1, "guild_id": GUILD, "channel_id": CHANNEL,
+        "channel": {"id": CHANNEL, "type": channel_type},
+        "member": {"user": {"id": MEMBER, "username": "bob"}, "roles": [], "permissions": PLAIN},
+        "data": {"custom_id": custom_id, "component_type": 2}
+    });
+    Interaction::from_slice(payload.to_string().as_bytes()).unwrap()
+}
+
+fn links() -> crate::videos::Links {
+    crate::videos::Links::from_setting(Some("https://kd.example.com/"))
+}
+
+fn search(query: &str, limit: Option<i64>) -> Interaction {
+    let mut options = vec![json!({"name": "query", "type": 3, "value": query})];
+    if let Some(limit) = limit {
+        options.push(json!({"name": "limit", "type": 4, "value": limit}));
+    }
+    command(
+        "kaltura-video",
+        json!([{"name": "search", "type": 1, "options": options}]),
+    )
+}
+
+#[test]
+fn a_video_search_is_deferred_and_runs_as_the_member_in_the_servers_categories() {
+    let fake = Fake::new();
+    let (deferral, job) = deferred(crate::respond_with(
+        &search("intro", Some(3)),
+        fake.services(),
+        &links(),
+    ));
+    assert_eq!(deferral, json!({"type": 5, "data": {"flags": 64}}));
+    let finished = job.run(fake.services());
+    assert!(finished.report.is_none(), "{:?}", finished.report);
+    assert!(
+        fake.called(&format!(
+            "search_media intro 1 [7] Some(\"discord-{OWNER}\")"
+        )),
+        "{:?}",
+        fake.calls.borrow()
+    );
+    let value = body(&finished);
+    assert_eq!(value["embeds"][0]["title"], "Intro lecture");
+    assert_eq!(value["embeds"][0]["fields"][0]["value"], "2m 05s");
+    assert_eq!(
+        value["embeds"][0]["thumbnail"]["url"],
+        "https://cdn.test/thumb/0_intro01"
+    );
+    let row = &value["components"][0]["components"];
+    assert_eq!(
+        row[0]["url"],
+        format!("https://kd.example.com/activity/?entry=0_intro01&guild={GUILD}&room=c-{CHANNEL}")
+    );
+    assert_eq!(row[1]["custom_id"], "v1:vshare:0_intro01");
+    assert_eq!(row[2]["custom_id"], "v1:vwatch:0_intro01");
+    assert_eq!(value["allowed_mentions"], json!({"parse": []}));
+}
+
+#[test]
+fn a_search_without_a_public_address_says_links_cannot_be_made() {
+    let fake = Fake::new();
+    let (_, job) = deferred(respond(&search("intro", None), fake.services()));
+    let value = body(&job.run(fake.services()));
+    assert!(
+        value["content"]
+            .as_str()
+            .unwrap()
+            .contains("public_base_url"),
+        "{value}"
+    );
+    let row = &value["components"][0]["components"];
+    assert_eq!(row[0]["custom_id"], "v1:vshare:0_intro01", "no Play link");
+}
+
+#[test]
+fn bad_search_options_are_refused_before_any_call() {
+    let fake = Fake::new();
+    for bad in [
+        search("   ", None),
+        search("x", Some(11)),
+        search("x", Some(0)),
+    ] {
+        let value = reply(respond(&bad, fake.services()));
+        assert_eq!(value["data"]["flags"], 64);
+    }
+    assert!(!fake.called("search_media"));
+}
+
+#[test]
+fn watch_together_in_a_voice_channel_records_the_video_and_launches_the_activity() {
+    let fake = Fake::new();
+    let value = reply(crate::respond_with(
+        &button_in("v1:vwatch:0_intro01", 2),
+        fake.services(),
+        &links(),
+    ));
+    assert_eq!(value, json!({"type": 12}));
+    assert_eq!(
+        *fake.requested.borrow(),
+        [(id(GUILD), id(CHANNEL), "0_intro01".to_owned(), id(MEMBER))]
+    );
+    assert!(fake.called("check_permission kaltura-video"));
+}
+
+#[test]
+fn watch_together_elsewhere_gives_the_link_and_says_why() {
+    let fake = Fake::new();
+    let value = reply(crate::respond_with(
+        &button_in("v1:vwatch:0_intro01", 0),
+        fake.services(),
+        &links(),
+    ));
+    assert_eq!(value["type"], 4);
+    assert_eq!(value["data"]["flags"], 64);
+    assert!(content(&value).contains("not one"), "{value}");
+    assert!(value["data"]["components"][0]["components"][0]["url"]
+        .as_str()
+        .unwrap()
+        .contains("entry=0_intro01"));
+    fake.activity.set(false);
+    let value = reply(crate::respond_with(
+        &button_in("v1:vwatch:0_intro01", 2),
+        fake.services(),
+        &links(),
+    ));
+    assert!(
+        content(&value).contains("Activities are turned off"),
+        "{value}"
+    );
+    assert!(fake.requested.borrow().is_empty());
+}
+
+#[test]
+fn a_shared_video_is_a_public_card_through_the_servers_template_that_pings_nobody() {
+    let fake = Fake::new();
+    let (deferral, job) = deferred(crate::respond_with(
+        &button("v1:vshare:0_intro01"),
+        fake.services(),
+        &links(),
+    ));
+    assert_eq!(deferral, json!({"type": 5}), "public");
+    let value = body(&job.run(fake.services()));
+    assert!(value["content"].as_str().unwrap().starts_with(&format!("<@{OWNER}> shared the video **Intro lecture** (2m 05s): https://kd.example.com/activity/")), "{value}");
+    assert_eq!(value["allowed_mentions"], json!({"parse": []}));
+    let missing = deferred(crate::respond_with(
+        &button("v1:vshare:0_nothere"),
+        fake.services(),
+        &links(),
+    ))
+    .1;
+    assert!(body(&missing.run(fake.services()))["content"]
+        .as_str()
+        .unwrap()
+        .contains("not available"));
+}
+
+#[test]
+fn a_forged_video_button_or_a_member_without_permission_does_nothing() {
+    let fake = Fake::new();
+    let value = reply(respond(&button("v1:vwatch:0_a,role:x"), fake.services()));
+    assert_eq!(value["data"]["flags"], 64);
+    fake.deny(Command::KalturaVideo, None, "Videos are off here.");
+    let value = reply(respond(
+        &button_in("v1:vwatch:0_intro01", 2),
+        fake.services(),
+    ));
+    assert_eq!(content(&value), "Videos are off here.");
+    assert!(fake.requested.borrow().is_empty());
+}
+
+#[test]
+fn video_titles_are_suggested_while_typing() {
+    let fake = Fake::new();
+    let typed = json!([{"name": "search", "type": 1, "options": [{"name": "query", "type": 3, "value": "intr", "focused": true}]}]);
+    let value = reply(respond(
+        &autocomplete_as("kaltura-video", typed, PLAIN),
+        fake.services(),
+    ));
+    assert_eq!(
+        value,
+        json!({"type": 8, "data": {"choices": [{"name": "Intro lecture", "value": "Intro lecture"}]}})
+    );
+    assert!(fake.called("search_media intr 1 [7] None"));
 }
