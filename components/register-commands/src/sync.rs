@@ -356,7 +356,7 @@ mod tests {
             .iter()
             .all(|(_, _, authorized, _)| *authorized));
         let sent: serde_json::Value = serde_json::from_slice(&transport.seen[1].3).unwrap();
-        assert_eq!(sent.as_array().unwrap().len(), 5);
+        assert_eq!(sent.as_array().unwrap().len(), 6);
         assert!(!out.contains("bot-token-secret"));
     }
 
