@@ -104,7 +104,7 @@ fn working_kaltura() -> impl Fn(&Recorded) -> FakeResponse + Send + Sync + 'stat
 }
 
 /// A Discord that accepts every edit of an original response.
-fn working_discord(request: &Recorded) -> FakeResponse {
+pub(crate) fn working_discord(request: &Recorded) -> FakeResponse {
     if request.method == "PATCH" && request.path.ends_with("/messages/@original") {
         let mut message = request.json().unwrap_or_else(|_| json!({}));
         message["id"] = json!("600000000000000001");
