@@ -877,7 +877,7 @@ async fn signing_in_proves_identity_and_roles_with_discord_and_leaks_no_secret()
     assert_eq!(body["token_type"], "Bearer");
     assert_eq!(body["guild_id"], GUILD_A);
     assert_eq!(body["role"], "admin", "the Admins role has ADMINISTRATOR");
-    assert_eq!(body["scopes"].as_array().unwrap().len(), 7);
+    assert_eq!(body["scopes"].as_array().unwrap().len(), 8);
     assert_eq!(body["user"]["id"], ADA);
     assert_eq!(body["user"]["kaltura_user_id"], format!("discord-{ADA}"));
     let access = body["access_token"].as_str().unwrap();
@@ -983,7 +983,7 @@ async fn nobody_gets_a_token_without_proving_who_they_are() {
     let body = r.json().unwrap();
     assert_eq!(r.status, 200, "{body}");
     assert_eq!(body["role"], "viewer");
-    assert_eq!(body["scopes"], json!(["meetings:read"]));
+    assert_eq!(body["scopes"], json!(["meetings:read", "media:read"]));
     assert_eq!(body["user"]["id"], BOB);
     let bob = body["access_token"].as_str().unwrap();
     let r = call(

@@ -284,12 +284,12 @@ async fn a_demoted_admin_refreshes_into_the_new_roles_scopes_only() {
     assert_eq!(me.json().unwrap()["role"], "moderator");
     assert_eq!(
         me.json().unwrap()["scopes"],
-        json!(["meetings:read", "meetings:write"])
+        json!(["meetings:read", "meetings:write", "media:read"])
     );
     assert_eq!(moderator["role"], "moderator");
     assert_eq!(
         moderator["scopes"],
-        json!(["meetings:read", "meetings:write"]),
+        json!(["meetings:read", "meetings:write", "media:read"]),
         "only the new role's scopes: no config:write, no keys:manage"
     );
     assert_eq!(
