@@ -304,7 +304,7 @@ async fn a_demoted_admin_refreshes_into_the_new_roles_scopes_only() {
     let viewer = r.json().unwrap();
     assert_eq!(r.status, 200, "{viewer}");
     assert_eq!(viewer["role"], "viewer");
-    assert_eq!(viewer["scopes"], json!(["meetings:read"]));
+    assert_eq!(viewer["scopes"], json!(["meetings:read", "media:read"]));
 }
 
 #[tokio::test]
