@@ -213,8 +213,7 @@ mod bot {
             .discord
             .received()
             .into_iter()
-            .filter(|r| r.method == "PATCH")
-            .last()
+            .rfind(|r| r.method == "PATCH")
             .expect("a PATCH")
             .json()
             .unwrap()
@@ -264,7 +263,7 @@ mod bot {
 
     #[tokio::test]
     async fn watch_together_from_a_voice_channel_opens_the_activity_on_that_video() {
-        let (world, mut client) = start().await;
+        let (_world, mut client) = start().await;
         let admin = json!({"id": "700000000000000001", "name": "kaltura-config", "type": 1,
             "options": [{"name": "set", "type": 1, "options": [
                 {"name": "key", "type": 3, "value": "features.activity"},
