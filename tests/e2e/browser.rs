@@ -2,12 +2,13 @@
 //! `tests/browser/run.mjs` (playwright-core driving Debian's chromium) against the
 //! `activity` component serving the page and the gateway with the `watch` and
 //! `kaltura` components, with the fake Discord (OAuth2 code exchange, members) and the
-//! fake Kaltura. The browser stands in for the Discord client (a harness page playing
+//! fake Kaltura; the room's video is the one the bot's *Watch together* asked for from
+//! the voice channel. The browser stands in for the Discord client (a harness page playing
 //! the Embedded App SDK's postMessage side) and serves the fake Kaltura player script.
 //! `tests/run` runs it (ignored otherwise: it needs node, the browser tests' npm
 //! packages and chromium); it prints the drift and catch-up measurements.
 
-use crate::api::{api_world, ADA, BOB, CARL, CHANNEL_A, DAN, GUILD_A};
+use crate::api::{api_world, call, token_of, ADA, BOB, CARL, CHANNEL_A, DAN, GUILD_A};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread")]
@@ -21,17 +22,23 @@ async fn browser_watch_together_pages_stay_in_sync_through_the_real_app() {
         ("gateway_rate_limit_per_address", "0"),
     ])
     .await;
-    // The voice channel asked for the video (what the bot's Watch together records).
-    let now_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis();
-    world.app.seed(
-        &format!("watch/v1/request/{GUILD_A}/{CHANNEL_A}"),
-        json!({"entry_id": "0_intro01", "requested_by": ADA.parse::<u64>().unwrap(), "at_ms": now_ms})
-            .to_string()
-            .as_bytes(),
-    );
+    // Activities on for the server (its admin, through the API), then Watch together on
+    // the video from the voice channel: the bot records it and launches the Activity,
+    // which the pages below open on it.
+    let mut client = world.client();
+    let ada = token_of(&mut client, "code-ada", GUILD_A).await;
+    let r = call(
+        &mut client,
+        "PATCH",
+        &format!("/api/v1/guilds/{GUILD_A}/config"),
+        Some(&ada),
+        Some(json!({"patch": {"features": {"activity": true}}, "expected_version": 0})),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let watch = json!({"custom_id": "v1:vwatch:0_intro01", "component_type": 2});
+    let launched = crate::videos::bot::send(&mut client, 3, watch, 2, "2147485696").await;
+    assert_eq!(launched, json!({"type": 12}), "LAUNCH_ACTIVITY");
     let user = |code: &str, token: &str, id: &str, name: &str| json!({"code": code, "token": token, "id": id, "name": name});
     let users = json!([
         user("code-ada", "discord-token-ada", ADA, "ada"),

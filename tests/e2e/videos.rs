@@ -131,7 +131,7 @@ async fn a_member_plays_an_entry_of_the_servers_categories_with_their_own_entry_
 /// The bot's side: signed interactions into the real `discord-bot` (composed with
 /// `config`, `identity`, `kaltura` and `watch`), the fake Kaltura's media library, and a
 /// fake Discord that takes the deferred replies' edits and knows server A's members.
-mod bot {
+pub(crate) mod bot {
     use super::*;
     use crate::api::{fake_discord, fake_kaltura, ADA, CHANNEL_A};
     use crate::support::{configured, discord_signature, now, World};
@@ -171,7 +171,7 @@ mod bot {
     }
 
     /// One signed interaction from Ada in `channel_type` (2 voice, 0 text).
-    async fn send(
+    pub(crate) async fn send(
         client: &mut Client,
         kind: u8,
         data: Value,
