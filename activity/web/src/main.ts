@@ -107,6 +107,7 @@ async function main(): Promise<void> {
     state: rerender,
     failed: (error) => report(new Failure("room", error)),
     needsGesture: () => view.needsGesture(),
+    rejoin: () => api.call<RoomState>("POST", `/watch/rooms/${roomName}/join`, join),
   });
   view.joined();
   rerender(state);
