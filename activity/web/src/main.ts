@@ -152,6 +152,8 @@ async function main(): Promise<void> {
 
 /** The browser link: Discord's OAuth2 code flow back to this page, the session kept for this tab. */
 async function browserSignIn(api: Api, config: ActivityConfig, launch: BrowserLaunch): Promise<boolean> {
+  // A refresh rotates the refresh token: the tab keeps the newest, or a reload would reuse a spent one.
+  api.onSession = (session) => sessionStorage.setItem(SESSION_KEY, JSON.stringify(session));
   const kept = readJson<Session>(SESSION_KEY);
   if (kept !== null && kept.guild_id === launch.guildId && launch.code === null) {
     api.signedIn(kept);
@@ -175,7 +177,6 @@ async function browserSignIn(api: Api, config: ActivityConfig, launch: BrowserLa
     api.call<Session>("POST", "/auth/discord", { code: launch.code, guild_id: launch.guildId, redirect_uri: redirectUriOf(location.href) }),
   );
   api.signedIn(session);
-  sessionStorage.setItem(SESSION_KEY, JSON.stringify(api.current()));
   history.replaceState(null, "", `${location.pathname}${browserRoomQuery(launch)}`);
   return true;
 }

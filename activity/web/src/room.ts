@@ -154,11 +154,12 @@ export class Room {
         });
         this.adopt(next);
       } catch (error) {
-        if (error instanceof ApiError && (error.status === 409 || error.status === 403)) {
-          // Someone else moved first, or this member no longer hosts: take the room's word.
-          retake = true;
-        } else {
+        if (error instanceof ApiError && error.status === 401) {
           this.events.failed(error);
+        } else {
+          // Someone else moved first (409), this member no longer hosts (403), or the
+          // request did not go through (429, 5xx, network): take the room's word.
+          retake = true;
         }
       } finally {
         this.controlling -= 1;

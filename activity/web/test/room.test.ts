@@ -54,7 +54,7 @@ function fakePlayer(startMs = 0) {
     positionMs: now,
     paused: () => paused,
     durationMs: () => 3_600_000,
-    play: async (t) => {
+    play: async () => {
       if (!paused) return;
       position = now();
       anchor = Date.now();
@@ -169,7 +169,7 @@ test("a poll answered 404 (the room forgot this viewer) joins again once", async
     return polls === 1 ? new ApiError(404, "not_found", "gone") : never();
   });
   let joins = 0;
-  const ev = events(async (t) => {
+  const ev = events(async () => {
     joins += 1;
     return rejoined;
   });
