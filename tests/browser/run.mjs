@@ -308,6 +308,11 @@ await scenario("discord-sync", async () => {
     await a.frame.click("#toggle");
     console.log(`FOLLOW action=play ms=${await follow(a, [b])}`);
     await collectDrift(a, [b], 3000, drift);
+    // The host uses the player's own controls (Kaltura's UI) rather than the page's.
+    await a.frame.evaluate(() => window.fakeKalturaPlayer.press("seek", 300));
+    console.log(`FOLLOW action=player-seek ms=${await follow(a, [b])}`);
+    expect(Math.abs((await sample(b)).positionMs - 300000) < 5000, "the follower went where the host's player went");
+    await collectDrift(a, [b], 3000, drift);
 
     const openedAt = Date.now();
     const d = await openInDiscord(dan, instance);
