@@ -78,7 +78,11 @@ async function main(): Promise<void> {
   if (launch.mode === "discord") {
     const sdk = new DiscordSDK(config.application_id);
     view.say("Waiting for Discord…");
-    await at("sign-in", () => sdk.ready());
+    const ready = await Promise.race([sdk.ready().then(() => true), sleep(15000).then(() => false)]);
+    if (!ready) {
+      view.fail("Discord did not answer this Activity. Close it and start it again from the voice channel.", { retry: true });
+      return;
+    }
     if (sdk.guildId === null) {
       view.fail("Open Watch together from a voice channel of a Discord server.");
       return;
@@ -200,6 +204,10 @@ function readJson<T>(key: string): T | null {
   } catch {
     return null;
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function randomState(): string {
