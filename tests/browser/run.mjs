@@ -1,22 +1,31 @@
 // The Watch together page in a real browser: Debian chromium driven by playwright-core.
 //
 // Against the real app (the e2e test host, with fake Discord and Kaltura):
-//   APP_URL=http://127.0.0.1:<port> GUILD_ID=… CHANNEL_ID=… ENTRY_ID=… \
+//   APP_URL=http://127.0.0.1:<port> GUILD_ID=<guild> CHANNEL_ID=<voice channel> ENTRY_ID=<entry> \
 //   USERS='[{"code":"code-ada","token":"discord-token-ada","id":"…","name":"ada"},…]' \
-//   [OUTSIDER='{"code":…}'] [FAKE_CDN_URL=…] [FAKE_DISCORD_URL=…] node tests/browser/run.mjs
+//   [OUTSIDER='{"code":"code-carl","token":"…","id":"…","name":"carl"}'] \
+//   [FAKE_CDN_URL=<kaltura_cdn_url> FAKE_CDN_SERVES_PLAYER=1] [SCENARIOS=a,b] [DEBUG=1] \
+//   node tests/browser/run.mjs
+// USERS: three members of GUILD_ID, each with the code the fake Discord exchanges and
+// the Discord token it answers (the harness checks `authenticate` gets that token).
+// OUTSIDER: a user who is not a member of GUILD_ID (the not-a-member scenario).
 // Against the throwaway stand-in of the API (no Rust needed): node tests/browser/run.mjs --standin
 //
 // What the browser stands in for (Playwright request routing, in this browser only):
-// the Discord client (the harness page, served on the app's origin because the SDK only
-// accepts messages from its own origin and Discord's), Discord's OAuth2 authorize page
-// (redirects straight back with the member's code), and the Kaltura CDN's player script
-// (the fake player; FAKE_CDN_SERVES_PLAYER=1 leaves it to the fake CDN instead).
+// the Discord client (the harness page at https://discord.com, or on the app's origin:
+// the SDK accepts messages only from its own origin and Discord's), Discord's Activity
+// proxy (https://<application id>.discordsays.com with the README's URL mappings),
+// Discord's OAuth2 consent page (any `…/oauth2/authorize?…`: straight back to
+// redirect_uri with the member's code), and the Kaltura CDN's player script (any
+// `…/embedPlaykitJs/…`: the fake player; FAKE_CDN_SERVES_PLAYER=1 leaves it to the
+// fake CDN at FAKE_CDN_URL instead).
 //
-// Prints `ok`/`not ok` per scenario and grep-able measurements:
-//   DRIFT p50=<ms> p99=<ms> samples=<n>   follower minus host, while playing, steady state
+// Prints `ok`/`not ok` per scenario, `BROWSER TESTS <n> passed, <m> failed`, and
+// grep-able measurements:
+//   DRIFT p50=<ms> p99=<ms> samples=<n>   |follower − host| while playing, between host actions
 //   FOLLOW action=<a> ms=<n>              a host action until every follower is within 250 ms
-//   CATCHUP ms=<n>                        a late joiner's player ready until within 250 ms
-//   TAKEOVER ms=<n>                       the host's Activity closed until another member hosts
+//   CATCHUP ms=<n>                        a late joiner opening the Activity until within 250 ms
+//   TAKEOVER via=<leave|presence-timeout> ms=<n>  the host's Activity closed until another member hosts
 import { chromium } from "playwright-core";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
