@@ -80,6 +80,8 @@ if (standinMode) {
 }
 // Each member's clock is off by a different amount (CLOCK_SKEW=0 turns it off).
 if (env.CLOCK_SKEW !== "0") settings.users = settings.users.map((user, i) => ({ ...user, skewMs: [0, 7000, -4000][i] ?? 0 }));
+// A line of its own first: whatever ran this may have left its cursor mid-line.
+console.log(`\n# browser tests against ${standinMode ? "the stand-in API" : "the app"} at ${settings.appUrl}`);
 const only = env.SCENARIOS ? new Set(env.SCENARIOS.split(",")) : null;
 const playerFromFakes = env.FAKE_CDN_SERVES_PLAYER === "1";
 
