@@ -1,22 +1,31 @@
 // The Watch together page in a real browser: Debian chromium driven by playwright-core.
 //
 // Against the real app (the e2e test host, with fake Discord and Kaltura):
-//   APP_URL=http://127.0.0.1:<port> GUILD_ID=… CHANNEL_ID=… ENTRY_ID=… \
+//   APP_URL=http://127.0.0.1:<port> GUILD_ID=<guild> CHANNEL_ID=<voice channel> ENTRY_ID=<entry> \
 //   USERS='[{"code":"code-ada","token":"discord-token-ada","id":"…","name":"ada"},…]' \
-//   [OUTSIDER='{"code":…}'] [FAKE_CDN_URL=…] [FAKE_DISCORD_URL=…] node tests/browser/run.mjs
+//   [OUTSIDER='{"code":"code-carl","token":"…","id":"…","name":"carl"}'] \
+//   [FAKE_CDN_URL=<kaltura_cdn_url> FAKE_CDN_SERVES_PLAYER=1] [SCENARIOS=a,b] [DEBUG=1] \
+//   node tests/browser/run.mjs
+// USERS: three members of GUILD_ID, each with the code the fake Discord exchanges and
+// the Discord token it answers (the harness checks `authenticate` gets that token).
+// OUTSIDER: a user who is not a member of GUILD_ID (the not-a-member scenario).
 // Against the throwaway stand-in of the API (no Rust needed): node tests/browser/run.mjs --standin
 //
 // What the browser stands in for (Playwright request routing, in this browser only):
-// the Discord client (the harness page, served on the app's origin because the SDK only
-// accepts messages from its own origin and Discord's), Discord's OAuth2 authorize page
-// (redirects straight back with the member's code), and the Kaltura CDN's player script
-// (the fake player; FAKE_CDN_SERVES_PLAYER=1 leaves it to the fake CDN instead).
+// the Discord client (the harness page at https://discord.com, or on the app's origin:
+// the SDK accepts messages only from its own origin and Discord's), Discord's Activity
+// proxy (https://<application id>.discordsays.com with the README's URL mappings),
+// Discord's OAuth2 consent page (any `…/oauth2/authorize?…`: straight back to
+// redirect_uri with the member's code), and the Kaltura CDN's player script (any
+// `…/embedPlaykitJs/…`: the fake player; FAKE_CDN_SERVES_PLAYER=1 leaves it to the
+// fake CDN at FAKE_CDN_URL instead).
 //
-// Prints `ok`/`not ok` per scenario and grep-able measurements:
-//   DRIFT p50=<ms> p99=<ms> samples=<n>   follower minus host, while playing, steady state
+// Prints `ok`/`not ok` per scenario, `BROWSER TESTS <n> passed, <m> failed`, and
+// grep-able measurements:
+//   DRIFT p50=<ms> p99=<ms> samples=<n>   |follower − host| while playing, between host actions
 //   FOLLOW action=<a> ms=<n>              a host action until every follower is within 250 ms
-//   CATCHUP ms=<n>                        a late joiner's player ready until within 250 ms
-//   TAKEOVER ms=<n>                       the host's Activity closed until another member hosts
+//   CATCHUP ms=<n>                        a late joiner opening the Activity until within 250 ms
+//   TAKEOVER via=<leave|presence-timeout> ms=<n>  the host's Activity closed until another member hosts
 import { chromium } from "playwright-core";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -71,6 +80,8 @@ if (standinMode) {
 }
 // Each member's clock is off by a different amount (CLOCK_SKEW=0 turns it off).
 if (env.CLOCK_SKEW !== "0") settings.users = settings.users.map((user, i) => ({ ...user, skewMs: [0, 7000, -4000][i] ?? 0 }));
+// A line of its own first: whatever ran this may have left its cursor mid-line.
+console.log(`\n# browser tests against ${standinMode ? "the stand-in API" : "the app"} at ${settings.appUrl}`);
 const only = env.SCENARIOS ? new Set(env.SCENARIOS.split(",")) : null;
 const playerFromFakes = env.FAKE_CDN_SERVES_PLAYER === "1";
 
@@ -308,6 +319,11 @@ await scenario("discord-sync", async () => {
     await a.frame.click("#toggle");
     console.log(`FOLLOW action=play ms=${await follow(a, [b])}`);
     await collectDrift(a, [b], 3000, drift);
+    // The host uses the player's own controls (Kaltura's UI) rather than the page's.
+    await a.frame.evaluate(() => window.fakeKalturaPlayer.press("seek", 300));
+    console.log(`FOLLOW action=player-seek ms=${await follow(a, [b])}`);
+    expect(Math.abs((await sample(b)).positionMs - 300000) < 5000, "the follower went where the host's player went");
+    await collectDrift(a, [b], 3000, drift);
 
     const openedAt = Date.now();
     const d = await openInDiscord(dan, instance);
@@ -400,7 +416,7 @@ await scenario("browser-link-fallback", async () => {
     const redirect = new URL(asked.url).searchParams.get("redirect_uri");
     expect(redirect === `${settings.appUrl}/activity/`, `redirect_uri is the page: ${redirect}`);
     const href = await m.page.getAttribute("#fallback-link", "href");
-    expect(/^https?:\/\//.test(href ?? "") && href.includes(settings.entryId) && !href.includes("ks"), `the Kaltura link names the entry and no KS: ${href}`);
+    expect(/^https?:\/\//.test(href ?? "") && href.includes(settings.entryId) && !/[?&/]ks[=/]/i.test(href), `the Kaltura link names the entry and no KS: ${href}`);
     const url = new URL(m.page.url());
     expect(!url.searchParams.has("code") && url.searchParams.get("room") === `c-${settings.channelId}`, `the sign-in leftovers are gone: ${url}`);
     await waitFor("the member is listed", async () => (await m.page.locator("#viewers li").count()) >= 1);

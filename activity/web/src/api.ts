@@ -33,12 +33,16 @@ export class Api {
   private session: Session | null = null;
   private refreshing: Promise<void> | null = null;
 
+  /** Called with the tokens after every sign-in and refresh (the browser link keeps them for the tab). */
+  onSession: ((session: Session) => void) | null = null;
+
   constructor(readonly base: string) {}
 
   /** Uses this session's tokens from now on (the secret Discord token is not kept). */
   signedIn(session: Session): void {
     const { discord_access_token: _secret, ...kept } = session;
     this.session = { ...this.session, ...kept };
+    this.onSession?.(this.session);
   }
 
   /** The signed-in member's tokens, for keeping the session across a reload. */

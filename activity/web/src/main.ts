@@ -78,7 +78,11 @@ async function main(): Promise<void> {
   if (launch.mode === "discord") {
     const sdk = new DiscordSDK(config.application_id);
     view.say("Waiting for Discord…");
-    await at("sign-in", () => sdk.ready());
+    const ready = await Promise.race([sdk.ready().then(() => true), sleep(15000).then(() => false)]);
+    if (!ready) {
+      view.fail("Discord did not answer this Activity. Close it and start it again from the voice channel.", { retry: true });
+      return;
+    }
     if (sdk.guildId === null) {
       view.fail("Open Watch together from a voice channel of a Discord server.");
       return;
@@ -107,6 +111,7 @@ async function main(): Promise<void> {
     state: rerender,
     failed: (error) => report(new Failure("room", error)),
     needsGesture: () => view.needsGesture(),
+    rejoin: () => api.call<RoomState>("POST", `/watch/rooms/${roomName}/join`, join),
   });
   view.joined();
   rerender(state);
@@ -151,6 +156,8 @@ async function main(): Promise<void> {
 
 /** The browser link: Discord's OAuth2 code flow back to this page, the session kept for this tab. */
 async function browserSignIn(api: Api, config: ActivityConfig, launch: BrowserLaunch): Promise<boolean> {
+  // A refresh rotates the refresh token: the tab keeps the newest, or a reload would reuse a spent one.
+  api.onSession = (session) => sessionStorage.setItem(SESSION_KEY, JSON.stringify(session));
   const kept = readJson<Session>(SESSION_KEY);
   if (kept !== null && kept.guild_id === launch.guildId && launch.code === null) {
     api.signedIn(kept);
@@ -174,7 +181,6 @@ async function browserSignIn(api: Api, config: ActivityConfig, launch: BrowserLa
     api.call<Session>("POST", "/auth/discord", { code: launch.code, guild_id: launch.guildId, redirect_uri: redirectUriOf(location.href) }),
   );
   api.signedIn(session);
-  sessionStorage.setItem(SESSION_KEY, JSON.stringify(api.current()));
   history.replaceState(null, "", `${location.pathname}${browserRoomQuery(launch)}`);
   return true;
 }
@@ -198,6 +204,10 @@ function readJson<T>(key: string): T | null {
   } catch {
     return null;
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function randomState(): string {

@@ -34,6 +34,8 @@ export interface RoomEvents {
   failed(error: unknown): void;
   /** The browser refused to start playback without a click. */
   needsGesture(): void;
+  /** Joins the room again (the same request as the first join). */
+  rejoin(): Promise<RoomState>;
 }
 
 /** A host action on the timeline. */
@@ -152,11 +154,12 @@ export class Room {
         });
         this.adopt(next);
       } catch (error) {
-        if (error instanceof ApiError && (error.status === 409 || error.status === 403)) {
-          // Someone else moved first, or this member no longer hosts: take the room's word.
-          retake = true;
-        } else {
+        if (error instanceof ApiError && error.status === 401) {
           this.events.failed(error);
+        } else {
+          // Someone else moved first (409), this member no longer hosts (403), or the
+          // request did not go through (429, 5xx, network): take the room's word.
+          retake = true;
         }
       } finally {
         this.controlling -= 1;
@@ -203,6 +206,7 @@ export class Room {
 
   private async pollLoop(): Promise<void> {
     let failures = 0;
+    let rejoined = false;
     while (!this.stopped) {
       this.poll = new AbortController();
       try {
@@ -213,9 +217,20 @@ export class Room {
           { signal: this.poll.signal },
         );
         failures = 0;
+        rejoined = false;
         this.adopt(next);
       } catch (error) {
         if (this.stopped) return;
+        if (error instanceof ApiError && error.status === 404 && !rejoined) {
+          // The room forgot this viewer (away longer than its presence timeout): join again, once.
+          rejoined = true;
+          try {
+            this.adopt(await this.events.rejoin(), true);
+            continue;
+          } catch (again) {
+            error = again;
+          }
+        }
         if (error instanceof ApiError && [401, 403, 404].includes(error.status)) {
           this.stop();
           this.events.failed(error);
