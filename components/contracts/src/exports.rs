@@ -380,6 +380,12 @@ macro_rules! export_watch {
             ) -> Result<$crate::watch::RoomState, $crate::Error> {
                 $crate::Watch::state(&$service, &room, user_id)
             }
+            fn observe(
+                room: String,
+                user_id: u64,
+            ) -> Result<$crate::watch::RoomState, $crate::Error> {
+                $crate::Watch::observe(&$service, &room, user_id)
+            }
             fn control(
                 room: String,
                 user_id: u64,

@@ -282,6 +282,9 @@ impl crate::Watch for Imported {
     fn state(&self, room: &str, user_id: Snowflake) -> Result<RoomState, Error> {
         watch::watch::state(room, user_id)
     }
+    fn observe(&self, room: &str, user_id: Snowflake) -> Result<RoomState, Error> {
+        watch::watch::observe(room, user_id)
+    }
     fn control(
         &self,
         room: &str,

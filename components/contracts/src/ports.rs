@@ -229,6 +229,8 @@ pub trait Watch {
     ) -> Result<RoomState, Error>;
     /// `state`.
     fn state(&self, room: &str, user_id: Snowflake) -> Result<RoomState, Error>;
+    /// `observe`.
+    fn observe(&self, room: &str, user_id: Snowflake) -> Result<RoomState, Error>;
     /// `control`.
     fn control(
         &self,

@@ -396,6 +396,9 @@ mod tests {
         ) -> Result<contracts::watch::RoomState, Error> {
             unreachable!()
         }
+        fn observe(&self, _: &str, _: u64) -> Result<contracts::watch::RoomState, Error> {
+            unreachable!()
+        }
         fn state(&self, _: &str, _: u64) -> Result<contracts::watch::RoomState, Error> {
             unreachable!()
         }

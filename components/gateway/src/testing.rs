@@ -971,6 +971,9 @@ impl contracts::Watch for FakeWatch {
     fn state(&self, room: &str, user: Snowflake) -> Result<contracts::watch::RoomState, Error> {
         self.with(|w| w.state(room, user))
     }
+    fn observe(&self, room: &str, user: Snowflake) -> Result<contracts::watch::RoomState, Error> {
+        self.with(|w| w.observe(room, user))
+    }
     fn control(
         &self,
         room: &str,

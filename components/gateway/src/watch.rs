@@ -179,8 +179,17 @@ pub async fn state<B: Backend>(backend: &B, caller: &Caller, room: &str, query: 
     let user_id = member(caller)?;
     let (after, wait_ms) = poll_query(query)?;
     let deadline = backend.now_ms().saturating_add(wait_ms);
+    let mut first = true;
     loop {
-        let state = backend.watch().state(room, user_id).map_err(refused)?;
+        // The first look is the viewer's heartbeat; the later ones only look, so that a
+        // request still waiting after its client went away does not keep it present.
+        let state = if first {
+            backend.watch().state(room, user_id)
+        } else {
+            backend.watch().observe(room, user_id)
+        }
+        .map_err(refused)?;
+        first = false;
         if state.guild_id != caller.guild_id {
             return Err(no_room(room));
         }

@@ -264,6 +264,18 @@ impl<'a> Service<'a> {
     /// # Errors
     /// See the WIT doc.
     pub fn state(&self, room: &str, user_id: Snowflake) -> Result<RoomState, Error> {
+        self.look(room, user_id, true)
+    }
+
+    /// WIT `observe`: [`Service::state`] without the heartbeat.
+    ///
+    /// # Errors
+    /// See the WIT doc.
+    pub fn observe(&self, room: &str, user_id: Snowflake) -> Result<RoomState, Error> {
+        self.look(room, user_id, false)
+    }
+
+    fn look(&self, room: &str, user_id: Snowflake, heartbeat: bool) -> Result<RoomState, Error> {
         room::check_room(room)?;
         check_id("user-id", user_id)?;
         let settings = self.settings();
@@ -277,18 +289,27 @@ impl<'a> Service<'a> {
             .ok_or_else(|| no_room(room))?;
         let mut settled = stored.clone();
         let changed = settled.settle(now, timeout);
-        let fresh = settled
-            .present(user_id, now, timeout)
-            .ok_or_else(not_in_room)?
-            .last_seen_ms
-            .saturating_add(settings.heartbeat_ms())
-            > now;
+        let fresh = !heartbeat
+            || settled
+                .present(user_id, now, timeout)
+                .ok_or_else(not_in_room)?
+                .last_seen_ms
+                .saturating_add(settings.heartbeat_ms())
+                > now;
+        if settled.present(user_id, now, timeout).is_none() {
+            return Err(not_in_room());
+        }
         if !changed && fresh {
             return Ok(stored.view(room, now, timeout));
         }
         self.change(room, settings, |stored, now| {
             let mut room = stored.ok_or_else(|| no_room(room))?;
-            if !room.heartbeat(user_id, now, timeout) {
+            let present = if heartbeat {
+                room.heartbeat(user_id, now, timeout)
+            } else {
+                room.present(user_id, now, timeout).is_some()
+            };
+            if !present {
                 return Err(not_in_room());
             }
             room.settle(now, timeout);
@@ -386,6 +407,9 @@ impl contracts::Watch for Service<'_> {
     }
     fn state(&self, room: &str, user_id: Snowflake) -> Result<RoomState, Error> {
         Service::state(self, room, user_id)
+    }
+    fn observe(&self, room: &str, user_id: Snowflake) -> Result<RoomState, Error> {
+        Service::observe(self, room, user_id)
     }
     fn control(
         &self,

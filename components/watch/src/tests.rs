@@ -269,3 +269,30 @@ fn a_room_empty_for_ten_minutes_starts_afresh_on_the_next_join() {
     assert_eq!(state.entry_id, "0_new");
     assert_eq!(state.version, 1);
 }
+
+#[test]
+fn observing_never_keeps_a_viewer_present() {
+    let world = World::new(Flavor::Sqlite);
+    let service = world.service();
+    service
+        .join("c-1", GUILD, None, Some("0_abc"), &viewer(ANN, "Ann"))
+        .unwrap();
+    service
+        .join("c-1", GUILD, None, None, &viewer(BOB, "Bob"))
+        .unwrap();
+    // Ann's request keeps looking after she went away; Bob keeps polling.
+    for _ in 0..4 {
+        world.advance_ms(4_000);
+        let _still_looking = service.observe("c-1", ANN);
+        service.state("c-1", BOB).unwrap();
+    }
+    let state = service.state("c-1", BOB).unwrap();
+    assert_eq!(
+        state.host_id, BOB,
+        "Ann timed out although her request kept looking"
+    );
+    assert!(matches!(
+        service.observe("c-1", ANN),
+        Err(Error::NotFound(_))
+    ));
+}

@@ -409,6 +409,9 @@ impl contracts::Watch for Fake {
     ) -> Result<contracts::watch::RoomState, Error> {
         unreachable!("the bot joins no room")
     }
+    fn observe(&self, _: &str, _: u64) -> Result<contracts::watch::RoomState, Error> {
+        unreachable!()
+    }
     fn state(&self, _: &str, _: u64) -> Result<contracts::watch::RoomState, Error> {
         unreachable!("the bot joins no room")
     }
