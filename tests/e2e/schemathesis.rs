@@ -41,11 +41,18 @@ values = ["{meeting_id}"]
 values = ["code-ada"]
 [dictionaries.subscription]
 values = ["{subscription_id}"]
+[dictionaries.room]
+values = ["c-{CHANNEL_A}"]
+[dictionaries.entry]
+values = ["0_intro01"]
 
 [parameters]
 "path.guild_id" = {{ dictionary = "guild", probability = 0.8 }}
 "path.meeting_id" = {{ dictionary = "meeting", probability = 0.8 }}
 "path.subscription_id" = {{ dictionary = "subscription", probability = 0.8 }}
+"path.room" = {{ dictionary = "room", probability = 0.8 }}
+"path.entry_id" = {{ dictionary = "entry", probability = 0.8 }}
+"body.entry_id" = {{ dictionary = "entry", probability = 0.8 }}
 "body.guild_id" = {{ dictionary = "guild", probability = 0.8 }}
 "body.channel_id" = {{ dictionary = "channel", probability = 0.8 }}
 "body.code" = {{ dictionary = "code", probability = 0.5 }}
@@ -66,6 +73,7 @@ async fn schemathesis_finds_no_failure_in_the_api() {
         ("events_key_wrap_secret", crate::events::WRAP_SECRET),
         ("gateway_rate_limit_per_token", "0"),
         ("gateway_rate_limit_per_address", "0"),
+        ("kaltura_player_uiconf_id", "4711"),
     ])
     .await;
     let mut client = world.client();
