@@ -158,7 +158,7 @@ fn http_components(root: &Path) -> Result<Vec<(String, String)>> {
                 bail!(
                     "{source} (component {id}) is missing: build the components first, e.g.\n  \
                      cargo build --locked --target wasm32-wasip2 --release -p discord-bot -p gateway \
-                     -p notifications -p kaltura -p identity -p config -p events"
+                     -p notifications -p kaltura -p identity -p config -p events -p watch -p activity"
                 );
             }
         }
@@ -218,7 +218,7 @@ mod tests {
         match components {
             Ok(components) => {
                 let ids: Vec<&str> = components.iter().map(|(id, _)| id.as_str()).collect();
-                assert_eq!(ids, ["discord-bot", "gateway", "notifications"]);
+                assert_eq!(ids, ["discord-bot", "gateway", "notifications", "activity"]);
             }
             Err(err) => assert!(err.to_string().contains("build the components"), "{err}"),
         }
