@@ -366,15 +366,6 @@ pub fn respond_error(out: ResponseOutparam, error: &common::ApiError, extra: &[(
     respond_json(out, error.status, &error.to_json(), extra);
 }
 
-/// Starts a request's telemetry context (`common::telemetry`): a new request id that
-/// every log line and metric event of the request carries. Returns the id, for the
-/// `x-request-id` response header (Spin sets no request id of its own).
-pub fn begin_request(component: &str) -> String {
-    let id = random_hex(8);
-    common::telemetry::begin_request(component, &id);
-    id
-}
-
 /// `n` random bytes from the host ([`random_bytes`]), as lower-case hex.
 pub fn random_hex(n: u64) -> String {
     random_bytes(usize::try_from(n).unwrap_or(usize::MAX))

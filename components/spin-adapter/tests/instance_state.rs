@@ -51,8 +51,9 @@ const ALLOWED: &[(&str, &str, &str)] = &[
     (
         "common/src/telemetry.rs",
         "static CONTEXT: RefCell<Context>",
-        "the component's name and the current request's random id, replaced at the \
-         start of every request; never a secret",
+        "the component's name and the random id of the request being run (each \
+         request's future puts its own in place while it is polled: in_context); \
+         never a secret",
     ),
     (
         "discord-api/src/commands/validate.rs",
