@@ -3,16 +3,31 @@ use spin_sdk::http::{Fields, IncomingRequest, OutgoingBody, OutgoingResponse, Re
 use spin_sdk::key_value::{Error as KvError, Store};
 
 /// The `default` key-value store, the only one this app uses.
-pub struct SpinKeyValue(Store);
+pub struct SpinKeyValue(std::rc::Rc<Store>);
+
+thread_local! {
+    /// The `default` store once opened: a handle, holding no data (see `ports.rs`'s
+    /// bucket: opening is a host call each port would repeat).
+    static DEFAULT_STORE: std::cell::OnceCell<std::rc::Rc<Store>> =
+        const { std::cell::OnceCell::new() };
+}
 
 impl SpinKeyValue {
-    /// Opens the `default` store.
+    /// Opens the `default` store (the instance's handle, opened on first use; an error
+    /// is not kept).
     ///
     /// # Errors
     /// `AccessDenied` when the component (or, for a library component, the component
     /// that imports it) does not list `default` in `key_value_stores`.
     pub fn open_default() -> Result<Self, StoreError> {
-        Store::open_default().map(Self).map_err(map_kv_error)
+        DEFAULT_STORE.with(|cell| {
+            if let Some(store) = cell.get() {
+                return Ok(Self(std::rc::Rc::clone(store)));
+            }
+            let store = std::rc::Rc::new(Store::open_default().map_err(map_kv_error)?);
+            let _already = cell.set(std::rc::Rc::clone(&store));
+            Ok(Self(store))
+        })
     }
 }
 
