@@ -318,6 +318,22 @@ async fn each_payload_format_posts_exactly_one_harmless_message_and_audits_it() 
     assert_no_secrets(&world);
 }
 
+/// The post to Discord goes out with its `content-length` and its whole body given to
+/// the host before the request starts (not chunked after it), so headers and body can
+/// leave in one write: a body sent after the headers waits for the server's delayed ACK.
+#[tokio::test]
+async fn the_post_to_discord_has_its_length_and_is_not_chunked() {
+    let world = world().await;
+    seed_following_guild(&world);
+    discord_answers(&world, |_| created(CHANNEL));
+    assert_eq!(signed(&world, &ready_json("7101")).await.status, 200);
+    let posted = messages(&world);
+    assert_eq!(posted.len(), 1);
+    let length = posted[0].header("content-length").map(str::to_owned);
+    assert_eq!(length, Some(posted[0].body.len().to_string()));
+    assert_eq!(posted[0].header("transfer-encoding"), None);
+}
+
 #[tokio::test]
 async fn a_redelivered_event_is_dropped_as_a_duplicate() {
     let world = world().await;

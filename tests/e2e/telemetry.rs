@@ -529,16 +529,95 @@ async fn the_gateway_traces_readiness_under_its_wildcard_route_and_counts_rate_l
     );
 }
 
-/// Whether these runs go to real Spin with the WASIp3 build of the HTTP components,
-/// whose instances Spin 4 reuses (its trace then differs; the test host serves WASIp2).
+/// Whether the HTTP components are the WASIp3 build, whose instances Spin 4 (and the
+/// test host, as Spin) reuses: the trace then has only the request and execute spans.
 fn reused_instances() -> bool {
-    let real_spin = std::env::var_os(e2e::spin_cli::SPIN_BIN).is_some();
     let bot = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../target/wasm32-wasip2/release/discord_bot.wasm");
-    let exports_p3 = std::fs::read(bot).is_ok_and(|bytes| {
+    std::fs::read(bot).is_ok_and(|bytes| {
         bytes
             .windows(b"wasi:http/handler@0.3".len())
             .any(|w| w == b"wasi:http/handler@0.3")
-    });
-    real_spin && exports_p3
+    })
+}
+
+/// Sends `POST path` with `body` on a connection of its own, the body a moment after
+/// the head, so the handler waits on it (and a reused instance runs others meanwhile);
+/// returns the status line and the `x-request-id` of the answer.
+async fn post_slowly(addr: std::net::SocketAddr, path: &str, body: &str) -> (String, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.set_nodelay(true).unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\n\
+         content-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    stream.write_all(body.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    let status = answer.lines().next().unwrap_or_default().to_owned();
+    let request_id = answer
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("x-request-id: ")
+                .map(str::to_owned)
+        })
+        .unwrap_or_default();
+    (status, request_id)
+}
+
+/// Spin 4 runs up to 16 requests at once in one reused WASIp3 instance, interleaved at
+/// their awaits: each request's log lines still carry its own request id. Eight
+/// requests wait on their bodies together in one instance; each answer's
+/// `x-request-id` names exactly one `http_request` event, and every event's id is one
+/// of the answers'.
+#[tokio::test]
+async fn requests_running_at_once_in_one_instance_each_log_their_own_request_id() {
+    let (builder, _discord, _kaltura) = configured().await;
+    let app = builder
+        .instance_reuse(e2e::InstanceReuse {
+            max_count: 1000,
+            max_concurrent: 16,
+            idle_timeout: Duration::from_secs(1),
+        })
+        .start()
+        .await
+        .unwrap();
+    let addr = app.addr();
+    let mut requests = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        requests.spawn(post_slowly(
+            addr,
+            "/api/v1/auth/refresh",
+            r#"{"refresh_token":"not-a-token"}"#,
+        ));
+    }
+    let answers = requests.join_all().await;
+    app.idle(Duration::from_secs(20)).await.unwrap();
+    let logs = app.logs();
+    let events: Vec<Value> = logs
+        .lines()
+        .filter_map(|l| l.find('{').map(|at| &l[at..]))
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|l| l["event"] == "http_request" && l["component"] == "gateway")
+        .collect();
+    let ids: Vec<&str> = answers.iter().map(|(_, id)| id.as_str()).collect();
+    for (status, id) in &answers {
+        assert!(status.contains(" 401 "), "{status}");
+        let named = events.iter().filter(|e| e["request_id"] == *id).count();
+        assert_eq!(
+            named, 1,
+            "request {id}: one event with its id in {events:?}"
+        );
+    }
+    assert!(
+        events
+            .iter()
+            .all(|e| ids.contains(&e["request_id"].as_str().unwrap_or_default())),
+        "{events:?}"
+    );
 }

@@ -11,17 +11,23 @@
 //!   rate-limit refusal (`rate_limited`). The collector's `count` connector turns them
 //!   into counters (deploy/kubernetes/base/otel-collector-config.yaml).
 //!
-//! The component name and the request id live in a per-thread context set once per
-//! request ([`begin_request`]): a Spin instance serves one request on one thread, so
-//! any code of the component (and the host-free crates it calls) can log without
-//! passing them around. A composed library component is a separate instance: it names
-//! itself with [`set_component`] and has no request id (Spin's trace has the
-//! request; the library's calls are in-process, with no span of their own).
+//! The component name and the request id live in a per-thread context, so any code of
+//! the component (and the host-free crates it calls) can log without passing them
+//! around. A WASIp2 instance serves one request ([`begin_request`] once); a reused
+//! WASIp3 instance runs several requests' tasks at once on its one thread, so each
+//! request's future runs [`in_context`]: its labels are put in place whenever it is
+//! polled and taken out when it yields. A composed library component is a separate
+//! instance: it names itself with [`set_component`] and has no request id (Spin's
+//! trace has the request; the library's calls are in-process, with no span of their
+//! own).
 //!
 //! Never put a secret into a line: callers pass ids, labels and messages that are
 //! already safe to log (the components' existing rule for their log text).
 
 use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::Poll;
 
 use serde_json::{Map, Value};
 
@@ -46,10 +52,26 @@ impl Level {
     }
 }
 
-#[derive(Default)]
-struct Context {
+/// What every line of a request names: its component and request id.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Labels {
     component: Option<String>,
     request_id: Option<String>,
+}
+
+impl Labels {
+    /// The labels of one request of `component`.
+    pub fn request(component: &str, request_id: &str) -> Self {
+        Self {
+            component: Some(component.to_owned()),
+            request_id: Some(request_id.to_owned()),
+        }
+    }
+}
+
+#[derive(Default)]
+struct Context {
+    labels: Labels,
     capture: Option<Vec<String>>,
 }
 
@@ -60,22 +82,54 @@ thread_local! {
 /// Starts a request's context: every later line of this thread names `component` and
 /// carries `request_id`.
 pub fn begin_request(component: &str, request_id: &str) {
-    CONTEXT.with(|c| {
-        let mut c = c.borrow_mut();
-        c.component = Some(component.to_owned());
-        c.request_id = Some(request_id.to_owned());
-    });
+    CONTEXT.with(|c| c.borrow_mut().labels = Labels::request(component, request_id));
 }
 
 /// Names the component of later lines, keeping any request id (library components,
 /// which serve calls rather than requests).
 pub fn set_component(component: &str) {
-    CONTEXT.with(|c| c.borrow_mut().component = Some(component.to_owned()));
+    CONTEXT.with(|c| c.borrow_mut().labels.component = Some(component.to_owned()));
 }
 
 /// The current request's id, if a request was begun on this thread.
 pub fn request_id() -> Option<String> {
-    CONTEXT.with(|c| c.borrow().request_id.clone())
+    CONTEXT.with(|c| c.borrow().labels.request_id.clone())
+}
+
+/// The labels in place now (for work a request hands to a task of its own).
+pub fn current_labels() -> Labels {
+    CONTEXT.with(|c| c.borrow().labels.clone())
+}
+
+/// Runs `future` with `labels` on every line it writes, however its polls interleave
+/// with other futures' on this thread (the requests a reused WASIp3 instance runs at
+/// once): each poll puts its labels in place and restores the previous ones after.
+pub fn in_context<F: Future>(labels: Labels, future: F) -> InContext<F> {
+    InContext {
+        labels,
+        future: Box::pin(future),
+    }
+}
+
+/// The future of [`in_context`].
+pub struct InContext<F> {
+    labels: Labels,
+    future: Pin<Box<F>>,
+}
+
+impl<F: Future> Future for InContext<F> {
+    type Output = F::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<F::Output> {
+        let this = &mut *self;
+        let swap = |labels: &mut Labels| {
+            CONTEXT.with(|c| std::mem::swap(&mut c.borrow_mut().labels, labels));
+        };
+        swap(&mut this.labels);
+        let polled = this.future.as_mut().poll(cx);
+        swap(&mut this.labels);
+        polled
+    }
 }
 
 /// Runs `f` with this thread's lines collected instead of written, and returns them
@@ -94,7 +148,7 @@ pub fn capture<R>(f: impl FnOnce() -> R) -> (R, Vec<String>) {
 fn line(fields: Vec<(&str, Value)>) -> String {
     let mut object = Map::new();
     CONTEXT.with(|c| {
-        let c = c.borrow();
+        let c = &c.borrow().labels;
         if let Some(component) = &c.component {
             object.insert("component".into(), Value::String(component.clone()));
         }
@@ -275,6 +329,79 @@ mod tests {
         assert_eq!(outcome_of(Some(404)), "client_error");
         assert_eq!(outcome_of(Some(503)), "server_error");
         assert_eq!(upstream_of("/other"), "other");
+    }
+
+    /// A future that yields once (as a request waiting on its body does).
+    fn yield_once() -> impl Future<Output = ()> {
+        let mut yielded = false;
+        std::future::poll_fn(move |cx| {
+            if yielded {
+                Poll::Ready(())
+            } else {
+                yielded = true;
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
+        })
+    }
+
+    #[test]
+    fn interleaved_requests_each_log_with_their_own_request_id() {
+        let request = |id: &'static str| {
+            in_context(Labels::request("gateway", id), async move {
+                log(Level::Info, &format!("{id} before"));
+                yield_once().await;
+                log(Level::Info, &format!("{id} after"));
+            })
+        };
+        let ((), lines) = capture(|| {
+            begin_request("gateway", "outer");
+            let mut first = std::pin::pin!(request("first"));
+            let mut second = std::pin::pin!(request("second"));
+            let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+            // first starts, second starts, first ends, second ends.
+            assert!(first.as_mut().poll(&mut cx).is_pending());
+            assert!(second.as_mut().poll(&mut cx).is_pending());
+            assert!(first.as_mut().poll(&mut cx).is_ready());
+            log(Level::Info, "outer between");
+            assert!(second.as_mut().poll(&mut cx).is_ready());
+        });
+        let ids: Vec<(String, String)> = lines
+            .iter()
+            .map(|l| {
+                let line = parse(l);
+                (
+                    line["msg"].as_str().unwrap_or_default().to_owned(),
+                    line["request_id"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        let expected = [
+            ("first before", "first"),
+            ("second before", "second"),
+            ("first after", "first"),
+            ("outer between", "outer"),
+            ("second after", "second"),
+        ];
+        assert_eq!(
+            ids,
+            expected.map(|(m, i)| (m.to_owned(), i.to_owned())).to_vec()
+        );
+    }
+
+    #[test]
+    fn the_labels_of_a_request_are_what_work_it_hands_on_gets() {
+        let ((), lines) = capture(|| {
+            begin_request("discord-bot", "r-1");
+            let labels = current_labels();
+            begin_request("discord-bot", "r-2");
+            let mut work = std::pin::pin!(in_context(labels, async {
+                log(Level::Info, "after the answer");
+            }));
+            let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+            assert!(work.as_mut().poll(&mut cx).is_ready());
+        });
+        assert_eq!(parse(&lines[0])["request_id"], "r-1");
     }
 
     #[test]

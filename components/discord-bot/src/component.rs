@@ -146,58 +146,28 @@ fn after_answer(handled: &crate::endpoint::Handled) {
 /// The event deliveries attempted after a deferred reply is delivered.
 const PUMP_AFTER_FOLLOW_UP: u32 = 5;
 
-/// The WASIp2 entry point (`wasi:http@0.2.0`): answer, then the work after it.
-#[cfg(feature = "wasip2")]
-#[spin_sdk::http_component]
-async fn handle(request: spin_sdk::http::IncomingRequest, out: spin_sdk::http::ResponseOutparam) {
-    let request_id = spin_adapter::begin_request("discord-bot");
-    let id_header = [("x-request-id", request_id.as_str())];
-    let request = match spin_adapter::read_request(request, crate::endpoint::BODY_LIMIT) {
-        Ok(request) => request,
-        Err(err) => {
-            let error = err.api_error();
-            common::telemetry::http_request(ROUTE, error.status);
-            return spin_adapter::respond_error(out, &error, &id_header);
-        }
-    };
-    let handled = answer(&request);
-    // Answer first: Discord's 3 seconds run until it has the response.
-    spin_adapter::respond_json(out, handled.reply.status, &handled.reply.body, &id_header);
-    after_answer(&handled);
-}
+/// The bot as Spin serves it ([`spin_adapter::export_http_component!`]).
+pub struct DiscordBot;
 
-/// The WASIp3 entry point (`wasi:http@0.3.0`): answer; the work after it runs in a task
-/// of this request that Spin runs to its end.
-#[cfg(not(feature = "wasip2"))]
-mod entry_p3 {
-    use spin_adapter::p3;
+impl spin_adapter::HttpComponent for DiscordBot {
+    const NAME: &'static str = "discord-bot";
+    const BODY_LIMIT: usize = crate::endpoint::BODY_LIMIT;
+    const UNREAD_ROUTE: &'static str = ROUTE;
 
-    struct Component;
-
-    wasip3::http::service::export!(Component);
-
-    impl wasip3::exports::http::handler::Guest for Component {
-        async fn handle(
-            request: p3::IncomingRequest,
-        ) -> Result<p3::OutgoingResponse, p3::HandlerError> {
-            let request_id = spin_adapter::begin_request("discord-bot");
-            let id_header = [("x-request-id", request_id.as_str())];
-            let request = match p3::read_request(request, crate::endpoint::BODY_LIMIT).await {
-                Ok(request) => request,
-                Err(err) => {
-                    let error = err.api_error();
-                    common::telemetry::http_request(super::ROUTE, error.status);
-                    return Ok(p3::respond_error(&error, &id_header));
-                }
-            };
-            let mut handled = super::answer(&request);
-            let body = std::mem::take(&mut handled.reply.body);
-            let response =
-                p3::respond_json_then(handled.reply.status, body, &id_header, move || {
-                    super::after_answer(&handled)
-                });
-            p3::body_ready().await;
-            Ok(response)
-        }
+    async fn answer(
+        request: spin_adapter::ReadRequest,
+        request_id: String,
+    ) -> spin_adapter::Answer {
+        let mut handled = answer(&request);
+        let body = std::mem::take(&mut handled.reply.body);
+        // Answer first: Discord's 3 seconds run until it has the response.
+        spin_adapter::Answer::json(
+            handled.reply.status,
+            body,
+            vec![("x-request-id", request_id)],
+        )
+        .then(move || after_answer(&handled))
     }
 }
+
+spin_adapter::export_http_component!(crate::component::DiscordBot);

@@ -213,29 +213,45 @@ async fn send_within(
         })
 }
 
-/// The answer to one read request: status, headers and body.
-async fn answer(request: &spin_adapter::ReadRequest, request_id: String) -> api::Response {
-    let forwarded_for = request.header_values("x-forwarded-for");
-    let backend = WitBackend {
-        store: spin_adapter::cas_store(),
-        request_id,
-    };
-    api::handle(
-        &api::Request {
-            method: &request.method,
-            path_with_query: &request.path_with_query,
-            origin: request.header("origin"),
-            authorization: request.header("authorization"),
-            if_match: request.header("if-match"),
-            // Spin appends its own after any the client sent: the last one is Spin's.
-            client_addr: request.spin_header("spin-client-addr"),
-            forwarded_for: &forwarded_for,
-            body: &request.body,
-        },
-        &backend,
-    )
-    .await
+/// The gateway as Spin serves it ([`spin_adapter::export_http_component!`]).
+pub struct Gateway;
+
+impl spin_adapter::HttpComponent for Gateway {
+    const NAME: &'static str = "gateway";
+    const BODY_LIMIT: usize = BODY_LIMIT;
+    const UNREAD_ROUTE: &'static str = "(body not read)";
+
+    async fn answer(
+        request: spin_adapter::ReadRequest,
+        request_id: String,
+    ) -> spin_adapter::Answer {
+        let forwarded_for = request.header_values("x-forwarded-for");
+        let backend = WitBackend {
+            store: spin_adapter::cas_store(),
+            request_id,
+        };
+        let response = api::handle(
+            &api::Request {
+                method: &request.method,
+                path_with_query: &request.path_with_query,
+                origin: request.header("origin"),
+                authorization: request.header("authorization"),
+                if_match: request.header("if-match"),
+                // Spin appends its own after any the client sent: the last one is Spin's.
+                client_addr: request.spin_header("spin-client-addr"),
+                forwarded_for: &forwarded_for,
+                body: &request.body,
+            },
+            &backend,
+        )
+        .await;
+        let path_with_query = request.path_with_query;
+        spin_adapter::Answer::json(response.status, response.body, response.headers)
+            .then(move || after_answer(&path_with_query))
+    }
 }
+
+spin_adapter::export_http_component!(crate::component::Gateway);
 
 /// After the answer: due event deliveries (Spin keeps the instance until this ends),
 /// except after liveness and the document, which touch nothing.
@@ -248,75 +264,6 @@ fn after_answer(path_with_query: &str) {
                 common::telemetry::Level::Warn,
                 &format!("events pump: {}: {}", err.kind().name(), err.message()),
             );
-        }
-    }
-}
-
-/// The WASIp2 entry point (`wasi:http@0.2.0`).
-#[cfg(feature = "wasip2")]
-#[spin_sdk::http_component]
-async fn handle(request: spin_sdk::http::IncomingRequest, out: spin_sdk::http::ResponseOutparam) {
-    let request_id = spin_adapter::begin_request("gateway");
-    let request = match spin_adapter::read_request(request, BODY_LIMIT) {
-        Ok(request) => request,
-        Err(err) => {
-            let error = err.api_error();
-            common::telemetry::http_request("(body not read)", error.status);
-            return spin_adapter::respond_error(out, &error, &[("x-request-id", &request_id)]);
-        }
-    };
-    let response = answer(&request, request_id).await;
-    let headers: Vec<(&str, &str)> = response
-        .headers
-        .iter()
-        .map(|(name, value)| (*name, value.as_str()))
-        .collect();
-    if response.body.is_empty() {
-        spin_adapter::respond(out, response.status, &headers, &[]);
-    } else {
-        spin_adapter::respond_json(out, response.status, &response.body, &headers);
-    }
-    after_answer(&request.path_with_query);
-}
-
-/// The WASIp3 entry point (`wasi:http@0.3.0`); the work after the answer runs in a task
-/// of this request that Spin runs to its end.
-#[cfg(not(feature = "wasip2"))]
-mod entry_p3 {
-    use spin_adapter::p3;
-
-    struct Component;
-
-    wasip3::http::service::export!(Component);
-
-    impl wasip3::exports::http::handler::Guest for Component {
-        async fn handle(
-            request: p3::IncomingRequest,
-        ) -> Result<p3::OutgoingResponse, p3::HandlerError> {
-            let request_id = spin_adapter::begin_request("gateway");
-            let request = match p3::read_request(request, super::BODY_LIMIT).await {
-                Ok(request) => request,
-                Err(err) => {
-                    let error = err.api_error();
-                    common::telemetry::http_request("(body not read)", error.status);
-                    return Ok(p3::respond_error(&error, &[("x-request-id", &request_id)]));
-                }
-            };
-            let response = super::answer(&request, request_id).await;
-            let headers: Vec<(&str, &str)> = response
-                .headers
-                .iter()
-                .map(|(name, value)| (*name, value.as_str()))
-                .collect();
-            let path_with_query = request.path_with_query;
-            let after = move || super::after_answer(&path_with_query);
-            let reply = if response.body.is_empty() {
-                p3::respond_then(response.status, &headers, Vec::new(), after)
-            } else {
-                p3::respond_json_then(response.status, response.body.clone(), &headers, after)
-            };
-            p3::body_ready().await;
-            Ok(reply)
         }
     }
 }

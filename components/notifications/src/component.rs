@@ -61,54 +61,22 @@ fn after_answer() {
 /// The event deliveries attempted after each answer.
 const PUMP_AFTER_RESPONSE: u32 = 5;
 
-/// The WASIp2 entry point (`wasi:http@0.2.0`).
-#[cfg(feature = "wasip2")]
-#[spin_sdk::http_component]
-async fn handle(request: spin_sdk::http::IncomingRequest, out: spin_sdk::http::ResponseOutparam) {
-    let request_id = spin_adapter::begin_request("notifications");
-    let id_header = [("x-request-id", request_id.as_str())];
-    let request = match spin_adapter::read_request(request, crate::receiver::BODY_LIMIT) {
-        Ok(request) => request,
-        Err(err) => {
-            let error = err.api_error();
-            common::telemetry::http_request(ROUTE, error.status);
-            return spin_adapter::respond_error(out, &error, &id_header);
-        }
-    };
-    let reply = answer(&request);
-    spin_adapter::respond_json(out, reply.status, &reply.body, &id_header);
-    after_answer();
-}
+/// The webhook receiver as Spin serves it ([`spin_adapter::export_http_component!`]).
+pub struct Notifications;
 
-/// The WASIp3 entry point (`wasi:http@0.3.0`); the work after the answer runs in a task
-/// of this request that Spin runs to its end.
-#[cfg(not(feature = "wasip2"))]
-mod entry_p3 {
-    use spin_adapter::p3;
+impl spin_adapter::HttpComponent for Notifications {
+    const NAME: &'static str = "notifications";
+    const BODY_LIMIT: usize = crate::receiver::BODY_LIMIT;
+    const UNREAD_ROUTE: &'static str = ROUTE;
 
-    struct Component;
-
-    wasip3::http::service::export!(Component);
-
-    impl wasip3::exports::http::handler::Guest for Component {
-        async fn handle(
-            request: p3::IncomingRequest,
-        ) -> Result<p3::OutgoingResponse, p3::HandlerError> {
-            let request_id = spin_adapter::begin_request("notifications");
-            let id_header = [("x-request-id", request_id.as_str())];
-            let request = match p3::read_request(request, crate::receiver::BODY_LIMIT).await {
-                Ok(request) => request,
-                Err(err) => {
-                    let error = err.api_error();
-                    common::telemetry::http_request(super::ROUTE, error.status);
-                    return Ok(p3::respond_error(&error, &id_header));
-                }
-            };
-            let reply = super::answer(&request);
-            let response =
-                p3::respond_json_then(reply.status, reply.body, &id_header, super::after_answer);
-            p3::body_ready().await;
-            Ok(response)
-        }
+    async fn answer(
+        request: spin_adapter::ReadRequest,
+        request_id: String,
+    ) -> spin_adapter::Answer {
+        let reply = answer(&request);
+        spin_adapter::Answer::json(reply.status, reply.body, vec![("x-request-id", request_id)])
+            .then(after_answer)
     }
 }
+
+spin_adapter::export_http_component!(crate::component::Notifications);

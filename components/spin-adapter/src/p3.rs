@@ -9,6 +9,7 @@ use wasip3::http::types::{ErrorCode, Fields, Method, Request, Response};
 use wasip3::wit_bindgen::StreamResult;
 use wasip3::{wit_future, wit_stream};
 
+use crate::serve::{answer_request, new_request, Answer, HttpComponent};
 use crate::spin::{header_list, refuse_declared_over_drain_limit, DRAIN_LIMIT};
 use crate::{ReadError, ReadRequest};
 
@@ -18,6 +19,34 @@ pub type IncomingRequest = Request;
 pub type OutgoingResponse = Response;
 /// Why a handler could not answer at all (Spin then answers 500).
 pub type HandlerError = ErrorCode;
+
+/// Serves one request of `C` in its own log context (other requests of the reused
+/// instance may run between its awaits): read, answer, respond with the whole body at
+/// once, then `C`'s work after the answer in a task of the request.
+pub async fn serve<C: HttpComponent>(request: Request) -> Response {
+    let (request_id, labels) = new_request::<C>();
+    common::telemetry::in_context(labels, async move {
+        let read = read_request(request, C::BODY_LIMIT);
+        let Answer {
+            status,
+            headers,
+            body,
+            after,
+        } = answer_request::<C>(read, request_id).await;
+        let headers: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(name, value)| (*name, value.as_str()))
+            .collect();
+        let response = respond_then(status, &headers, body, move || {
+            if let Some(work) = after {
+                work();
+            }
+        });
+        body_ready().await;
+        response
+    })
+    .await
+}
 
 /// Reads the request with a body of at most `limit` bytes (`TooLarge` above it). A
 /// declared `content-length` above the drain limit is refused before reading anything;
@@ -88,19 +117,15 @@ fn method_name(method: Method) -> String {
     }
 }
 
-/// A response with `content-length` and the whole body offered in one write: the host
-/// takes it as soon as it starts reading the body (after the handler returns this), so
-/// headers and body can leave together (Spin's server does not set `TCP_NODELAY`).
-pub fn respond(status: u16, headers: &[(&str, &str)], body: Vec<u8>) -> Response {
-    respond_then(status, headers, body, || {})
-}
-
-/// [`respond`], then `work` once the whole body is handed to the host and the body is
-/// closed: the response is complete before the work starts, even work that blocks
-/// the instance (the WASIp2 host calls the ports make). Spin keeps the instance until
+/// A response with `content-length` and the whole body offered in one write (the host
+/// takes it as soon as it starts reading the body, so headers and body can leave
+/// together: Spin's server does not set `TCP_NODELAY`), then `work` once the whole body
+/// is handed to the host and the body is closed: the response is complete before the
+/// work starts, even work that blocks the instance (the WASIp2 host calls the ports
+/// make). Spin keeps the instance until
 /// the work ends (a task the request spawned); the work owns what it needs and drops
 /// it when done.
-pub fn respond_then(
+fn respond_then(
     status: u16,
     headers: &[(&str, &str)],
     body: Vec<u8>,
@@ -117,43 +142,23 @@ pub fn respond_then(
         // Only an out-of-range status fails; 500 is always valid.
         let _ignored = response.set_status_code(500);
     }
-    wasip3::spawn(async move {
+    // The task runs between other requests' polls: it keeps this request's log labels.
+    let labels = common::telemetry::current_labels();
+    wasip3::spawn(common::telemetry::in_context(labels, async move {
         if !body.is_empty() {
             let _unsent = writer.write_all(body).await;
         }
         drop(writer);
         drop(trailers_writer);
         work();
-    });
+    }));
     response
-}
-
-/// Sends a JSON response.
-pub fn respond_json(status: u16, body: Vec<u8>, extra: &[(&str, &str)]) -> Response {
-    respond_json_then(status, body, extra, || {})
-}
-
-/// Sends a JSON response, then runs `work` ([`respond_then`]).
-pub fn respond_json_then(
-    status: u16,
-    body: Vec<u8>,
-    extra: &[(&str, &str)],
-    work: impl FnOnce() + 'static,
-) -> Response {
-    let mut headers = vec![("content-type", "application/json")];
-    headers.extend_from_slice(extra);
-    respond_then(status, &headers, body, work)
-}
-
-/// Sends an [`common::ApiError`] as `{"error":{"code","message"}}`.
-pub fn respond_error(error: &common::ApiError, extra: &[(&str, &str)]) -> Response {
-    respond_json(error.status, error.to_json(), extra)
 }
 
 /// Lets the tasks this request spawned run once before the handler returns: the body
 /// writer of [`respond_then`] then has the whole body waiting in the stream when Spin
 /// gets the response, so Spin can send headers and body in one write.
-pub async fn body_ready() {
+async fn body_ready() {
     let mut yielded = false;
     std::future::poll_fn(|cx| {
         if yielded {

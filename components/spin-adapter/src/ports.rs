@@ -3,6 +3,8 @@
 //! increment) that `common::cas` builds documents and counters on, the wall clock,
 //! `wasi:random` and outbound HTTP with wasi-http timeouts.
 
+use std::cell::OnceCell;
+use std::rc::Rc;
 use std::time::{Duration, SystemTime};
 
 use common::cas::{CasStore, SwapError};
@@ -16,7 +18,27 @@ use crate::spin::{random_bytes, send_with_timeouts_blocking, sleep, Timeouts};
 /// it may instead hold why the bucket could not be opened, which every call then
 /// reports. Services use it through `common::cas` (`read`, `update`, `increment`),
 /// which stays correct on Spin's SQLite and Redis stores whatever their swaps report.
-pub struct WasiCasStore(Result<store::Bucket, StoreError>);
+pub struct WasiCasStore(Result<Rc<store::Bucket>, StoreError>);
+
+thread_local! {
+    /// The `default` bucket once opened: a handle to the store, holding no data. Opening
+    /// it is a host call (about 60 µs under Spin) that every port would otherwise repeat,
+    /// several times a request; a reused WASIp3 instance keeps the one handle.
+    static DEFAULT_BUCKET: OnceCell<Rc<store::Bucket>> = const { OnceCell::new() };
+}
+
+/// The `default` bucket: the instance's handle, opened on first use (an error is not
+/// kept: the next call tries again).
+fn default_bucket() -> Result<Rc<store::Bucket>, StoreError> {
+    DEFAULT_BUCKET.with(|cell| {
+        if let Some(bucket) = cell.get() {
+            return Ok(Rc::clone(bucket));
+        }
+        let bucket = Rc::new(store::open("default").map_err(store_error)?);
+        let _already = cell.set(Rc::clone(&bucket));
+        Ok(bucket)
+    })
+}
 
 fn store_error(err: store::Error) -> StoreError {
     match err {
@@ -33,20 +55,18 @@ impl WasiCasStore {
     /// `AccessDenied` when the component (or, for a library component, the component
     /// that imports it) does not list `default` in `key_value_stores`.
     pub fn open_default() -> Result<Self, StoreError> {
-        store::open("default")
-            .map(|bucket| Self(Ok(bucket)))
-            .map_err(store_error)
+        default_bucket().map(|bucket| Self(Ok(bucket)))
     }
 
     fn bucket(&self) -> Result<&store::Bucket, StoreError> {
-        self.0.as_ref().map_err(Clone::clone)
+        self.0.as_deref().map_err(Clone::clone)
     }
 }
 
 /// Opens the `default` bucket, or a store whose every call reports why it could not be
 /// opened (so the caller still answers).
 pub fn cas_store() -> WasiCasStore {
-    WasiCasStore(store::open("default").map_err(store_error))
+    WasiCasStore(default_bucket())
 }
 
 // Every call but `swap` is tried again while Spin's SQLite store answers `database is

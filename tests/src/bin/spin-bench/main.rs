@@ -11,6 +11,7 @@
 
 mod options;
 mod process;
+mod profile;
 mod report;
 mod scenarios;
 mod servers;
@@ -40,8 +41,19 @@ async fn main() -> Result<()> {
     let about_before = about(&options, &root)?;
     eprintln!("{about_before}\nlogs: {}", dir.display());
 
-    let bench = Bench { options, dir };
+    let mut options = options;
+    let collector = match options.profile {
+        Some(_) => Some(e2e::otlp::Collector::start()?),
+        None => None,
+    };
+    options.otlp_endpoint = collector.as_ref().map(e2e::otlp::Collector::endpoint);
+    let bench = Bench {
+        options,
+        dir,
+        profiled: std::sync::Mutex::new(Vec::new()),
+    };
     let mut results = Vec::new();
+    let mut breakdowns = Vec::new();
     for scenario in bench.options.scenarios.clone() {
         eprintln!("==> {} …", scenario.label());
         let measured = bench
@@ -56,9 +68,22 @@ async fn main() -> Result<()> {
             measured.peak_rss_kib,
             measured.checked
         );
+        if let Some(collector) = &collector {
+            // Spin exports in batches: give the last one time to arrive.
+            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            let last = bench.profiled.lock().ok().and_then(|p| p.last().copied());
+            if let (Some((window, n)), true) = (last, scenario != options::Scenario::NodePing) {
+                let spans = profile::within(&collector.spans(), window);
+                breakdowns.push(profile::table(scenario.label(), n, &spans));
+            }
+        }
         results.push(measured);
     }
-    let table = report::table(&results);
+    let mut table = report::table(&results);
+    for breakdown in &breakdowns {
+        table.push('\n');
+        table.push_str(breakdown);
+    }
     let load_after = load_average();
     let output = format!("{about_before}\nload average after the run: {load_after}\n\n{table}");
     std::fs::write(bench.dir.join("results.md"), &output)?;

@@ -82,6 +82,11 @@ pub struct Options {
     pub spin_args: Vec<String>,
     /// Where each scenario's SQLite key-value file goes (a fresh folder inside it).
     pub store_dir: PathBuf,
+    /// `--profile N`: instead of the wrk run, N requests one at a time with Spin's
+    /// spans exported, and where their time goes (`profile`).
+    pub profile: Option<u32>,
+    /// Where Spin exports its spans (the driver's collector), when profiling.
+    pub otlp_endpoint: Option<String>,
 }
 
 /// The usage text.
@@ -98,6 +103,8 @@ usage: spin-bench [options] [-- <extra spin up arguments>]
                          --spin-arg=--max-instance-reuse-count=128
   --store-dir DIR        where the SQLite key-value store goes (default /dev/shm, in
                          memory; e.g. /tmp to include the disk's flushes)
+  --profile N            instead of the wrk run: N requests one at a time with Spin's
+                         spans exported, and a table of where their time goes
 Everything after -- is passed to spin up as well.";
 
 impl Options {
@@ -113,6 +120,8 @@ impl Options {
             scenarios: Scenario::ALL.to_vec(),
             spin_args: Vec::new(),
             store_dir: default_store_dir(),
+            profile: None,
+            otlp_endpoint: None,
         };
         let mut spin = spin_env.filter(|s| !s.is_empty());
         let mut args = args.into_iter();
@@ -149,6 +158,7 @@ impl Options {
                 }
                 "--spin-arg" => options.spin_args.push(value()?),
                 "--store-dir" => options.store_dir = PathBuf::from(value()?),
+                "--profile" => options.profile = Some(number(&flag, &value()?)?.max(1)),
                 "-h" | "--help" => bail!("{USAGE}"),
                 other => bail!("unknown option {other:?}\n{USAGE}"),
             }

@@ -34,6 +34,13 @@ pub struct Measured {
     pub problems: Vec<String>,
 }
 
+/// Now, Unix nanoseconds.
+fn unix_ns() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+}
+
 /// The bench Discord application, server, channel and member.
 const APP: &str = "1100000000000000001";
 const GUILD: &str = "300000000000000001";
@@ -71,6 +78,8 @@ pub struct Bench {
     pub options: Options,
     /// `target/spin-bench/<time>/`.
     pub dir: PathBuf,
+    /// When profiling: each profiled run's time window (Unix ns) and request count.
+    pub profiled: std::sync::Mutex<Vec<((u64, u64), u64)>>,
 }
 
 impl Bench {
@@ -132,6 +141,32 @@ impl Bench {
             warmup = Some(summary);
         }
         // Signed after the warm-up, so every timestamp is fresh when the run starts.
+        if let Some(n) = self.options.profile {
+            let measured = 1_000_000 + warm..1_000_000 + warm + u64::from(n);
+            let requests: Vec<Vec<u8>> = measured.clone().map(&build).collect();
+            let parsed = url::Url::parse(url)?;
+            let addr = parsed
+                .socket_addrs(|| None)?
+                .into_iter()
+                .next()
+                .context("the URL names no address")?;
+            server.check_running()?;
+            let peak = PeakRss::sample(server.pid(), Duration::from_millis(50));
+            let from = unix_ns();
+            let summary = crate::profile::one_at_a_time(addr, requests).await;
+            let to = unix_ns();
+            let peak = peak.finish();
+            server.check_running()?;
+            if let Ok(mut profiled) = self.profiled.lock() {
+                profiled.push(((from, to), u64::from(n)));
+            }
+            return Ok(Run {
+                warmup,
+                summary: summary?,
+                peak_rss_kib: peak,
+                numbers: measured,
+            });
+        }
         let file = dir.join("measured.requests");
         write_requests(&file, measured.clone().map(&build))?;
         server.check_running()?;

@@ -111,6 +111,19 @@ pub async fn start_spin(
     for (name, value) in variables {
         command.env(format!("SPIN_VARIABLE_{}", name.to_uppercase()), value);
     }
+    // Spans only when profiling: exporting them costs time the loaded runs must not pay.
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("OTEL_") {
+            command.env_remove(name);
+        }
+    }
+    if let Some(endpoint) = &options.otlp_endpoint {
+        command
+            .env("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint)
+            .env("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+            .env("OTEL_BSP_SCHEDULE_DELAY", "100")
+            .env("OTEL_BSP_MAX_QUEUE_SIZE", "1000000");
+    }
     command.current_dir(dir);
     let log = dir.join("spin.log");
     let mut server = Server::start(command, &log)?;
