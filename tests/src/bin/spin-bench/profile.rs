@@ -109,7 +109,7 @@ pub fn table(label: &str, requests: u64, spans: &[Span]) -> String {
         .into_iter()
         .map(|(name, (calls, total))| (name, calls, total))
         .collect();
-    rows.sort_by(|a, b| b.2.cmp(&a.2));
+    rows.sort_by_key(|row| std::cmp::Reverse(row.2));
     let per = requests.max(1) as f64;
     let mut out = format!(
         "### Where the time goes: {label} ({requests} requests, one at a time)\n\n\
