@@ -50,6 +50,8 @@ const FIRST_SAMPLES = 5;
 const RESAMPLE_MS = 20000;
 /** Player events this soon after the page moved the player itself are its own, not the member's. */
 const OWN_EVENT_MS = 700;
+/** The longest a host's own seek (with the player's controls) may take before the page corrects it. */
+const SEEK_GRACE_MS = 2000;
 
 /** Local monotonic time in unix ms (does not jump when the system clock is set). */
 export function localNowMs(): number {
@@ -68,6 +70,9 @@ export class Room {
   private seekLeadMs = 0;
   private seekStartedAt: number | null = null;
   private ownUntil = 0;
+  /** Until when a seek the host started with the player's own controls is under way
+   * (between `seeking` and `seeked`): the host is not corrected back meanwhile. */
+  private memberSeekUntil = 0;
   private blocked = false;
   private controlling = 0;
   private sending: Promise<void> = Promise.resolve();
@@ -114,6 +119,9 @@ export class Room {
   /** Drives `player` from now on (the room works without one: the page then shows the link). */
   attach(player: VideoPlayer): void {
     this.player = player;
+    player.on("seeking", () => {
+      if (localNowMs() >= this.ownUntil && this.isHost()) this.memberSeekUntil = localNowMs() + SEEK_GRACE_MS;
+    });
     player.on("seeked", () => {
       if (this.seekStartedAt !== null) {
         const took = localNowMs() - this.seekStartedAt;
@@ -121,6 +129,7 @@ export class Room {
         this.seekStartedAt = null;
       }
       this.memberMoved("seek");
+      this.memberSeekUntil = 0;
     });
     player.on("play", () => this.memberMoved("play"));
     player.on("pause", () => this.memberMoved("pause"));
@@ -257,6 +266,8 @@ export class Room {
     const player = this.player;
     if (player === null || this.stopped) return;
     const now = localNowMs();
+    // The host is moving the player itself: its `seeked` will tell the room.
+    if (now < this.memberSeekUntil && this.isHost()) return;
     const { playback } = this.state;
     const expected = this.expectedMs();
     const decision = decideCorrection(expected, playback.playing, {

@@ -41,8 +41,9 @@ function fakeApi(routes: (method: string, path: string, body: unknown) => unknow
   return { api: api as unknown as Api, calls };
 }
 
-/** A player that plays on the wall clock and records what it was told. */
-function fakePlayer(startMs = 0) {
+/** A player that plays on the wall clock and records what it was told; a seek ends
+ * (`seeked`) after `seekStallMs`. */
+function fakePlayer(startMs = 0, seekStallMs = 5) {
   let position = startMs;
   let anchor = Date.now();
   let paused = true;
@@ -71,7 +72,7 @@ function fakePlayer(startMs = 0) {
       seeks.push(ms);
       position = ms;
       anchor = Date.now();
-      setTimeout(() => emit("seeked"), 5);
+      setTimeout(() => emit("seeked"), seekStallMs);
     },
     setRate: () => undefined,
     on: (event, listener) => listeners.set(event, [...(listeners.get(event) ?? []), listener]),
@@ -190,4 +191,30 @@ test("a poll refused for good stops the room and says so", async (t) => {
   await room.start();
   await sleep(50);
   assert.equal(ev.failures.length, 1);
+});
+
+test("the host seeking with the player's own controls is not corrected back before its seek ends", async (t) => {
+  const mine = state({ host_id: ME, playback: { playing: false, position_ms: 10_000, at_ms: Date.now() } });
+  const { api, calls } = fakeApi((method, path, body) => {
+    if (method === "GET") return never();
+    if (path.endsWith("/control")) return state({ host_id: ME, version: 4, playback: { playing: false, position_ms: (body as { position_ms: number }).position_ms, at_ms: localNowMs() } });
+    return mine;
+  });
+  const room = new Room(api, "c-1", mine, events());
+  t.after(() => room.stop());
+  const { player, seeks, emit } = fakePlayer(10_000, 600);
+  await room.start();
+  room.attach(player);
+  await sleep(800);
+  const before = seeks.length;
+  // The member drags the player's own seek bar: `seeking` now, `seeked` 600 ms later,
+  // with the page's correction ticks in between.
+  player.seekMs(300_000);
+  seeks.pop();
+  emit("seeking");
+  await sleep(700);
+  assert.equal(seeks.length, before, "the page did not seek the host back meanwhile");
+  const control = calls.find((c) => c.path.endsWith("/control"));
+  assert.equal((control?.body as { action: string }).action, "seek");
+  assert.ok(Math.abs((control?.body as { position_ms: number }).position_ms - 300_000) < 1000);
 });
