@@ -9,7 +9,7 @@ use wasip3::http::types::{ErrorCode, Fields, Method, Request, Response};
 use wasip3::wit_bindgen::StreamResult;
 use wasip3::{wit_future, wit_stream};
 
-use crate::serve::{answer_request, new_request, Answer, HttpComponent};
+use crate::serve::{answer_request, new_request, HttpComponent};
 use crate::spin::{header_list, refuse_declared_over_drain_limit, DRAIN_LIMIT};
 use crate::{ReadError, ReadRequest};
 
@@ -27,17 +27,10 @@ pub async fn serve<C: HttpComponent>(request: Request) -> Response {
     let (request_id, labels) = new_request::<C>();
     common::telemetry::in_context(labels, async move {
         let read = read_request(request, C::BODY_LIMIT);
-        let Answer {
-            status,
-            headers,
-            body,
-            after,
-        } = answer_request::<C>(read, request_id).await;
-        let headers: Vec<(&str, &str)> = headers
-            .iter()
-            .map(|(name, value)| (*name, value.as_str()))
-            .collect();
-        let response = respond_then(status, &headers, body, move || {
+        let mut answer = answer_request::<C>(read, request_id).await;
+        let body = std::mem::take(&mut answer.body);
+        let after = answer.after.take();
+        let response = respond_then(answer.status, &answer.header_refs(), body, move || {
             if let Some(work) = after {
                 work();
             }

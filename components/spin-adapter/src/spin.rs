@@ -369,18 +369,6 @@ fn write_all(body: &OutgoingBody, bytes: &[u8]) {
     let _flushed = stream.flush();
 }
 
-/// Sends a JSON response.
-pub fn respond_json(out: ResponseOutparam, status: u16, body: &[u8], extra: &[(&str, &str)]) {
-    let mut headers = vec![("content-type", "application/json")];
-    headers.extend_from_slice(extra);
-    respond(out, status, &headers, body);
-}
-
-/// Sends an [`common::ApiError`] as `{"error":{"code","message"}}`.
-pub fn respond_error(out: ResponseOutparam, error: &common::ApiError, extra: &[(&str, &str)]) {
-    respond_json(out, error.status, &error.to_json(), extra);
-}
-
 /// `n` random bytes from the host ([`random_bytes`]), as lower-case hex.
 pub fn random_hex(n: u64) -> String {
     random_bytes(usize::try_from(n).unwrap_or(usize::MAX))
